@@ -1,0 +1,68 @@
+# gongtiao: two commands.
+#   make run   set everything up, load the demo district once, serve on http://127.0.0.1:8080
+#   make test  set everything up (plus Chromium and PostgreSQL) and run ruff, mypy and pytest
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GONGTIAO_DATA_DIR ?= $(CURDIR)/var
+export GONGTIAO_SECRET_KEY_FILE ?= $(GONGTIAO_DATA_DIR)/secret_key
+
+.PHONY: run test setup system-run system-test lint typecheck pytest secret bench lock clean messages
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+system-run:
+	@bash scripts/system-deps.sh run
+
+system-test:
+	@bash scripts/system-deps.sh test
+
+secret:
+	@mkdir -p $(GONGTIAO_DATA_DIR)
+	@test -s $(GONGTIAO_SECRET_KEY_FILE) || (umask 077; $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $(GONGTIAO_SECRET_KEY_FILE))
+
+run: system-run $(STAMP) secret
+	$(BIN)/gongtiao db upgrade
+	$(BIN)/gongtiao demo
+	$(BIN)/gongtiao serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy hub referrals meetings rtc
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: system-test $(STAMP) lint typecheck pytest
+
+bench: system-test $(STAMP)
+	@bash scripts/system-deps.sh test
+	$(BIN)/python -m bench
+
+# Refresh the exact versions after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/gongtiao-lock && $(PYTHON) -m venv /tmp/gongtiao-lock
+	/tmp/gongtiao-lock/bin/pip install -q -e '.[dev]'
+	{ echo "# Exact versions for every install (make run / make test / CI). Regenerate with: make lock"; \
+	  /tmp/gongtiao-lock/bin/pip freeze --exclude-editable | grep -vE '^(pip|setuptools|wheel)=='; } > constraints.txt
+
+# Re-extract translatable strings into the catalogs after changing code or templates.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o /tmp/gongtiao-messages.pot hub referrals meetings rtc
+	$(BIN)/pybabel update -i /tmp/gongtiao-messages.pot -d hub/locale -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,166 @@
+"""Admin pages: agencies, people and API tokens, each admin limited to the agencies they manage."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from hub import directory
+from hub.errors import HubError
+from hub.i18n import gettext
+from hub.models import AgencyKind, Role
+from hub.orm import utcnow
+from hub.passwords import hash_password
+from hub.permissions import Permission
+from hub.routing import Ctx, Routes, validate
+from hub.schemas import UserIn
+from hub.templating import render
+
+routes = Routes()
+
+
+def _message(exc: HubError) -> str:
+    text = gettext(exc.msgid)
+    return text % exc.params if exc.params else text
+
+
+async def _form(ctx: Ctx) -> dict[str, str | list[str]]:
+    form = await ctx.request.post()
+    data: dict[str, str | list[str]] = {}
+    for key in form:
+        if key == "_csrf":
+            continue
+        values = [str(v) for v in form.getall(key)]
+        data[key] = values if key == "roles" else values[0]
+    return data
+
+
+@routes.page("GET", "/admin/agencies", perm=Permission.view_directory, name="admin_agencies")
+async def agencies_page(ctx: Ctx) -> web.Response:
+    kind = ctx.request.query.get("kind") or None
+    if kind not in AgencyKind.__members__:
+        kind = None
+    async with ctx.db.read() as s:
+        agencies = await directory.list_agencies(s, kind=kind)
+    names = {a.id: a.name for a in agencies}
+    return render(
+        ctx,
+        "admin/agencies.html",
+        agencies=agencies,
+        kinds=list(AgencyKind),
+        kind=kind,
+        names=names,
+        scope=ctx.must.scope,
+    )
+
+
+async def _users_page(ctx: Ctx, status: int = 200, **extra: object) -> web.Response:
+    scope = ctx.must.scope
+    async with ctx.db.read() as s:
+        users = await directory.list_users(s, scope.agency_ids)
+        agencies = [a for a in await directory.list_agencies(s) if scope.covers(a.id)]
+    return render(
+        ctx,
+        "admin/users.html",
+        status=status,
+        users=users,
+        agencies=agencies,
+        roles=list(Role),
+        **{"error": None, "form": {}, **extra},
+    )
+
+
+@routes.page("GET", "/admin/users", perm=Permission.manage_users, name="admin_users")
+async def users_page(ctx: Ctx) -> web.Response:
+    return await _users_page(ctx)
+
+
+@routes.page("POST", "/admin/users", perm=Permission.manage_users)
+async def users_create(ctx: Ctx) -> web.Response:
+    form = await _form(ctx)
+    try:
+        body = validate(UserIn, form)
+        ctx.must.check_agency(body.agency_id)
+        data = directory.UserInput(
+            username=body.username,
+            display_name=body.display_name,
+            agency_id=body.agency_id,
+            roles=tuple(r.value for r in body.roles),
+            password_hash=await hash_password(body.password),
+            locale=body.locale,
+        )
+        async with ctx.db.write() as s:
+            await directory.create_user(s, ctx.user.actor, data)
+    except HubError as exc:
+        form.pop("password", None)
+        return await _users_page(ctx, status=exc.status, error=_message(exc), details=exc.details, form=form)
+    raise web.HTTPSeeOther("/admin/users")
+
+
+class _UserChange(BaseModel):
+    roles: list[Role]
+    active: bool = False
+
+
+@routes.page("POST", "/admin/users/{id}", perm=Permission.manage_users)
+async def users_update(ctx: Ctx) -> web.Response:
+    form = await _form(ctx)
+    try:
+        change = validate(_UserChange, {"roles": form.get("roles", []), "active": form.get("active") == "on"})
+        async with ctx.db.write() as s:
+            user = await directory.get_user(s, ctx.match_int("id"))
+            ctx.must.check_agency(user.agency_id)
+            await directory.update_user(
+                s, ctx.user.actor, user, roles=[r.value for r in change.roles], active=change.active
+            )
+    except HubError as exc:
+        return await _users_page(ctx, status=exc.status, error=_message(exc), details=exc.details)
+    raise web.HTTPSeeOther("/admin/users")
+
+
+async def _tokens_page(ctx: Ctx, status: int = 200, **extra: object) -> web.Response:
+    scope = ctx.must.scope
+    async with ctx.db.read() as s:
+        tokens = await directory.list_tokens(s, scope.agency_ids)
+        users = await directory.list_users(s, scope.agency_ids)
+    names = {u.id: u.display_name for u in users}
+    return render(
+        ctx,
+        "admin/tokens.html",
+        status=status,
+        tokens=tokens,
+        users=users,
+        names=names,
+        **{"error": None, "created": None, **extra},
+    )
+
+
+@routes.page("GET", "/admin/tokens", perm=Permission.manage_tokens, name="admin_tokens")
+async def tokens_page(ctx: Ctx) -> web.Response:
+    return await _tokens_page(ctx)
+
+
+@routes.page("POST", "/admin/tokens", perm=Permission.manage_tokens)
+async def tokens_create(ctx: Ctx) -> web.Response:
+    form = await _form(ctx)
+    try:
+        user_id = int(str(form.get("user_id", "0")) or 0)
+        async with ctx.db.write() as s:
+            user = await directory.get_user(s, user_id)
+            ctx.must.check_agency(user.agency_id)
+            name = str(form.get("name", "")).strip()[:100] or user.username
+            token, _row = await directory.create_token(s, ctx.user.actor, user, name)
+    except (HubError, ValueError) as exc:
+        message = _message(exc) if isinstance(exc, HubError) else gettext("Choose a person.")
+        return await _tokens_page(ctx, status=400, error=message)
+    # Shown once, on this page only: the database keeps just its hash.
+    return await _tokens_page(ctx, status=201, created=token)
+
+
+@routes.page("POST", "/admin/tokens/{id}/revoke", perm=Permission.manage_tokens)
+async def tokens_revoke(ctx: Ctx) -> web.Response:
+    async with ctx.db.write() as s:
+        row = await directory.get_token(s, ctx.match_int("id"))
+        ctx.must.check_agency(row.agency_id)
+        await directory.revoke_token(s, ctx.user.actor, row, utcnow())
+    raise web.HTTPSeeOther("/admin/tokens")

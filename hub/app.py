@@ -1,0 +1,82 @@
+"""The app factory: wires config, database, events, templates, middlewares and every package."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+
+from aiohttp import web
+
+from hub import admin as admin_pages
+from hub import api, live, openapi, pages
+from hub.config import Config
+from hub.db import Database
+from hub.directory import AgencyTreeCache
+from hub.events import bus_for
+from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
+from hub.plugins import load_models, plugins
+from hub.ratelimit import FailureLimiter
+from hub.routing import ENDPOINTS
+from hub.templating import JINJA, STATIC_DIR, make_environment
+from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
+
+logger = logging.getLogger(__name__)
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("hub.static")))
+
+
+def create_app(config: Config) -> web.Application:
+    load_models()
+    app = web.Application(
+        middlewares=[context_middleware, error_middleware, identity_middleware],
+        client_max_size=config.max_body_bytes,
+    )
+    app[CONFIG] = config
+    app[TREE] = AgencyTreeCache()
+    app[LOGIN_LIMITER] = FailureLimiter(config.login_attempts, config.login_window_seconds)
+    app[ENDPOINTS] = []
+    app[live.STREAMS] = set()
+    static = static_dir()
+    app[STATIC_DIR] = static
+    package_templates = [p.templates for p in plugins() if p.templates is not None]
+    app[JINJA] = make_environment(package_templates, static)
+
+    for package_routes in (pages.routes, api.routes, admin_pages.routes, live.routes, openapi.routes):
+        package_routes.register(app)
+    for plugin in plugins():
+        if plugin.setup is not None:
+            plugin.setup(app)
+    app.router.add_static("/static", static, append_version=False)
+
+    app.cleanup_ctx.append(_database)
+    app.on_response_prepare.append(security_headers)
+    app.on_startup.append(_build_openapi)
+    app.on_shutdown.append(_close_streams)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if config.secret_key_is_ephemeral:
+        logger.warning("GONGTIAO_SECRET_KEY is not set: using a random key, logins end on restart")
+    app[DB] = Database(config.database_url)
+    app[EVENTS] = bus_for(config.database_url)
+    await app[EVENTS].start()
+    yield
+    await app[EVENTS].close()
+    await app[DB].dispose()
+
+
+async def _build_openapi(app: web.Application) -> None:
+    app[openapi.OPENAPI_CACHE] = openapi.build(app[ENDPOINTS])
+
+
+async def _close_streams(app: web.Application) -> None:
+    """Graceful shutdown: end live streams so their connections close before the loop stops."""
+    streams = app[live.STREAMS]
+    for subscription in list(streams):
+        subscription.close()

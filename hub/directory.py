@@ -1,0 +1,272 @@
+"""Agencies, people and API tokens: the use cases behind the admin pages and API.
+
+Every function takes an open session and an actor, checks what only the data can tell (duplicate
+names, unknown agencies), writes its audit row in the same transaction, and leaves permission
+checks to the caller's ``Guard``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from hub import audit
+from hub.db import Database
+from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.i18n import N_
+from hub.models import Agency, AgencyKind, AgencySpecialty, ApiToken, Area, Role, Specialty, User, UserRole
+from hub.secrets_util import new_token, token_hash
+
+
+class AgencyTreeCache:
+    """agency id -> parent id, reloaded at most every few seconds and at once after a change here."""
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self._tree: dict[int, int | None] | None = None
+        self._loaded = 0.0
+        self._ttl = ttl
+
+    async def get(self, db: Database) -> Mapping[int, int | None]:
+        if self._tree is None or time.monotonic() - self._loaded > self._ttl:
+            async with db.read() as s:
+                rows = (await s.execute(select(Agency.id, Agency.parent_id))).all()
+            self._tree = {agency_id: parent for agency_id, parent in rows}
+            self._loaded = time.monotonic()
+        return self._tree
+
+    def invalidate(self) -> None:
+        self._tree = None
+
+
+# --- agencies -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyInput:
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None = None
+    host_agency_id: int | None = None
+    area_id: int | None = None
+    specialties: tuple[str, ...] = ()
+    phone: str = ""
+    address: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in AgencyKind.__members__:
+            raise ValidationFailed(N_("Unknown agency kind."))
+        unknown = [s for s in self.specialties if s not in Specialty.__members__]
+        if unknown:
+            raise ValidationFailed(N_("Unknown specialty: %(name)s"), name=", ".join(unknown))
+
+
+async def list_agencies(s: AsyncSession, *, kind: str | None = None) -> Sequence[Agency]:
+    query = select(Agency).order_by(Agency.kind, Agency.code)
+    if kind:
+        query = query.where(Agency.kind == kind)
+    return (await s.scalars(query)).all()
+
+
+async def get_agency(s: AsyncSession, agency_id: int) -> Agency:
+    agency = await s.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound()
+    return agency
+
+
+async def create_agency(s: AsyncSession, actor: audit.Actor, data: AgencyInput) -> Agency:
+    if await s.scalar(select(Agency.id).where(Agency.code == data.code)):
+        raise Conflict(N_("An agency with code %(code)s already exists."), code=data.code)
+    for ref in (data.parent_id, data.host_agency_id):
+        if ref is not None:
+            await get_agency(s, ref)
+    if data.area_id is not None and await s.get(Area, data.area_id) is None:
+        raise ValidationFailed(N_("Unknown area."))
+    agency = Agency(
+        code=data.code,
+        name=data.name,
+        kind=data.kind,
+        parent_id=data.parent_id,
+        host_agency_id=data.host_agency_id,
+        area_id=data.area_id,
+        phone=data.phone,
+        address=data.address,
+        specialties=[AgencySpecialty(specialty=sp) for sp in sorted(set(data.specialties))],
+    )
+    s.add(agency)
+    await s.flush()
+    await audit.record(
+        s, actor, "agency.created", "agency", agency.id, {"code": data.code, "name": data.name}
+    )
+    return agency
+
+
+# --- people -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserInput:
+    username: str
+    display_name: str
+    agency_id: int
+    roles: tuple[str, ...]
+    password_hash: str
+    locale: str = "zh_CN"
+    phone: str = ""
+    email: str = ""
+    is_superuser: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.roles if r not in Role.__members__]
+        if unknown:
+            raise ValidationFailed(N_("Unknown role: %(name)s"), name=", ".join(unknown))
+        if not self.roles and not self.is_superuser:
+            raise ValidationFailed(N_("Give the person at least one role."))
+
+
+async def list_users(s: AsyncSession, agency_ids: frozenset[int] | None) -> Sequence[User]:
+    query = select(User).options(joinedload(User.agency)).order_by(User.agency_id, User.username)
+    if agency_ids is not None:
+        query = query.where(User.agency_id.in_(agency_ids))
+    return (await s.scalars(query)).unique().all()
+
+
+async def get_user(s: AsyncSession, user_id: int) -> User:
+    user = await s.get(User, user_id, options=[joinedload(User.agency)])
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def find_user(s: AsyncSession, username: str) -> User:
+    user = await s.scalar(select(User).options(joinedload(User.agency)).where(User.username == username))
+    if user is None:
+        raise NotFound(N_("No user named %(name)s."), name=username)
+    return user
+
+
+async def create_user(s: AsyncSession, actor: audit.Actor, data: UserInput) -> User:
+    if await s.scalar(select(User.id).where(User.username == data.username)):
+        raise Conflict(N_("The username %(name)s is taken."), name=data.username)
+    await get_agency(s, data.agency_id)
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=data.password_hash,
+        agency_id=data.agency_id,
+        locale=data.locale,
+        phone=data.phone,
+        email=data.email,
+        is_superuser=data.is_superuser,
+        roles=[UserRole(role=r) for r in sorted(set(data.roles))],
+    )
+    s.add(user)
+    await s.flush()
+    await audit.record(
+        s,
+        actor,
+        "user.created",
+        "user",
+        user.id,
+        {"username": data.username, "agency_id": data.agency_id, "roles": sorted(data.roles)},
+    )
+    return await get_user(s, user.id)
+
+
+async def update_user(
+    s: AsyncSession,
+    actor: audit.Actor,
+    user: User,
+    *,
+    display_name: str | None = None,
+    roles: Sequence[str] | None = None,
+    active: bool | None = None,
+    locale: str | None = None,
+) -> User:
+    changes: dict[str, object] = {}
+    if display_name is not None and display_name != user.display_name:
+        user.display_name = display_name
+        changes["display_name"] = display_name
+    if roles is not None and sorted(set(roles)) != user.role_names:
+        UserInput(user.username, user.display_name, user.agency_id, tuple(roles), "")  # validates roles
+        user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+        changes["roles"] = sorted(set(roles))
+    if active is not None and active != user.active:
+        user.active = active
+        changes["active"] = active
+    if locale is not None and locale != user.locale:
+        user.locale = locale
+        changes["locale"] = locale
+    if changes:
+        await s.flush()
+        await audit.record(s, actor, "user.updated", "user", user.id, changes)
+    return user
+
+
+async def set_password(s: AsyncSession, actor: audit.Actor, user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+    await s.flush()
+    await audit.record(s, actor, "user.password_set", "user", user.id)
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+async def create_token(
+    s: AsyncSession, actor: audit.Actor, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[str, ApiToken]:
+    """Create a token acting as ``user`` for ``user``'s agency. The clear token is returned once."""
+    token = new_token("gt_")
+    row = ApiToken(
+        agency_id=user.agency_id,
+        user_id=user.id,
+        name=name,
+        token_hash=token_hash(token),
+        prefix=token[:10],
+        created_by_id=actor.user_id,
+        expires_at=expires_at,
+    )
+    s.add(row)
+    await s.flush()
+    await audit.record(
+        s,
+        actor,
+        "token.created",
+        "api_token",
+        row.id,
+        {"user_id": user.id, "agency_id": user.agency_id, "name": name},
+    )
+    return token, row
+
+
+async def list_tokens(s: AsyncSession, agency_ids: frozenset[int] | None) -> Sequence[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.agency_id, ApiToken.id)
+    if agency_ids is not None:
+        query = query.where(ApiToken.agency_id.in_(agency_ids))
+    return (await s.scalars(query)).all()
+
+
+async def get_token(s: AsyncSession, token_id: int) -> ApiToken:
+    row = await s.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def revoke_token(s: AsyncSession, actor: audit.Actor, row: ApiToken, now: datetime) -> ApiToken:
+    if row.revoked_at is None:
+        row.revoked_at = now
+        await s.flush()
+        await audit.record(s, actor, "token.revoked", "api_token", row.id)
+    return row
+
+
+async def list_areas(s: AsyncSession) -> Sequence[Area]:
+    return (await s.scalars(select(Area).order_by(Area.code))).all()

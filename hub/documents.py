@@ -1,0 +1,69 @@
+"""PDF documents with WeasyPrint: official layouts in Chinese, rendered off the event loop.
+
+WeasyPrint is imported lazily (the import alone costs ~0.7 s) and every rendering runs in a worker
+thread. ``documents.css`` sets the CJK font on ``html`` (not ``body``) so page margin boxes such as
+page numbers use the same embedded font. Pages of domain packages extend ``documents/base.html``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from hub import i18n
+from hub.templating import TEMPLATES
+
+logger = logging.getLogger(__name__)
+STYLESHEET = TEMPLATES / "documents" / "documents.css"
+_lock = threading.Lock()
+_weasy: Any = None
+
+
+def _weasyprint() -> Any:
+    global _weasy  # noqa: PLW0603 - one lazy import per process, guarded by a lock
+    with _lock:
+        if _weasy is None:
+            import weasyprint
+
+            _weasy = weasyprint
+    return _weasy
+
+
+def render_pdf_sync(html: str, base_url: str | None = None) -> bytes:
+    weasyprint = _weasyprint()
+    stylesheet = weasyprint.CSS(filename=str(STYLESHEET))
+    document = weasyprint.HTML(string=html, base_url=base_url or str(TEMPLATES))
+    return bytes(document.write_pdf(stylesheets=[stylesheet]))
+
+
+async def render_pdf(html: str) -> bytes:
+    return await asyncio.to_thread(render_pdf_sync, html)
+
+
+def render_template(env: jinja2.Environment, name: str, locale: str = "zh_CN", **context: Any) -> str:
+    """Fill a document template in a given language (documents are usually Chinese, whoever asks)."""
+    token = i18n.current_locale.set(locale)
+    try:
+        return env.get_template(name).render(**context)
+    finally:
+        i18n.current_locale.reset(token)
+
+
+def fonts_available() -> bool:
+    """Whether fontconfig knows a CJK font (WeasyPrint would draw boxes otherwise)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(out.strip())
+
+
+def document_path(*parts: str) -> Path:
+    return TEMPLATES.joinpath("documents", *parts)

@@ -1,0 +1,202 @@
+"""Publish/subscribe for live page updates and signalling.
+
+``LocalBus`` fans events out inside one process. ``PostgresBus`` sends every event through
+PostgreSQL ``NOTIFY`` on one channel and delivers what ``LISTEN`` hears to its local subscribers, so
+several ``gongtiao serve`` processes on one database see each other's events (and their own, by the
+same path, keeping one order for everybody).
+
+Events are small notices ("referral 12 changed"), not data: pages fetch the current state after
+a notice. PostgreSQL caps a notification at 8000 bytes; larger events are refused at publish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.orm import utcnow
+
+logger = logging.getLogger(__name__)
+
+PG_CHANNEL = "gongtiao_events"
+MAX_PAYLOAD = 7900
+QUEUE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Event:
+    topic: str  # who may hear it, e.g. "agency:12", "user:5", "session:9"
+    kind: str  # what happened, e.g. "agency.created"
+    data: dict[str, Any] = field(default_factory=dict)
+    actor_user_id: int | None = None
+    created: str = field(default_factory=lambda: utcnow().isoformat())
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    origin: str = field(default_factory=lambda: f"{os.getpid()}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Event:
+        raw = json.loads(text)
+        return cls(
+            **{k: raw[k] for k in ("topic", "kind", "data", "actor_user_id", "created", "id", "origin")}
+        )
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromisoformat(self.created)
+
+
+class Subscription:
+    """An async iterator of events on some topics; close it (or use ``async with``) when done."""
+
+    def __init__(self, bus: LocalBus, topics: frozenset[str]) -> None:
+        self.topics = topics
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+        self._bus = bus
+        self.dropped = 0
+        self.closed = False
+
+    def offer(self, event: Event) -> None:
+        if self.queue.full():  # a slow reader loses the oldest notice, never blocks the bus
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(event)
+
+    async def get(self, timeout: float | None = None) -> Event | None:  # noqa: ASYNC109
+        """The next event; None when the bus closed or the timeout passed."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Event]:
+        while (event := await self.queue.get()) is not None:
+            yield event
+
+    def close(self) -> None:
+        self.closed = True
+        self._bus._subscriptions.discard(self)
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LocalBus:
+    """In-process bus: the default, and the delivery half of every other bus."""
+
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        for sub in list(self._subscriptions):
+            sub.close()
+
+    def subscribe(self, topics: Iterable[str]) -> Subscription:
+        sub = Subscription(self, frozenset(topics))
+        self._subscriptions.add(sub)
+        return sub
+
+    async def publish(self, event: Event) -> None:
+        self.deliver(event)
+
+    def deliver(self, event: Event) -> None:
+        for sub in list(self._subscriptions):
+            if event.topic in sub.topics:
+                sub.offer(event)
+
+
+class PostgresBus(LocalBus):
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self._dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        self._listener: Any = None
+        self._sender: Any = None
+        self._send_lock = asyncio.Lock()
+        self._closing = False
+        self._watch: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._connect()
+
+    async def _connect(self) -> None:
+        import asyncpg
+
+        self._listener = await asyncpg.connect(self._dsn)
+        await self._listener.add_listener(PG_CHANNEL, self._on_notify)
+        self._listener.add_termination_listener(self._on_lost)
+        self._sender = await asyncpg.connect(self._dsn)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            event = Event.from_json(payload)
+        except (ValueError, KeyError, TypeError):
+            logger.warning("ignoring malformed event payload")
+            return
+        self.deliver(event)
+
+    def _on_lost(self, _conn: Any) -> None:
+        if not self._closing and self._watch is None:
+            self._watch = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        delay = 0.5
+        while not self._closing:
+            try:
+                await self._close_connections()
+                await self._connect()
+                logger.info("event bus reconnected to PostgreSQL")
+                break
+            except OSError as exc:
+                logger.warning("event bus reconnect failed: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+        self._watch = None
+
+    async def publish(self, event: Event) -> None:
+        payload = event.to_json()
+        if len(payload.encode("utf-8")) > MAX_PAYLOAD:
+            raise ValueError(f"event {event.kind} is too large for NOTIFY ({len(payload)} bytes)")
+        async with self._send_lock:
+            await self._sender.execute("SELECT pg_notify($1, $2)", PG_CHANNEL, payload)
+
+    async def _close_connections(self) -> None:
+        for conn in (self._listener, self._sender):
+            if conn is not None and not conn.is_closed():
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
+
+    async def close(self) -> None:
+        self._closing = True
+        await super().close()
+        await self._close_connections()
+
+
+EventBus = LocalBus
+
+
+def bus_for(database_url: str) -> EventBus:
+    if database_url.startswith("postgresql"):
+        return PostgresBus(database_url)
+    return LocalBus()

@@ -1,0 +1,93 @@
+"""Languages: Simplified Chinese by default, English second.
+
+Message ids in code and templates are English; ``hub/locale/<lang>/LC_MESSAGES/messages.po`` holds
+the translations (gettext catalogs, kept with Babel: see ``make messages``). Catalogs are compiled in
+memory at start, so no build step has to produce ``.mo`` files. The language of the request being
+served lives in a context variable, set by a middleware.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from contextvars import ContextVar
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+_catalogs: dict[str, _gettext.NullTranslations] = {}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return message
+
+
+def _load(locale: str) -> _gettext.NullTranslations:
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return _gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def translations(locale: str | None = None) -> _gettext.NullTranslations:
+    locale = locale or current_locale.get()
+    if locale not in _catalogs:
+        _catalogs[locale] = _load(locale)
+    return _catalogs[locale]
+
+
+def gettext(message: str, locale: str | None = None) -> str:
+    return translations(locale).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int, locale: str | None = None) -> str:
+    return translations(locale).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def normalise(value: str | None) -> str | None:
+    """Map what a browser or a form says ("en-US", "zh", "zh-CN") to one of LOCALES, or None."""
+    if not value:
+        return None
+    tag = value.strip().replace("-", "_").lower()
+    if tag.startswith("zh"):
+        return "zh_CN"
+    if tag.startswith("en"):
+        return "en"
+    return None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The first supported language in an Accept-Language header (q-values in order given)."""
+    if not header:
+        return None
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag))
+    for _q, _pos, tag in sorted(ranked):
+        locale = normalise(tag)
+        if locale:
+            return locale
+    return None

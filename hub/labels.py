@@ -1,0 +1,57 @@
+"""Human names for the core's codes (agency kinds, roles, specialties, area levels).
+
+Codes stay English in the database and the API; people read these, translated by the catalogs.
+"""
+
+from __future__ import annotations
+
+from hub.i18n import N_, gettext
+
+LABELS: dict[str, str] = {
+    # agency kinds
+    "police_bureau": N_("Public security sub-bureau"),
+    "police_station": N_("Police station"),
+    "justice_bureau": N_("Justice bureau"),
+    "judicial_office": N_("Judicial office"),
+    "mediation_committee": N_("People's mediation committee"),
+    "stationed_room": N_("Stationed mediation room"),
+    "specialised_body": N_("Specialised mediation body"),
+    "court": N_("Basic people's court"),
+    # roles
+    "admin": N_("Administrator"),
+    "liaison": N_("Liaison"),
+    "mediator": N_("Mediator"),
+    "secretary": N_("Meeting secretary"),
+    "supervisor": N_("Supervisor"),
+    "grid_worker": N_("Grid worker"),
+    # specialties
+    "neighbour": N_("Neighbour disputes"),
+    "family": N_("Family and marriage"),
+    "labour": N_("Wages and labour"),
+    "land_acquisition": N_("Land acquisition and demolition"),
+    "medical": N_("Medical disputes"),
+    "environmental": N_("Environmental pollution"),
+    "enterprise_restructuring": N_("Enterprise restructuring"),
+    "education": N_("Education"),
+    "traffic": N_("Traffic accidents"),
+    "property_management": N_("Property management"),
+    "consumer": N_("Consumer disputes"),
+    "contract": N_("Contract disputes"),
+    "minor_injury": N_("Minor injuries"),
+    # area levels
+    "district": N_("District"),
+    "town": N_("Town or street"),
+    "village": N_("Village or community"),
+    "grid": N_("Grid cell"),
+}
+
+
+def label(code: str) -> str:
+    """The translated name of a code; the code itself when it has none."""
+    msgid = LABELS.get(code)
+    return gettext(msgid) if msgid else code
+
+
+def register(extra: dict[str, str]) -> None:
+    """Domain packages add their own codes (e.g. referral states) at import."""
+    LABELS.update(extra)

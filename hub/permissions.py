@@ -1,0 +1,125 @@
+"""The one permission layer: what a role may do, and over which agencies.
+
+Two questions, asked in this order for every request:
+1. *May this role do this kind of thing?* ``POLICY`` maps each permission to the roles holding it;
+   routes declare their permission when registered (``hub.routing``), so no handler can forget.
+2. *Over which agencies?* A person acts within their own agency; admins and supervisors also over
+   the agencies below theirs (``Agency.parent_id``); the platform operator (``is_superuser``)
+   everywhere. Handlers call ``Guard.check_agency`` on the object's agency before reading or
+   changing it. Pure: the agency tree is passed in, nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hub.audit import Actor
+from hub.errors import Forbidden, OutOfScope
+from hub.models import Role
+
+
+class Permission(StrEnum):
+    # Anyone logged in.
+    use_hub = "use_hub"
+    view_directory = "view_directory"
+    # Administration of people and access.
+    manage_agencies = "manage_agencies"
+    manage_users = "manage_users"
+    manage_tokens = "manage_tokens"
+    view_audit = "view_audit"
+
+
+EVERY_ROLE = frozenset(Role)
+POLICY: Mapping[Permission, frozenset[Role]] = {
+    Permission.use_hub: EVERY_ROLE,
+    Permission.view_directory: EVERY_ROLE,
+    Permission.manage_agencies: frozenset({Role.admin}),
+    Permission.manage_users: frozenset({Role.admin}),
+    Permission.manage_tokens: frozenset({Role.admin}),
+    Permission.view_audit: frozenset({Role.admin, Role.supervisor}),
+}
+# Roles whose reach extends to the agencies below their own.
+SUBTREE_ROLES = frozenset({Role.admin, Role.supervisor})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The person behind a request (logged in by cookie, or calling with an API token)."""
+
+    user_id: int
+    username: str
+    display_name: str
+    agency_id: int
+    agency_name: str
+    agency_kind: str
+    roles: frozenset[str]
+    is_superuser: bool = False
+    locale: str = "zh_CN"
+    via: str = "session"  # "session" or "token"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user_id, agency_id=self.agency_id)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def allowed(principal: Principal, permission: Permission) -> bool:
+    if principal.is_superuser:
+        return True
+    return bool(principal.roles.intersection(POLICY[permission]))
+
+
+def descendants(tree: Mapping[int, int | None], root: int) -> set[int]:
+    """``root`` and every agency below it; ``tree`` maps agency id -> parent id."""
+    children: dict[int, list[int]] = {}
+    for child, parent in tree.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(child)
+    found, stack = {root}, [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The agencies a principal may act on for a given permission; ``None`` means all of them."""
+
+    agency_ids: frozenset[int] | None
+
+    def covers(self, agency_id: int | None) -> bool:
+        return self.agency_ids is None or (agency_id is not None and agency_id in self.agency_ids)
+
+
+def scope_for(principal: Principal, tree: Mapping[int, int | None]) -> Scope:
+    if principal.is_superuser:
+        return Scope(None)
+    if principal.has_role(*SUBTREE_ROLES):
+        return Scope(frozenset(descendants(tree, principal.agency_id)))
+    return Scope(frozenset({principal.agency_id}))
+
+
+class Guard:
+    """Per-request checks. Built by the routing layer after the role check has passed."""
+
+    def __init__(self, principal: Principal, tree: Mapping[int, int | None]) -> None:
+        self.principal = principal
+        self.scope = scope_for(principal, tree)
+
+    def require(self, permission: Permission) -> None:
+        if not allowed(self.principal, permission):
+            raise Forbidden()
+
+    def check_agency(self, agency_id: int | None) -> None:
+        if not self.scope.covers(agency_id):
+            raise OutOfScope()
+
+    def filter_ids(self, agency_ids: Iterable[int]) -> list[int]:
+        return [a for a in agency_ids if self.scope.covers(a)]

@@ -1,0 +1,74 @@
+"""How domain packages (referrals, meetings, rtc) plug into the core.
+
+A package declares a ``Plugin`` in the ``gongtiao.packages`` entry-point group (see pyproject.toml).
+The core then imports its models, finds its migrations and templates, lets it add routes, demo
+data and CLI commands. The core never imports a domain package by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from hub.demo_context import DemoContext
+
+ENTRY_POINT_GROUP = "gongtiao.packages"
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    package: str
+    # Module whose import registers the package's tables on hub.orm.Base.
+    models: str | None = None
+    setup: Callable[[web.Application], None] | None = None
+    demo: Callable[[DemoContext], Awaitable[None]] | None = None
+    add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None
+    # Lower runs first (demo data that others build on).
+    order: int = 100
+
+    @property
+    def root(self) -> Path:
+        module = importlib.import_module(self.package)
+        assert module.__file__ is not None
+        return Path(module.__file__).parent
+
+    @property
+    def migrations(self) -> Path | None:
+        path = self.root / "migrations"
+        return path if path.is_dir() else None
+
+    @property
+    def templates(self) -> Path | None:
+        path = self.root / "templates"
+        return path if path.is_dir() else None
+
+
+@cache
+def plugins() -> tuple[Plugin, ...]:
+    found = [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    for plugin in found:
+        if not isinstance(plugin, Plugin):
+            raise TypeError(f"entry point in {ENTRY_POINT_GROUP} is not a hub.plugins.Plugin: {plugin!r}")
+    return tuple(sorted(found, key=lambda p: (p.order, p.name)))
+
+
+def load_models() -> None:
+    importlib.import_module("hub.models")
+    importlib.import_module("hub.audit")
+    for plugin in plugins():
+        if plugin.models:
+            importlib.import_module(plugin.models)
+
+
+def migration_dirs() -> list[Path]:
+    return [p.migrations for p in plugins() if p.migrations is not None]

@@ -1,0 +1,81 @@
+"""Jinja2 templates: the core's and each domain package's, translated through ``hub.i18n``."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from aiohttp import web
+
+from hub import i18n
+from hub.keys import CONFIG, LOCALE, PRINCIPAL
+from hub.labels import label
+
+if TYPE_CHECKING:
+    from hub.routing import Ctx
+
+TEMPLATES = Path(__file__).parent / "templates"
+JINJA = web.AppKey("jinja", jinja2.Environment)
+STATIC_DIR = web.AppKey("static_dir", Path)
+
+
+def make_environment(extra_dirs: list[Path], static_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([TEMPLATES, *extra_dirs]),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.gettext(message),
+        lambda singular, plural, n: i18n.ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    versions: dict[str, str] = {}
+
+    def static_url(name: str) -> str:
+        # A content hash in the URL lets browsers cache static files for a long time.
+        if name not in versions:
+            path = static_dir / name
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+            versions[name] = digest
+        return f"/static/{name}?v={versions[name]}"
+
+    env.globals["static_url"] = static_url
+    env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
+    env.globals["label"] = label
+    return env
+
+
+def local_time(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def render(ctx: Ctx, template: str, status: int = 200, **context: Any) -> web.Response:
+    return render_request(ctx.request, template, status=status, principal=ctx.principal, **context)
+
+
+def render_request(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    from hub.csrf import expected_token
+
+    config = request.app[CONFIG]
+    env = request.app[JINJA]
+    zone = config.time_zone
+    base = {
+        "request": request,
+        "principal": request.get(PRINCIPAL),
+        "locale": request.get(LOCALE, i18n.DEFAULT_LOCALE),
+        "csrf_token": expected_token(request, config.secret_key) or "",
+        "localtime": lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt),
+    }
+    base.update(context)
+    html = env.get_template(template).render(base)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")

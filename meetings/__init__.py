@@ -1,0 +1,1 @@
+"""meetings: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""referrals: see docs/architecture.md."""

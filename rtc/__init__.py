@@ -1,0 +1,1 @@
+"""rtc: see docs/architecture.md."""

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gongtiao needs, only those missing.
+#   system-deps.sh run   -> what `make run` needs (WeasyPrint's libraries, a CJK font)
+#   system-deps.sh test  -> plus Chromium, PostgreSQL, poppler (pdftotext) for the tests
+# As root it installs with apt-get; otherwise it prints the command to run and carries on, so that a
+# developer without root still gets a clear message instead of a half-failed build.
+set -euo pipefail
+
+mode="${1:-run}"
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-noto-cjk)
+if [[ "$mode" == "test" ]]; then
+  packages+=(chromium postgresql poppler-utils)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "gongtiao needs these Debian packages: ${missing[*]}" >&2
+  echo "Install them once with:  sudo apt-get install -y ${missing[*]}" >&2
+  echo "需要安装以下系统软件包: sudo apt-get install -y ${missing[*]}" >&2
+  if [[ "$mode" == "test" ]]; then exit 1; fi
+  exit 0
+fi
+
+echo "installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

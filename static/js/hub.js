@@ -1,0 +1,51 @@
+// Page helpers shared by every page: the phone menu and live updates (Server-Sent Events).
+// Loaded as a module from /static (no inline script: the CSP forbids it).
+
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+function setupMenu() {
+  const toggle = document.querySelector(".nav-toggle");
+  const nav = document.getElementById("mainnav");
+  if (!toggle || !nav) return;
+  toggle.addEventListener("click", () => {
+    const open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+}
+
+// Pages listen for "hub:event" on document to refresh what they show.
+function setupLive() {
+  const url = document.body.dataset.live;
+  if (!url || !window.EventSource) return;
+  const status = document.getElementById("live-status");
+  const source = new EventSource(url);
+  source.onopen = () => { if (status) status.hidden = true; };
+  source.onerror = () => {
+    if (status) { status.textContent = document.documentElement.lang === "en" ? "Reconnecting…" : "正在重新连接…"; status.hidden = false; }
+  };
+  source.onmessage = (message) => dispatch(message);
+  const known = (document.body.dataset.liveKinds || "").split(" ").filter(Boolean);
+  for (const kind of ["agency.created", ...known]) source.addEventListener(kind, dispatch);
+  window.addEventListener("pagehide", () => source.close());
+}
+
+function dispatch(message) {
+  let detail;
+  try { detail = JSON.parse(message.data); } catch { return; }
+  document.dispatchEvent(new CustomEvent("hub:event", { detail }));
+  const feed = document.querySelector("#live-feed .feed");
+  if (feed) {
+    const empty = feed.querySelector(".muted");
+    if (empty) empty.remove();
+    const item = document.createElement("li");
+    const when = new Date(detail.created).toLocaleTimeString();
+    item.textContent = `${when} · ${detail.kind}${detail.data && detail.data.name ? " · " + detail.data.name : ""}`;
+    feed.prepend(item);
+  }
+}
+
+setupMenu();
+setupLive();

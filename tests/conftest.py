@@ -1,0 +1,141 @@
+"""Shared fixtures: a migrated database with the demo district for every test, on SQLite and,
+for tests marked ``pg``, also on a real PostgreSQL started for the session.
+
+The schema is built once per session by the real Alembic migrations and the real demo loader;
+each test then gets its own copy (a file copy for SQLite, ``CREATE DATABASE ... TEMPLATE`` for
+PostgreSQL), so tests are isolated and still fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+
+from hub.app import create_app
+from hub.config import Config
+from hub.db import Database
+from hub.demo import run_demo
+from hub.migrate import upgrade
+from hub.orm import utcnow
+from tests.support.pg import ThrowawayPostgres
+
+SECRET = "test-secret-key-0123456789"
+DEMO_PASSWORD = "gongtiao-demo"
+BACKENDS_ALL = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        if metafunc.definition.get_closest_marker("pg_only"):
+            backends: tuple[str, ...] = ("postgresql",)
+        elif metafunc.definition.get_closest_marker("pg"):
+            backends = BACKENDS_ALL
+        else:
+            backends = ("sqlite",)
+        metafunc.parametrize("backend", backends, scope="function")
+
+
+def _prepare(url: str) -> None:
+    upgrade(url)
+
+    async def load() -> None:
+        db = Database(url)
+        try:
+            await run_demo(db, utcnow())
+        finally:
+            await db.dispose()
+
+    asyncio.run(load())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _prepare(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """Superuser URL of a PostgreSQL server; started for this session unless one is given."""
+    given = os.environ.get("GONGTIAO_TEST_PG_URL")
+    if given:
+        yield given
+        return
+    server = ThrowawayPostgres.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _pg_url(server_url: str, database: str) -> str:
+    return server_url.rsplit("/", 1)[0] + "/" + database
+
+
+def _raw(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _pg_admin(server_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(_raw(server_url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: str) -> str:
+    name = f"gt_template_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(pg_server, f'CREATE DATABASE "{name}"'))
+    _prepare(_pg_url(pg_server, name))
+    return name
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        path = tmp_path / "gongtiao.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_template")
+    name = f"gt_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _pg_url(server, name)
+    finally:
+        asyncio.run(_pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def config(database_url: str, tmp_path: Path) -> Config:
+    env = {
+        "GONGTIAO_DATABASE_URL": database_url,
+        "GONGTIAO_DATA_DIR": str(tmp_path / "data"),
+        "GONGTIAO_SECRET_KEY": SECRET,
+        "GONGTIAO_LOG_FORMAT": "text",
+    }
+    return Config.from_env(env)
+
+
+@pytest.fixture
+async def client(aiohttp_client, config: Config) -> TestClient:  # type: ignore[no-untyped-def]
+    return await aiohttp_client(create_app(config))
+
+
+@pytest.fixture
+async def db(config: Config) -> AsyncIterator[Database]:
+    database = Database(config.database_url)
+    yield database
+    await database.dispose()

@@ -1,0 +1,125 @@
+"""Who may do what: anonymous callers, forged forms, and people of another agency."""
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.support.web import login
+
+pytestmark = pytest.mark.pg
+
+
+async def api_token(client: TestClient, admin: str, username: str) -> str:
+    """Create a bearer token through the API as ``admin`` for ``username``."""
+    csrf = await login(client, admin)
+    users = await (await client.get("/api/v1/users")).json()
+    target = next(u for u in users["items"] if u["username"] == username)
+    response = await client.post(
+        "/api/v1/tokens", json={"user_id": target["id"], "name": "test"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert response.status == 201, await response.text()
+    return (await response.json())["token"]
+
+
+async def test_an_anonymous_api_call_gets_401_with_the_envelope(client: TestClient) -> None:
+    for path in ("/api/v1/me", "/api/v1/users", "/api/v1/agencies"):
+        response = await client.get(path)
+        assert response.status == 401
+        body = await response.json()
+        assert body["error"]["code"] == "unauthenticated"
+        assert body["error"]["message"] == "请先登录。"
+
+
+async def test_an_anonymous_write_is_refused_too(client: TestClient) -> None:
+    response = await client.post("/api/v1/users", json={})
+    assert response.status == 401
+
+
+async def test_a_bad_or_revoked_token_is_refused(client: TestClient) -> None:
+    response = await client.get("/api/v1/me", headers={"Authorization": "Bearer gt_not-a-real-token"})
+    assert response.status == 401
+    assert (await response.json())["error"]["code"] == "unauthenticated"
+
+
+async def test_a_forged_csrf_token_is_rejected(client: TestClient) -> None:
+    await login(client, "admin")
+    response = await client.post(
+        "/api/v1/tokens", json={"user_id": 1, "name": "x"}, headers={"X-CSRF-Token": "forged"}
+    )
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "csrf_failed"
+    form = await client.post("/admin/users", data={"username": "x", "_csrf": "forged"})
+    assert form.status == 403
+    assert "表单已过期" in await form.text()
+
+
+async def test_a_form_without_a_csrf_token_is_rejected(client: TestClient) -> None:
+    await login(client, "admin")
+    response = await client.post("/logout", data={})
+    assert response.status == 403
+
+
+async def test_admin_of_agency_a_is_refused_on_agency_b_people(client: TestClient) -> None:
+    token = await api_token(client, "admin", "station_admin_ps01")
+    client.session.cookie_jar.clear()
+    auth = {"Authorization": f"Bearer {token}"}
+    me = await (await client.get("/api/v1/me", headers=auth)).json()
+    listing = await (await client.get("/api/v1/users", headers=auth)).json()
+    assert {u["agency_id"] for u in listing["items"]} <= {me["agency_id"]} | set(
+        await below(client, auth, me)
+    )
+
+    await login(client, "admin")
+    everyone = (await (await client.get("/api/v1/users")).json())["items"]
+    client.session.cookie_jar.clear()
+    outsider = next(u for u in everyone if u["username"] == "liaison_ps02")
+    response = await client.get(f"/api/v1/users/{outsider['id']}", headers=auth)
+    assert response.status == 403
+    error = (await response.json())["error"]
+    assert error["code"] == "out_of_scope" and "其他单位" in error["message"]
+    patch = await client.patch(f"/api/v1/users/{outsider['id']}", json={"active": False}, headers=auth)
+    assert patch.status == 403
+    create = await client.post(
+        "/api/v1/users",
+        headers=auth,
+        json={
+            "username": "intruder",
+            "display_name": "入侵者",
+            "agency_id": outsider["agency_id"],
+            "roles": ["liaison"],
+            "password": "long-enough-1",
+        },
+    )
+    assert create.status == 403
+
+
+async def below(client: TestClient, auth: dict[str, str], me: dict[str, object]) -> list[int]:
+    agencies = (await (await client.get("/api/v1/agencies", headers=auth)).json())["items"]
+    return [a["id"] for a in agencies if a["parent_id"] == me["agency_id"]]
+
+
+async def test_a_liaison_may_not_open_admin_pages_or_api(client: TestClient) -> None:
+    await login(client, "liaison_ps01")
+    assert (await client.get("/api/v1/users")).status == 403
+    page = await client.get("/admin/users")
+    assert page.status == 403
+    assert "没有执行此操作的权限" in await page.text()
+
+
+async def test_login_attempts_are_rate_limited(client: TestClient) -> None:
+    page = await (await client.get("/login")).text()
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    statuses = []
+    for _ in range(6):
+        response = await client.post(
+            "/login", data={"username": "liaison_ps01", "password": "wrong-pass", "_csrf": token}
+        )
+        statuses.append(response.status)
+    assert statuses[:5] == [400] * 5
+    assert statuses[5] == 429
+    # Even the right password waits out the window.
+    right = await client.post(
+        "/login",
+        data={"username": "liaison_ps01", "password": "gongtiao-demo", "_csrf": token},
+        allow_redirects=False,
+    )
+    assert right.status == 429
