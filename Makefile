@@ -8,8 +8,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export GONGTIAO_DATA_DIR ?= $(CURDIR)/var
-export GONGTIAO_SECRET_KEY_FILE ?= $(GONGTIAO_DATA_DIR)/secret_key
+# Only `make run` uses these; tests set their own environment.
+RUN_DATA_DIR ?= $(CURDIR)/var
+RUN_ENV := GONGTIAO_DATA_DIR=$(RUN_DATA_DIR) GONGTIAO_SECRET_KEY_FILE=$(RUN_DATA_DIR)/secret_key
 
 .PHONY: run test setup system-run system-test lint typecheck pytest secret bench lock clean messages
 
@@ -28,13 +29,13 @@ system-test:
 	@bash scripts/system-deps.sh test
 
 secret:
-	@mkdir -p $(GONGTIAO_DATA_DIR)
-	@test -s $(GONGTIAO_SECRET_KEY_FILE) || (umask 077; $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $(GONGTIAO_SECRET_KEY_FILE))
+	@mkdir -p $(RUN_DATA_DIR)
+	@test -s $(RUN_DATA_DIR)/secret_key || (umask 077; $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $(RUN_DATA_DIR)/secret_key)
 
 run: system-run $(STAMP) secret
-	$(BIN)/gongtiao db upgrade
-	$(BIN)/gongtiao demo
-	$(BIN)/gongtiao serve
+	$(RUN_ENV) $(BIN)/gongtiao db upgrade
+	$(RUN_ENV) $(BIN)/gongtiao demo
+	$(RUN_ENV) $(BIN)/gongtiao serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -59,10 +60,9 @@ lock:
 	{ echo "# Exact versions for every install (make run / make test / CI). Regenerate with: make lock"; \
 	  /tmp/gongtiao-lock/bin/pip freeze --exclude-editable | grep -vE '^(pip|setuptools|wheel)=='; } > constraints.txt
 
-# Re-extract translatable strings into the catalogs after changing code or templates.
+# After adding translatable text: list what the Chinese catalog lacks (see scripts/po_set.py).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o /tmp/gongtiao-messages.pot hub referrals meetings rtc
-	$(BIN)/pybabel update -i /tmp/gongtiao-messages.pot -d hub/locale -D messages --no-fuzzy-matching
+	$(BIN)/python scripts/po_set.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -6,14 +6,15 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from hub import directory
-from hub.errors import HubError
-from hub.i18n import gettext
-from hub.models import AgencyKind, Role
+from hub.errors import HubError, ValidationFailed
+from hub.i18n import N_, gettext
+from hub.keys import TREE
+from hub.models import AgencyKind, Role, Specialty
 from hub.orm import utcnow
 from hub.passwords import hash_password
 from hub.permissions import Permission
 from hub.routing import Ctx, Routes, validate
-from hub.schemas import UserIn
+from hub.schemas import AgencyIn, UserIn
 from hub.templating import render
 
 routes = Routes()
@@ -31,27 +32,70 @@ async def _form(ctx: Ctx) -> dict[str, str | list[str]]:
         if key == "_csrf":
             continue
         values = [str(v) for v in form.getall(key)]
-        data[key] = values if key == "roles" else values[0]
+        data[key] = values if key in ("roles", "specialties") else values[0]
     return data
 
 
-@routes.page("GET", "/admin/agencies", perm=Permission.view_directory, name="admin_agencies")
-async def agencies_page(ctx: Ctx) -> web.Response:
+async def _agencies_page(ctx: Ctx, status: int = 200, **extra: object) -> web.Response:
     kind = ctx.request.query.get("kind") or None
     if kind not in AgencyKind.__members__:
         kind = None
     async with ctx.db.read() as s:
-        agencies = await directory.list_agencies(s, kind=kind)
-    names = {a.id: a.name for a in agencies}
+        everything = await directory.list_agencies(s)
+        areas = await directory.list_areas(s)
+    agencies = [a for a in everything if kind is None or a.kind == kind]
+    names = {a.id: a.name for a in everything}
+    parents = [a for a in everything if ctx.must.scope.covers(a.id)]
+    can_create = ctx.user.is_superuser or ctx.user.has_role("admin")
     return render(
         ctx,
         "admin/agencies.html",
+        status=status,
         agencies=agencies,
         kinds=list(AgencyKind),
         kind=kind,
         names=names,
         scope=ctx.must.scope,
+        parents=parents,
+        areas=areas,
+        specialties=list(Specialty),
+        can_create=can_create,
+        **{"error": None, "details": None, "form": {}, **extra},
     )
+
+
+@routes.page("GET", "/admin/agencies", perm=Permission.view_directory, name="admin_agencies")
+async def agencies_page(ctx: Ctx) -> web.Response:
+    return await _agencies_page(ctx)
+
+
+@routes.page("POST", "/admin/agencies", perm=Permission.manage_agencies)
+async def agencies_create(ctx: Ctx) -> web.Response:
+    form = await _form(ctx)
+    try:
+        body = validate(AgencyIn, {k: v for k, v in form.items() if v != ""})
+        if body.parent_id is None and not ctx.user.is_superuser:
+            raise ValidationFailed(N_("Choose the agency this one reports to."))
+        ctx.must.check_agency(body.parent_id)
+        data = directory.AgencyInput(
+            code=body.code,
+            name=body.name,
+            kind=body.kind.value,
+            parent_id=body.parent_id,
+            host_agency_id=body.host_agency_id,
+            area_id=body.area_id,
+            specialties=tuple(sp.value for sp in body.specialties),
+            phone=body.phone,
+            address=body.address,
+        )
+        async with ctx.db.write() as s:
+            await directory.create_agency(s, ctx.user.actor, data)
+    except HubError as exc:
+        return await _agencies_page(
+            ctx, status=exc.status, error=_message(exc), details=exc.details, form=form
+        )
+    ctx.request.app[TREE].invalidate()
+    raise web.HTTPSeeOther("/admin/agencies")
 
 
 async def _users_page(ctx: Ctx, status: int = 200, **extra: object) -> web.Response:
@@ -66,7 +110,7 @@ async def _users_page(ctx: Ctx, status: int = 200, **extra: object) -> web.Respo
         users=users,
         agencies=agencies,
         roles=list(Role),
-        **{"error": None, "form": {}, **extra},
+        **{"error": None, "details": None, "form": {}, **extra},
     )
 
 

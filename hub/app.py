@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -11,11 +13,13 @@ from aiohttp import web
 
 from hub import admin as admin_pages
 from hub import api, live, openapi, pages
+from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
 from hub.events import bus_for
 from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
+from hub.orm import utcnow
 from hub.plugins import load_models, plugins
 from hub.ratelimit import FailureLimiter
 from hub.routing import ENDPOINTS
@@ -53,6 +57,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_static("/static", static, append_version=False)
 
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_housekeeping)
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(_build_openapi)
     app.on_shutdown.append(_close_streams)
@@ -69,6 +74,26 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[EVENTS].close()
     await app[DB].dispose()
+
+
+async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
+    """Background chores: drop expired browser sessions every hour."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                removed = await purge_expired_sessions(app[DB], utcnow())
+                if removed:
+                    logger.info("purged %d expired sessions", removed)
+            except Exception:  # a failed chore must not stop the next one
+                logger.exception("housekeeping failed")
+            await asyncio.sleep(3600)
+
+    task = asyncio.create_task(loop(), name="housekeeping")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _build_openapi(app: web.Application) -> None:

@@ -39,6 +39,8 @@ class Config:
     login_attempts: int = 5
     login_window_seconds: int = 900
     log_format: str = "json"
+    # Behind nginx: take the client address from the last X-Forwarded-For entry (login limiter, logs).
+    trust_proxy: bool = False
     log_level: str = "INFO"
     # The secret key was generated at start (development only): sessions end on restart.
     secret_key_is_ephemeral: bool = field(default=False, compare=False)
@@ -99,6 +101,7 @@ class Config:
             login_attempts=env.integer("LOGIN_ATTEMPTS", 5, low=1, high=1000),
             login_window_seconds=env.integer("LOGIN_WINDOW_SECONDS", 900, low=1, high=86400),
             log_format=env.choice("LOG_FORMAT", "json", ("json", "text")),
+            trust_proxy=env.boolean("TRUST_PROXY", False),
             log_level=env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             secret_key_is_ephemeral=ephemeral,
         )
@@ -137,6 +140,16 @@ class _Env:
         if not low <= value <= high:
             raise ConfigError(f"{PREFIX}{name} must be between {low} and {high}, got {value}")
         return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.text(name, "").lower()
+        if raw == "":
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{PREFIX}{name} must be true or false, got {raw!r}")
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.text(name, default)

@@ -17,7 +17,7 @@ from hub.orm import utcnow
 from hub.permissions import Permission
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from hub.web import LANG_COOKIE
+from hub.web import LANG_COOKIE, client_ip
 
 routes = Routes()
 
@@ -52,7 +52,7 @@ async def login_submit(ctx: Ctx) -> web.Response:
     username = str(form.get("username", ""))
     password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "")))
-    ip = ctx.request.remote or ""
+    ip = client_ip(ctx.request)
     try:
         key, _principal = await auth.login(
             ctx.db,

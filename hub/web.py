@@ -39,6 +39,15 @@ CSP = (
 )
 
 
+def client_ip(request: web.Request) -> str:
+    """The caller's address; behind a trusted proxy, the address the proxy saw."""
+    if request.app[CONFIG].trust_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:64]
+    return request.remote or ""
+
+
 def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -14,17 +13,17 @@ from hub import audit
 from hub.audit import AuditEvent
 from hub.config import Config
 from hub.db import Database
+from tests.support.env import clean_env
 
 pytestmark = pytest.mark.pg
 
 
 def run_verify(config: Config) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "GONGTIAO_DATABASE_URL": config.database_url,
-        "GONGTIAO_SECRET_KEY": config.secret_key,
-        "GONGTIAO_DATA_DIR": str(config.data_dir),
-    }
+    env = clean_env(
+        GONGTIAO_DATABASE_URL=config.database_url,
+        GONGTIAO_SECRET_KEY=config.secret_key,
+        GONGTIAO_DATA_DIR=str(config.data_dir),
+    )
     return subprocess.run(
         [sys.executable, "-m", "hub", "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
     )

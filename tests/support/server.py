@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from aiohttp import web
 
 from hub.app import create_app
 from hub.config import Config
+from tests.support.env import clean_env
 from tests.support.pg import free_port
 
 
@@ -56,14 +56,13 @@ class ServeProcess:
 async def start_serve(config: Config, log_path: str) -> ServeProcess:
     """Start ``gongtiao serve`` as its own process and wait until /healthz answers."""
     port = free_port()
-    env = {
-        **os.environ,
-        "GONGTIAO_DATABASE_URL": config.database_url,
-        "GONGTIAO_DATA_DIR": str(config.data_dir),
-        "GONGTIAO_SECRET_KEY": config.secret_key,
-        "GONGTIAO_PORT": str(port),
-        "GONGTIAO_HOST": "127.0.0.1",
-    }
+    env = clean_env(
+        GONGTIAO_DATABASE_URL=config.database_url,
+        GONGTIAO_DATA_DIR=str(config.data_dir),
+        GONGTIAO_SECRET_KEY=config.secret_key,
+        GONGTIAO_PORT=str(port),
+        GONGTIAO_HOST="127.0.0.1",
+    )
     log = open(log_path, "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve"], env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
