@@ -31,9 +31,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
-             "-o", str(pot), "hub", "referrals", "meetings", "rtc"],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "N_",
+                "-o",
+                str(pot),
+                "hub",
+                "referrals",
+                "meetings",
+                "rtc",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
         with pot.open("rb") as fh:
             template = read_po(fh)
