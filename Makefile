@@ -50,7 +50,6 @@ pytest: $(STAMP)
 test: system-test $(STAMP) lint typecheck pytest
 
 bench: system-test $(STAMP)
-	@bash scripts/system-deps.sh test
 	$(BIN)/python -m bench
 
 # Refresh the exact versions after changing dependencies in pyproject.toml.

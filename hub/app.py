@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hub import admin as admin_pages
-from hub import api, live, openapi, pages
+from hub import api, inbox, live, openapi, pages
 from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
@@ -49,7 +49,14 @@ def create_app(config: Config) -> web.Application:
     package_templates = [p.templates for p in plugins() if p.templates is not None]
     app[JINJA] = make_environment(package_templates, static)
 
-    for package_routes in (pages.routes, api.routes, admin_pages.routes, live.routes, openapi.routes):
+    for package_routes in (
+        pages.routes,
+        api.routes,
+        admin_pages.routes,
+        inbox.routes,
+        live.routes,
+        openapi.routes,
+    ):
         package_routes.register(app)
     for plugin in plugins():
         if plugin.setup is not None:

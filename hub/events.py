@@ -196,6 +196,24 @@ class PostgresBus(LocalBus):
 EventBus = LocalBus
 
 
+@dataclass
+class Outbox:
+    """Events gathered during a transaction, published only after it committed."""
+
+    events: list[Event] = field(default_factory=list)
+
+    def add(self, topic: str, kind: str, actor_user_id: int | None = None, **data: Any) -> None:
+        self.events.append(Event(topic=topic, kind=kind, data=data, actor_user_id=actor_user_id))
+
+    async def send(self, bus: LocalBus) -> None:
+        for event in self.events:
+            try:
+                await bus.publish(event)
+            except Exception:  # the change is committed; a lost notice only delays a page refresh
+                logger.exception("could not publish %s", event.kind)
+        self.events.clear()
+
+
 def bus_for(database_url: str) -> EventBus:
     if database_url.startswith("postgresql"):
         return PostgresBus(database_url)

@@ -15,6 +15,7 @@ from hub.keys import LOGIN_LIMITER
 from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.permissions import Permission
+from hub.plugins import Panel, plugins
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from hub.web import LANG_COOKIE, client_ip
@@ -116,11 +117,17 @@ async def dashboard(ctx: Ctx) -> web.Response:
         agency = await s.get(Agency, principal.agency_id)
         colleagues = await s.scalar(select(func.count(User.id)).where(User.agency_id == principal.agency_id))
         in_scope = len(ctx.must.scope.agency_ids) if ctx.must.scope.agency_ids is not None else None
+    panels: list[Panel] = []
+    for plugin in plugins():
+        if plugin.dashboard is not None:
+            panels.extend(await plugin.dashboard(ctx))
+    panels.sort(key=lambda p: p.order)
     return render(
         ctx,
         "dashboard.html",
         agency=agency,
         colleagues=colleagues,
         in_scope=in_scope,
+        panels=panels,
         can_admin=principal.is_superuser or principal.has_role("admin"),
     )

@@ -31,8 +31,9 @@ class Permission(StrEnum):
     view_audit = "view_audit"
 
 
-EVERY_ROLE = frozenset(Role)
-POLICY: Mapping[Permission, frozenset[Role]] = {
+EVERY_ROLE: frozenset[str] = frozenset(Role)
+# Permission name -> roles holding it. Domain packages add theirs with ``register`` at import.
+POLICY: dict[str, frozenset[str]] = {
     Permission.use_hub: EVERY_ROLE,
     Permission.view_directory: EVERY_ROLE,
     Permission.manage_agencies: frozenset({Role.admin}),
@@ -40,6 +41,15 @@ POLICY: Mapping[Permission, frozenset[Role]] = {
     Permission.manage_tokens: frozenset({Role.admin}),
     Permission.view_audit: frozenset({Role.admin, Role.supervisor}),
 }
+
+
+def register(extra: Mapping[str, frozenset[str]]) -> None:
+    clash = set(extra) & set(POLICY)
+    if clash:
+        raise ValueError(f"permissions registered twice: {sorted(clash)}")
+    POLICY.update(extra)
+
+
 # Roles whose reach extends to the agencies below their own.
 SUBTREE_ROLES = frozenset({Role.admin, Role.supervisor})
 
@@ -67,7 +77,7 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
-def allowed(principal: Principal, permission: Permission) -> bool:
+def allowed(principal: Principal, permission: str) -> bool:
     if principal.is_superuser:
         return True
     return bool(principal.roles.intersection(POLICY[permission]))
@@ -113,7 +123,7 @@ class Guard:
         self.principal = principal
         self.scope = scope_for(principal, tree)
 
-    def require(self, permission: Permission) -> None:
+    def require(self, permission: str) -> None:
         if not allowed(self.principal, permission):
             raise Forbidden()
 

@@ -20,8 +20,25 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from hub.demo_context import DemoContext
+    from hub.routing import Ctx
 
 ENTRY_POINT_GROUP = "gongtiao.packages"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    label: str  # English message id
+    permission: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A dashboard card: a template of the package and what it shows."""
+
+    template: str
+    context: dict[str, Any]
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,10 @@ class Plugin:
     setup: Callable[[web.Application], None] | None = None
     demo: Callable[[DemoContext], Awaitable[None]] | None = None
     add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None
+    # Links in the main menu, shown to those holding the permission.
+    nav: tuple[NavItem, ...] = ()
+    # Cards on the dashboard for the person asking.
+    dashboard: Callable[[Ctx], Awaitable[list[Panel]]] | None = None
     # Lower runs first (demo data that others build on).
     order: int = 100
 
@@ -65,6 +86,8 @@ def plugins() -> tuple[Plugin, ...]:
 def load_models() -> None:
     importlib.import_module("hub.models")
     importlib.import_module("hub.audit")
+    importlib.import_module("hub.notifications")
+    importlib.import_module("hub.early_warnings")
     for plugin in plugins():
         if plugin.models:
             importlib.import_module(plugin.models)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.errors import MalformedJSON, PayloadTooLarge, Unauthenticated, UnsupportedMediaType, ValidationFailed
 from hub.keys import CONFIG, DB, EVENTS, PRINCIPAL, TREE
-from hub.permissions import Guard, Permission, Principal
+from hub.permissions import Guard, Principal
 
 if TYPE_CHECKING:
     from hub.config import Config
@@ -78,7 +78,7 @@ class Endpoint:
     method: str
     path: str
     handler: Handler
-    permission: Permission | None
+    permission: str | None
     api: bool
     summary: str = ""
     tags: tuple[str, ...] = ()
@@ -103,7 +103,7 @@ class Routes:
         method: str,
         path: str,
         *,
-        perm: Permission | None = None,
+        perm: str | None = None,
         public: bool = False,
         name: str | None = None,
         summary: str = "",
@@ -135,7 +135,7 @@ class Routes:
         method: str,
         path: str,
         *,
-        perm: Permission | None = None,
+        perm: str | None = None,
         public: bool = False,
         summary: str,
         tags: tuple[str, ...] = (),
@@ -176,7 +176,7 @@ class Routes:
 ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
 
 
-def _check_declared(perm: Permission | None, public: bool, path: str) -> None:
+def _check_declared(perm: str | None, public: bool, path: str) -> None:
     if (perm is not None) != public:
         return
     raise ValueError(f"route {path}: declare exactly one of perm=... or public=True")

@@ -151,3 +151,16 @@ class TokenIn(Input):
 
 class TokenCreated(TokenOut):
     token: str = Field(description="The bearer token. Shown once; only its hash is kept.")
+
+
+class NotificationOut(Output):
+    id: int
+    kind: str
+    text: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class ReadIn(Input):
+    ids: list[int] | None = Field(default=None, description="Which to mark read; all when omitted")

@@ -14,6 +14,8 @@ from aiohttp import web
 from hub import i18n
 from hub.keys import CONFIG, LOCALE, PRINCIPAL
 from hub.labels import label
+from hub.permissions import Principal, allowed
+from hub.plugins import NavItem, plugins
 
 if TYPE_CHECKING:
     from hub.routing import Ctx
@@ -63,13 +65,21 @@ def render(ctx: Ctx, template: str, status: int = 200, **context: Any) -> web.Re
     return render_request(ctx.request, template, status=status, principal=ctx.principal, **context)
 
 
+def nav_for(principal: Principal | None) -> list[NavItem]:
+    if principal is None:
+        return []
+    return [item for p in plugins() for item in p.nav if allowed(principal, item.permission)]
+
+
 def render_request(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     from hub.csrf import expected_token
 
     config = request.app[CONFIG]
     env = request.app[JINJA]
     zone = config.time_zone
+    principal = request.get(PRINCIPAL)
     base = {
+        "nav_items": nav_for(principal),
         "request": request,
         "principal": request.get(PRINCIPAL),
         "locale": request.get(LOCALE, i18n.DEFAULT_LOCALE),

@@ -1,5 +1,59 @@
-"""Referrals plugs into the hub here (routes, models, demo data arrive with issue #3)."""
+"""Referrals plugs into the hub here: models, routes, the deadline sweep, demo data."""
 
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from hub.events import Outbox
+from hub.keys import DB, EVENTS
+from hub.orm import utcnow
 from hub.plugins import Plugin
 
-plugin = Plugin(name="referrals", package="referrals", order=10)
+logger = logging.getLogger(__name__)
+SWEEP_SECONDS = 60.0
+
+
+def setup(app: web.Application) -> None:
+    from referrals import api, codes, pages, permissions  # noqa: F401 - registers labels and permissions
+
+    api.routes.register(app)
+    pages.routes.register(app)
+    app.cleanup_ctx.append(_sweeper)
+
+
+async def _sweeper(app: web.Application) -> AsyncIterator[None]:
+    from referrals import sweeps
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            outbox = Outbox()
+            try:
+                done = await sweeps.run_all(app[DB], utcnow(), outbox)
+                if any(done.values()):
+                    logger.info("deadline sweep", extra=done)
+            except Exception:  # one failed sweep must not stop the next
+                logger.exception("deadline sweep failed")
+            await outbox.send(app[EVENTS])
+
+    task = asyncio.create_task(loop(), name="referrals-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def demo(ctx):  # type: ignore[no-untyped-def]
+    from referrals.demo import load
+
+    await load(ctx)
+
+
+plugin = Plugin(
+    name="referrals", package="referrals", models="referrals.models", setup=setup, demo=demo, order=10
+)

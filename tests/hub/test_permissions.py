@@ -23,7 +23,7 @@ def person(agency_id: int, *roles: str, superuser: bool = False) -> Principal:
 
 
 def test_every_permission_has_a_policy() -> None:
-    assert set(POLICY) == set(Permission)
+    assert set(Permission) <= set(POLICY)
 
 
 def test_a_liaison_acts_only_within_their_own_agency() -> None:

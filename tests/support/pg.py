@@ -45,7 +45,7 @@ class ThrowawayPostgres:
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str | Path) -> None:
         command = [str(a) for a in args]
         if self.as_user:
             command = ["runuser", "-u", self.as_user, "--", *command]

@@ -1,0 +1,99 @@
+"""Per-person notification inbox, shared by every domain package.
+
+A notification is written in the same transaction as what it reports and announced on the events
+bus (topic ``user:<id>``) after commit, so the inbox badge updates live. Titles are message ids with
+parameters, translated when shown, so each reader sees their own language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.events import Outbox
+from hub.i18n import gettext
+from hub.models import Role, User, UserRole
+from hub.orm import Base, utcnow
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    title: Mapped[str] = mapped_column(String(200))  # English message id
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    def text(self, locale: str | None = None) -> str:
+        message = gettext(self.title, locale)
+        try:
+            return message % self.params if self.params else message
+        except (KeyError, ValueError, TypeError):
+            return message
+
+
+async def notify(
+    s: AsyncSession,
+    outbox: Outbox,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str,
+    link: str = "",
+    **params: Any,
+) -> list[int]:
+    """Write one notification per person; the outbox announces them after commit."""
+    ids = sorted(set(user_ids))
+    now = utcnow()
+    for user_id in ids:
+        s.add(Notification(user_id=user_id, kind=kind, title=title, params=params, link=link, created_at=now))
+        outbox.add(f"user:{user_id}", "notification", what=kind, link=link)
+    await s.flush()
+    return ids
+
+
+async def people_with_role(s: AsyncSession, agency_ids: Iterable[int], *roles: Role | str) -> list[int]:
+    """Active users of these agencies holding any of the roles."""
+    query = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.agency_id.in_(list(agency_ids)),
+            User.active.is_(True),
+            UserRole.role.in_([str(r) for r in roles]),
+        )
+        .distinct()
+    )
+    return list((await s.scalars(query)).all())
+
+
+async def inbox(s: AsyncSession, user_id: int, limit: int = 50) -> Sequence[Notification]:
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return (await s.scalars(query)).all()
+
+
+async def unread_count(s: AsyncSession, user_id: int) -> int:
+    query = select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    return int(await s.scalar(query) or 0)
+
+
+async def mark_read(s: AsyncSession, user_id: int, notification_ids: Iterable[int] | None = None) -> None:
+    query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(list(notification_ids)))
+    await s.execute(query.values(read_at=utcnow()))

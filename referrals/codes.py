@@ -1,0 +1,114 @@
+"""The referrals package's codes and their human names (translated through hub.labels)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from hub.i18n import N_
+from hub.labels import register
+
+
+class Category(StrEnum):
+    neighbour = "neighbour"
+    family = "family"
+    labour = "labour"
+    land_acquisition = "land_acquisition"
+    medical = "medical"
+    environmental = "environmental"
+    traffic = "traffic"
+    property_management = "property_management"
+    consumer = "consumer"
+    contract = "contract"
+    minor_injury = "minor_injury"
+    other = "other"
+
+
+class Channel(StrEnum):
+    call_110 = "call_110"
+    walk_in = "walk_in"
+    patrol = "patrol"
+    grid_report = "grid_report"
+    transfer = "transfer"
+    other = "other"
+
+
+class ConsentMethod(StrEnum):
+    verbal_recorded = "verbal_recorded"
+    written = "written"
+    signed_form = "signed_form"
+    online = "online"
+
+
+class PartyRole(StrEnum):
+    applicant = "applicant"
+    respondent = "respondent"
+    third_party = "third_party"
+
+
+class Flag(StrEnum):
+    group_dispute = "group_dispute"
+    violence_risk = "violence_risk"
+    minor_criminal = "minor_criminal"
+    vulnerable_party = "vulnerable_party"
+
+
+register(
+    {
+        "other": N_("Other"),
+        "call_110": N_("110 call"),
+        "walk_in": N_("Walk-in"),
+        "patrol": N_("Found on patrol"),
+        "grid_report": N_("Reported by a grid worker"),
+        "transfer": N_("Transferred by another body"),
+        "verbal_recorded": N_("Verbal, recorded"),
+        "written": N_("In writing"),
+        "signed_form": N_("Signed consent form"),
+        "online": N_("Online"),
+        "in_person": N_("In person"),
+        "applicant": N_("Applicant"),
+        "respondent": N_("Respondent"),
+        "third_party": N_("Third party"),
+        "group_dispute": N_("Group dispute"),
+        "violence_risk": N_("Risk of violence"),
+        "minor_criminal": N_("Minor criminal element"),
+        "vulnerable_party": N_("Vulnerable party"),
+        # referral states
+        "sent": N_("Sent, awaiting acceptance"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "expired": N_("Not accepted in time"),
+        "in_mediation": N_("In mediation"),
+        "resolved": N_("Resolved by agreement"),
+        "failed": N_("Mediation failed"),
+        "withdrawn": N_("Withdrawn"),
+        "referred_onward": N_("Referred onward"),
+        "confirmation_applied": N_("Judicial confirmation applied for"),
+        "confirmed": N_("Judicially confirmed"),
+        "confirmation_refused": N_("Confirmation refused"),
+        "closed": N_("Closed"),
+        # referral actions
+        "accept": N_("accept"),
+        "decline": N_("decline"),
+        "expire": N_("expire"),
+        "start_mediation": N_("start mediation"),
+        "resolve": N_("resolve"),
+        "fail": N_("record as failed"),
+        "withdraw": N_("withdraw"),
+        "refer_onward": N_("refer onward"),
+        "apply_confirmation": N_("apply for judicial confirmation"),
+        "confirm": N_("record as confirmed"),
+        "refuse_confirmation": N_("record as refused"),
+        "close": N_("close"),
+        "assign_mediator": N_("assign a mediator"),
+        "extend": N_("extend"),
+        # follow-up outcomes
+        "performed": N_("Performed"),
+        "partly": N_("Partly performed"),
+        "not_performed": N_("Not performed"),
+        # report kinds
+        "periodic": N_("Periodic report"),
+        "zero": N_("Zero report"),
+        "special": N_("Special report"),
+        "direct": N_("Direct report"),
+    }
+)

@@ -1,0 +1,278 @@
+"""Tables of the referrals package: cases and their parties and evidence, referrals and their moves,
+routing rules, deadline policies, agreements and their terms, follow-ups, mediator profiles, reports.
+
+Codes (categories, states, flags) are English strings checked by the pure modules and pydantic;
+people read them through ``hub.labels``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.orm import Base, utcnow
+
+
+class Case(Base):
+    """A dispute taken in by a police station (or another agency)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("created_agency_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    incident_no: Mapped[str] = mapped_column(String(64), default="", index=True)  # 警情号
+    channel: Mapped[str] = mapped_column(String(24))  # how it came in
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    group_dispute: Mapped[bool] = mapped_column(default=False)
+    violence_risk: Mapped[bool] = mapped_column(default=False)
+    minor_criminal: Mapped[bool] = mapped_column(default=False)
+    vulnerable_party: Mapped[bool] = mapped_column(default=False)
+    # Consent to mediation (no referral without it): who, when, how.
+    consent_by: Mapped[str] = mapped_column(String(200), default="")
+    consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    consent_method: Mapped[str] = mapped_column(String(24), default="")
+    created_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
+
+    parties: Mapped[list[Party]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Party.id", back_populates="case"
+    )
+
+    @property
+    def flags(self) -> list[str]:
+        return [
+            f
+            for f in ("group_dispute", "violence_risk", "minor_criminal", "vulnerable_party")
+            if getattr(self, f)
+        ]
+
+    @property
+    def party_count(self) -> int:
+        return len(self.parties)
+
+
+class Party(Base):
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # applicant, respondent, third_party
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    id_number: Mapped[str] = mapped_column(String(32), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class Evidence(Base):
+    """A file captured at the scene (现场取证), stored content-addressed under the data dir."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    media_type: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))  # photo, audio, video, document
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(String(500), default="")
+    captured_at: Mapped[datetime | None] = mapped_column(default=None)
+    captured_by: Mapped[str] = mapped_column(String(100), default="")
+    captured_place: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Referral(Base):
+    """One hop of a case from one agency to another; onward referrals chain through ``parent_id``."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_to_state", "to_agency_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id"))
+    # Why this target: the rule and the conditions that matched, as the liaison saw it.
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    override_reason: Mapped[str] = mapped_column(String(500), default="")
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    accept_due: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    mediation_due: Mapped[datetime | None] = mapped_column(default=None)
+    extension_reason: Mapped[str] = mapped_column(String(500), default="")
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)  # resolved or failed
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ReferralEvent(Base):
+    """Every move of a referral: old and new state, who, when, why (the 'Flip' of healthchecks)."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(24), default="")
+    to_state: Mapped[str] = mapped_column(String(24))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RoutingRule(Base):
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    priority: Mapped[int] = mapped_column(default=100, index=True)  # lower is tried first
+    active: Mapped[bool] = mapped_column(default=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: any
+    area_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # an area matches its sub-areas too
+    amount_min: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    amount_max: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    parties_min: Mapped[int | None] = mapped_column(default=None)
+    parties_max: Mapped[int | None] = mapped_column(default=None)
+    flags_all: Mapped[list[str]] = mapped_column(JSON, default=list)  # every listed flag must be set
+    target_kind: Mapped[str] = mapped_column(String(24))  # "agency" or "stationed_room_of_sender"
+    target_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    is_fallback: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class DeadlinePolicy(Base):
+    """Deadlines for one kind of receiving agency; kinds without a row use the defaults."""
+
+    __tablename__ = "deadline_policies"
+
+    agency_kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    accept_hours: Mapped[int] = mapped_column(default=24)
+    mediation_days: Mapped[int] = mapped_column(default=30)
+    mediation_max_days: Mapped[int] = mapped_column(default=60)
+    confirmation_days: Mapped[int] = mapped_column(default=30)
+    followup_days: Mapped[int] = mapped_column(default=3)
+    soon_hours: Mapped[int] = mapped_column(default=24)
+
+
+class MediatorProfile(Base):
+    """What a mediator is good at, for proposing who should take a case."""
+
+    __tablename__ = "mediator_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_load: Mapped[int] = mapped_column(default=15)
+
+
+class Agreement(Base):
+    """The mediation agreement (调解协议书) and its judicial confirmation (司法确认)."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    facts: Mapped[str] = mapped_column(Text, default="")
+    other_terms: Mapped[str] = mapped_column(Text, default="")
+    effective_date: Mapped[date | None] = mapped_column(Date, default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    court_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    confirmation_applied_at: Mapped[datetime | None] = mapped_column(default=None)
+    court_outcome: Mapped[str] = mapped_column(String(16), default="")  # confirmed, refused
+    court_decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    court_reference: Mapped[str] = mapped_column(String(80), default="")
+
+    terms: Mapped[list[AgreementTerm]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AgreementTerm.position"
+    )
+    confirmations: Mapped[list[PartyConfirmation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PartyConfirmation.id"
+    )
+
+
+class AgreementTerm(Base):
+    __tablename__ = "agreement_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    obligor_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    obligee_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    description: Mapped[str] = mapped_column(String(500))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class PartyConfirmation(Base):
+    """A party confirmed the agreement (online or in person): who, when, how, recorded by whom."""
+
+    __tablename__ = "party_confirmations"
+    __table_args__ = (UniqueConstraint("agreement_id", "party_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(16))  # online, in_person
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class FollowUp(Base):
+    """A follow-up visit (回访) on an agreement's performance."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_terms.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(16), default="")  # performed, partly, not_performed
+    notes: Mapped[str] = mapped_column(String(1000), default="")
+    visited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Report(Base):
+    """A periodic, zero, special or direct report from an agency."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_agency_period", "agency_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # periodic, zero, special, direct
+    period: Mapped[date] = mapped_column(Date)  # the day (or period start) reported on
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,605 @@
+"""Referral use cases: propose a route, send, move through the states, assign a mediator, extend.
+
+Every move writes a ``ReferralEvent`` and an audit row in the caller's transaction and adds live
+notices to the ``Outbox`` (published after commit). State changes use compare-and-set
+(``UPDATE ... WHERE state = old``), so two people acting at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import audit
+from hub.early_warnings import raise_warning
+from hub.events import Outbox
+from hub.i18n import N_, gettext
+from hub.labels import label
+from hub.models import Agency, AgencyKind, Area, Role, User
+from hub.notifications import notify, people_with_role
+from referrals import deadlines, rules, states
+from referrals.errors import (
+    AlreadyReferred,
+    BadMediator,
+    BadTarget,
+    ConsentMissing,
+    ExtensionNotAllowed,
+    NoRouteFound,
+    ReasonRequired,
+    StaleState,
+    TransitionNotAllowed,
+    WrongSide,
+)
+from referrals.models import Case, DeadlinePolicy, MediatorProfile, Referral, ReferralEvent, RoutingRule
+
+RECEIVING_KINDS = frozenset(
+    {
+        AgencyKind.stationed_room,
+        AgencyKind.mediation_committee,
+        AgencyKind.specialised_body,
+        AgencyKind.judicial_office,
+        AgencyKind.justice_bureau,
+    }
+)
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+def rule_spec(row: RoutingRule) -> rules.RuleSpec:
+    return rules.RuleSpec(
+        id=row.id,
+        name=row.name,
+        priority=row.priority,
+        target_kind=row.target_kind,
+        target_agency_id=row.target_agency_id,
+        categories=tuple(row.categories),
+        area_ids=tuple(row.area_ids),
+        amount_min=row.amount_min,
+        amount_max=row.amount_max,
+        parties_min=row.parties_min,
+        parties_max=row.parties_max,
+        flags_all=tuple(row.flags_all),
+        is_fallback=row.is_fallback,
+        active=row.active,
+    )
+
+
+async def area_path(s: AsyncSession, area_id: int | None) -> tuple[int, ...]:
+    path: list[int] = []
+    while area_id is not None and area_id not in path:
+        path.append(area_id)
+        area_id = await s.scalar(select(Area.parent_id).where(Area.id == area_id))
+    return tuple(path)
+
+
+async def facts_of(s: AsyncSession, case: Case) -> rules.CaseFacts:
+    return rules.CaseFacts(
+        category=case.category,
+        area_path=await area_path(s, case.area_id),
+        amount=case.amount,
+        party_count=case.party_count,
+        flags=frozenset(case.flags),
+    )
+
+
+async def stationed_room_of(s: AsyncSession, agency_id: int) -> int | None:
+    return await s.scalar(
+        select(Agency.id).where(
+            Agency.host_agency_id == agency_id,
+            Agency.kind == AgencyKind.stationed_room,
+            Agency.active.is_(True),
+        )
+    )
+
+
+async def active_rules(s: AsyncSession) -> list[rules.RuleSpec]:
+    return [
+        rule_spec(r) for r in (await s.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))).all()
+    ]
+
+
+async def propose(s: AsyncSession, case: Case, sender_agency_id: int) -> rules.Decision:
+    try:
+        return rules.decide(
+            await facts_of(s, case), await active_rules(s), await stationed_room_of(s, sender_agency_id)
+        )
+    except rules.NoRoute:
+        raise NoRouteFound() from None
+
+
+# --- deadlines ------------------------------------------------------------------------------------
+
+
+async def policy_for(s: AsyncSession, agency_id: int) -> deadlines.Policy:
+    kind = await s.scalar(select(Agency.kind).where(Agency.id == agency_id))
+    row = await s.get(DeadlinePolicy, kind) if kind else None
+    if row is None:
+        return deadlines.DEFAULT
+    return deadlines.Policy(
+        accept_hours=row.accept_hours,
+        mediation_days=row.mediation_days,
+        mediation_max_days=row.mediation_max_days,
+        confirmation_days=row.confirmation_days,
+        followup_days=row.followup_days,
+        soon_hours=row.soon_hours,
+    )
+
+
+# --- sending --------------------------------------------------------------------------------------
+
+
+async def open_referral(s: AsyncSession, case_id: int) -> Referral | None:
+    return await s.scalar(
+        select(Referral).where(Referral.case_id == case_id, Referral.state.in_(list(states.OPEN)))
+    )
+
+
+async def send(
+    s: AsyncSession,
+    actor: audit.Actor,
+    case: Case,
+    *,
+    sender_agency_id: int,
+    now: datetime,
+    outbox: Outbox,
+    target_agency_id: int | None = None,
+    override_reason: str = "",
+    parent: Referral | None = None,
+) -> Referral:
+    """Refer the case to the proposed body, or to another one with a reason."""
+    if not (case.consent_by and case.consent_at and case.consent_method):
+        raise ConsentMissing()
+    if parent is None and await open_referral(s, case.id) is not None:
+        raise AlreadyReferred()
+    decision = await propose(s, case, sender_agency_id)
+    target = decision.target_agency_id
+    explanation = decision.explanation()
+    if target_agency_id is not None and target_agency_id != target:
+        if not override_reason.strip():
+            raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
+        target = target_agency_id
+        explanation["overridden_from"] = decision.target_agency_id
+    agency = await s.get(Agency, target)
+    if (
+        agency is None
+        or agency.kind not in RECEIVING_KINDS
+        or not agency.active
+        or target == sender_agency_id
+    ):
+        raise BadTarget()
+    policy = await policy_for(s, target)
+    referral = Referral(
+        case_id=case.id,
+        parent_id=parent.id if parent else None,
+        from_agency_id=sender_agency_id,
+        to_agency_id=target,
+        state=states.State.sent,
+        rule_id=decision.rule.id if decision.rule.id > 0 else None,
+        explanation=explanation,
+        override_reason=override_reason.strip(),
+        sent_by_id=actor.user_id,
+        sent_at=now,
+        accept_due=deadlines.acceptance_due(now, policy),
+        state_changed_at=now,
+    )
+    s.add(referral)
+    await s.flush()
+    s.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            action="send",
+            from_state="",
+            to_state=states.State.sent,
+            actor_user_id=actor.user_id,
+            actor_agency_id=actor.agency_id,
+            at=now,
+            reason=override_reason.strip(),
+            data={"rule": explanation.get("rule_name")},
+        )
+    )
+    await audit.record(
+        s,
+        actor,
+        "referral.sent",
+        "referral",
+        referral.id,
+        {
+            "case": case.number,
+            "to": target,
+            "rule": explanation.get("rule_name"),
+            "override": override_reason.strip(),
+        },
+    )
+    link = f"/cases/{case.id}"
+    receivers = await people_with_role(s, [target], Role.liaison, Role.admin)
+    await notify(
+        s,
+        outbox,
+        receivers,
+        "referral.received",
+        N_("New referral %(number)s from %(sender)s"),
+        link,
+        number=case.number,
+        sender=await _agency_name(s, sender_agency_id),
+    )
+    if case.group_dispute or case.violence_risk:
+        await _alert_supervisors(s, outbox, case, [sender_agency_id, target], link, now)
+    _announce(outbox, referral, "referral.sent", actor, case.number)
+    return referral
+
+
+async def _alert_supervisors(
+    s: AsyncSession, outbox: Outbox, case: Case, agency_ids: list[int], link: str, now: datetime
+) -> None:
+    """Group disputes and violence risk reach the supervisors above the agencies involved at once."""
+    chain: set[int] = set()
+    for agency_id in agency_ids:
+        current: int | None = agency_id
+        while current is not None and current not in chain:
+            chain.add(current)
+            current = await s.scalar(select(Agency.parent_id).where(Agency.id == current))
+    supervisors = await people_with_role(s, chain, Role.supervisor)
+    flags = ", ".join(case.flags)
+    await notify(
+        s,
+        outbox,
+        supervisors,
+        "case.risk",
+        N_("High-risk case %(number)s referred (%(flags)s)"),
+        link,
+        number=case.number,
+        flags=flags,
+    )
+    kind = "group_dispute" if case.group_dispute else "escalation_risk"
+    await raise_warning(
+        s,
+        key=f"{kind}:case:{case.id}",
+        kind=kind,
+        severity="critical",
+        title=N_("High-risk case %(number)s referred (%(flags)s)"),
+        agency_id=case.created_agency_id,
+        case_id=case.id,
+        area_id=case.area_id,
+        link=link,
+        now=now,
+        number=case.number,
+        flags=flags,
+    )
+
+
+async def _agency_name(s: AsyncSession, agency_id: int) -> str:
+    return await s.scalar(select(Agency.name).where(Agency.id == agency_id)) or ""
+
+
+def _announce(outbox: Outbox, referral: Referral, kind: str, actor: audit.Actor, number: str) -> None:
+    for agency_id in {referral.from_agency_id, referral.to_agency_id}:
+        outbox.add(
+            f"agency:{agency_id}",
+            kind,
+            actor.user_id,
+            referral_id=referral.id,
+            case_id=referral.case_id,
+            number=number,
+            state=referral.state,
+        )
+
+
+# --- moves ----------------------------------------------------------------------------------------
+
+
+def side_of(
+    referral: Referral, agency_ids: frozenset[int] | None, acting_agency_id: int | None
+) -> set[states.Side]:
+    """The sides an actor stands on: their own agency (or, for supervisors, any agency in scope)."""
+    sides = set()
+    candidates = {acting_agency_id} if agency_ids is None else agency_ids
+    if referral.from_agency_id in candidates or agency_ids is None:
+        sides.add(states.Side.sender)
+    if referral.to_agency_id in candidates or agency_ids is None:
+        sides.add(states.Side.receiver)
+    return sides
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    reason: str = ""
+    data: dict[str, Any] | None = None
+
+
+async def move(
+    s: AsyncSession,
+    actor: audit.Actor | None,
+    referral: Referral,
+    move: Move,
+    *,
+    sides: set[states.Side],
+    now: datetime,
+    outbox: Outbox,
+) -> Referral:
+    """Apply one action of the state machine to a referral, as the given side."""
+    actor = actor or audit.SYSTEM
+    try:
+        action = states.Action(move.action)
+        new_state = states.apply(referral.state, action)
+    except (ValueError, states.TransitionRefused):
+        raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
+    rule = states.ACTIONS[action]
+    if rule.side not in sides:
+        raise WrongSide(
+            side={"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
+        )
+    if rule.needs_reason and not move.reason.strip():
+        raise ReasonRequired()
+    old_state = referral.state
+    values: dict[str, Any] = {
+        "state": new_state,
+        "state_changed_at": now,
+        "last_reason": move.reason.strip()[:500],
+    }
+    if action is states.Action.accept:
+        values["accepted_at"] = now
+        values["mediation_due"] = deadlines.mediation_due(now, await policy_for(s, referral.to_agency_id))
+    elif action in (states.Action.resolve, states.Action.fail):
+        values["decided_at"] = now
+    elif action is states.Action.close:
+        values["closed_at"] = now
+    elif action is states.Action.start_mediation and referral.mediator_id is None:
+        raise BadMediator(N_("Assign a mediator before starting the mediation."))
+    result = await s.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.state == old_state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise StaleState()
+    for key, value in values.items():
+        setattr(referral, key, value)
+    s.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            action=action,
+            from_state=old_state,
+            to_state=new_state,
+            actor_user_id=actor.user_id,
+            actor_agency_id=actor.agency_id,
+            at=now,
+            reason=move.reason.strip()[:500],
+            data=move.data or {},
+        )
+    )
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    await audit.record(
+        s,
+        actor,
+        f"referral.{action}",
+        "referral",
+        referral.id,
+        {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200]},
+    )
+    await _tell(s, outbox, referral, case, action)
+    _announce(outbox, referral, f"referral.{action}", actor, case.number)
+    return referral
+
+
+async def _tell(
+    s: AsyncSession, outbox: Outbox, referral: Referral, case: Case, action: states.Action
+) -> None:
+    """Who hears of which move, in their inbox."""
+    link = f"/cases/{case.id}"
+    if action in (
+        states.Action.decline,
+        states.Action.expire,
+        states.Action.fail,
+        states.Action.accept,
+        states.Action.resolve,
+    ):
+        people = await people_with_role(s, [referral.from_agency_id], Role.liaison)
+        titles = {
+            states.Action.decline: N_("Referral %(number)s was declined: %(reason)s"),
+            states.Action.expire: N_("Referral %(number)s was not accepted in time and came back"),
+            states.Action.fail: N_("Mediation of %(number)s failed: %(reason)s"),
+            states.Action.accept: N_("Referral %(number)s was accepted"),
+            states.Action.resolve: N_("Case %(number)s was resolved by agreement"),
+        }
+        await notify(
+            s,
+            outbox,
+            people,
+            f"referral.{action}",
+            titles[action],
+            link,
+            number=case.number,
+            reason=referral.last_reason,
+        )
+    if action is states.Action.withdraw:
+        people = await people_with_role(s, [referral.to_agency_id], Role.liaison, Role.mediator)
+        await notify(
+            s,
+            outbox,
+            people,
+            "referral.withdraw",
+            N_("Referral %(number)s was withdrawn: %(reason)s"),
+            link,
+            number=case.number,
+            reason=referral.last_reason,
+        )
+
+
+async def refer_onward(
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral: Referral,
+    *,
+    target_agency_id: int,
+    reason: str,
+    now: datetime,
+    outbox: Outbox,
+    sides: set[states.Side],
+) -> Referral:
+    """The receiving body passes the case on; the new referral keeps the chain through parent_id."""
+    await move(
+        s,
+        actor,
+        referral,
+        Move(states.Action.refer_onward, reason, {"to": target_agency_id}),
+        sides=sides,
+        now=now,
+        outbox=outbox,
+    )
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    return await send(
+        s,
+        actor,
+        case,
+        sender_agency_id=referral.to_agency_id,
+        now=now,
+        outbox=outbox,
+        target_agency_id=target_agency_id,
+        override_reason=reason,
+        parent=referral,
+    )
+
+
+# --- mediators ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediatorChoice:
+    user_id: int
+    name: str
+    load: int
+    matches_specialty: bool
+
+
+async def propose_mediators(s: AsyncSession, referral: Referral) -> list[MediatorChoice]:
+    """Mediators of the receiving agency, those who know the category first, then the least busy."""
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    from hub.models import UserRole
+
+    people = (
+        await s.execute(
+            select(User.id, User.display_name)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.agency_id == referral.to_agency_id, User.active.is_(True), UserRole.role == Role.mediator
+            )
+        )
+    ).all()
+    loads = dict(
+        (
+            await s.execute(
+                select(Referral.mediator_id, func.count(Referral.id))
+                .where(
+                    Referral.state.in_([states.State.accepted, states.State.in_mediation]),
+                    Referral.mediator_id.isnot(None),
+                )
+                .group_by(Referral.mediator_id)
+            )
+        ).all()
+    )
+    profiles = {p.user_id: p for p in (await s.scalars(select(MediatorProfile))).all()}
+    choices = [
+        MediatorChoice(
+            uid,
+            name,
+            int(loads.get(uid, 0)),
+            case.category in (profiles[uid].specialties if uid in profiles else []),
+        )
+        for uid, name in people
+    ]
+    return sorted(choices, key=lambda c: (not c.matches_specialty, c.load, c.name))
+
+
+async def assign_mediator(
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral: Referral,
+    mediator_id: int,
+    *,
+    sides: set[states.Side],
+    outbox: Outbox,
+) -> Referral:
+    if states.Side.receiver not in sides:
+        raise WrongSide(side=gettext(N_("receiving")))
+    if referral.state not in (states.State.accepted, states.State.in_mediation):
+        raise TransitionNotAllowed(state=label(referral.state), action=label("assign_mediator"))
+    if mediator_id not in {c.user_id for c in await propose_mediators(s, referral)}:
+        raise BadMediator()
+    referral.mediator_id = mediator_id
+    await s.flush()
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    await audit.record(
+        s, actor, "referral.mediator_assigned", "referral", referral.id, {"mediator": mediator_id}
+    )
+    await notify(
+        s,
+        outbox,
+        [mediator_id],
+        "referral.assigned",
+        N_("You were assigned case %(number)s"),
+        f"/cases/{case.id}",
+        number=case.number,
+    )
+    _announce(outbox, referral, "referral.mediator_assigned", actor, case.number)
+    return referral
+
+
+async def extend_mediation(
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral: Referral,
+    days: int,
+    reason: str,
+    *,
+    sides: set[states.Side],
+    outbox: Outbox,
+) -> Referral:
+    if states.Side.receiver not in sides:
+        raise WrongSide(side=gettext(N_("receiving")))
+    if (
+        referral.state not in (states.State.accepted, states.State.in_mediation)
+        or referral.accepted_at is None
+    ):
+        raise TransitionNotAllowed(state=label(referral.state), action=label("extend"))
+    if not reason.strip():
+        raise ReasonRequired()
+    policy = await policy_for(s, referral.to_agency_id)
+    try:
+        new_due = deadlines.extended_mediation_due(
+            referral.accepted_at, referral.mediation_due or referral.accepted_at, days, policy
+        )
+    except deadlines.ExtensionRefused:
+        raise ExtensionNotAllowed(days=policy.mediation_max_days) from None
+    referral.mediation_due = new_due
+    referral.extension_reason = reason.strip()[:500]
+    await s.flush()
+    s.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            action="extend",
+            from_state=referral.state,
+            to_state=referral.state,
+            actor_user_id=actor.user_id,
+            actor_agency_id=actor.agency_id,
+            reason=reason.strip()[:500],
+            data={"days": days, "due": new_due.isoformat()},
+        )
+    )
+    await audit.record(
+        s, actor, "referral.extended", "referral", referral.id, {"days": days, "reason": reason[:200]}
+    )
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    _announce(outbox, referral, "referral.extended", actor, case.number)
+    return referral

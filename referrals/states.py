@@ -1,0 +1,116 @@
+"""The referral state machine: a table of allowed moves, pure.
+
+``apply(state, action)`` returns the next state or raises ``TransitionRefused`` naming the state
+and the action. Each action also says which side may take it (the sending agency, the receiving
+agency, or the system's own deadline checks) and whether a reason is required.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    sent = "sent"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    in_mediation = "in_mediation"
+    resolved = "resolved"
+    failed = "failed"
+    withdrawn = "withdrawn"
+    referred_onward = "referred_onward"
+    confirmation_applied = "confirmation_applied"
+    confirmed = "confirmed"
+    confirmation_refused = "confirmation_refused"
+    closed = "closed"
+
+
+class Action(StrEnum):
+    accept = "accept"
+    decline = "decline"
+    expire = "expire"
+    start_mediation = "start_mediation"
+    resolve = "resolve"
+    fail = "fail"
+    withdraw = "withdraw"
+    refer_onward = "refer_onward"
+    apply_confirmation = "apply_confirmation"
+    confirm = "confirm"
+    refuse_confirmation = "refuse_confirmation"
+    close = "close"
+
+
+class Side(StrEnum):
+    sender = "sender"
+    receiver = "receiver"
+    system = "system"
+
+
+OPEN = (State.sent, State.accepted, State.in_mediation)
+
+TRANSITIONS: dict[tuple[State, Action], State] = {
+    (State.sent, Action.accept): State.accepted,
+    (State.sent, Action.decline): State.declined,
+    (State.sent, Action.expire): State.expired,
+    (State.accepted, Action.start_mediation): State.in_mediation,
+    (State.in_mediation, Action.resolve): State.resolved,
+    (State.in_mediation, Action.fail): State.failed,
+    **{(s, Action.withdraw): State.withdrawn for s in OPEN},
+    **{(s, Action.refer_onward): State.referred_onward for s in OPEN},
+    (State.resolved, Action.apply_confirmation): State.confirmation_applied,
+    (State.confirmation_applied, Action.confirm): State.confirmed,
+    (State.confirmation_applied, Action.refuse_confirmation): State.confirmation_refused,
+    (State.resolved, Action.close): State.closed,
+    (State.confirmed, Action.close): State.closed,
+    (State.confirmation_refused, Action.close): State.closed,
+}
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    side: Side
+    needs_reason: bool = False
+
+
+ACTIONS: dict[Action, ActionRule] = {
+    Action.accept: ActionRule(Side.receiver),
+    Action.decline: ActionRule(Side.receiver, needs_reason=True),
+    Action.expire: ActionRule(Side.system),
+    Action.start_mediation: ActionRule(Side.receiver),
+    Action.resolve: ActionRule(Side.receiver),
+    Action.fail: ActionRule(Side.receiver, needs_reason=True),
+    Action.withdraw: ActionRule(Side.sender, needs_reason=True),
+    Action.refer_onward: ActionRule(Side.receiver, needs_reason=True),
+    Action.apply_confirmation: ActionRule(Side.receiver),
+    Action.confirm: ActionRule(Side.receiver),
+    Action.refuse_confirmation: ActionRule(Side.receiver, needs_reason=True),
+    Action.close: ActionRule(Side.receiver),
+}
+
+# States in which the case is back with the sender, who may route it again.
+RETURNED = frozenset({State.declined, State.expired, State.failed})
+TERMINAL = frozenset(s for s in State if not any(k[0] == s for k in TRANSITIONS))
+
+
+class TransitionRefused(Exception):
+    def __init__(self, state: str, action: str) -> None:
+        super().__init__(f"cannot {action} a referral in state {state}")
+        self.state = state
+        self.action = action
+
+
+def apply(state: str, action: str) -> State:
+    try:
+        return TRANSITIONS[(State(state), Action(action))]
+    except (KeyError, ValueError):
+        raise TransitionRefused(state, action) from None
+
+
+def allowed_actions(state: str) -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s == state]
+
+
+def is_open(state: str) -> bool:
+    return state in OPEN

@@ -1,0 +1,131 @@
+"""Deadline checks, run every minute by each hub process (idempotent: compare-and-set moves and
+warning keys make a second process's run a no-op).
+
+- A referral not accepted by its acceptance deadline expires: the case goes back to the sender
+  and the supervisors above both agencies are told at once (escalation).
+- A mediation past its deadline raises a warning for the receiving agency.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from hub.db import Database
+from hub.early_warnings import raise_warning
+from hub.events import Outbox
+from hub.i18n import N_
+from hub.models import Agency, Role
+from hub.notifications import notify, people_with_role
+from referrals import states
+from referrals.errors import StaleState
+from referrals.models import Case, Referral
+from referrals.service import Move, move
+
+logger = logging.getLogger(__name__)
+
+
+async def supervisors_above(s, agency_ids: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
+    chain: set[int] = set()
+    for agency_id in agency_ids:
+        current: int | None = agency_id
+        while current is not None and current not in chain:
+            chain.add(current)
+            current = await s.scalar(select(Agency.parent_id).where(Agency.id == current))
+    return await people_with_role(s, chain, Role.supervisor)
+
+
+async def expire_overdue(db: Database, now: datetime, outbox: Outbox) -> int:
+    async with db.read() as s:
+        ids = (
+            await s.scalars(
+                select(Referral.id).where(Referral.state == states.State.sent, Referral.accept_due < now)
+            )
+        ).all()
+    count = 0
+    for referral_id in ids:
+        try:
+            async with db.write() as s:
+                referral = await s.get(Referral, referral_id)
+                if referral is None or referral.state != states.State.sent:
+                    continue
+                await move(
+                    s,
+                    None,
+                    referral,
+                    Move(states.Action.expire, "acceptance deadline passed"),
+                    sides={states.Side.system},
+                    now=now,
+                    outbox=outbox,
+                )
+                referral.escalated_at = now
+                case = await s.get(Case, referral.case_id)
+                assert case is not None
+                link = f"/cases/{case.id}"
+                people = await supervisors_above(s, [referral.from_agency_id, referral.to_agency_id])
+                await notify(
+                    s,
+                    outbox,
+                    people,
+                    "referral.escalated",
+                    N_("Referral %(number)s was not accepted in time (escalated)"),
+                    link,
+                    number=case.number,
+                )
+                await raise_warning(
+                    s,
+                    key=f"overdue_acceptance:referral:{referral.id}",
+                    kind="overdue_acceptance",
+                    severity="critical",
+                    title=N_("Referral %(number)s was not accepted in time"),
+                    agency_id=referral.to_agency_id,
+                    case_id=case.id,
+                    area_id=case.area_id,
+                    link=link,
+                    now=now,
+                    number=case.number,
+                )
+                count += 1
+        except StaleState:
+            continue
+    return count
+
+
+async def warn_overdue_mediation(db: Database, now: datetime) -> int:
+    count = 0
+    async with db.write() as s:
+        rows = (
+            await s.execute(
+                select(Referral, Case)
+                .join(Case, Case.id == Referral.case_id)
+                .where(
+                    Referral.state.in_([states.State.accepted, states.State.in_mediation]),
+                    Referral.mediation_due < now,
+                )
+            )
+        ).all()
+        for referral, case in rows:
+            due = referral.mediation_due.date().isoformat() if referral.mediation_due else ""
+            made = await raise_warning(
+                s,
+                key=f"overdue_mediation:referral:{referral.id}:{due}",
+                kind="overdue_mediation",
+                title=N_("Mediation of %(number)s is past its deadline"),
+                agency_id=referral.to_agency_id,
+                case_id=case.id,
+                area_id=case.area_id,
+                link=f"/cases/{case.id}",
+                now=now,
+                number=case.number,
+            )
+            count += made is not None
+    return count
+
+
+async def run_all(db: Database, now: datetime, outbox: Outbox) -> dict[str, int]:
+    return {
+        "expired": await expire_overdue(db, now, outbox),
+        "overdue_mediation": await warn_overdue_mediation(db, now),
+    }
