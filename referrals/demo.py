@@ -316,6 +316,10 @@ async def load(ctx: DemoContext) -> None:
                     )
     for number, story in enumerate(STORIES, start=1):
         await _play(ctx, story, number)
+    from referrals import agreements, evidence, reports
+
+    for part in (agreements, evidence, reports):
+        await part.demo(ctx)
     async with ctx.db.write() as s:
         s.add(Setting(key=MARK, value=ctx.now.isoformat()))
     ctx.logins.append(

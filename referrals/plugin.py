@@ -10,19 +10,29 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from hub.events import Outbox
+from hub.i18n import N_
 from hub.keys import DB, EVENTS
 from hub.orm import utcnow
-from hub.plugins import Plugin
+from hub.plugins import NavItem, Panel, Plugin
+from hub.routing import Ctx
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 
 
 def setup(app: web.Application) -> None:
-    from referrals import api, codes, pages, permissions  # noqa: F401 - registers labels and permissions
+    from referrals import (  # noqa: F401 - codes and permissions register labels and policies
+        agreement_routes,
+        api,
+        codes,
+        evidence_routes,
+        pages,
+        permissions,
+        report_routes,
+    )
 
-    api.routes.register(app)
-    pages.routes.register(app)
+    for module in (api, pages, agreement_routes, evidence_routes, report_routes):
+        module.routes.register(app)
     app.cleanup_ctx.append(_sweeper)
 
 
@@ -54,6 +64,22 @@ async def demo(ctx):  # type: ignore[no-untyped-def]
     await load(ctx)
 
 
+async def dashboard(ctx: Ctx) -> list[Panel]:
+    from referrals.dashboard import panels
+
+    return await panels(ctx)
+
+
 plugin = Plugin(
-    name="referrals", package="referrals", models="referrals.models", setup=setup, demo=demo, order=10
+    name="referrals",
+    package="referrals",
+    models="referrals.models",
+    setup=setup,
+    demo=demo,
+    dashboard=dashboard,
+    nav=(
+        NavItem("/cases", N_("Cases"), "view_cases"),
+        NavItem("/cases/new", N_("New case"), "take_in"),
+    ),
+    order=10,
 )
