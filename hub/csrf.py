@@ -33,7 +33,11 @@ async def check(request: web.Request, secret_key: str) -> None:
         return
     expected = expected_token(request, secret_key)
     sent = request.headers.get(HEADER)
-    if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if sent is None and request.content_type == "multipart/form-data":
+        # Uploads are streamed by their handler (and may exceed the body limit of request.post()),
+        # so their forms carry the token in the action URL instead: <form action="...?_csrf=...">.
+        sent = request.query.get(FORM_FIELD)
+    elif sent is None and request.content_type == "application/x-www-form-urlencoded":
         form = await request.post()
         value = form.get(FORM_FIELD)
         sent = value if isinstance(value, str) else None
