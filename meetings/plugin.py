@@ -1,5 +1,5 @@
-"""Joint liaison meetings plug into the hub here (routes, models, demo data arrive with issue #4)."""
+"""Joint liaison meetings plug into the hub here (models now; routes and demo data as they land)."""
 
 from hub.plugins import Plugin
 
-plugin = Plugin(name="meetings", package="meetings", order=20)
+plugin = Plugin(name="meetings", package="meetings", models="meetings.models", order=20)
