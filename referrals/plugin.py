@@ -29,9 +29,10 @@ def setup(app: web.Application) -> None:
         pages,
         permissions,
         report_routes,
+        rule_routes,
     )
 
-    for module in (api, pages, agreement_routes, evidence_routes, report_routes):
+    for module in (api, pages, agreement_routes, evidence_routes, report_routes, rule_routes):
         module.routes.register(app)
     app.cleanup_ctx.append(_sweeper)
 
@@ -80,6 +81,7 @@ plugin = Plugin(
     nav=(
         NavItem("/cases", N_("Cases"), "view_cases"),
         NavItem("/cases/new", N_("New case"), "take_in"),
+        NavItem("/admin/rules", N_("Routing rules"), "manage_rules"),
     ),
     order=10,
 )
