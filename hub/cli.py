@@ -120,7 +120,7 @@ async def _dispatch(db: Any, config: Config, args: argparse.Namespace) -> int:
     if args.command == "demo":
         from hub.demo import format_logins, run_demo
 
-        ctx = await run_demo(db, utcnow())
+        ctx = await run_demo(db, utcnow(), config.data_dir)
         if not args.quiet:
             print(format_logins(ctx))
         return 0

@@ -35,6 +35,8 @@ class Config:
     time_zone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
     max_body_bytes: int = 1024 * 1024
+    # Evidence uploads are streamed past max_body_bytes, up to this size each.
+    max_evidence_bytes: int = 50 * 1024 * 1024
     session_hours: int = 12
     login_attempts: int = 5
     login_window_seconds: int = 900
@@ -97,6 +99,7 @@ class Config:
             time_zone=time_zone,
             default_locale=locale,
             max_body_bytes=env.integer("MAX_BODY_BYTES", 1024 * 1024, low=1024, high=1 << 30),
+            max_evidence_bytes=env.integer("MAX_EVIDENCE_BYTES", 50 * 1024 * 1024, low=1024, high=1 << 34),
             session_hours=env.integer("SESSION_HOURS", 12, low=1, high=24 * 30),
             login_attempts=env.integer("LOGIN_ATTEMPTS", 5, low=1, high=1000),
             login_window_seconds=env.integer("LOGIN_WINDOW_SECONDS", 900, low=1, high=86400),

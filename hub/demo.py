@@ -11,6 +11,7 @@ import logging
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,9 +57,9 @@ async def load_core_demo(ctx: DemoContext) -> bool:
     return False
 
 
-async def run_demo(db: Database, now: datetime) -> DemoContext:
+async def run_demo(db: Database, now: datetime, data_dir: Path | None = None) -> DemoContext:
     """The core's demo district, then every plugin's demo step in plugin order."""
-    ctx = DemoContext(db=db, now=now)
+    ctx = DemoContext(db=db, now=now, data_dir=data_dir)
     await load_core_demo(ctx)
     for plugin in plugins():
         if plugin.demo is not None:

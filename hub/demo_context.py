@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from hub.db import Database
 
@@ -21,6 +22,8 @@ class DemoLogin:
 class DemoContext:
     db: Database
     now: datetime
+    # Where files of the demo (evidence, recordings) go: the installation's data directory.
+    data_dir: Path | None = None
     # Codes of what the core created, for domain packages to build on: agency code -> id,
     # username -> user id, area code -> id.
     agencies: dict[str, int] = field(default_factory=dict)

@@ -108,6 +108,7 @@ def build(endpoints: list[Endpoint], title: str = "gongtiao API", version: str =
             }
         if ep.permission is not None:
             op["security"] = [{"bearer": []}, {"cookie": []}]
+        op["responses"] = responses
         paths.setdefault(path, {})[ep.method.lower()] = op
 
     return {

@@ -81,6 +81,10 @@ plugin = Plugin(
     nav=(
         NavItem("/cases", N_("Cases"), "view_cases"),
         NavItem("/cases/new", N_("New case"), "take_in"),
+        NavItem("/referrals", N_("Referral queue"), "view_cases"),
+        NavItem("/reports", N_("Reports"), "file_reports"),
+        NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),
+        NavItem("/stats", N_("Statistics"), "view_cases"),
         NavItem("/admin/rules", N_("Routing rules"), "manage_rules"),
     ),
     order=10,

@@ -125,7 +125,10 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
 
 
 async def run_all(db: Database, now: datetime, outbox: Outbox) -> dict[str, int]:
+    from referrals import warning_sweep
+
     return {
         "expired": await expire_overdue(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
+        **await warning_sweep.sweep(db, now),
     }

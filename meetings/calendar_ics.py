@@ -1,0 +1,319 @@
+"""iCalendar files of meetings (RFC 5545, with RFC 5546 methods and RFC 7986 feed names). Pure.
+
+Written with the ``icalendar`` package, not ``ics``: ics 0.7.3 writes every time in UTC without
+TZID or VTIMEZONE, does not fold long lines and does not quote parameters (docs/decisions.md).
+Times are written in the meeting's zone (``DTSTART;TZID=Asia/Shanghai:20260106T073000``) with a
+VTIMEZONE for each zone used, so a series keeps its local hour in every client.
+
+``event_calendar`` writes one meeting or series for an invitation (``METHOD:REQUEST``), an update
+(same UID, higher SEQUENCE) or a cancellation (``METHOD:CANCEL``, ``STATUS:CANCELLED``).
+``feed_calendar`` writes a subscription feed (no METHOD). The caller raises SEQUENCE and passes
+the stamps: nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import icalendar
+from icalendar import vCalAddress, vRecur
+
+from meetings.recurrence import Cancelled, EndBeforeStart, Moved, Recurrence
+from meetings.rules import parse_rule
+from meetings.timezones import DEFAULT_ZONE, in_zone, zone
+
+PRODID = "-//gongtiao//joint liaison meetings//ZH"
+FEED_REFRESH = timedelta(hours=1)
+# How far after the last date of a calendar its VTIMEZONEs list daylight-saving changes (a
+# series that never ends goes on past it; zones without daylight saving need no changes at all).
+ZONE_HORIZON = timedelta(days=3653)
+
+_EMAIL = re.compile(r"[^@\s;:,\"<>()\[\]\\]+@[^@\s;:,\"<>()\[\]\\]+\.[^@\s;:,\"<>()\[\]\\]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class Method(StrEnum):
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+class PartStat(StrEnum):
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    TENTATIVE = "TENTATIVE"
+
+
+class Role(StrEnum):
+    CHAIR = "CHAIR"
+    REQUIRED = "REQ-PARTICIPANT"
+    OPTIONAL = "OPT-PARTICIPANT"
+    NONE = "NON-PARTICIPANT"
+
+
+class Status(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    TENTATIVE = "TENTATIVE"
+    CANCELLED = "CANCELLED"
+
+
+# The invitees' RSVP values (meetings.models.Invitee.rsvp) as calendar participation statuses.
+PARTSTAT_OF_RSVP = {
+    "needs_action": PartStat.NEEDS_ACTION,
+    "accepted": PartStat.ACCEPTED,
+    "declined": PartStat.DECLINED,
+    "tentative": PartStat.TENTATIVE,
+}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def display_name(text: str) -> str:
+    """A name as a parameter value (CN): one line, and the two characters that readers get wrong
+    replaced by their full-width forms: a double quote cannot be quoted (icalendar writes RFC
+    6868's ``^'``, which ics-py and most clients do not decode), and a backslash left unquoted
+    makes icalendar's own reader take the next ``;`` as escaped."""
+    return " ".join(_CONTROL.sub(" ", text).split()).replace('"', "＂").replace("\\", "＼")
+
+
+def valid_email(address: str) -> bool:
+    return bool(_EMAIL.fullmatch(address))
+
+
+@dataclass(frozen=True)
+class Organizer:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """An invitee. Without a valid e-mail address there is nothing to write (an ATTENDEE is an
+    address), so the person is left out of the file."""
+
+    name: str
+    email: str
+    partstat: PartStat = PartStat.NEEDS_ACTION
+    role: Role = Role.REQUIRED
+    rsvp: bool = True
+
+
+@dataclass(frozen=True)
+class Override:
+    """A moved occurrence of a series: ``recurrence_id`` is the start the rule gives it."""
+
+    recurrence_id: datetime
+    start: datetime
+    end: datetime
+    sequence: int | None = None  # default: the series'
+    location: str | None = None  # default: the series'
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One meeting, one series (``rrule``), or one occurrence of a series (``recurrence_id``).
+
+    Times are aware (a naive time is read as UTC) and written in ``zone``. ``stamp`` is DTSTAMP:
+    when this message was made (invitations), or when the event last changed (feeds)."""
+
+    uid: str
+    sequence: int
+    summary: str
+    start: datetime
+    end: datetime
+    stamp: datetime
+    zone: str = DEFAULT_ZONE
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    organizer: Organizer | None = None
+    attendees: tuple[Attendee, ...] = ()
+    status: Status = Status.CONFIRMED
+    rrule: str | None = None
+    exdates: tuple[datetime, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    recurrence_id: datetime | None = None
+    last_modified: datetime | None = None
+    created: datetime | None = None
+
+    def __post_init__(self) -> None:
+        zone(self.zone)
+        if not self.uid or _CONTROL.search(self.uid) or len(self.uid) > 255:
+            raise ValueError(f"unusable UID {self.uid!r}")
+        if self.sequence < 0:
+            raise ValueError("SEQUENCE cannot be negative")
+        if _utc(self.end) <= _utc(self.start):
+            raise EndBeforeStart()
+        if self.rrule is not None:
+            object.__setattr__(self, "rrule", parse_rule(self.rrule, self.zone).text)
+            if self.recurrence_id is not None:
+                raise ValueError("a series (RRULE) is not one of its own occurrences (RECURRENCE-ID)")
+        elif self.exdates or self.overrides:
+            raise ValueError("EXDATE and moved occurrences belong to a series (RRULE)")
+        for moved in self.overrides:
+            if _utc(moved.end) <= _utc(moved.start):
+                raise EndBeforeStart()
+
+    def local(self, moment: datetime) -> datetime:
+        return in_zone(moment, self.zone)
+
+    def moments(self) -> list[datetime]:
+        """Every time written, for the range of the VTIMEZONEs."""
+        found = [self.start, self.end, *self.exdates]
+        found += [t for o in self.overrides for t in (o.recurrence_id, o.start, o.end)]
+        if self.recurrence_id is not None:
+            found.append(self.recurrence_id)
+        if self.rrule is not None:
+            until = parse_rule(self.rrule, self.zone).until
+            found.append(until if until is not None else _utc(self.start) + ZONE_HORIZON)
+        return [_utc(t) for t in found]
+
+
+def series_event(
+    recurrence: Recurrence, *, uid: str, sequence: int, summary: str, stamp: datetime, **details: Any
+) -> CalendarEvent:
+    """The event of a series: its rule from its first meeting, cancelled occurrences as EXDATEs and
+    moved ones as overrides (RECURRENCE-ID). ``details``: the other fields of ``CalendarEvent``."""
+    current = [c for c in recurrence.changes if recurrence.change_of(c.recurrence_id) is c]
+    return CalendarEvent(
+        uid=uid,
+        sequence=sequence,
+        summary=summary,
+        start=recurrence.first_start,
+        end=recurrence.first_end,
+        stamp=stamp,
+        zone=recurrence.zone,
+        rrule=recurrence.rule.text,
+        exdates=tuple(c.recurrence_id for c in current if isinstance(c, Cancelled)),
+        overrides=tuple(Override(c.recurrence_id, c.start, c.end) for c in current if isinstance(c, Moved)),
+        **details,
+    )
+
+
+def _address(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name.strip():
+        address.params["CN"] = display_name(name)
+    for key, value in params.items():
+        address.params[key.upper()] = value
+    return address
+
+
+def _vevent(event: CalendarEvent) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", _utc(event.stamp))
+    if event.created is not None:
+        vevent.add("created", _utc(event.created))
+    if event.last_modified is not None:
+        vevent.add("last-modified", _utc(event.last_modified))
+    vevent.add("sequence", event.sequence)
+    if event.recurrence_id is not None:
+        vevent.add("recurrence-id", event.local(event.recurrence_id))
+    vevent.add("dtstart", event.local(event.start))
+    vevent.add("dtend", event.local(event.end))
+    if event.rrule is not None:
+        vevent.add("rrule", vRecur.from_ical(event.rrule))
+    if event.exdates:
+        vevent.add("exdate", sorted(event.local(t) for t in event.exdates))
+    vevent.add("summary", event.summary)
+    if event.description:
+        vevent.add("description", event.description)
+    if event.location:
+        vevent.add("location", event.location)
+    if event.url:
+        vevent.add("url", event.url)
+    vevent.add("status", event.status.value)
+    vevent.add("transp", "TRANSPARENT" if event.status is Status.CANCELLED else "OPAQUE")
+    if event.organizer is not None and valid_email(event.organizer.email):
+        vevent.add("organizer", _address(event.organizer.email, event.organizer.name))
+    for person in event.attendees:
+        if valid_email(person.email):
+            params = {"partstat": person.partstat.value, "role": person.role.value}
+            params["rsvp"] = "TRUE" if person.rsvp else "FALSE"
+            vevent.add("attendee", _address(person.email, person.name, **params))
+    return vevent
+
+
+def _moved(event: CalendarEvent, moved: Override) -> CalendarEvent:
+    return replace(
+        event,
+        start=moved.start,
+        end=moved.end,
+        sequence=event.sequence if moved.sequence is None else moved.sequence,
+        location=event.location if moved.location is None else moved.location,
+        rrule=None,
+        exdates=(),
+        overrides=(),
+        recurrence_id=moved.recurrence_id,
+    )
+
+
+def _components(event: CalendarEvent, *, cancel: bool = False) -> list[icalendar.Event]:
+    """The VEVENTs of an event: the series (or the single meeting), then its moved occurrences.
+    A cancellation is the series alone, cancelled: that cancels its occurrences too."""
+    if cancel:
+        return [_vevent(replace(event, status=Status.CANCELLED))]
+    moved = sorted(event.overrides, key=lambda o: _utc(o.recurrence_id))
+    return [_vevent(event)] + [_vevent(_moved(event, o)) for o in moved]
+
+
+def _calendar(components: list[icalendar.Event]) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for component in components:
+        calendar.add_component(component)
+    return calendar
+
+
+def _bytes(calendar: icalendar.Calendar, events: list[CalendarEvent]) -> bytes:
+    moments = [t for event in events for t in event.moments()]
+    if moments:
+        first = min(moments).date() - timedelta(days=366)
+        last = max(moments).date() + ZONE_HORIZON
+        calendar.add_missing_timezones(first_date=max(first, date(1971, 1, 1)), last_date=last)
+    return bytes(calendar.to_ical())
+
+
+def event_calendar(event: CalendarEvent, method: Method) -> bytes:
+    """An invitation or update (REQUEST) or a cancellation (CANCEL) of one meeting or series.
+
+    RFC 5546 needs an organizer with an address. To cancel one occurrence of a series, pass an
+    event with its ``recurrence_id``; to cancel the whole series, pass the series."""
+    if event.organizer is None or not valid_email(event.organizer.email):
+        raise ValueError("an invitation or cancellation needs an organizer with an e-mail address")
+    calendar = _calendar(_components(event, cancel=method is Method.CANCEL))
+    calendar.add("method", method.value)
+    return _bytes(calendar, [event])
+
+
+def feed_calendar(
+    events: Iterable[CalendarEvent],
+    name: str,
+    *,
+    description: str = "",
+    refresh: timedelta = FEED_REFRESH,
+) -> bytes:
+    """A subscription feed: every event as it stands (cancelled ones carry STATUS:CANCELLED; leave
+    them out to make them disappear), named for Apple, Google, Outlook and Thunderbird alike
+    (NAME and X-WR-CALNAME), with the refresh interval they honour (REFRESH-INTERVAL and
+    X-PUBLISHED-TTL)."""
+    events = list(events)
+    calendar = _calendar([c for event in events for c in _components(event)])
+    title = display_name(name)
+    calendar.add("name", title)
+    calendar.add("x-wr-calname", title)
+    if description:
+        calendar.add("x-wr-caldesc", description)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(refresh).to_ical().decode())
+    return _bytes(calendar, events)

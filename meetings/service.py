@@ -1,0 +1,370 @@
+"""Meeting use cases: schedule, change, cancel, invite, RSVP, attendance, agenda, decisions, actions.
+
+Every change to what invitees see in their calendars raises the meeting's SEQUENCE (RFC 5545), and
+writes its audit row in the same transaction. Action items notify their owners.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import audit
+from hub.errors import NotFound, ValidationFailed
+from hub.events import Outbox
+from hub.i18n import N_
+from hub.models import User
+from hub.notifications import notify
+from hub.orm import utcnow
+from hub.secrets_util import new_token, token_hash
+from meetings.errors import MeetingClosed, RSVPRefused
+from meetings.models import ActionItem, AgendaItem, Decision, Invitee, Meeting
+
+RSVP_VALUES = ("accepted", "declined", "tentative")
+ATTENDANCE_VALUES = ("present", "absent", "excused", "proxy")
+AGENDA_KINDS = ("report", "discussion", "decision", "case_review")
+ACTION_STATUSES = ("open", "in_progress", "done", "dropped")
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    title: str
+    organiser_agency_id: int
+    start: datetime
+    end: datetime
+    time_zone: str = "Asia/Shanghai"
+    place: str = ""
+    secretary_id: int | None = None
+    chair_id: int | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(N_("Unknown time zone: %(zone)s"), zone=self.time_zone) from None
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValidationFailed(N_("Give times with their time zone."))
+        if self.end <= self.start:
+            raise ValidationFailed(N_("The meeting must end after it starts."))
+        if not self.title.strip():
+            raise ValidationFailed(N_("Give the meeting a title."))
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@gongtiao"
+
+
+async def get_meeting(s: AsyncSession, meeting_id: int) -> Meeting:
+    meeting = await s.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound()
+    return meeting
+
+
+async def create_meeting(
+    s: AsyncSession,
+    actor: audit.Actor,
+    data: MeetingInput,
+    *,
+    series_id: int | None = None,
+    recurrence_id: datetime | None = None,
+    uid: str | None = None,
+) -> Meeting:
+    meeting = Meeting(
+        uid=uid or new_uid(),
+        series_id=series_id,
+        recurrence_id=recurrence_id,
+        title=data.title.strip(),
+        organiser_agency_id=data.organiser_agency_id,
+        secretary_id=data.secretary_id,
+        chair_id=data.chair_id,
+        start=data.start,
+        end=data.end,
+        time_zone=data.time_zone,
+        place=data.place,
+        status="scheduled",
+    )
+    s.add(meeting)
+    await s.flush()
+    await audit.record(
+        s,
+        actor,
+        "meeting.scheduled",
+        "meeting",
+        meeting.id,
+        {"title": meeting.title, "start": meeting.start.isoformat()},
+    )
+    return meeting
+
+
+def touch(meeting: Meeting) -> None:
+    """Something invitees see changed: a new SEQUENCE for calendar clients."""
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+
+
+async def reschedule(
+    s: AsyncSession,
+    actor: audit.Actor,
+    meeting: Meeting,
+    start: datetime,
+    end: datetime,
+    place: str | None = None,
+) -> Meeting:
+    _open(meeting)
+    MeetingInput(meeting.title, meeting.organiser_agency_id, start, end, meeting.time_zone)  # validates
+    meeting.start, meeting.end = start, end
+    if place is not None:
+        meeting.place = place
+    meeting.moved = meeting.series_id is not None
+    touch(meeting)
+    await s.flush()
+    await audit.record(
+        s,
+        actor,
+        "meeting.rescheduled",
+        "meeting",
+        meeting.id,
+        {"start": start.isoformat(), "end": end.isoformat(), "sequence": meeting.sequence},
+    )
+    return meeting
+
+
+async def cancel(s: AsyncSession, actor: audit.Actor, meeting: Meeting, reason: str = "") -> Meeting:
+    _open(meeting)
+    meeting.status = "cancelled"
+    touch(meeting)
+    await s.flush()
+    await audit.record(s, actor, "meeting.cancelled", "meeting", meeting.id, {"reason": reason[:200]})
+    return meeting
+
+
+def _open(meeting: Meeting) -> None:
+    if meeting.status == "cancelled":
+        raise MeetingClosed()
+
+
+# --- invitations ----------------------------------------------------------------------------------
+
+
+async def invite(
+    s: AsyncSession,
+    actor: audit.Actor,
+    meeting: Meeting,
+    *,
+    user_ids: Iterable[int] = (),
+    agency_ids: Iterable[int] = (),
+    outbox: Outbox,
+) -> dict[int, str]:
+    """Invite people, or every active member of some agencies. Returns user id -> RSVP token for
+    the new invitees (only their hashes are kept; the tokens go into the invitation links)."""
+    wanted: dict[int, int | None] = {uid: None for uid in user_ids}
+    for agency_id in agency_ids:
+        members = (
+            await s.scalars(select(User.id).where(User.agency_id == agency_id, User.active.is_(True)))
+        ).all()
+        for uid in members:
+            wanted.setdefault(uid, agency_id)
+    existing = {i.user_id for i in meeting.invitees}
+    tokens: dict[int, str] = {}
+    for uid, via in wanted.items():
+        if uid in existing or await s.get(User, uid) is None:
+            continue
+        token = new_token(nbytes=24)
+        meeting.invitees.append(Invitee(user_id=uid, via_agency_id=via, rsvp_token_hash=token_hash(token)))
+        tokens[uid] = token
+    if tokens:
+        touch(meeting)
+        await s.flush()
+        await audit.record(s, actor, "meeting.invited", "meeting", meeting.id, {"users": sorted(tokens)})
+        await notify(
+            s,
+            outbox,
+            tokens,
+            "meeting.invited",
+            N_("You are invited to %(meeting)s on %(when)s"),
+            f"/meetings/{meeting.id}",
+            meeting=meeting.title,
+            when=local_text(meeting),
+        )
+    return tokens
+
+
+def local_text(meeting: Meeting) -> str:
+    return meeting.start.astimezone(ZoneInfo(meeting.time_zone)).strftime("%Y-%m-%d %H:%M")
+
+
+async def rsvp(s: AsyncSession, meeting: Meeting, invitee: Invitee, answer: str) -> Invitee:
+    if answer not in RSVP_VALUES:
+        raise ValidationFailed(N_("Answer accept, decline or tentative."))
+    _open(meeting)
+    invitee.rsvp, invitee.rsvp_at = answer, utcnow()
+    await s.flush()
+    await audit.record(
+        s,
+        audit.Actor(invitee.user_id, None),
+        "meeting.rsvp",
+        "meeting",
+        meeting.id,
+        {"user": invitee.user_id, "answer": answer},
+    )
+    return invitee
+
+
+async def invitee_by_token(s: AsyncSession, meeting_id: int, token: str) -> Invitee:
+    """The invitee whose link this is; a token of another meeting or person is refused."""
+    invitee = await s.scalar(select(Invitee).where(Invitee.rsvp_token_hash == token_hash(token)))
+    if invitee is None or invitee.meeting_id != meeting_id:
+        raise RSVPRefused()
+    return invitee
+
+
+async def record_attendance(
+    s: AsyncSession, actor: audit.Actor, meeting: Meeting, invitee_id: int, status: str, proxy_name: str = ""
+) -> Invitee:
+    if status not in ATTENDANCE_VALUES:
+        raise ValidationFailed(N_("Unknown attendance status."))
+    if status == "proxy" and not proxy_name.strip():
+        raise ValidationFailed(N_("Name the person attending in their place."))
+    invitee = next((i for i in meeting.invitees if i.id == invitee_id), None)
+    if invitee is None:
+        raise NotFound()
+    invitee.attendance, invitee.proxy_name = status, proxy_name.strip()[:100] if status == "proxy" else ""
+    await s.flush()
+    await audit.record(
+        s, actor, "meeting.attendance", "meeting", meeting.id, {"invitee": invitee_id, "status": status}
+    )
+    return invitee
+
+
+# --- agenda, decisions, actions -------------------------------------------------------------------
+
+
+async def add_agenda_item(
+    s: AsyncSession,
+    actor: audit.Actor,
+    meeting: Meeting,
+    *,
+    kind: str,
+    title: str,
+    presenter: str = "",
+    minutes: int = 10,
+    case_ids: Sequence[int] = (),
+    carried_action_id: int | None = None,
+) -> AgendaItem:
+    if kind not in AGENDA_KINDS:
+        raise ValidationFailed(N_("Unknown agenda item kind."))
+    if not title.strip() or not 0 < minutes <= 480:
+        raise ValidationFailed(N_("Give the item a title and a time between 1 and 480 minutes."))
+    item = AgendaItem(
+        position=len(meeting.agenda),
+        kind=kind,
+        title=title.strip()[:300],
+        presenter=presenter[:100],
+        minutes=minutes,
+        case_ids=list(case_ids),
+        carried_action_id=carried_action_id,
+    )
+    meeting.agenda.append(item)
+    await s.flush()
+    await audit.record(
+        s, actor, "meeting.agenda_added", "meeting", meeting.id, {"item": item.id, "kind": kind}
+    )
+    return item
+
+
+async def add_decision(
+    s: AsyncSession, actor: audit.Actor, meeting: Meeting, text: str, agenda_item_id: int | None
+) -> Decision:
+    if not text.strip():
+        raise ValidationFailed(N_("Write the decision."))
+    decision = Decision(meeting_id=meeting.id, agenda_item_id=agenda_item_id, text=text.strip())
+    s.add(decision)
+    await s.flush()
+    await audit.record(s, actor, "meeting.decision", "meeting", meeting.id, {"decision": decision.id})
+    return decision
+
+
+async def add_action(
+    s: AsyncSession,
+    actor: audit.Actor,
+    meeting: Meeting,
+    *,
+    text: str,
+    due: date,
+    outbox: Outbox,
+    owner_agency_id: int | None = None,
+    owner_user_id: int | None = None,
+    agenda_item_id: int | None = None,
+    case_id: int | None = None,
+) -> ActionItem:
+    if not text.strip():
+        raise ValidationFailed(N_("Write what is to be done."))
+    if owner_agency_id is None and owner_user_id is None:
+        raise ValidationFailed(N_("Give the action an owner (an agency or a person)."))
+    action = ActionItem(
+        meeting_id=meeting.id,
+        agenda_item_id=agenda_item_id,
+        text=text.strip(),
+        due=due,
+        owner_agency_id=owner_agency_id,
+        owner_user_id=owner_user_id,
+        case_id=case_id,
+    )
+    s.add(action)
+    await s.flush()
+    await audit.record(
+        s, actor, "meeting.action", "action_item", action.id, {"meeting": meeting.id, "due": due.isoformat()}
+    )
+    owners = (
+        [owner_user_id]
+        if owner_user_id
+        else (
+            await s.scalars(select(User.id).where(User.agency_id == owner_agency_id, User.active.is_(True)))
+        ).all()
+    )
+    await notify(
+        s,
+        outbox,
+        owners,
+        "meeting.action",
+        N_("Action from %(meeting)s, due %(due)s: %(text)s"),
+        f"/meetings/{meeting.id}",
+        meeting=meeting.title,
+        due=due.isoformat(),
+        text=action.text[:80],
+    )
+    return action
+
+
+async def open_actions_before(s: AsyncSession, meeting: Meeting) -> Sequence[ActionItem]:
+    """Open actions of the organiser's earlier meetings: the next agenda starts with them."""
+    earlier = select(Meeting.id).where(
+        Meeting.organiser_agency_id == meeting.organiser_agency_id,
+        Meeting.start < meeting.start,
+        Meeting.id != meeting.id,
+    )
+    query = (
+        select(ActionItem)
+        .where(ActionItem.meeting_id.in_(earlier), ActionItem.status.in_(["open", "in_progress"]))
+        .order_by(ActionItem.due)
+    )
+    return (await s.scalars(query)).all()
+
+
+async def set_action_status(
+    s: AsyncSession, actor: audit.Actor, action: ActionItem, status: str
+) -> ActionItem:
+    if status not in ACTION_STATUSES:
+        raise ValidationFailed(N_("Unknown action status."))
+    action.status = status
+    action.done_at = utcnow() if status == "done" else None
+    await s.flush()
+    await audit.record(s, actor, "meeting.action_status", "action_item", action.id, {"status": status})
+    return action
