@@ -1,9 +1,61 @@
-"""The referrals package's cards on the dashboard."""
+"""The referrals package's cards on the dashboard: the incoming queue for receiving bodies, cases
+that came back for senders, a mediator's own open cases; then reports and warnings."""
 
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from hub.models import Agency
+from hub.orm import utcnow
+from hub.permissions import allowed
 from hub.plugins import Panel
 from hub.routing import Ctx
-from referrals import report_panels
+from referrals import pages_queue, pages_view, report_panels, service, states
+from referrals.models import Case, Referral
+from referrals.pages_view import DUE_SOON, OVERDUE
+from referrals.permissions import CasePermission
+
+SHOW = 5
 
 
 async def panels(ctx: Ctx) -> list[Panel]:
-    return [*await report_panels.panels(ctx)]
+    return [*await referral_panels(ctx), *await report_panels.panels(ctx)]
+
+
+async def referral_panels(ctx: Ctx) -> list[Panel]:
+    principal = ctx.user
+    now = utcnow()
+    mine = principal.agency_id
+    found: list[Panel] = []
+    base = select(Referral, Case).join(Case, Case.id == Referral.case_id)
+    async with ctx.db.read() as s:
+        kind = await s.scalar(select(Agency.kind).where(Agency.id == mine))
+        if kind in service.RECEIVING_KINDS and allowed(principal, CasePermission.act_on_referrals):
+            stmt = base.where(Referral.to_agency_id == mine, Referral.state.in_(list(states.OPEN)))
+            rows = pages_queue.by_deadline(await pages_queue.rows_of(s, stmt, now, incoming=True))
+            context = {
+                "waiting": sum(1 for r in rows if r.state == states.State.sent),
+                "working": sum(1 for r in rows if r.state in pages_view.WORKING),
+                "overdue": sum(1 for r in rows if r.badge == OVERDUE),
+                "due_soon": sum(1 for r in rows if r.badge == DUE_SOON),
+                "urgent": [r for r in rows if r.badge][:SHOW],
+            }
+            found.append(Panel("referrals/panel_queue.html", context, order=5))
+        if allowed(principal, CasePermission.take_in):
+            latest = select(func.max(Referral.id)).group_by(Referral.case_id)
+            stmt = base.where(
+                Referral.from_agency_id == mine,
+                Referral.state.in_(list(states.RETURNED)),
+                Referral.id.in_(latest),
+            ).order_by(Referral.state_changed_at.desc())
+            rows = await pages_queue.rows_of(s, stmt, now, incoming=False)
+            found.append(
+                Panel("referrals/panel_returned.html", {"count": len(rows), "rows": rows[:SHOW]}, order=6)
+            )
+        if principal.has_role("mediator"):
+            stmt = base.where(
+                Referral.mediator_id == principal.user_id, Referral.state.in_(list(pages_view.WORKING))
+            )
+            rows = pages_queue.by_deadline(await pages_queue.rows_of(s, stmt, now, incoming=True))
+            found.append(Panel("referrals/panel_assigned.html", {"rows": rows}, order=4))
+    return found
