@@ -14,7 +14,6 @@ import struct
 import wave
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
