@@ -332,7 +332,9 @@ async def move(
     rule = states.ACTIONS[action]
     if rule.side not in sides:
         raise WrongSide(
-            side=gettext({"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side])
+            side=gettext(
+                {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
+            )
         )
     if rule.needs_reason and not move.reason.strip():
         raise ReasonRequired()

@@ -39,8 +39,9 @@ async def test_an_outsider_is_refused_on_every_referrals_endpoint(client: TestCl
             status, _ = await outsider.get(path)
         else:
             body = BODIES.get(path.rstrip("/").rsplit("/", 1)[-1], {})
-            response = await outsider.client.request(endpoint.method, path, json=body,
-                                                     headers={"X-CSRF-Token": outsider.csrf})
+            response = await outsider.client.request(
+                endpoint.method, path, json=body, headers={"X-CSRF-Token": outsider.csrf}
+            )
             status = response.status
         assert status in (403, 404), f"{endpoint.method} {path} gave {status}"
 
