@@ -88,13 +88,14 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
 
     async def loop() -> None:
         while True:
+            # Wait first: a chore cut short by a quick shutdown could leave a connection behind.
+            await asyncio.sleep(3600)
             try:
                 removed = await purge_expired_sessions(app[DB], utcnow())
                 if removed:
                     logger.info("purged %d expired sessions", removed)
             except Exception:  # a failed chore must not stop the next one
                 logger.exception("housekeeping failed")
-            await asyncio.sleep(3600)
 
     task = asyncio.create_task(loop(), name="housekeeping")
     yield

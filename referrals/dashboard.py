@@ -10,7 +10,7 @@ from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.plugins import Panel
 from hub.routing import Ctx
-from referrals import pages_queue, pages_view, report_panels, service, states
+from referrals import agreements, pages_queue, pages_view, report_panels, service, states
 from referrals.models import Case, Referral
 from referrals.pages_view import DUE_SOON, OVERDUE
 from referrals.permissions import CasePermission
@@ -58,4 +58,8 @@ async def referral_panels(ctx: Ctx) -> list[Panel]:
             )
             rows = pages_queue.by_deadline(await pages_queue.rows_of(s, stmt, now, incoming=True))
             found.append(Panel("referrals/panel_assigned.html", {"rows": rows}, order=4))
+        today = now.astimezone(ctx.config.zone).date()
+        clocks = await agreements.running_clocks(s, ctx.must.scope, today, limit=SHOW)
+        if clocks:
+            found.append(Panel("referrals/panel_clocks.html", {"clocks": clocks}, order=7))
     return found

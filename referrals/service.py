@@ -331,11 +331,8 @@ async def move(
         raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
     rule = states.ACTIONS[action]
     if rule.side not in sides:
-        raise WrongSide(
-            side=gettext(
-                {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
-            )
-        )
+        side_word = {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
+        raise WrongSide(side=gettext(side_word))
     if rule.needs_reason and not move.reason.strip():
         raise ReasonRequired()
     old_state = referral.state
@@ -353,6 +350,10 @@ async def move(
         values["closed_at"] = now
     elif action is states.Action.start_mediation and referral.mediator_id is None:
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
+    if action is states.Action.close:
+        from referrals import followup_visits  # imported here: it builds on this module
+
+        await followup_visits.require_done(s, referral)
     result = await s.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.state == old_state)
@@ -376,6 +377,10 @@ async def move(
             data=move.data or {},
         )
     )
+    if action is states.Action.resolve:
+        from referrals import agreements  # imported here: it builds on this module
+
+        await agreements.after_resolve(s, actor, referral)
     case = await s.get(Case, referral.case_id)
     assert case is not None
     await audit.record(

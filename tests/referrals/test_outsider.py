@@ -14,6 +14,9 @@ BODIES = {
     "mediator": {"user_id": 1},
     "extension": {"days": 5, "reason": "需要更多时间"},
     "referrals": {},
+    "confirmations": {"party_id": 1, "method": "online"},
+    "outcome": {"outcome": "confirmed"},
+    "{followup_id}": {"outcome": "performed"},
 }
 
 
