@@ -12,6 +12,7 @@ from hub.schemas import Page
 from referrals import service, states
 from referrals.errors import BadTarget
 from referrals.intake import CaseInput, ConsentInput, PartyInput, mask_id_number, mask_phone, take_in
+from referrals.mediators import assign_mediator, extend_mediation, propose_mediators
 from referrals.models import Case, Party, Referral, ReferralEvent
 from referrals.permissions import CasePermission
 from referrals.schemas import (
@@ -365,7 +366,7 @@ async def mediators(ctx: Ctx) -> Page[MediatorOut]:
     async with ctx.db.read() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         ctx.must.check_agency(referral.to_agency_id)
-        items = [MediatorOut.model_validate(c) for c in await service.propose_mediators(s, referral)]
+        items = [MediatorOut.model_validate(c) for c in await propose_mediators(s, referral)]
     return Page[MediatorOut](items=items, total=len(items))
 
 
@@ -383,7 +384,7 @@ async def assign(ctx: Ctx, body: AssignIn) -> ReferralOut:
     async with ctx.db.write() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         sides = service.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
-        await service.assign_mediator(s, ctx.user.actor, referral, body.user_id, sides=sides, outbox=outbox)
+        await assign_mediator(s, ctx.user.actor, referral, body.user_id, sides=sides, outbox=outbox)
         out = ReferralOut.model_validate(referral)
     await outbox.send(ctx.events)
     return out
@@ -403,7 +404,7 @@ async def extend(ctx: Ctx, body: ExtendIn) -> ReferralOut:
     async with ctx.db.write() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         sides = service.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
-        await service.extend_mediation(
+        await extend_mediation(
             s, ctx.user.actor, referral, body.days, body.reason, sides=sides, outbox=outbox
         )
         out = ReferralOut.model_validate(referral)

@@ -16,7 +16,7 @@ from hub import audit
 from hub.demo_context import DemoContext, DemoLogin
 from hub.events import Outbox
 from hub.models import Setting
-from referrals import service, states
+from referrals import mediators, service, states
 from referrals.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.models import MediatorProfile, Referral, RoutingRule
 
@@ -364,8 +364,8 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
             receiver = await _receiver(ctx, current.to_agency_id)
             sides = {states.Side.receiver}
             if name == "assign":
-                choice = (await service.propose_mediators(s, current))[0]
-                await service.assign_mediator(
+                choice = (await mediators.propose_mediators(s, current))[0]
+                await mediators.assign_mediator(
                     s, receiver, current, choice.user_id, sides=sides, outbox=outbox
                 )
             elif name == "onward":

@@ -12,7 +12,7 @@ from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from referrals import api, page_forms, pages_data, pages_view, service, states
+from referrals import api, mediators, page_forms, pages_data, pages_view, service, states
 from referrals.errors import BadMediator, BadTarget, ReasonRequired
 from referrals.pages_intake import form_dict
 from referrals.permissions import CasePermission
@@ -96,12 +96,12 @@ async def act_form(ctx: Ctx) -> web.Response:
                 mediator = page_forms.optional_int(form, "mediator_id")
                 if mediator is None:
                     raise BadMediator()
-                await service.assign_mediator(s, actor, referral, mediator, sides=sides, outbox=outbox)
+                await mediators.assign_mediator(s, actor, referral, mediator, sides=sides, outbox=outbox)
             elif action == pages_view.EXTEND:
                 days = page_forms.optional_int(form, "days")
                 if days is None or not 1 <= days <= MAX_EXTENSION_DAYS:
                     raise ValidationFailed(N_("Enter the number of days to add (1 to 60)."))
-                await service.extend_mediation(s, actor, referral, days, reason, sides=sides, outbox=outbox)
+                await mediators.extend_mediation(s, actor, referral, days, reason, sides=sides, outbox=outbox)
             elif action == states.Action.refer_onward:
                 target = page_forms.optional_int(form, "target_agency_id")
                 if target is None:

@@ -17,7 +17,7 @@ from hub.errors import HubError
 from hub.i18n import gettext
 from hub.models import Agency, Area, User
 from hub.permissions import Guard, allowed
-from referrals import pages_view, service
+from referrals import mediators, pages_view, service
 from referrals.intake import mask_id_number, mask_phone
 from referrals.models import Case, Referral, ReferralEvent
 from referrals.pages_view import Deadline, Offer, Why
@@ -47,7 +47,7 @@ class ReferralView:
     deadlines: list[Deadline]
     events: list[EventView] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
-    mediators: list[service.MediatorChoice] = field(default_factory=list)
+    mediators: list[mediators.MediatorChoice] = field(default_factory=list)
     depth: int = 0
     position: int = 0  # 1, 2, ... in the case's chain
     parent_position: int | None = None
@@ -195,7 +195,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
             sides = service.side_of(r, guard.scope.agency_ids, principal.agency_id)
             view.offers = pages_view.offers(r.state, sides)
             if any(o.action == pages_view.ASSIGN for o in view.offers):
-                view.mediators = await service.propose_mediators(s, r)
+                view.mediators = await mediators.propose_mediators(s, r)
         position[r.id] = len(views)
         views.append(view)
 

@@ -13,7 +13,7 @@ from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.models import Agency, AgencyKind
 from hub.permissions import Scope
-from referrals import service, states
+from referrals import mediators, service, states
 from referrals.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.models import Case, Report
 from referrals.reports import REPORTING_KINDS, ReportInput, ReportKind, file_report, local_day
@@ -131,8 +131,8 @@ async def _demo_cases(ctx: DemoContext) -> None:
                 clock += timedelta(hours=2)
                 sides = {states.Side.receiver}
                 if step == "start_mediation":
-                    choice = (await service.propose_mediators(s, referral))[0]
-                    await service.assign_mediator(
+                    choice = (await mediators.propose_mediators(s, referral))[0]
+                    await mediators.assign_mediator(
                         s, receiver, referral, choice.user_id, sides=sides, outbox=outbox
                     )
                 await service.move(

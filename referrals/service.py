@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
@@ -19,7 +19,7 @@ from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_, gettext
 from hub.labels import label
-from hub.models import Agency, AgencyKind, Area, Role, User
+from hub.models import Agency, AgencyKind, Area, Role
 from hub.notifications import notify, people_with_role
 from referrals import deadlines, rules, states
 from referrals.errors import (
@@ -27,14 +27,13 @@ from referrals.errors import (
     BadMediator,
     BadTarget,
     ConsentMissing,
-    ExtensionNotAllowed,
     NoRouteFound,
     ReasonRequired,
     StaleState,
     TransitionNotAllowed,
     WrongSide,
 )
-from referrals.models import Case, DeadlinePolicy, MediatorProfile, Referral, ReferralEvent, RoutingRule
+from referrals.models import Case, DeadlinePolicy, Referral, ReferralEvent, RoutingRule
 
 RECEIVING_KINDS = frozenset(
     {
@@ -229,7 +228,7 @@ async def send(
     )
     if case.group_dispute or case.violence_risk:
         await _alert_supervisors(s, outbox, case, [sender_agency_id, target], link, now)
-    _announce(outbox, referral, "referral.sent", actor, case.number)
+    announce(outbox, referral, "referral.sent", actor, case.number)
     return referral
 
 
@@ -276,7 +275,7 @@ async def _agency_name(s: AsyncSession, agency_id: int) -> str:
     return await s.scalar(select(Agency.name).where(Agency.id == agency_id)) or ""
 
 
-def _announce(outbox: Outbox, referral: Referral, kind: str, actor: audit.Actor, number: str) -> None:
+def announce(outbox: Outbox, referral: Referral, kind: str, actor: audit.Actor, number: str) -> None:
     for agency_id in {referral.from_agency_id, referral.to_agency_id}:
         outbox.add(
             f"agency:{agency_id}",
@@ -392,7 +391,7 @@ async def move(
         {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200]},
     )
     await _tell(s, outbox, referral, case, action)
-    _announce(outbox, referral, f"referral.{action}", actor, case.number)
+    announce(outbox, referral, f"referral.{action}", actor, case.number)
     return referral
 
 
@@ -474,139 +473,3 @@ async def refer_onward(
         override_reason=reason,
         parent=referral,
     )
-
-
-# --- mediators ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MediatorChoice:
-    user_id: int
-    name: str
-    load: int
-    matches_specialty: bool
-
-
-async def propose_mediators(s: AsyncSession, referral: Referral) -> list[MediatorChoice]:
-    """Mediators of the receiving agency, those who know the category first, then the least busy."""
-    case = await s.get(Case, referral.case_id)
-    assert case is not None
-    from hub.models import UserRole
-
-    people = (
-        await s.execute(
-            select(User.id, User.display_name)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.agency_id == referral.to_agency_id, User.active.is_(True), UserRole.role == Role.mediator
-            )
-        )
-    ).all()
-    loads = dict(
-        (
-            await s.execute(
-                select(Referral.mediator_id, func.count(Referral.id))
-                .where(
-                    Referral.state.in_([states.State.accepted, states.State.in_mediation]),
-                    Referral.mediator_id.isnot(None),
-                )
-                .group_by(Referral.mediator_id)
-            )
-        ).all()
-    )
-    profiles = {p.user_id: p for p in (await s.scalars(select(MediatorProfile))).all()}
-    choices = [
-        MediatorChoice(
-            uid,
-            name,
-            int(loads.get(uid, 0)),
-            case.category in (profiles[uid].specialties if uid in profiles else []),
-        )
-        for uid, name in people
-    ]
-    return sorted(choices, key=lambda c: (not c.matches_specialty, c.load, c.name))
-
-
-async def assign_mediator(
-    s: AsyncSession,
-    actor: audit.Actor,
-    referral: Referral,
-    mediator_id: int,
-    *,
-    sides: set[states.Side],
-    outbox: Outbox,
-) -> Referral:
-    if states.Side.receiver not in sides:
-        raise WrongSide(side=gettext(N_("receiving")))
-    if referral.state not in (states.State.accepted, states.State.in_mediation):
-        raise TransitionNotAllowed(state=label(referral.state), action=label("assign_mediator"))
-    if mediator_id not in {c.user_id for c in await propose_mediators(s, referral)}:
-        raise BadMediator()
-    referral.mediator_id = mediator_id
-    await s.flush()
-    case = await s.get(Case, referral.case_id)
-    assert case is not None
-    await audit.record(
-        s, actor, "referral.mediator_assigned", "referral", referral.id, {"mediator": mediator_id}
-    )
-    await notify(
-        s,
-        outbox,
-        [mediator_id],
-        "referral.assigned",
-        N_("You were assigned case %(number)s"),
-        f"/cases/{case.id}",
-        number=case.number,
-    )
-    _announce(outbox, referral, "referral.mediator_assigned", actor, case.number)
-    return referral
-
-
-async def extend_mediation(
-    s: AsyncSession,
-    actor: audit.Actor,
-    referral: Referral,
-    days: int,
-    reason: str,
-    *,
-    sides: set[states.Side],
-    outbox: Outbox,
-) -> Referral:
-    if states.Side.receiver not in sides:
-        raise WrongSide(side=gettext(N_("receiving")))
-    if (
-        referral.state not in (states.State.accepted, states.State.in_mediation)
-        or referral.accepted_at is None
-    ):
-        raise TransitionNotAllowed(state=label(referral.state), action=label("extend"))
-    if not reason.strip():
-        raise ReasonRequired()
-    policy = await policy_for(s, referral.to_agency_id)
-    try:
-        new_due = deadlines.extended_mediation_due(
-            referral.accepted_at, referral.mediation_due or referral.accepted_at, days, policy
-        )
-    except deadlines.ExtensionRefused:
-        raise ExtensionNotAllowed(days=policy.mediation_max_days) from None
-    referral.mediation_due = new_due
-    referral.extension_reason = reason.strip()[:500]
-    await s.flush()
-    s.add(
-        ReferralEvent(
-            referral_id=referral.id,
-            action="extend",
-            from_state=referral.state,
-            to_state=referral.state,
-            actor_user_id=actor.user_id,
-            actor_agency_id=actor.agency_id,
-            reason=reason.strip()[:500],
-            data={"days": days, "due": new_due.isoformat()},
-        )
-    )
-    await audit.record(
-        s, actor, "referral.extended", "referral", referral.id, {"days": days, "reason": reason[:200]}
-    )
-    case = await s.get(Case, referral.case_id)
-    assert case is not None
-    _announce(outbox, referral, "referral.extended", actor, case.number)
-    return referral
