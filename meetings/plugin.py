@@ -1,5 +1,87 @@
-"""Joint liaison meetings plug into the hub here (models now; routes and demo data as they land)."""
+"""Joint liaison meetings plug into the hub here: models, routes, the overdue-action sweep, the
+dashboard card, menu entries and demo data."""
 
-from hub.plugins import Plugin
+from __future__ import annotations
 
-plugin = Plugin(name="meetings", package="meetings", models="meetings.models", order=20)
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib import import_module
+
+from aiohttp import web
+
+from hub.demo_context import DemoContext
+from hub.events import Outbox
+from hub.i18n import N_
+from hub.keys import DB, EVENTS
+from hub.orm import utcnow
+from hub.plugins import NavItem, Panel, Plugin
+from hub.routing import Ctx
+
+logger = logging.getLogger(__name__)
+SWEEP_SECONDS = 300.0
+ROUTE_MODULES = (
+    "meetings.api",
+    "meetings.api_record",
+    "meetings.rsvp_routes",
+    "meetings.calendar_routes",
+    "meetings.minutes_routes",
+    "meetings.pages",
+    "meetings.page_forms",
+    "meetings.pages_minutes",
+)
+
+
+def setup(app: web.Application) -> None:
+    import_module("meetings.codes")
+    import_module("meetings.permissions")
+    for name in ROUTE_MODULES:  # .ics before /meetings/{id}: the page would take "{id}.ics"
+        import_module(name).routes.register(app)
+    app.cleanup_ctx.append(_sweeper)
+
+
+async def _sweeper(app: web.Application) -> AsyncIterator[None]:
+    async def loop() -> None:
+        from meetings import sweeps
+
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            outbox = Outbox()
+            try:
+                raised = await sweeps.warn_overdue_actions(app[DB], utcnow(), outbox)
+                if raised:
+                    logger.info("overdue actions", extra={"warnings": raised})
+            except Exception:  # one failed sweep must not stop the next
+                logger.exception("overdue-action sweep failed")
+            await outbox.send(app[EVENTS])
+
+    task = asyncio.create_task(loop(), name="meetings-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def demo(ctx: DemoContext) -> None:
+    from meetings.demo import load
+
+    await load(ctx)
+
+
+async def dashboard(ctx: Ctx) -> list[Panel]:
+    from meetings.dashboard import panels
+
+    return await panels(ctx)
+
+
+plugin = Plugin(
+    name="meetings",
+    package="meetings",
+    models="meetings.models",
+    setup=setup,
+    demo=demo,
+    dashboard=dashboard,
+    nav=(NavItem("/meetings", N_("Meetings"), "view_meetings"),),
+    order=20,
+)

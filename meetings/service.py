@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +18,14 @@ from hub import audit
 from hub.errors import NotFound, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import User
+from hub.models import User, UserRole
 from hub.notifications import notify
 from hub.orm import utcnow
 from hub.secrets_util import new_token, token_hash
 from meetings.errors import MeetingClosed, RSVPRefused
-from meetings.models import ActionItem, AgendaItem, Decision, Invitee, Meeting
+from meetings.models import ActionItem, AgendaItem, Decision, Invitee, Meeting, Series
+from meetings.recurrence import EndBeforeStart
+from meetings.timezones import zone
 
 RSVP_VALUES = ("accepted", "declined", "tentative")
 ATTENDANCE_VALUES = ("present", "absent", "excused", "proxy")
@@ -44,14 +45,11 @@ class MeetingInput:
     chair_id: int | None = None
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(N_("Unknown time zone: %(zone)s"), zone=self.time_zone) from None
+        zone(self.time_zone)  # UnknownTimeZone
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValidationFailed(N_("Give times with their time zone."))
         if self.end <= self.start:
-            raise ValidationFailed(N_("The meeting must end after it starts."))
+            raise EndBeforeStart()
         if not self.title.strip():
             raise ValidationFailed(N_("Give the meeting a title."))
 
@@ -89,6 +87,8 @@ async def create_meeting(
         time_zone=data.time_zone,
         place=data.place,
         status="scheduled",
+        invitees=[],
+        agenda=[],
     )
     s.add(meeting)
     await s.flush()
@@ -103,10 +103,15 @@ async def create_meeting(
     return meeting
 
 
-def touch(meeting: Meeting) -> None:
-    """Something invitees see changed: a new SEQUENCE for calendar clients."""
+async def touch(s: AsyncSession, meeting: Meeting) -> None:
+    """Something invitees see changed: a new SEQUENCE for calendar clients, on the meeting and, for
+    an occurrence, on its series (whose calendar object carries every occurrence)."""
     meeting.sequence += 1
     meeting.updated_at = utcnow()
+    if meeting.series_id is not None:
+        series = await s.get(Series, meeting.series_id)
+        if series is not None:
+            series.sequence += 1
 
 
 async def reschedule(
@@ -117,13 +122,13 @@ async def reschedule(
     end: datetime,
     place: str | None = None,
 ) -> Meeting:
-    _open(meeting)
+    ensure_open(meeting)
     MeetingInput(meeting.title, meeting.organiser_agency_id, start, end, meeting.time_zone)  # validates
     meeting.start, meeting.end = start, end
     if place is not None:
         meeting.place = place
     meeting.moved = meeting.series_id is not None
-    touch(meeting)
+    await touch(s, meeting)
     await s.flush()
     await audit.record(
         s,
@@ -137,15 +142,15 @@ async def reschedule(
 
 
 async def cancel(s: AsyncSession, actor: audit.Actor, meeting: Meeting, reason: str = "") -> Meeting:
-    _open(meeting)
+    ensure_open(meeting)
     meeting.status = "cancelled"
-    touch(meeting)
+    await touch(s, meeting)
     await s.flush()
     await audit.record(s, actor, "meeting.cancelled", "meeting", meeting.id, {"reason": reason[:200]})
     return meeting
 
 
-def _open(meeting: Meeting) -> None:
+def ensure_open(meeting: Meeting) -> None:
     if meeting.status == "cancelled":
         raise MeetingClosed()
 
@@ -160,16 +165,23 @@ async def invite(
     *,
     user_ids: Iterable[int] = (),
     agency_ids: Iterable[int] = (),
+    roles: Iterable[str] = (),
     outbox: Outbox,
+    quiet: bool = False,
 ) -> dict[int, str]:
-    """Invite people, or every active member of some agencies. Returns user id -> RSVP token for
-    the new invitees (only their hashes are kept; the tokens go into the invitation links)."""
+    """Invite people, or the active members of some agencies (only those holding one of ``roles``,
+    when given). Returns user id -> RSVP token for the new invitees (only their hashes are kept;
+    the tokens go into the invitation links). ``quiet``: no notification (the caller sends one for
+    a whole series)."""
+    ensure_open(meeting)
     wanted: dict[int, int | None] = {uid: None for uid in user_ids}
     for agency_id in agency_ids:
-        members = (
-            await s.scalars(select(User.id).where(User.agency_id == agency_id, User.active.is_(True)))
-        ).all()
-        for uid in members:
+        members = select(User.id).where(User.agency_id == agency_id, User.active.is_(True))
+        if roles:
+            members = members.where(
+                User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(list(roles))))
+            )
+        for uid in (await s.scalars(members)).all():
             wanted.setdefault(uid, agency_id)
     existing = {i.user_id for i in meeting.invitees}
     tokens: dict[int, str] = {}
@@ -180,9 +192,10 @@ async def invite(
         meeting.invitees.append(Invitee(user_id=uid, via_agency_id=via, rsvp_token_hash=token_hash(token)))
         tokens[uid] = token
     if tokens:
-        touch(meeting)
+        await touch(s, meeting)
         await s.flush()
         await audit.record(s, actor, "meeting.invited", "meeting", meeting.id, {"users": sorted(tokens)})
+    if tokens and not quiet:
         await notify(
             s,
             outbox,
@@ -197,13 +210,13 @@ async def invite(
 
 
 def local_text(meeting: Meeting) -> str:
-    return meeting.start.astimezone(ZoneInfo(meeting.time_zone)).strftime("%Y-%m-%d %H:%M")
+    return meeting.start.astimezone(zone(meeting.time_zone)).strftime("%Y-%m-%d %H:%M")
 
 
 async def rsvp(s: AsyncSession, meeting: Meeting, invitee: Invitee, answer: str) -> Invitee:
     if answer not in RSVP_VALUES:
         raise ValidationFailed(N_("Answer accept, decline or tentative."))
-    _open(meeting)
+    ensure_open(meeting)
     invitee.rsvp, invitee.rsvp_at = answer, utcnow()
     await s.flush()
     await audit.record(

@@ -13,6 +13,10 @@ PUBLIC = {
     ("POST", "/logout"),
     ("POST", "/lang"),
     ("GET", "/api/v1/openapi.json"),
+    # meetings: the invitation link and the subscription feed carry their own key (a token)
+    ("GET", "/meetings/{id}/rsvp/{token}"),
+    ("POST", "/meetings/{id}/rsvp/{token}"),
+    ("GET", "/calendar/{token}.ics"),
 }
 
 

@@ -1,0 +1,60 @@
+"""Cases on a meeting's agenda, known only through the published ``referrals.public`` functions.
+
+A joint meeting reviews the cases of the agencies around the table: the organiser's and the invited
+agencies', each with the agencies below it (a sub-bureau brings its stations, the justice bureau
+its mediation rooms). That is the scope handed to ``cases_for_joint_review``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import Agency
+from hub.permissions import Scope, descendants
+from meetings import conflicts
+from meetings.models import Meeting
+from meetings.schemas import ProposedCase
+from referrals import public as _referrals  # the published functions of the referrals package
+
+PROPOSED = 30
+
+
+async def review_scope(s: AsyncSession, meeting: Meeting) -> Scope:
+    """The agencies whose cases this meeting may review."""
+    tree = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
+    roots = {meeting.organiser_agency_id} | await conflicts.invited_agencies(s, meeting)
+    return Scope(frozenset(a for root in roots for a in descendants(tree, root)))
+
+
+async def proposed_cases(s: AsyncSession, meeting: Meeting, now: datetime) -> list[ProposedCase]:
+    """Cases needing joint attention (overdue or escalated referrals, failed mediations, group
+    disputes, open warnings), most reasons first."""
+    found = await _referrals.cases_for_joint_review(s, await review_scope(s, meeting), now, limit=PROPOSED)
+    return [
+        ProposedCase(
+            case_id=c.case_id,
+            number=c.number,
+            category=c.category,
+            summary=c.summary,
+            state=c.state,
+            reasons=list(c.reasons),
+        )
+        for c in found
+    ]
+
+
+async def case_numbers(
+    s: AsyncSession, meeting: Meeting, ids: Iterable[int], now: datetime
+) -> dict[int, str]:
+    """Case id -> number, for the cases this meeting may review; others are shown by their id."""
+    wanted = set(ids)
+    numbers = {i: f"#{i}" for i in wanted}
+    if not wanted:
+        return numbers
+    scope = await review_scope(s, meeting)
+    numbers.update(await _referrals.case_numbers(s, scope, sorted(wanted)))
+    return numbers

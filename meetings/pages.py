@@ -1,0 +1,173 @@
+"""The secretary's pages: the month calendar, a new meeting or series, the meeting page (used during
+the meeting: attendance, notes per item, decisions and actions), and one's actions. The forms post
+to ``page_forms``; the minutes editor is in ``pages_minutes``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.i18n import N_
+from hub.models import Agency, AgencyKind, User
+from hub.orm import utcnow
+from hub.permissions import allowed
+from hub.routing import Ctx, Routes
+from hub.templating import render
+from meetings import codes, conflicts, minutes_service, month, proceedings, series  # noqa: F401 - codes: labels
+from meetings.cases import case_numbers, proposed_cases
+from meetings.models import Meeting
+from meetings.permissions import MeetingPermission, get_visible_meeting, may_manage, visible
+from meetings.timezones import to_local
+from meetings.views import actions_out, meeting_out
+
+routes = Routes()
+VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meetings
+INVITABLE = (
+    AgencyKind.police_bureau,
+    AgencyKind.justice_bureau,
+    AgencyKind.court,
+    AgencyKind.police_station,
+    AgencyKind.judicial_office,
+    AgencyKind.specialised_body,
+    AgencyKind.stationed_room,
+)
+PRESETS = (
+    ("FREQ=MONTHLY;BYDAY=1TU", N_("Monthly, first Tuesday")),
+    ("FREQ=MONTHLY;BYDAY=1WE", N_("Monthly, first Wednesday")),
+    ("FREQ=MONTHLY;INTERVAL=3;BYDAY=1TU", N_("Quarterly, first Tuesday")),
+    ("FREQ=WEEKLY", N_("Weekly")),
+)
+ROLES = ("liaison", "supervisor", "admin", "secretary")
+
+
+async def agencies_to_invite(s: AsyncSession) -> list[tuple[int, str]]:
+    query = select(Agency.id, Agency.name).where(Agency.kind.in_(list(INVITABLE)), Agency.active.is_(True))
+    return [(i, n) for i, n in (await s.execute(query.order_by(Agency.kind, Agency.code))).all()]
+
+
+async def people_in(s: AsyncSession, agency_ids: set[int]) -> list[tuple[int, str]]:
+    query = select(User.id, User.display_name).where(User.agency_id.in_(agency_ids), User.active.is_(True))
+    return [(i, n) for i, n in (await s.execute(query.order_by(User.display_name))).all()]
+
+
+@routes.page("GET", "/meetings", perm=VIEW, name="meetings")
+async def calendar_page(ctx: Ctx) -> web.Response:
+    zone = ctx.config.time_zone
+    first = month.parse_month(ctx.request.query.get("month"), to_local(utcnow(), zone).date())
+    low, high = month.window(first, zone)
+    async with ctx.db.read() as s:
+        found = (
+            await s.scalars(
+                select(Meeting)
+                .where(visible(ctx.must.scope, ctx.user.user_id), Meeting.start < high, Meeting.end > low)
+                .order_by(Meeting.start)
+            )
+        ).all()
+    return render(
+        ctx,
+        "meetings/calendar.html",
+        weeks=month.weeks(first, found, zone),
+        first=first,
+        previous=month.shift(first, -1).strftime("%Y-%m"),
+        following=month.shift(first, 1).strftime("%Y-%m"),
+        can_manage=allowed(ctx.user, MANAGE),
+        zone=zone,
+    )
+
+
+async def new_form(
+    ctx: Ctx, status: int = 200, error: str = "", values: dict[str, Any] | None = None
+) -> web.Response:
+    async with ctx.db.read() as s:
+        agencies = await agencies_to_invite(s)
+        chairs = await people_in(s, {ctx.user.agency_id})
+    defaults = dict.fromkeys(("title", "start", "place", "custom_rule", "chair_id"), "")
+    defaults |= {
+        "kind": "series",
+        "rrule": PRESETS[0][0],
+        "duration": "120",
+        "horizon": "12",
+        "zone": "Asia/Shanghai",
+    }
+    return render(
+        ctx,
+        "meetings/new.html",
+        status=status,
+        agencies=agencies,
+        chairs=chairs,
+        presets=PRESETS,
+        roles=ROLES,
+        error=error,
+        v={**defaults, **(values or {})},
+    )
+
+
+@routes.page("GET", "/meetings/new", perm=MANAGE)
+async def new_page(ctx: Ctx) -> web.Response:
+    return await new_form(ctx)
+
+
+@routes.page("GET", "/meetings/actions", perm=VIEW)
+async def actions_page(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        actions = await proceedings.actions_of(s, ctx.user.user_id, ctx.user.agency_id, open_only=False)
+        rows = await actions_out(s, actions)
+        titles = dict(
+            (
+                await s.execute(
+                    select(Meeting.id, Meeting.title).where(Meeting.id.in_({a.meeting_id for a in rows}))
+                )
+            ).all()
+        )
+    today = to_local(utcnow(), ctx.config.time_zone).date()
+    return render(ctx, "meetings/actions.html", rows=rows, titles=titles, today=today)
+
+
+@routes.page("GET", "/meetings/{id}", perm=VIEW, name="meeting")
+async def meeting_page(ctx: Ctx) -> web.Response:
+    now = utcnow()
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        out = await meeting_out(s, meeting, ctx.must)
+        manage = may_manage(ctx.must, meeting)
+        agency_names = dict((await s.execute(select(Agency.id, Agency.name))).all())
+        numbers = await case_numbers(s, meeting, {c for i in meeting.agenda for c in i.case_ids}, now)
+        extra: dict[str, Any] = {"proposed": [], "clashes": [], "agencies": [], "owners": []}
+        if manage and meeting.status != "cancelled":
+            extra["proposed"] = await proposed_cases(s, meeting, now)
+            agencies = await conflicts.invited_agencies(s, meeting)
+            extra["clashes"] = await conflicts.for_meetings(s, [meeting], agencies)
+            extra["agencies"] = await agencies_to_invite(s)
+            extra["owners"] = await people_in(s, agencies | {meeting.organiser_agency_id})
+        rule = None
+        if meeting.series_id is not None:
+            rule = (await series.get_series(s, meeting.series_id)).rrule
+        minutes = await minutes_service.latest(s, meeting.id)
+        people = dict(
+            (
+                await s.execute(
+                    select(User.id, User.display_name).where(
+                        User.id.in_({meeting.chair_id or 0, meeting.secretary_id or 0})
+                    )
+                )
+            ).all()
+        )
+    return render(
+        ctx,
+        "meetings/meeting.html",
+        m=out,
+        manage=manage,
+        agency_names=agency_names,
+        numbers=numbers,
+        rule=rule,
+        minutes=minutes,
+        people=people,
+        zone=meeting.time_zone,
+        local=lambda t: to_local(t, meeting.time_zone).strftime("%Y-%m-%d %H:%M"),
+        local_input=lambda t: to_local(t, meeting.time_zone).strftime("%Y-%m-%dT%H:%M"),
+        roles=ROLES,
+        **extra,
+    )

@@ -1,0 +1,73 @@
+"""The minutes editor: assemble the draft from the record, edit it, circulate it, take comments,
+approve it (the chair), start a new revision; and the PDF link."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.events import Outbox
+from hub.orm import utcnow
+from hub.routing import Ctx, Routes
+from hub.templating import render
+from meetings import minutes_service
+from meetings.page_forms import text
+from meetings.permissions import (
+    MeetingPermission,
+    check_manage,
+    get_visible_meeting,
+    is_chair,
+    may_manage,
+)
+
+routes = Routes()
+VIEW = MeetingPermission.view_meetings
+STEPS = ("assemble", "save", "circulate", "comment", "approve", "revise")
+
+
+@routes.page("GET", "/meetings/{id}/minutes", perm=VIEW)
+async def minutes_page(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        current = await minutes_service.latest(s, meeting.id)
+        notes = await minutes_service.comments(s, current.id) if current else []
+        revisions = await minutes_service.revisions(s, meeting.id)
+    return render(
+        ctx,
+        "meetings/minutes.html",
+        meeting=meeting,
+        minutes=current,
+        comments=notes,
+        revisions=revisions,
+        manage=may_manage(ctx.must, meeting),
+        chair=is_chair(ctx.user, meeting),
+        invited=any(i.user_id == ctx.user.user_id for i in meeting.invitees),
+    )
+
+
+@routes.page("POST", "/meetings/{id}/minutes", perm=VIEW)
+async def minutes_step(ctx: Ctx) -> web.Response:
+    """One form, several buttons (``step``): what the person may do is checked per step."""
+    form = await ctx.request.post()
+    step = text(form, "step")
+    outbox = Outbox()
+    async with ctx.db.write() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        if step == "approve":
+            await minutes_service.approve(s, ctx.user, meeting, outbox)
+        elif step == "comment":
+            await minutes_service.comment(s, ctx.user.actor, meeting, text(form, "comment"))
+        else:
+            check_manage(ctx.must, meeting)
+            actor = ctx.user.actor
+            if step == "assemble":
+                await minutes_service.draft(s, actor, meeting, utcnow())
+            elif step == "save":
+                await minutes_service.edit(s, actor, meeting, text(form, "text"))
+            elif step == "revise":
+                await minutes_service.edit(s, actor, meeting, text(form, "text"), new_revision=True)
+            elif step == "circulate":
+                await minutes_service.circulate(s, actor, meeting, outbox)
+            else:
+                raise web.HTTPBadRequest()
+    await outbox.send(ctx.events)
+    raise web.HTTPSeeOther(f"/meetings/{meeting.id}/minutes")

@@ -1,0 +1,134 @@
+"""A secretary runs a joint liaison meeting in Chromium: she creates a monthly series with two
+agencies invited, puts an overdue referral the hub proposes on the agenda, records attendance, a
+decision and an action during the meeting, and generates the minutes; the chair approves them;
+the PDF downloads and pdftotext shows the title, the attendees, the decision and the action's
+owner and due date in Chinese."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.async_api import BrowserContext, ConsoleMessage, Page
+from sqlalchemy import select
+
+from hub.config import Config
+from hub.db import Database
+from hub.models import User
+from tests.support.browser import chromium
+from tests.support.server import serve_in_process
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler")]
+PASSWORD = "gongtiao-demo"
+TITLE = "城关片区公调对接联席会议"
+DECISION = "对超期未受理案件实行挂牌督办"
+ACTION = "报送超期案件督办情况"
+
+
+async def logged_in(context: BrowserContext, base: str, username: str, errors: list[str]) -> Page:
+    page = await context.new_page()
+    page.on("console", lambda m: _keep_errors(m, errors))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    await page.goto(base + "/login")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(base + "/")
+    return page
+
+
+def _keep_errors(message: ConsoleMessage, errors: list[str]) -> None:
+    url = message.location.get("url", "")
+    if message.type == "error" and not url.endswith("/favicon.ico"):
+        errors.append(f"{message.text} {url}")
+
+
+async def names(config: Config, *usernames: str) -> dict[str, str]:
+    db = Database(config.database_url)
+    try:
+        async with db.read() as s:
+            rows = await s.execute(
+                select(User.username, User.display_name).where(User.username.in_(usernames))
+            )
+            return dict(rows.all())
+    finally:
+        await db.dispose()
+
+
+async def test_a_secretary_runs_a_joint_meeting_and_the_chair_approves_the_minutes(
+    config: Config, tmp_path: Path
+) -> None:
+    errors: list[str] = []
+    people = await names(config, "supervisor", "psb_supervisor", "liaison_jb")
+    async with serve_in_process(config) as base, chromium() as browser:
+        secretary = await logged_in(await browser.new_context(), base, "secretary", errors)
+        await secretary.goto(base + "/meetings")
+        await secretary.get_by_test_id("new-meeting").click()
+        await secretary.get_by_label("标题").fill(TITLE)
+        await secretary.get_by_label("首次会议开始时间").fill("2026-12-01T15:00")
+        await secretary.get_by_label("提前安排（月数）").fill("6")
+        await secretary.get_by_label("地点").fill("区司法局三楼会议室")
+        await secretary.get_by_label("主持人").select_option(label=people["supervisor"])
+        await secretary.get_by_test_id("invite-agencies").select_option(
+            label=["青川区公安分局", "青川区司法局"]
+        )
+        await secretary.get_by_role("button", name="安排会议").click()
+        await secretary.wait_for_url(re.compile(r".*/meetings/\d+$"))
+        meeting_url = secretary.url
+        assert await secretary.get_by_test_id("meeting-title").inner_text() == TITLE
+
+        # The hub proposes an overdue referral; it goes on the agenda as a case review.
+        overdue = secretary.get_by_test_id("proposed-cases").locator('li[data-reasons*="overdue"]').first
+        number = await overdue.locator("strong").inner_text()
+        async with secretary.expect_navigation():
+            await overdue.get_by_role("button").click()
+        item = secretary.locator("[data-item]").first
+        assert number in await item.locator("h3").inner_text()
+        item_id = await item.get_attribute("data-item")
+
+        # During the meeting: everyone present (each tick saves itself), a decision, an action.
+        for invitee in await secretary.locator("[data-invitee]").all():
+            invitee_id = await invitee.get_attribute("data-invitee")
+            async with secretary.expect_navigation():
+                await secretary.get_by_test_id(f"attendance-{invitee_id}-present").check()
+        assert await secretary.get_by_test_id("meeting-status").inner_text() == "已举行"
+        await secretary.get_by_test_id(f"decision-text-{item_id}").fill(DECISION)
+        async with secretary.expect_navigation():
+            await secretary.get_by_test_id(f"decision-text-{item_id}").press("Enter")
+        await secretary.get_by_test_id(f"action-text-{item_id}").fill(ACTION)
+        await secretary.get_by_test_id(f"action-owner-{item_id}").select_option(label="青川区公安分局")
+        await secretary.get_by_test_id(f"action-due-{item_id}").fill("2026-12-18")
+        async with secretary.expect_navigation():
+            await secretary.get_by_role("button", name="布置工作任务").first.click()
+        assert DECISION in await secretary.get_by_test_id("decision").first.inner_text()
+        assert ACTION in await secretary.get_by_test_id("action").first.inner_text()
+
+        await secretary.get_by_test_id("minutes-link").click()
+        await secretary.get_by_test_id("minutes-assemble").click()
+        await secretary.get_by_test_id("minutes-text").wait_for()
+        assert DECISION in await secretary.get_by_test_id("minutes-text").input_value()
+
+        chair = await logged_in(await browser.new_context(), base, "supervisor", errors)
+        await chair.goto(meeting_url + "/minutes")
+        await chair.get_by_test_id("minutes-approve").click()
+        await chair.wait_for_url(meeting_url + "/minutes")
+        assert await chair.get_by_test_id("minutes-status").inner_text() == "已审定"
+
+        await secretary.reload()
+        async with secretary.expect_download() as download_info:
+            await secretary.get_by_test_id("minutes-pdf").click()
+        download = await download_info.value
+        pdf = tmp_path / "minutes.pdf"
+        await download.save_as(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    assert TITLE + "纪要" in flat
+    for name in people.values():
+        assert name in flat
+    assert DECISION in flat and "青川区公安分局" in flat and "2026年12月18日" in flat
+    assert errors == []

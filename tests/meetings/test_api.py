@@ -1,0 +1,196 @@
+"""The meetings API: a secretary plans a monthly series, moves and cancels occurrences, invites
+people, who answer; outsiders neither see nor change anything."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
+
+from hub.db import Database
+from meetings.models import Meeting, Series
+from tests.meetings.helpers import SERIES, Person, agency_ids, joint_series, user_ids
+
+pytestmark = pytest.mark.pg
+
+
+async def test_a_secretary_plans_a_monthly_series_on_the_first_tuesday(
+    client: TestClient, db: Database
+) -> None:
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db)
+    meetings = created["meetings"]
+    assert len(meetings) == 6
+    assert {m["uid"] for m in meetings} == {created["series"]["uid"]}
+    # 15:00 in Shanghai is 07:00 UTC, on the first Tuesday of each month.
+    assert [m["start"][:16] for m in meetings[:3]] == [
+        "2026-12-01T07:00",
+        "2027-01-05T07:00",
+        "2027-02-02T07:00",
+    ]
+    assert all(m["recurrence_id"] == m["start"] for m in meetings)
+    # A rule that never ends is stored with the horizon as its last date.
+    assert created["series"]["rrule"] == "FREQ=MONTHLY;UNTIL=20270504T070000Z;BYDAY=1TU"
+    status, one = await secretary.get(f"/api/v1/meetings/{meetings[0]['id']}")
+    assert status == 200
+    assert [i["name"] for i in one["invitees"]] and one["may_manage"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"rrule": "FREQ=MONTHLY;BYDAY=1TU", "horizon_months": None}, "rrule_unbounded"),
+        ({"duration_minutes": -30}, "end_before_start"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "unknown_time_zone"),
+        ({"rrule": "FREQ=MONTHLY;BYMONTHDAY=0"}, "rrule_invalid"),
+        ({"first_start": "2026-12-02T15:00:00"}, "rrule_start_mismatch"),
+        ({"rrule": "FREQ=MINUTELY;COUNT=100000"}, "rrule_too_many"),
+    ],
+)
+async def test_a_bad_series_is_refused_and_nothing_is_created(
+    client: TestClient, db: Database, changes: dict[str, object], code: str
+) -> None:
+    secretary = await Person.login(client, "secretary")
+    async with db.read() as s:
+        before = (
+            await s.scalar(select(func.count(Meeting.id))),
+            await s.scalar(select(func.count(Series.id))),
+        )
+    status, body = await secretary.post("/api/v1/meetings/series", {**SERIES, **changes})
+    assert status == 422, body
+    assert body["error"]["code"] == code
+    async with db.read() as s:
+        after = (
+            await s.scalar(select(func.count(Meeting.id))),
+            await s.scalar(select(func.count(Series.id))),
+        )
+    assert after == before
+
+
+async def test_a_single_meeting_ending_before_it_starts_is_refused(client: TestClient) -> None:
+    secretary = await Person.login(client, "secretary")
+    body = {"title": "临时会商", "start": "2026-12-10T15:00:00+08:00", "end": "2026-12-10T14:00:00+08:00"}
+    status, answer = await secretary.post("/api/v1/meetings", body)
+    assert (status, answer["error"]["code"]) == (422, "end_before_start")
+
+
+async def test_moving_and_cancelling_occurrences_raise_the_sequence(client: TestClient, db: Database) -> None:
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db)
+    second, third = created["meetings"][1], created["meetings"][2]
+    status, moved = await secretary.patch(
+        f"/api/v1/meetings/{second['id']}", {"start": "2027-01-06T14:00:00", "end": "2027-01-06T16:00:00"}
+    )
+    assert status == 200, moved
+    assert moved["meeting"]["moved"] is True
+    assert moved["meeting"]["start"].startswith("2027-01-06T06:00")
+    assert moved["meeting"]["recurrence_id"] == second["recurrence_id"]
+    assert moved["meeting"]["sequence"] > second["sequence"]
+    status, cancelled = await secretary.post(f"/api/v1/meetings/{third['id']}/cancel", {"reason": "春节"})
+    assert (status, cancelled["status"]) == (200, "cancelled")
+    status, again = await secretary.post(f"/api/v1/meetings/{third['id']}/cancel", {})
+    assert (status, again["error"]["code"]) == (409, "meeting_cancelled")
+    status, series = await secretary.get(f"/api/v1/meetings/series/{created['series']['id']}")
+    assert series["sequence"] >= 2
+
+
+async def test_a_conflict_is_a_warning_not_a_refusal(client: TestClient, db: Database) -> None:
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db)
+    first = created["meetings"][0]
+    (psb,) = await agency_ids(db, "PSB")
+    body = {
+        "title": "专题协调会",
+        "start": "2026-12-01T15:30:00",
+        "end": "2026-12-01T16:30:00",
+        "invite_user_ids": await user_ids(db, "psb_supervisor"),
+    }
+    status, answer = await secretary.post("/api/v1/meetings", body)
+    assert status == 201, answer
+    assert [(c["agency_id"], c["meeting_id"]) for c in answer["conflicts"]] == [(psb, first["id"])]
+    assert answer["conflicts"][0]["agency_name"] == "青川区公安分局"
+
+
+async def test_an_outsider_cannot_see_or_change_another_agencys_meeting(
+    client: TestClient, db: Database
+) -> None:
+    secretary = await Person.login(client, "secretary")
+    meeting = (await joint_series(secretary, db))["meetings"][0]
+    outsider = await Person.login(client, "liaison_ps02")
+    assert (await outsider.get(f"/api/v1/meetings/{meeting['id']}"))[0] == 404
+    status, listed = await outsider.get("/api/v1/meetings")
+    assert meeting["id"] not in [m["id"] for m in listed["items"]]
+    assert (await outsider.post(f"/api/v1/meetings/{meeting['id']}/cancel", {}))[0] == 403
+    invited = await Person.login(client, "psb_supervisor")
+    assert (await invited.get(f"/api/v1/meetings/{meeting['id']}"))[0] == 200
+    # An invitee sees the meeting but may not run it.
+    status, body = await invited.patch(f"/api/v1/meetings/{meeting['id']}", {"place": "别处"})
+    assert status == 403, body
+
+
+async def test_invitees_answer_through_the_api_and_by_their_link(client: TestClient, db: Database) -> None:
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db, invite_user_ids=[])
+    first, second = created["meetings"][0], created["meetings"][1]
+    (court,) = await agency_ids(db, "COURT")
+    status, invited = await secretary.post(
+        f"/api/v1/meetings/{first['id']}/invitees", {"agency_ids": [court], "whole_series": True}
+    )
+    assert status == 200, invited
+    assert len(invited["meeting_ids"]) == 6
+    (liaison,) = await user_ids(db, "liaison_court")
+    own_link = invited["links"][f"{liaison}:{first['id']}"]
+    other_meeting_link = invited["links"][f"{liaison}:{second['id']}"]
+
+    court_person = await Person.login(client, "liaison_court")
+    status, answered = await court_person.post(
+        f"/api/v1/meetings/{second['id']}/rsvp", {"answer": "tentative"}
+    )
+    assert status == 200, answered
+    assert [i["rsvp"] for i in answered["invitees"] if i["user_id"] == liaison] == ["tentative"]
+
+    client.session.cookie_jar.clear()
+    page = await client.get(own_link)
+    assert page.status == 200 and "公调对接联席会议" in await page.text()
+    csrf = _csrf(await page.text())
+    answer = await client.post(own_link, data={"answer": "accepted", "_csrf": csrf})
+    assert answer.status == 200
+    # The link of one meeting does not answer for another.
+    token = other_meeting_link.rsplit("/", 1)[1]
+    refused = await client.post(
+        f"/meetings/{first['id']}/rsvp/{token}", data={"answer": "declined", "_csrf": csrf}
+    )
+    assert refused.status == 403
+    # Nor does a link answer for someone else who is logged in.
+    await Person.login(client, "psb_supervisor")
+    csrf = _csrf(await (await client.get("/")).text())
+    forwarded = await client.post(own_link, data={"answer": "declined", "_csrf": csrf})
+    assert forwarded.status == 403
+
+    secretary = await Person.login(client, "secretary")
+    rsvps = {}
+    for meeting in (first, second):
+        status, body = await secretary.get(f"/api/v1/meetings/{meeting['id']}")
+        rsvps[meeting["id"]] = [i["rsvp"] for i in body["invitees"] if i["user_id"] == liaison]
+    assert rsvps == {first["id"]: ["accepted"], second["id"]: ["tentative"]}
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="(?:_csrf|csrf-token)" (?:value|content)="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+async def test_the_list_is_filtered_by_period_and_series(client: TestClient, db: Database) -> None:
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db)
+    query = (
+        f"from=2027-01-01T00:00:00%2B08:00&to=2027-03-01T00:00:00%2B08:00&series_id={created['series']['id']}"
+    )
+    status, listed = await secretary.get(f"/api/v1/meetings?{query}")
+    assert status == 200, listed
+    assert [m["start"][:10] for m in listed["items"]] == ["2027-01-05", "2027-02-02"]
+    status, refused = await secretary.get("/api/v1/meetings?colour=red")
+    assert status == 422

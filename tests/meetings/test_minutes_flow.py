@@ -1,0 +1,150 @@
+"""From the meeting to approved minutes: attendance, a case proposed for review, a decision and an
+action are recorded; the draft is assembled, edited, circulated and commented; the chair (and only
+the chair) approves it; frozen minutes refuse edits but take a new revision; the PDF reads back
+with pdftotext in Chinese."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from hub.db import Database
+from hub.models import User
+from meetings.models import Minutes
+from tests.meetings.helpers import Person, agency_ids, joint_series
+
+pytestmark = pytest.mark.pg
+DECISION = "由公安分局牵头，对超期案件逐件督办"
+ACTION = "督促派出所完成超期案件的受理"
+
+
+async def held_meeting(client: TestClient, db: Database) -> tuple[Person, dict[str, Any]]:
+    """The first meeting of the joint series, held: attendance, a case review, a decision, an action."""
+    secretary = await Person.login(client, "secretary")
+    meeting = (await joint_series(secretary, db))["meetings"][0]
+    path = f"/api/v1/meetings/{meeting['id']}"
+    status, proposed = await secretary.get(path + "/proposed-cases")
+    assert status == 200 and proposed["items"], proposed
+    case = next((c for c in proposed["items"] if "overdue_acceptance" in c["reasons"]), proposed["items"][0])
+    status, item = await secretary.post(
+        path + "/agenda",
+        {
+            "kind": "case_review",
+            "title": "超期案件会商",
+            "presenter": "公安分局",
+            "minutes": 20,
+            "case_ids": [case["case_id"]],
+        },
+    )
+    assert status == 201, item
+    _, full = await secretary.get(path)
+    for n, invitee in enumerate(full["invitees"]):
+        status, _ = await secretary.post(
+            path + "/attendance",
+            {"invitee_id": invitee["id"], "status": "proxy" if n == 1 else "present", "proxy_name": "孙丽"},
+        )
+        assert status == 200
+    await secretary.put(f"{path}/agenda/{item['id']}/notes", {"notes": "与会单位同意逐件督办。"})
+    status, _ = await secretary.post(path + "/decisions", {"text": DECISION, "agenda_item_id": item["id"]})
+    assert status == 201
+    (psb,) = await agency_ids(db, "PSB")
+    status, action = await secretary.post(
+        path + "/actions",
+        {
+            "text": ACTION,
+            "due": "2026-12-15",
+            "owner_agency_id": psb,
+            "agenda_item_id": item["id"],
+            "case_id": case["case_id"],
+        },
+    )
+    assert status == 201, action
+    assert action["owner"] == "青川区公安分局"
+    _, full = await secretary.get(path)
+    return secretary, full
+
+
+async def test_minutes_are_drafted_circulated_approved_by_the_chair_and_frozen(
+    client: TestClient, db: Database
+) -> None:
+    secretary, meeting = await held_meeting(client, db)
+    path = f"/api/v1/meetings/{meeting['id']}/minutes"
+    assert meeting["status"] == "held"
+    status, drafted = await secretary.post(path + "/draft", {})
+    assert status == 200, drafted
+    assert DECISION in drafted["text"] and "2026年12月15日" in drafted["text"]
+    assert "委托孙丽代为出席" in drafted["text"]
+    edited = drafted["text"] + "\n会议要求各单位于每月5日前报送落实情况。\n"
+    status, saved = await secretary.put(path, {"text": edited})
+    assert (status, saved["revision"], saved["status"]) == (200, 1, "draft")
+    status, circulated = await secretary.post(path + "/circulate")
+    assert circulated["status"] == "circulated"
+    police = await Person.login(client, "psb_supervisor")
+    status, commented = await police.post(path + "/comments", {"text": "建议补充督办时限。"})
+    assert status == 201 and commented["comments"][0]["text"] == "建议补充督办时限。"
+
+    # Only the chair approves; the secretary and an invitee may not.
+    for username in ("secretary", "liaison_jb"):
+        person = await Person.login(client, username)
+        status, refused = await person.post(path + "/approve")
+        assert (status, refused["error"]["code"]) == (403, "not_chair")
+    chair = await Person.login(client, "supervisor")
+    status, approved = await chair.post(path + "/approve")
+    assert status == 200 and approved["status"] == "approved"
+    assert len(approved["sha256"]) == 64
+
+    secretary = await Person.login(client, "secretary")
+    status, frozen = await secretary.put(path, {"text": "改过的纪要"})
+    assert (status, frozen["error"]["code"]) == (409, "minutes_frozen")
+    async with db.read() as s:
+        rows = (await s.scalars(select(Minutes).where(Minutes.meeting_id == meeting["id"]))).all()
+    assert [(r.revision, r.status, r.sha256) for r in rows] == [(1, "approved", approved["sha256"])]
+    assert rows[0].text == saved["text"]
+    status, revised = await secretary.put(path, {"text": "改过的纪要", "new_revision": True})
+    assert (status, revised["revision"], revised["status"]) == (200, 2, "draft")
+    assert [r["revision"] for r in revised["revisions"]] == [1, 2]
+
+
+async def test_an_outsider_cannot_read_the_minutes(client: TestClient, db: Database) -> None:
+    secretary, meeting = await held_meeting(client, db)
+    await secretary.post(f"/api/v1/meetings/{meeting['id']}/minutes/draft", {})
+    outsider = await Person.login(client, "liaison_ps02")
+    assert (await outsider.get(f"/api/v1/meetings/{meeting['id']}/minutes"))[0] == 404
+    assert (await outsider.get(f"/meetings/{meeting['id']}/minutes.pdf"))[0] == 404
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+async def test_the_minutes_pdf_shows_the_record_in_chinese(
+    client: TestClient, db: Database, tmp_path: Path
+) -> None:
+    secretary, meeting = await held_meeting(client, db)
+    await secretary.post(f"/api/v1/meetings/{meeting['id']}/minutes/draft", {})
+    chair = await Person.login(client, "supervisor")
+    await chair.post(f"/api/v1/meetings/{meeting['id']}/minutes/approve")
+    response = await client.get(f"/meetings/{meeting['id']}/minutes.pdf")
+    assert response.status == 200 and response.content_type == "application/pdf"
+    pdf = tmp_path / "minutes.pdf"
+    pdf.write_bytes(await response.read())
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    async with db.read() as s:
+        names = (
+            await s.scalars(
+                select(User.display_name).where(User.username.in_(["psb_supervisor", "liaison_jb"]))
+            )
+        ).all()
+    assert "公调对接联席会议纪要" in flat
+    for name in names:
+        assert name in flat
+    assert "".join(DECISION.split()) in flat
+    assert "青川区公安分局" in flat and "2026年12月15日" in flat
+    assert "主持人（签字）" in flat and "第1页" in flat
+    assert "已审定" in flat
