@@ -11,7 +11,7 @@ from pathlib import Path
 from bench.support import Options
 
 # Module names under bench/, run in this order.
-BENCHMARKS: tuple[str, ...] = ("api_read",)
+BENCHMARKS: tuple[str, ...] = ("api_read", "intake", "case_list")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,9 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also run on a throwaway PostgreSQL (default: when /usr/lib/postgresql exists)",
     )
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run (10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds before each run (2)")
-    parser.add_argument("--connections", type=int, default=50, help="concurrent connections (50)")
+    parser.add_argument(
+        "--duration", type=float, help="measured seconds per run (default: the benchmark's, e.g. 10)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, help="warm-up seconds before each run (default: the benchmark's, e.g. 2)"
+    )
+    parser.add_argument(
+        "--connections", type=int, help="concurrent connections (default: the benchmark's, e.g. 50)"
+    )
     parser.add_argument(
         "--pin",
         action=argparse.BooleanOptionalAction,
@@ -43,19 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    options = Options(
-        pg=Path("/usr/lib/postgresql").is_dir() if args.pg is None else args.pg,
-        duration=args.duration,
-        warmup=args.warmup,
-        connections=args.connections,
-        pin=args.pin,
-        load=args.load,
-    )
     names = [args.name] if args.name else list(BENCHMARKS)
     failed = 0
     for name in names:
         print(f"== {name} ==", flush=True)
         module = importlib.import_module(f"bench.{name}")
+        # A benchmark may declare DEFAULT_DURATION, _WARMUP, _CONNECTIONS; the options override them.
+        options = Options(
+            pg=Path("/usr/lib/postgresql").is_dir() if args.pg is None else args.pg,
+            duration=args.duration
+            if args.duration is not None
+            else getattr(module, "DEFAULT_DURATION", 10.0),
+            warmup=args.warmup if args.warmup is not None else getattr(module, "DEFAULT_WARMUP", 2.0),
+            connections=args.connections or getattr(module, "DEFAULT_CONNECTIONS", 50),
+            pin=args.pin,
+            load=args.load,
+        )
         try:
             report: str = module.run(options)
         except Exception as exc:  # one failing benchmark should not hide the others' figures

@@ -173,6 +173,11 @@ def wait_ready(child: Child, url: str, timeout: float = 60.0) -> None:
 
 def throwaway_postgres(stack: ExitStack, database: str = "gongtiao_bench") -> str:
     """Start a throwaway PostgreSQL (stopped when ``stack`` closes); the URL of a fresh database in it."""
+    return start_postgres(stack, database)[1]
+
+
+def start_postgres(stack: ExitStack, database: str = "gongtiao_bench") -> tuple[Any, str]:
+    """Like ``throwaway_postgres``, also returning the ``ThrowawayPostgres`` (its port, data dir, log)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from tests.support.pg import ThrowawayPostgres
@@ -190,7 +195,7 @@ def throwaway_postgres(stack: ExitStack, database: str = "gongtiao_bench") -> st
             await conn.close()
 
     asyncio.run(create())
-    return f"postgresql+asyncpg://postgres@127.0.0.1:{server.port}/{database}"
+    return server, f"postgresql+asyncpg://postgres@127.0.0.1:{server.port}/{database}"
 
 
 def log(message: str) -> None:
