@@ -7,15 +7,25 @@ program at start with a message naming the variable; nothing else in the code re
 
 from __future__ import annotations
 
+import email.policy
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from email.headerregistry import Address, AddressHeader
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "GONGTIAO_"
 SECRET_NAMES = ("SECRET_KEY", "DATABASE_URL", "TURN_SECRET", "SMTP_PASSWORD")
+ICE_SCHEMES = ("stun:", "turn:", "turns:")
+TRANSCRIBE_ENGINES = ("none", "pocketsphinx", "vosk")
+# A sender address: one @, a dot in the domain, ASCII only (anything else would need SMTPUTF8 or
+# IDNA from every relay on the way).
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(r"[A-Za-z0-9.:\[\]_-]+")
 
 
 class ConfigError(ValueError):
@@ -44,6 +54,25 @@ class Config:
     # Behind nginx: take the client address from the last X-Forwarded-For entry (login limiter, logs).
     trust_proxy: bool = False
     log_level: str = "INFO"
+    # Invitations by e-mail (meetings.mail): off while smtp_host is empty. Port 465 means TLS from
+    # the first byte; on any other port smtp_starttls requires (true) or forbids (false) STARTTLS.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""  # "Name <address>" or a bare address
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: int = 30
+    # Video mediation (rtc/): ICE servers handed to browsers; TURN credentials are minted from
+    # turn_secret as coturn's use-auth-secret expects, valid for turn_ttl_seconds.
+    ice_urls: tuple[str, ...] = ()
+    turn_secret: str = field(default="", repr=False)
+    turn_ttl_seconds: int = 43200
+    record_video: bool = False
+    invitation_hours: int = 72  # how long a video-room invitation link stays valid
+    transcribe_engine: str = "none"
+    transcribe_model: Path | None = None  # a directory the engine loads its model from
+    rtc_max_participants: int = 5
     # The secret key was generated at start (development only): sessions end on restart.
     secret_key_is_ephemeral: bool = field(default=False, compare=False)
 
@@ -54,6 +83,10 @@ class Config:
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -89,6 +122,15 @@ class Config:
         if public_url and not public_url.startswith(("http://", "https://")):
             raise ConfigError(f"{PREFIX}PUBLIC_URL must start with http:// or https://")
         locale = env.choice("DEFAULT_LOCALE", "zh_CN", ("zh_CN", "en"))
+        smtp_host = env.text("SMTP_HOST", "")
+        if smtp_host and not _HOST.fullmatch(smtp_host):
+            raise ConfigError(f"{PREFIX}SMTP_HOST must be a host name or an address, got {smtp_host!r}")
+        smtp_user, smtp_password = env.text("SMTP_USER", ""), env.secret("SMTP_PASSWORD")
+        if bool(smtp_user) != bool(smtp_password):
+            raise ConfigError(f"set both {PREFIX}SMTP_USER and {PREFIX}SMTP_PASSWORD, or neither")
+        turn_secret = env.secret("TURN_SECRET")
+        ice_urls = _ice_urls(env.text("ICE_URLS", ""), turn_secret)
+        transcribe_model = env.text("TRANSCRIBE_MODEL", "")
         return cls(
             database_url=database_url,
             data_dir=data_dir,
@@ -106,8 +148,66 @@ class Config:
             log_format=env.choice("LOG_FORMAT", "json", ("json", "text")),
             trust_proxy=env.boolean("TRUST_PROXY", False),
             log_level=env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            smtp_host=smtp_host,
+            smtp_port=env.integer("SMTP_PORT", 587, low=1, high=65535),
+            smtp_user=smtp_user,
+            smtp_password=smtp_password,
+            smtp_from=_sender(env.text("SMTP_FROM", ""), smtp_host),
+            smtp_starttls=env.boolean("SMTP_STARTTLS", True),
+            smtp_timeout_seconds=env.integer("SMTP_TIMEOUT_SECONDS", 30, low=1, high=600),
+            ice_urls=ice_urls,
+            turn_secret=turn_secret,
+            turn_ttl_seconds=env.integer("TURN_TTL_SECONDS", 43200, low=60, high=7 * 86400),
+            record_video=env.boolean("RECORD_VIDEO", False),
+            invitation_hours=env.integer("INVITATION_HOURS", 72, low=1, high=720),
+            transcribe_engine=env.choice("TRANSCRIBE_ENGINE", "none", TRANSCRIBE_ENGINES),
+            transcribe_model=_directory("TRANSCRIBE_MODEL", transcribe_model) if transcribe_model else None,
+            rtc_max_participants=env.integer("RTC_MAX_PARTICIPANTS", 5, low=2, high=8),
             secret_key_is_ephemeral=ephemeral,
         )
+
+
+def _sender(value: str, smtp_host: str) -> str:
+    """The From of invitation e-mails: required once e-mail is on, one address, one line."""
+    if not value:
+        if smtp_host:
+            raise ConfigError(f"{PREFIX}SMTP_FROM is required when {PREFIX}SMTP_HOST is set")
+        return ""
+    addresses: list[Address] = []
+    try:
+        header = email.policy.default.header_factory("From", value)
+        clean = not header.defects and not _CONTROL.search(value)
+        if clean and isinstance(header, AddressHeader):
+            addresses = list(header.addresses)
+    except (ValueError, IndexError):  # the header parser's way of refusing some inputs
+        pass
+    if len(addresses) != 1 or not _ADDRESS.fullmatch(addresses[0].addr_spec):
+        raise ConfigError(
+            f"{PREFIX}SMTP_FROM must be an address (noreply@example.cn) or Name <address>, got {value!r}"
+        )
+    return str(addresses[0])
+
+
+def _ice_urls(raw: str, turn_secret: str) -> tuple[str, ...]:
+    urls = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for url in urls:
+        if not url.startswith(ICE_SCHEMES) or any(c.isspace() for c in url) or url.endswith(":"):
+            raise ConfigError(
+                f"{PREFIX}ICE_URLS: each entry must start with stun:, turn: or turns:, got {url!r}"
+            )
+    if not turn_secret and any(url.startswith(("turn:", "turns:")) for url in urls):
+        raise ConfigError(
+            f"{PREFIX}ICE_URLS lists a TURN server but {PREFIX}TURN_SECRET is not set: TURN "
+            "credentials are derived from coturn's shared secret (use-auth-secret)"
+        )
+    return urls
+
+
+def _directory(name: str, raw: str) -> Path:
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(f"{PREFIX}{name} must be an existing directory, got {raw!r}")
+    return path
 
 
 class _Env:

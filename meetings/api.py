@@ -5,6 +5,7 @@ answer an invitation. The record of a meeting (attendance, agenda, decisions, ac
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,8 @@ from hub.models import User
 from hub.notifications import notify
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
-from meetings import conflicts, series, service
+from meetings import conflicts, mail, series, service
+from meetings.calendar_routes import base_url
 from meetings.models import Meeting
 from meetings.permissions import (
     MeetingPermission,
@@ -50,6 +52,17 @@ VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meeting
 
 def rsvp_link(meeting_id: int, token: str) -> str:
     return f"/meetings/{meeting_id}/rsvp/{token}"
+
+
+def send_mail(
+    ctx: Ctx, meeting_id: int, change: mail.Change, tokens: dict[int, str] | None = None, **more: Any
+) -> None:
+    """After commit: e-mail the meeting's calendar to its invitees (nothing when SMTP is off);
+    ``tokens``: the RSVP tokens of the people just invited to this meeting, for their links."""
+    links = {uid: rsvp_link(meeting_id, tok) for uid, tok in (tokens or {}).items()}
+    mail.post(
+        ctx.request.app, mail.Notice(meeting_id, change, ctx.user.actor, base_url(ctx), links=links, **more)
+    )
 
 
 async def _check_people(s: AsyncSession, *user_ids: int | None) -> None:
@@ -110,7 +123,7 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
     async with ctx.db.write() as s:
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
         meeting = await service.create_meeting(s, ctx.user.actor, data)
-        await service.invite(
+        tokens = await service.invite(
             s,
             ctx.user.actor,
             meeting,
@@ -122,6 +135,8 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
         found = await conflicts.for_meetings(s, [meeting], await conflicts.invited_agencies(s, meeting))
         out = MeetingChanged(meeting=await meeting_out(s, meeting, ctx.must), conflicts=conflicts_out(found))
     await outbox.send(ctx.events)
+    if tokens:
+        send_mail(ctx, meeting.id, mail.Change.INVITED, tokens, user_ids=tuple(tokens))
     return out
 
 
@@ -155,8 +170,9 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
     async with ctx.db.write() as s:
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
         created, meetings = await series.create_series(s, ctx.user.actor, data)
+        tokens: dict[int, dict[int, str]] = {}
         for meeting in meetings:
-            await service.invite(
+            tokens[meeting.id] = await service.invite(
                 s,
                 ctx.user.actor,
                 meeting,
@@ -174,6 +190,9 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
             conflicts=conflicts_out(found),
         )
     await outbox.send(ctx.events)
+    if invited := tuple(sorted({uid for per_meeting in tokens.values() for uid in per_meeting})):
+        first = meetings[0].id  # one message per person for the series, answering for its first meeting
+        send_mail(ctx, first, mail.Change.INVITED, tokens[first], user_ids=invited)
     return out
 
 
@@ -223,7 +242,9 @@ async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
         first = await s.scalar(select(Meeting.id).where(Meeting.series_id == found.id).limit(1))
         await get_managed_meeting(s, ctx.must, first or 0)
         await series.cancel_series(s, ctx.user.actor, found, body.reason)
-        return SeriesOut.model_validate(found)
+        out = SeriesOut.model_validate(found)
+    send_mail(ctx, first or 0, mail.Change.CANCELLED, whole_series=True, reason=body.reason)
+    return out
 
 
 @routes.api(
@@ -255,6 +276,7 @@ async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         found: list[conflicts.ConflictNotice] = []
+        sequence = meeting.sequence
         if body.start is not None or body.end is not None or body.place is not None:
             start = to_utc(body.start, meeting.time_zone) if body.start else meeting.start
             end = to_utc(body.end, meeting.time_zone) if body.end else start + (meeting.end - meeting.start)
@@ -270,6 +292,8 @@ async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
             await set_meeting_notes(s, ctx.user.actor, meeting, body.notes)
         out = MeetingChanged(meeting=await meeting_out(s, meeting, ctx.must), conflicts=conflicts_out(found))
     await outbox.send(ctx.events)
+    if meeting.sequence != sequence:  # what calendars show changed (time, place or title)
+        send_mail(ctx, meeting.id, mail.Change.UPDATED)
     return out
 
 
@@ -310,6 +334,7 @@ async def cancel_meeting(ctx: Ctx, body: CancelIn) -> MeetingOut:
         await _tell_invitees(s, outbox, meeting, N_("%(meeting)s on %(when)s was cancelled"))
         out = await meeting_out(s, meeting, ctx.must)
     await outbox.send(ctx.events)
+    send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=body.reason)
     return out
 
 
@@ -333,6 +358,7 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             targets += [m for m in later if m.start > meeting.start and m.status == "scheduled"]
         links: dict[str, str] = {}
         invited: set[int] = set()
+        asked: dict[int, str] = {}  # the tokens for the meeting asked about, for the e-mail
         for target in targets:
             tokens = await service.invite(
                 s,
@@ -345,6 +371,7 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
                 quiet=target is not meeting,
             )
             invited |= set(tokens)
+            asked = tokens if target is meeting else asked
             links.update({f"{uid}:{target.id}": rsvp_link(target.id, tok) for uid, tok in tokens.items()})
         agencies = await conflicts.agencies_of(s, invited, body.agency_ids)
         found = await conflicts.for_meetings(s, targets, agencies)
@@ -355,6 +382,8 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             conflicts=conflicts_out(found),
         )
     await outbox.send(ctx.events)
+    if invited:
+        send_mail(ctx, meeting.id, mail.Change.INVITED, asked, user_ids=tuple(sorted(invited)))
     return out
 
 

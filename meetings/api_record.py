@@ -1,5 +1,8 @@
 """JSON API for the record of a meeting: attendance, agenda (with proposed cases and the last
-meeting's open actions), notes, decisions, action items; and the actions a person owns."""
+meeting's open actions), notes, decisions, action items; and the actions a person owns.
+
+Every change tells the people who may see the meeting that it changed (``views.announce``), after
+the commit, so their open meeting pages refresh themselves."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from meetings.schemas import (
     NotesIn,
     ProposedCase,
 )
-from meetings.views import action_out, actions_out, meeting_out, people
+from meetings.views import action_out, actions_out, announce, meeting_out, people
 
 routes = Routes()
 TAGS = ("meetings",)
@@ -50,6 +53,7 @@ def _item_of(meeting: Meeting, item_id: int | None) -> int | None:
     tags=TAGS,
 )
 async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
@@ -58,8 +62,9 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
         )
         if meeting.status == "scheduled":
             await proceedings.mark_held(s, ctx.user.actor, meeting)
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
         user = (await people(s, {invitee.user_id}))[invitee.user_id]
-        return InviteeOut(
+        out = InviteeOut(
             id=invitee.id,
             user_id=invitee.user_id,
             name=user.display_name,
@@ -69,6 +74,8 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
             attendance=invitee.attendance,
             proxy_name=invitee.proxy_name,
         )
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -80,10 +87,14 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
     tags=TAGS,
 )
 async def held(ctx: Ctx) -> MeetingOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await proceedings.mark_held(s, ctx.user.actor, meeting)
-        return await meeting_out(s, meeting, ctx.must)
+        await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
+        out = await meeting_out(s, meeting, ctx.must)
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -112,6 +123,7 @@ async def proposals(ctx: Ctx) -> Page[ProposedCase]:
     tags=TAGS,
 )
 async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
@@ -125,7 +137,10 @@ async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
             minutes=body.minutes,
             case_ids=body.case_ids,
         )
-        return AgendaItemOut.model_validate(item)
+        await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
+        out = AgendaItemOut.model_validate(item)
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -137,10 +152,15 @@ async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
     tags=TAGS,
 )
 async def carry(ctx: Ctx) -> Page[AgendaItemOut]:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         added = await proceedings.carry_open_actions(s, ctx.user.actor, meeting)
-        return Page[AgendaItemOut](items=[AgendaItemOut.model_validate(i) for i in added], total=len(added))
+        if added:
+            await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
+        out = Page[AgendaItemOut](items=[AgendaItemOut.model_validate(i) for i in added], total=len(added))
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -153,10 +173,14 @@ async def carry(ctx: Ctx) -> Page[AgendaItemOut]:
     tags=TAGS,
 )
 async def item_notes(ctx: Ctx, body: NotesIn) -> AgendaItemOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         item = await proceedings.set_item_notes(s, ctx.user.actor, meeting, ctx.match_int("item"), body.notes)
-        return AgendaItemOut.model_validate(item)
+        await announce(s, outbox, meeting, "notes", ctx.user.user_id)
+        out = AgendaItemOut.model_validate(item)
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -170,13 +194,17 @@ async def item_notes(ctx: Ctx, body: NotesIn) -> AgendaItemOut:
     tags=TAGS,
 )
 async def decision(ctx: Ctx, body: DecisionIn) -> DecisionOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         item = _item_of(meeting, body.agenda_item_id)
-        return DecisionOut.model_validate(
+        out = DecisionOut.model_validate(
             await service.add_decision(s, ctx.user.actor, meeting, body.text, item)
         )
+        await announce(s, outbox, meeting, "decisions", ctx.user.user_id)
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -208,6 +236,7 @@ async def add_action(ctx: Ctx, body: ActionIn) -> ActionOut:
             agenda_item_id=_item_of(meeting, body.agenda_item_id),
             case_id=body.case_id,
         )
+        await announce(s, outbox, meeting, "actions", ctx.user.user_id)
         out = (await actions_out(s, [action]))[0]
     await outbox.send(ctx.events)
     return out
@@ -237,6 +266,7 @@ async def my_actions(ctx: Ctx) -> Page[ActionOut]:
     tags=TAGS,
 )
 async def patch_action(ctx: Ctx, body: ActionPatch) -> ActionOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         action = await s.get(ActionItem, ctx.match_int("id"))
         if action is None:
@@ -247,5 +277,10 @@ async def patch_action(ctx: Ctx, body: ActionPatch) -> ActionOut:
             if not may_manage(ctx.must, meeting):
                 raise Forbidden()
         await service.set_action_status(s, ctx.user.actor, action, body.status)
+        changed = await s.get(Meeting, action.meeting_id)  # the owner may not see the meeting itself
+        if changed is not None:
+            await announce(s, outbox, changed, "actions", ctx.user.user_id)
         names = await proceedings.owner_names(s, [action])
-        return action_out(action, names.get(action.id, ""))
+        out = action_out(action, names.get(action.id, ""))
+    await outbox.send(ctx.events)
+    return out

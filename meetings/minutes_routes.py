@@ -1,4 +1,5 @@
-"""Minutes: the API (draft, edit, circulate, comment, approve) and the PDF."""
+"""Minutes: the API (draft, edit, circulate, comment, approve) and the PDF. Each change tells the
+meeting's viewers (``views.announce``, part ``minutes``) after the commit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from meetings import documents, minutes_service
 from meetings.models import Meeting, Minutes
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting
 from meetings.schemas import CommentIn, CommentOut, DraftIn, MinutesOut, MinutesTextIn, RevisionOut
+from meetings.views import announce
 
 routes = Routes()
 TAGS = ("meetings",)
@@ -62,12 +64,16 @@ async def get_minutes(ctx: Ctx) -> MinutesOut:
     tags=TAGS,
 )
 async def draft(ctx: Ctx, body: DraftIn) -> MinutesOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.draft(
             s, ctx.user.actor, meeting, utcnow(), new_revision=body.new_revision
         )
-        return await minutes_out(s, row)
+        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
+        out = await minutes_out(s, row)
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -80,12 +86,16 @@ async def draft(ctx: Ctx, body: DraftIn) -> MinutesOut:
     tags=TAGS,
 )
 async def edit(ctx: Ctx, body: MinutesTextIn) -> MinutesOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.edit(
             s, ctx.user.actor, meeting, body.text, new_revision=body.new_revision
         )
-        return await minutes_out(s, row)
+        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
+        out = await minutes_out(s, row)
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -101,6 +111,7 @@ async def circulate(ctx: Ctx) -> MinutesOut:
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.circulate(s, ctx.user.actor, meeting, outbox)
+        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
     await outbox.send(ctx.events)
     return out
@@ -117,10 +128,14 @@ async def circulate(ctx: Ctx) -> MinutesOut:
     tags=TAGS,
 )
 async def add_comment(ctx: Ctx, body: CommentIn) -> MinutesOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         await minutes_service.comment(s, ctx.user.actor, meeting, body.text)
-        return await minutes_out(s, await _current(s, meeting))
+        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
+        out = await minutes_out(s, await _current(s, meeting))
+    await outbox.send(ctx.events)
+    return out
 
 
 @routes.api(
@@ -136,6 +151,7 @@ async def approve(ctx: Ctx) -> MinutesOut:
     async with ctx.db.write() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.approve(s, ctx.user, meeting, outbox)
+        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
     await outbox.send(ctx.events)
     return out

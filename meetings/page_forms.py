@@ -14,12 +14,14 @@ from hub.events import Outbox
 from hub.i18n import N_, gettext
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from meetings import feeds, proceedings, series, service
+from meetings import feeds, mail, proceedings, series, service
+from meetings.api import send_mail
 from meetings.calendar_routes import base_url
-from meetings.models import ActionItem
+from meetings.models import ActionItem, Meeting
 from meetings.pages import new_form
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, may_manage
 from meetings.timezones import to_utc
+from meetings.views import announce
 
 routes = Routes()
 VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meetings
@@ -114,15 +116,19 @@ async def create(ctx: Ctx) -> web.Response:
                     number(form, "horizon"),
                 )
                 meetings = (await series.create_series(s, ctx.user.actor, plan))[1]
+            first_tokens: dict[int, str] = {}
             for meeting in meetings:
                 quiet = meeting is not meetings[0]
-                await service.invite(
+                tokens = await service.invite(
                     s, ctx.user.actor, meeting, agency_ids=agency_ids, roles=roles, outbox=outbox, quiet=quiet
                 )
+                first_tokens = first_tokens or tokens
     except HubError as exc:
         message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
         return await new_form(ctx, status=exc.status, error=message, values=values)
     await outbox.send(ctx.events)
+    if first_tokens:  # one message per person: a series travels as one calendar
+        send_mail(ctx, meetings[0].id, mail.Change.INVITED, first_tokens, user_ids=tuple(first_tokens))
     raise back(meetings[0].id)
 
 
@@ -136,6 +142,7 @@ async def create_feed(ctx: Ctx) -> web.Response:
 @routes.page("POST", "/meetings/actions/{id}", perm=VIEW)
 async def action_status(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         action = await s.get(ActionItem, ctx.match_int("id"))
         if action is None:
@@ -145,24 +152,32 @@ async def action_status(ctx: Ctx) -> web.Response:
             if not may_manage(ctx.must, meeting):
                 raise web.HTTPNotFound()
         await service.set_action_status(s, ctx.user.actor, action, text(form, "status"))
+        changed = await s.get(Meeting, action.meeting_id)
+        if changed is not None:
+            await announce(s, outbox, changed, "actions", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise web.HTTPSeeOther("/meetings/actions")
 
 
 @routes.page("POST", "/meetings/{id}/rsvp", perm=VIEW)
 async def rsvp(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         invitee = next((i for i in meeting.invitees if i.user_id == ctx.user.user_id), None)
         if invitee is None:
             raise ValidationFailed(N_("You are not invited to this meeting."))
         await service.rsvp(s, meeting, invitee, text(form, "answer"))
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/attendance", perm=MANAGE)
 async def attendance(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
@@ -172,6 +187,8 @@ async def attendance(ctx: Ctx) -> web.Response:
         )
         if meeting.status == "scheduled":
             await proceedings.mark_held(s, ctx.user.actor, meeting)
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id)
 
 
@@ -186,8 +203,9 @@ async def invite(ctx: Ctx) -> web.Response:
             later = await series.occurrences(s, meeting.series_id)
             targets += [m for m in later if m.start > meeting.start and m.status == "scheduled"]
         roles = [r for r in form.getall("roles", []) if isinstance(r, str)]
+        invited: dict[int, str] = {}
         for target in targets:
-            await service.invite(
+            tokens = await service.invite(
                 s,
                 ctx.user.actor,
                 target,
@@ -196,13 +214,18 @@ async def invite(ctx: Ctx) -> web.Response:
                 outbox=outbox,
                 quiet=target is not meeting,
             )
+            invited = invited or tokens
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
     await outbox.send(ctx.events)
+    if invited:
+        send_mail(ctx, meeting.id, mail.Change.INVITED, invited, user_ids=tuple(invited))
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/agenda", perm=MANAGE)
 async def agenda(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
@@ -216,31 +239,40 @@ async def agenda(ctx: Ctx) -> web.Response:
             minutes=number(form, "minutes") or 10,
             case_ids=numbers(form, "case_ids"),
         )
+        await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/agenda/carried", perm=MANAGE)
 async def carried(ctx: Ctx) -> web.Response:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
-        await proceedings.carry_open_actions(s, ctx.user.actor, meeting)
+        if await proceedings.carry_open_actions(s, ctx.user.actor, meeting):
+            await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/agenda/{item}/notes", perm=MANAGE)
 async def notes(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await proceedings.set_item_notes(
             s, ctx.user.actor, meeting, ctx.match_int("item"), text(form, "notes")
         )
+        await announce(s, outbox, meeting, "notes", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/decisions", perm=MANAGE)
 async def decision(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
@@ -248,6 +280,8 @@ async def decision(ctx: Ctx) -> web.Response:
         if item is not None:
             proceedings.agenda_item(meeting, item)
         await service.add_decision(s, ctx.user.actor, meeting, text(form, "text"), item)
+        await announce(s, outbox, meeting, "decisions", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
@@ -278,6 +312,7 @@ async def action(ctx: Ctx) -> web.Response:
             owner_user_id=owner_id if kind == "user" else None,
             agenda_item_id=item,
         )
+        await announce(s, outbox, meeting, "actions", ctx.user.user_id)
     await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
@@ -285,26 +320,37 @@ async def action(ctx: Ctx) -> web.Response:
 @routes.page("POST", "/meetings/{id}/reschedule", perm=MANAGE)
 async def reschedule(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         start = to_utc(local_time(text(form, "start")), meeting.time_zone)
         end = to_utc(local_time(text(form, "end")), meeting.time_zone)
         await service.reschedule(s, ctx.user.actor, meeting, start, end, text(form, "place"))
+        await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
+    await outbox.send(ctx.events)
+    send_mail(ctx, meeting.id, mail.Change.UPDATED)
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/cancel", perm=MANAGE)
 async def cancel(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, meeting, text(form, "reason"))
+        await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
+    await outbox.send(ctx.events)
+    send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=text(form, "reason"))
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/held", perm=MANAGE)
 async def held(ctx: Ctx) -> web.Response:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await proceedings.mark_held(s, ctx.user.actor, meeting)
+        await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
+    await outbox.send(ctx.events)
     raise back(meeting.id)

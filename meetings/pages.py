@@ -1,10 +1,14 @@
-"""The secretary's pages: the month calendar, a new meeting or series, the meeting page (used during
-the meeting: attendance, notes per item, decisions and actions), and one's actions. The forms post
-to ``page_forms``; the minutes editor is in ``pages_minutes``."""
+"""The secretary's pages: the calendar (month or week), a new meeting or series, the meeting page
+(used during the meeting: attendance, notes per item, decisions and actions; it refreshes itself
+when someone else records something, see ``static/js/meetings.js``), and one's actions. The forms
+post to ``page_forms``; the minutes editor is in ``pages_minutes``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy import select
@@ -16,11 +20,19 @@ from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from meetings import codes, conflicts, minutes_service, month, proceedings, series  # noqa: F401 - codes: labels
+from meetings import (
+    codes,  # noqa: F401 - registers the labels the templates use
+    conflicts,
+    minutes_service,
+    month,
+    proceedings,
+    series,
+    week,
+)
 from meetings.cases import case_numbers, proposed_cases
 from meetings.models import Meeting
 from meetings.permissions import MeetingPermission, get_visible_meeting, may_manage, visible
-from meetings.timezones import to_local
+from meetings.timezones import known_zones, to_local
 from meetings.views import actions_out, meeting_out
 
 routes = Routes()
@@ -53,28 +65,57 @@ async def people_in(s: AsyncSession, agency_ids: set[int]) -> list[tuple[int, st
     return [(i, n) for i, n in (await s.execute(query.order_by(User.display_name))).all()]
 
 
+def viewer_zone(ctx: Ctx) -> str:
+    """The zone the calendar is drawn in: ``?tz=`` when it names a known zone, else the hub's."""
+    asked = ctx.request.query.get("tz", "")
+    return asked if asked in known_zones() else ctx.config.time_zone
+
+
+async def meetings_between(ctx: Ctx, low: datetime, high: datetime) -> Sequence[Meeting]:
+    async with ctx.db.read() as s:
+        query = select(Meeting).where(
+            visible(ctx.must.scope, ctx.user.user_id), Meeting.start < high, Meeting.end > low
+        )
+        return (await s.scalars(query.order_by(Meeting.start))).all()
+
+
 @routes.page("GET", "/meetings", perm=VIEW, name="meetings")
 async def calendar_page(ctx: Ctx) -> web.Response:
-    zone = ctx.config.time_zone
-    first = month.parse_month(ctx.request.query.get("month"), to_local(utcnow(), zone).date())
-    low, high = month.window(first, zone)
-    async with ctx.db.read() as s:
-        found = (
-            await s.scalars(
-                select(Meeting)
-                .where(visible(ctx.must.scope, ctx.user.user_id), Meeting.start < high, Meeting.end > low)
-                .order_by(Meeting.start)
-            )
-        ).all()
+    """The month (``?month=2026-12``) or the week (``?view=week&week=2026-11-30``, or ``2026-W49``)."""
+    zone = viewer_zone(ctx)
+    query = ctx.request.query
+    today = to_local(utcnow(), zone).date()
+    common: dict[str, Any] = {
+        "can_manage": allowed(ctx.user, MANAGE),
+        "zone": zone,
+        "clock": lambda t: to_local(t, zone).strftime("%H:%M"),
+        "tz": f"&tz={quote(zone)}" if zone != ctx.config.time_zone else "",
+    }
+    if query.get("view") == "week" or "week" in query:
+        monday = week.parse_week(query.get("week"), today)
+        found = await meetings_between(ctx, *week.window(monday, zone))
+        return render(
+            ctx,
+            "meetings/calendar.html",
+            view="week",
+            week=week.place(monday, found, zone, today),
+            previous=week.shift(monday, -1).isoformat(),
+            following=week.shift(monday, 1).isoformat(),
+            month_link=week.month_of(monday).strftime("%Y-%m"),
+            **common,
+        )
+    first = month.parse_month(query.get("month"), today)
+    found = await meetings_between(ctx, *month.window(first, zone))
     return render(
         ctx,
         "meetings/calendar.html",
+        view="month",
         weeks=month.weeks(first, found, zone),
         first=first,
         previous=month.shift(first, -1).strftime("%Y-%m"),
         following=month.shift(first, 1).strftime("%Y-%m"),
-        can_manage=allowed(ctx.user, MANAGE),
-        zone=zone,
+        week_link=week.first_week_of(first, today).isoformat(),
+        **common,
     )
 
 

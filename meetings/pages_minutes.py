@@ -1,5 +1,6 @@
 """The minutes editor: assemble the draft from the record, edit it, circulate it, take comments,
-approve it (the chair), start a new revision; and the PDF link."""
+approve it (the chair), start a new revision; and the PDF link. Each step tells the meeting's
+viewers (``views.announce``): the meeting page shows the minutes' state, the editor a notice."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from meetings.permissions import (
     is_chair,
     may_manage,
 )
+from meetings.views import announce
 
 routes = Routes()
 VIEW = MeetingPermission.view_meetings
@@ -69,5 +71,6 @@ async def minutes_step(ctx: Ctx) -> web.Response:
                 await minutes_service.circulate(s, actor, meeting, outbox)
             else:
                 raise web.HTTPBadRequest()
+        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
     await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/meetings/{meeting.id}/minutes")

@@ -36,6 +36,9 @@ ROUTE_MODULES = (
 def setup(app: web.Application) -> None:
     import_module("meetings.codes")
     import_module("meetings.permissions")
+    from meetings import mail
+
+    mail.setup(app)  # invitations by e-mail, when SMTP is configured
     for name in ROUTE_MODULES:  # .ics before /meetings/{id}: the page would take "{id}.ics"
         import_module(name).routes.register(app)
     app.cleanup_ctx.append(_sweeper)

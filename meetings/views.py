@@ -1,14 +1,16 @@
-"""A meeting as the API and the pages show it: names looked up, the viewer's rights worked out."""
+"""A meeting as the API and the pages show it: names looked up, the viewer's rights worked out; and
+who hears that it changed (the live refresh of the meeting page)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import User
-from hub.permissions import Guard
+from hub.events import Outbox
+from hub.models import Agency, User, UserRole
+from hub.permissions import SUBTREE_ROLES, Guard
 from meetings import proceedings
 from meetings.conflicts import ConflictNotice
 from meetings.models import ActionItem, Decision, Meeting
@@ -83,3 +85,72 @@ async def meeting_out(s: AsyncSession, meeting: Meeting, guard: Guard) -> Meetin
 
 def conflicts_out(found: Sequence[ConflictNotice]) -> list[ConflictOut]:
     return [ConflictOut.model_validate(c) for c in found]
+
+
+# --- live refresh --------------------------------------------------------------------------------
+# The event stream (hub/live.py) gives each person the topics user:<id> and agency:<id> of their own
+# agency. A meeting is visible to its organiser agency and the invited agencies (everyone in them),
+# to the people invited, its secretary and chair, to admins and supervisors of an agency above any
+# of those agencies, and to the platform operators. So a change is told to exactly those topics:
+# the agencies' own, and each of those people's; nobody else's stream carries it.
+
+MEETING_CHANGED = "meeting.changed"
+
+
+def ancestors(tree: Mapping[int, int | None], agency_ids: Iterable[int]) -> set[int]:
+    """The agencies strictly above any of ``agency_ids``; ``tree`` maps agency id -> parent id."""
+    found: set[int] = set()
+    for agency_id in agency_ids:
+        parent = tree.get(agency_id)
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = tree.get(parent)
+    return found
+
+
+def meeting_agencies(meeting: Meeting) -> set[int]:
+    """The agencies whose every member sees the meeting: the organiser and the invited ones."""
+    return {meeting.organiser_agency_id} | {
+        i.via_agency_id for i in meeting.invitees if i.via_agency_id is not None
+    }
+
+
+def meeting_topics(meeting: Meeting, overseer_ids: Iterable[int], agency_of: Mapping[int, int]) -> set[str]:
+    """Pure: the event topics that reach the people who may see ``meeting``, given the admins,
+    supervisors and operators above it (found by ``audience``) and each person's agency. A person
+    whose agency is told already is not told again by name (one notice, not two)."""
+    agencies = meeting_agencies(meeting)
+    people = {i.user_id for i in meeting.invitees} | set(overseer_ids)
+    people |= {p for p in (meeting.secretary_id, meeting.chair_id) if p is not None}
+    named = {u for u in people if agency_of.get(u) not in agencies}
+    return {f"agency:{a}" for a in agencies} | {f"user:{u}" for u in named}
+
+
+async def audience(s: AsyncSession, meeting: Meeting) -> set[str]:
+    tree = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
+    above = ancestors(tree, meeting_agencies(meeting))
+    subtree_people = select(UserRole.user_id).where(UserRole.role.in_(list(SUBTREE_ROLES)))
+    overseers = set(
+        await s.scalars(
+            select(User.id).where(
+                User.active.is_(True),
+                or_(
+                    User.is_superuser.is_(True), and_(User.agency_id.in_(above), User.id.in_(subtree_people))
+                ),
+            )
+        )
+    )
+    people = (
+        overseers | {i.user_id for i in meeting.invitees} | {meeting.secretary_id or 0, meeting.chair_id or 0}
+    )
+    agency_of = dict((await s.execute(select(User.id, User.agency_id).where(User.id.in_(people)))).all())
+    return meeting_topics(meeting, overseers, agency_of)
+
+
+async def announce(
+    s: AsyncSession, outbox: Outbox, meeting: Meeting, part: str, actor_user_id: int | None
+) -> None:
+    """Queue "meeting <id> changed (<part>)" for everyone who may see it; the caller sends the
+    outbox after the commit. The notice names no content: pages fetch what they may see."""
+    for topic in sorted(await audience(s, meeting)):
+        outbox.add(topic, MEETING_CHANGED, actor_user_id, meeting_id=meeting.id, part=part)

@@ -2,7 +2,11 @@
 agencies invited, puts an overdue referral the hub proposes on the agenda, records attendance, a
 decision and an action during the meeting, and generates the minutes; the chair approves them;
 the PDF downloads and pdftotext shows the title, the attendees, the decision and the action's
-owner and due date in Chinese."""
+owner and due date in Chinese.
+
+During the meeting the page keeps itself up to date: with the secretary's page open (and a note
+half typed in it), a second secretary records attendance and decisions, the chair approves the
+minutes, and the first page shows it all without a reload, keeping what was being typed."""
 
 from __future__ import annotations
 
@@ -10,14 +14,17 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import BrowserContext, ConsoleMessage, Page
+from playwright.async_api import BrowserContext, ConsoleMessage, Page, expect
 from sqlalchemy import select
 
 from hub.config import Config
 from hub.db import Database
 from hub.models import User
+from tests.meetings.helpers import SERIES
 from tests.support.browser import chromium
 from tests.support.server import serve_in_process
 
@@ -131,4 +138,100 @@ async def test_a_secretary_runs_a_joint_meeting_and_the_chair_approves_the_minut
     for name in people.values():
         assert name in flat
     assert DECISION in flat and "青川区公安分局" in flat and "2026年12月18日" in flat
+    assert errors == []
+
+
+async def ids(config: Config, *usernames: str) -> list[int]:
+    db = Database(config.database_url)
+    try:
+        async with db.read() as s:
+            found = dict(
+                (await s.execute(select(User.username, User.id).where(User.username.in_(usernames)))).all()
+            )
+            return [found[name] for name in usernames]
+    finally:
+        await db.dispose()
+
+
+async def api(page: Page, method: str, path: str, body: dict[str, Any]) -> Any:
+    """A call to the JSON API from a logged-in page (its cookies, its CSRF token)."""
+    token = await page.locator('meta[name="csrf-token"]').get_attribute("content")
+    response = await page.request.fetch(
+        "{0.scheme}://{0.netloc}{1}".format(urlsplit(page.url), path),
+        method=method,
+        data=body,
+        headers={"X-CSRF-Token": token or ""},
+    )
+    assert response.ok, await response.text()
+    return await response.json()
+
+
+async def test_the_meeting_page_shows_what_others_record_without_a_reload(config: Config) -> None:
+    errors: list[str] = []
+    chair_id, *invited = await ids(config, "supervisor", "psb_supervisor", "liaison_jb")
+    async with serve_in_process(config) as base, chromium() as browser:
+        first = await logged_in(await browser.new_context(), base, "secretary", errors)
+        created = await api(
+            first,
+            "POST",
+            "/api/v1/meetings/series",
+            {**SERIES, "chair_id": chair_id, "invite_user_ids": [chair_id, *invited]},
+        )
+        meeting = created["meetings"][0]["id"]
+        item = await api(
+            first,
+            "POST",
+            f"/api/v1/meetings/{meeting}/agenda",
+            {"kind": "discussion", "title": "超期案件督办"},
+        )
+        async with first.expect_response(lambda r: r.url.endswith("/events")):
+            await first.goto(f"{base}/meetings/{meeting}")
+        await first.evaluate("window.stillTheSamePage = true")
+        notes = first.get_by_test_id(f"notes-{item['id']}")
+        await notes.click()
+        await notes.type("城关所报告：")  # typed, not saved: this part must not be swapped
+
+        second = await logged_in(await browser.new_context(), base, "secretary", errors)
+        shown = await api(second, "GET", f"/api/v1/meetings/{meeting}", {})
+        invitee = shown["invitees"][0]["id"]
+        await api(
+            second,
+            "POST",
+            f"/api/v1/meetings/{meeting}/attendance",
+            {"invitee_id": invitee, "status": "present"},
+        )
+        await expect(first.get_by_test_id(f"attendance-{invitee}-present")).to_be_checked()
+        await expect(first.get_by_test_id("meeting-status")).to_have_text("已举行")
+        await api(
+            second,
+            "POST",
+            f"/api/v1/meetings/{meeting}/decisions",
+            {"text": DECISION, "agenda_item_id": item["id"]},
+        )
+        await api(second, "POST", f"/api/v1/meetings/{meeting}/decisions", {"text": "下次会议在公安分局召开"})
+        decisions = first.get_by_test_id("decision")
+        await expect(decisions).to_have_count(2)
+        await expect(first.locator(f'[data-item="{item["id"]}"]').get_by_test_id("decision")).to_contain_text(
+            DECISION
+        )
+        # The note being typed is still there, still focused; nothing asked to reload.
+        await expect(notes).to_have_value("城关所报告：")
+        await expect(notes).to_be_focused()
+        await expect(first.get_by_test_id("meeting-changed")).to_be_hidden()
+
+        # Someone saves notes on the very item being typed in: that item waits, and the page says so.
+        await api(
+            second, "PUT", f"/api/v1/meetings/{meeting}/agenda/{item['id']}/notes", {"notes": "分局补充意见"}
+        )
+        await expect(first.get_by_test_id("meeting-changed")).to_be_visible()
+        await expect(notes).to_have_value("城关所报告：")
+
+        # The chair approves the minutes on her own page; the secretary's page shows it.
+        await api(second, "POST", f"/api/v1/meetings/{meeting}/minutes/draft", {})
+        chair = await logged_in(await browser.new_context(), base, "supervisor", errors)
+        await chair.goto(f"{base}/meetings/{meeting}/minutes")
+        await chair.get_by_test_id("minutes-approve").click()
+        await chair.wait_for_url(f"{base}/meetings/{meeting}/minutes")
+        await expect(first.get_by_test_id("minutes-link")).to_contain_text("已审定")
+        assert await first.evaluate("window.stillTheSamePage") is True
     assert errors == []
