@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -74,7 +75,7 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
         access_logger.info(
             "%s %s %s",
             request.method,
-            request.path,
+            loggable_path(request.path),
             status,
             extra={
                 "request_id": request[REQUEST_ID],
@@ -83,6 +84,15 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
                 "user_id": principal.user_id if principal else None,
             },
         )
+
+
+# Paths whose last part is a secret (invitation links, calendar feeds, RSVP links): logs keep
+# only its first characters, enough to tell two apart, never enough to use one.
+_SECRET_PATHS = re.compile(r"^(/join/|/calendar/|/meetings/\d+/rsvp/)([^/.]{6})[^/.]*")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATHS.sub(r"\1\2…", path)
 
 
 def error_response(request: web.Request, error: HubError) -> web.StreamResponse:

@@ -1,5 +1,56 @@
-"""Video mediation plugs into the hub here (routes, models, demo data arrive with issue #5)."""
+"""Video mediation plugs into the hub here: models, routes, the room registry on the app, the menu
+entry, the CLI command and demo data."""
 
-from hub.plugins import Plugin
+from __future__ import annotations
 
-plugin = Plugin(name="rtc", package="rtc", order=30)
+from importlib import import_module
+
+from aiohttp import web
+
+from hub.demo_context import DemoContext
+from hub.i18n import N_
+from hub.plugins import NavItem, Plugin
+
+ROUTE_MODULES = ("rtc.api", "rtc.ws", "rtc.join", "rtc.minutes_routes", "rtc.pages")
+
+
+def setup(app: web.Application) -> None:
+    import_module("rtc.codes")
+    import_module("rtc.permissions")
+    for name in ROUTE_MODULES:
+        import_module(name).routes.register(app)
+    from rtc.host import RoomHost
+    from rtc.keys import ROOMS
+
+    app[ROOMS] = RoomHost(app)
+    app.on_shutdown.append(_close_rooms)
+
+
+async def _close_rooms(app: web.Application) -> None:
+    from rtc.keys import ROOMS
+
+    await app[ROOMS].shutdown()
+
+
+async def demo(ctx: DemoContext) -> None:
+    from rtc.demo import load
+
+    await load(ctx)
+
+
+def add_commands(sub: object) -> None:
+    from rtc.cli import add_commands as add
+
+    add(sub)  # type: ignore[arg-type]
+
+
+plugin = Plugin(
+    name="rtc",
+    package="rtc",
+    models="rtc.models",
+    setup=setup,
+    add_commands=add_commands,
+    demo=demo,
+    nav=(NavItem("/mediations", N_("Video mediation"), "view_mediations"),),
+    order=30,
+)

@@ -9,7 +9,7 @@ set -euo pipefail
 mode="${1:-run}"
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-noto-cjk)
 if [[ "$mode" == "test" ]]; then
-  packages+=(chromium postgresql poppler-utils)
+  packages+=(chromium postgresql poppler-utils espeak-ng)
 fi
 
 missing=()

@@ -89,9 +89,19 @@ async def test_upgrade_demo_and_serve_on_a_fresh_directory(tmp_path: Path) -> No
             assert health == {"status": "ok", "database": "sqlite"}
             me = await session.get(server.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
             assert (await me.json())["display_name"] == "张伟"
+            # The demo's upcoming video session: fresh links for its guests, usable at once.
+            printed = gongtiao(data, "mediation", "invite", "1", "--base-url", server.url).stdout
+            links = [w for line in printed.splitlines() for w in line.split() if "/join/" in w]
+            assert len(links) >= 2, printed
+            page = await session.get(links[0])
+            assert page.status == 200 and 'data-testid="join"' in await page.text()
+            again = gongtiao(data, "mediation", "invite", "1", "--base-url", server.url).stdout
+            assert (await session.get(links[0])).status == 404  # a fresh link replaces the old one
+            assert links[0] not in again
     finally:
         assert server.stop() == 0
     assert "intact" in gongtiao(data, "audit", "verify").stdout
+    assert gongtiao(data, "mediation", "invite", "999", check=False).returncode == 1
 
 
 def test_a_bad_setting_stops_the_program_with_a_clear_message(tmp_path: Path) -> None:

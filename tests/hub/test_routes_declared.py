@@ -17,6 +17,15 @@ PUBLIC = {
     ("GET", "/meetings/{id}/rsvp/{token}"),
     ("POST", "/meetings/{id}/rsvp/{token}"),
     ("GET", "/calendar/{token}.ics"),
+    # video mediation: guests have no account; their link, then their per-session cookie, is the key
+    ("GET", "/join/{token}"),
+    ("POST", "/join/{token}"),
+    ("GET", "/mediations/{id}/ws"),
+    ("GET", "/mediations/{id}/room"),
+    ("GET", "/mediations/{id}/shared/{evidence_id}"),
+    ("GET", "/mediations/{id}/minutes.pdf"),
+    ("GET", "/mediations/{id}/minutes/confirm"),
+    ("POST", "/mediations/{id}/minutes/confirm"),
 }
 
 

@@ -123,3 +123,13 @@ async def test_login_attempts_are_rate_limited(client: TestClient) -> None:
         allow_redirects=False,
     )
     assert right.status == 429
+
+
+async def test_secret_links_are_cut_short_in_the_access_log(client, caplog) -> None:  # type: ignore[no-untyped-def]
+    token = "ZStFn33EDNEFqfn2yJ8lm3a8RNNVmqFvrvirlOeHaGA"
+    with caplog.at_level("INFO", logger="hub.access"):
+        await client.get(f"/join/{token}")
+        await client.get(f"/calendar/{token}.ics")
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "hub.access")
+    assert "/join/ZStFn3…" in logged and "/calendar/ZStFn3….ics" in logged
+    assert token not in logged

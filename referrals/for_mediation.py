@@ -1,0 +1,184 @@
+"""What video mediation (the rtc package) may ask of referrals: published service functions that
+hand out plain dataclasses, never the referrals tables.
+
+- ``case_for_mediation``: the case, its open referral, parties and evidence, as a viewer sees them;
+- ``identity_matches``: the door check (last four characters of a party's ID number), without the
+  ID number ever leaving this package;
+- ``evidence_for_room``: the stored file of a piece of evidence that a mediator shows in a session;
+- ``mediation_started`` / ``mediation_ended``: the session's effect on the referral;
+- ``agreement_summary``: the terms agreed, for the minutes.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import audit
+from hub.errors import NotFound
+from hub.events import Outbox
+from hub.permissions import Scope
+from referrals import evidence, service, states
+from referrals.evidence_store import BlobStore
+from referrals.models import Agreement, Evidence, Party, Referral
+from referrals.visibility import get_visible_case
+
+
+@dataclass(frozen=True)
+class PartyInfo:
+    party_id: int
+    role: str  # applicant, respondent, third_party
+    name: str
+    has_id_number: bool
+
+
+@dataclass(frozen=True)
+class EvidenceInfo:
+    evidence_id: int
+    name: str
+    kind: str  # photo, audio, video, document
+    media_type: str
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    case_id: int
+    number: str
+    category: str
+    summary: str
+    referral_id: int | None
+    referral_state: str
+    mediating_agency_id: int | None
+    mediator_id: int | None
+    parties: tuple[PartyInfo, ...]
+    evidence: tuple[EvidenceInfo, ...]
+
+    @property
+    def may_mediate(self) -> bool:
+        return self.referral_state in (states.State.accepted, states.State.in_mediation)
+
+
+async def _latest_referral(s: AsyncSession, case_id: int) -> Referral | None:
+    return await s.scalar(
+        select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc()).limit(1)
+    )
+
+
+async def case_for_mediation(s: AsyncSession, scope: Scope, case_id: int) -> CaseInfo:
+    """The case as this scope sees it (404 for outsiders)."""
+    case = await get_visible_case(s, scope, case_id)
+    referral = await _latest_referral(s, case.id)
+    rows = (await s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id))).all()
+    return CaseInfo(
+        case_id=case.id,
+        number=case.number,
+        category=case.category,
+        summary=case.summary,
+        referral_id=referral.id if referral else None,
+        referral_state=referral.state if referral else "",
+        mediating_agency_id=referral.to_agency_id if referral else None,
+        mediator_id=referral.mediator_id if referral else None,
+        parties=tuple(PartyInfo(p.id, p.role, p.name, bool(p.id_number)) for p in case.parties),
+        evidence=tuple(EvidenceInfo(e.id, evidence.download_name(e), e.kind, e.media_type) for e in rows),
+    )
+
+
+async def identity_matches(s: AsyncSession, party_id: int, last4: str) -> bool:
+    """Does ``last4`` match the last four characters of the party's ID number on file?"""
+    party = await s.get(Party, party_id)
+    if party is None or len(party.id_number) < 4:
+        return False
+    expected = party.id_number[-4:].upper().encode()
+    return hmac.compare_digest(expected, last4.strip().upper().encode())
+
+
+async def evidence_for_room(
+    s: AsyncSession, store: BlobStore, case_id: int, evidence_id: int
+) -> tuple[Path, EvidenceInfo]:
+    row = await s.get(Evidence, evidence_id)
+    if row is None or row.case_id != case_id:
+        raise NotFound()
+    path = await evidence.stored_file(store, row)
+    return path, EvidenceInfo(row.id, evidence.download_name(row), row.kind, row.media_type)
+
+
+async def mediation_started(
+    s: AsyncSession, actor: audit.Actor, referral_id: int, *, now: datetime, outbox: Outbox
+) -> bool:
+    """An accepted referral whose mediator opens a session is now in mediation. True if it moved."""
+    referral = await s.get(Referral, referral_id)
+    if referral is None or referral.state != states.State.accepted or referral.mediator_id is None:
+        return False
+    await service.move(
+        s,
+        actor,
+        referral,
+        service.Move(states.Action.start_mediation, data={"via": "video_session"}),
+        sides={states.Side.receiver},
+        now=now,
+        outbox=outbox,
+    )
+    return True
+
+
+async def mediation_ended(
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral_id: int,
+    *,
+    outcome: str,
+    note: str,
+    now: datetime,
+    outbox: Outbox,
+) -> bool:
+    """A session that ended without agreement fails the mediation (the mediator said so); an
+    agreement is written with the agreement builder, which resolves the referral. True if moved."""
+    referral = await s.get(Referral, referral_id)
+    if outcome != "not_agreed" or referral is None or referral.state != states.State.in_mediation:
+        return False
+    await service.move(
+        s,
+        actor,
+        referral,
+        service.Move(states.Action.fail, reason=note or "video mediation ended without agreement"),
+        sides={states.Side.receiver},
+        now=now,
+        outbox=outbox,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class AgreementSummary:
+    agreement_id: int
+    facts: str
+    terms: tuple[str, ...]
+    effective_date: str
+
+
+async def agreement_summary(s: AsyncSession, case_id: int) -> AgreementSummary | None:
+    agreement = await s.scalar(
+        select(Agreement).where(Agreement.case_id == case_id).order_by(Agreement.id.desc()).limit(1)
+    )
+    if agreement is None:
+        return None
+    names = {p.id: p.name for p in (await s.scalars(select(Party).where(Party.case_id == case_id))).all()}
+    lines = []
+    for term in agreement.terms:
+        text = f"{names.get(term.obligor_party_id, '')}: {term.description}"
+        if term.amount is not None:
+            text += f" ({term.amount})"
+        if term.due_date is not None:
+            text += f" — {term.due_date.isoformat()}"
+        lines.append(text)
+    return AgreementSummary(
+        agreement.id,
+        agreement.facts,
+        tuple(lines),
+        agreement.effective_date.isoformat() if agreement.effective_date else "",
+    )

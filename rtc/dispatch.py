@@ -1,0 +1,167 @@
+"""What each signalling message does in a live room. ``handle`` is called with the room's lock held;
+a refused request raises ``RoomError`` or ``SignalError`` and the socket answers with its code.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hub.events import Outbox
+from rtc import recordings, service, signalling
+from rtc.host import LiveRoom, RoomHost, now
+from rtc.models import MediationSession, Participant
+from rtc.rooms import RoomError
+from rtc.signalling import Message, SignalError
+
+logger = logging.getLogger(__name__)
+
+
+async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> None:
+    kind, data = message.type, message.data
+    room = live.room
+    if kind == "ping":
+        await host.send(live, pid, signalling.envelope("pong", {}, message.id))
+        return
+    if kind == "hello":
+        raise SignalError("bad_message", "hello was already sent", ref=message.id)
+    if kind == "signal":
+        await _relay(host, live, pid, data)
+        return
+    if kind == "hub_offer":
+        room.require_admitted(pid)
+        if not room.recording:
+            raise SignalError("not_recording", ref=message.id)
+        try:
+            answer = await host.answer_hub_offer(live, pid, data.sdp)
+        except Exception:
+            logger.exception(
+                "recording peer failed", extra={"session_id": live.session_id, "participant": pid}
+            )
+            await host.close_peer(live, pid)
+            raise SignalError("hub_peer_failed", ref=message.id) from None
+        await host.send(live, pid, signalling.envelope("hub_answer", {"sdp": answer}, message.id))
+        return
+    if kind == "hub_close":
+        await host.close_peer(live, pid)
+        return
+    if kind == "chat":
+        await _chat(host, live, pid, data.text)
+        return
+    if kind == "note":
+        await _note(host, live, pid, data.text)
+        return
+    if kind == "hand":
+        room.set_hand(pid, data.up)
+        await recordings.timeline(
+            host.db, live.session_id, "hand_raised" if data.up else "hand_lowered", now(), pid
+        )
+    elif kind == "media":
+        room.set_media(pid, data.audio, data.video)
+    elif kind == "admit":
+        member = room.admit(pid, data.participant)
+        await recordings.admitted(host.db, live.session_id, member.pid, now())
+    elif kind == "remove":
+        member = room.remove(pid, data.participant)
+        await recordings.removed(host.db, live.session_id, member.pid, now())
+        await host.close_peer(live, member.pid)
+        ws = live.sockets.pop(member.pid, None)
+        if ws is not None:
+            await ws.send_str(signalling.envelope("removed", {}))
+            host.spawn(ws.close(code=4003, message=b"removed"), "rtc-remove")
+    elif kind == "mute":
+        member = room.ask_mute(pid, data.participant)
+        await host.send_kind(live, member.pid, "mute_request", {"by": pid})
+        await recordings.timeline(host.db, live.session_id, "mute_requested", now(), member.pid)
+    elif kind == "caucus_start":
+        caucus = room.start_caucus(pid, data.participants, now())
+        await recordings.timeline(
+            host.db,
+            live.session_id,
+            "caucus_started",
+            now(),
+            pid,
+            room=caucus.label,
+            members=sorted(caucus.members),
+        )
+        await host.switch_segment(live, sorted(caucus.members))
+    elif kind == "caucus_end":
+        caucus = room.end_caucus(pid)
+        await recordings.timeline(
+            host.db, live.session_id, "caucus_ended", now(), pid, room=caucus.label, summary=data.summary
+        )
+        await host.switch_segment(live, sorted(caucus.members))
+    elif kind == "share":
+        if data.evidence_id is not None and data.evidence_id not in live.evidence_names:
+            raise SignalError("bad_message", "evidence_id", ref=message.id)
+        room.share(pid, data.evidence_id)
+        await recordings.timeline(
+            host.db, live.session_id, "evidence_shown", now(), pid, evidence_id=data.evidence_id
+        )
+    elif kind == "end":
+        await end_session(host, live, pid, data.outcome, data.note)
+        return
+    await host.push_state(live)
+
+
+async def _relay(host: RoomHost, live: LiveRoom, pid: int, data: Any) -> None:
+    """Pass an offer, answer or candidate to one peer, only between people who may see each other."""
+    live.room.require_admitted(pid)
+    if not live.room.may_exchange(pid, data.to):
+        raise SignalError("forbidden_target")
+    payload: dict[str, Any] = {"from": pid}
+    if data.description is not None:
+        payload["description"] = data.description.model_dump()
+    if data.candidate is not None:
+        payload["candidate"] = data.candidate.model_dump(exclude_none=True)
+    await host.send_kind(live, data.to, "signal", payload)
+
+
+async def _chat(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:
+    room = live.room
+    member = room.require_admitted(pid)
+    label = room.room_of(pid)
+    at = now()
+    async with host.db.write() as s:
+        row = await service.save_chat(s, live.session_id, pid, text, label, at)
+    await host.to_room(
+        live,
+        "chat",
+        {"id": row.id, "from": pid, "name": member.name, "text": text, "at": at.isoformat(), "room": label},
+        room_label=label,
+    )
+
+
+async def _note(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:
+    member = live.room.require_admitted(pid)
+    if not member.is_mediator:
+        raise RoomError("not_allowed")
+    at = now()
+    async with host.db.write() as s:
+        row = await service.save_note(
+            s, live.session_id, live.mediator_user_id, text, live.room.room_of(pid), at
+        )
+    await host.send_kind(live, pid, "note", {"id": row.id, "text": text, "at": at.isoformat()})
+
+
+async def end_session(host: RoomHost, live: LiveRoom, pid: int, outcome: str, note: str) -> None:
+    """The mediator ends the session: recordings closed, the record kept, the referral told."""
+    live.room.end(pid)
+    for other in list(live.peers):
+        await host.close_peer(live, other)
+    outbox = Outbox()
+    async with host.db.write() as s:
+        session = await s.get(MediationSession, live.session_id)
+        mediator = await s.get(Participant, pid)
+        assert session is not None and mediator is not None
+        actor = _actor_of(session, mediator)
+        await service.end(s, actor, session, outcome=outcome, note=note, now=now(), outbox=outbox)
+    await outbox.send(host.events)
+    await host.close_room(live, reason="ended")
+    host.spawn(recordings.after_session(host, live.session_id), f"mediation-{live.session_id}-after")
+
+
+def _actor_of(session: MediationSession, mediator: Participant) -> Any:
+    from hub.audit import Actor
+
+    return Actor(user_id=mediator.user_id, agency_id=session.agency_id)

@@ -1,0 +1,176 @@
+"""A participant's connection as the room's host sees it, whatever carries it: a WebSocket of this
+process, or a socket of another process relayed through the event bus (rtc/relay.py). The first
+text must be ``hello``; then each text is one message for rtc/dispatch.py, one at a time per room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from hub.events import Outbox
+from hub.i18n import N_, gettext
+from hub.permissions import Scope
+from referrals import for_mediation
+from rtc import dispatch, recordings, service, signalling
+from rtc.host import LiveRoom, Port, RoomHost, now
+from rtc.models import MediationSession, Participant
+from rtc.rooms import MEDIATOR, RoomError
+from rtc.signalling import SignalError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Member:
+    """One connection of one participant (a reconnect is a new Member with the same participant)."""
+
+    port: Port
+    participant: Participant
+    greeted: bool = False
+
+
+# Messages for error codes, in the guest's language (docs/signalling.md has the list).
+CODE_MESSAGES = {
+    "bad_json": N_("The message is not valid JSON."),
+    "bad_envelope": N_("The message is not a signalling envelope."),
+    "unsupported_version": N_("This version of the protocol is not supported."),
+    "unknown_type": N_("Unknown message type."),
+    "bad_message": N_("The message has missing or invalid fields."),
+    "too_large": N_("The message is too large."),
+    "hello_first": N_("Say hello first."),
+    "not_allowed": N_("Only the mediator may do that."),
+    "not_admitted": N_("Wait until the mediator lets you in."),
+    "no_such_participant": N_("There is no such participant in this session."),
+    "not_in_lobby": N_("That person is not waiting in the lobby."),
+    "caucus_running": N_("A private session is already running."),
+    "no_caucus": N_("No private session is running."),
+    "room_full": N_("This session is full."),
+    "removed": N_("The mediator removed you from this session."),
+    "session_ended": N_("This mediation session has ended."),
+    "forbidden_target": N_("You cannot reach that participant now."),
+    "rate_limited": N_("Too many messages; slow down."),
+    "hub_peer_failed": N_("The recorder could not connect."),
+    "not_recording": N_("Recording is not running."),
+}
+
+
+async def open_room(host: RoomHost, session: MediationSession, participant: Participant) -> LiveRoom:
+    """The live room of this session on this process (opened on first use); the mediator's arrival
+    starts a scheduled session."""
+    live = host.get(session.id)
+    if live is None:
+        async with host.db.read() as s:
+            info = await for_mediation.case_for_mediation(s, Scope(None), session.case_id)
+        live = host.open(
+            session.id,
+            case_id=session.case_id,
+            title=session.title,
+            mediator_user_id=session.mediator_id,
+            record_video=session.record_video,
+        )
+        live.evidence_names = {e.evidence_id: e.name for e in info.evidence}
+    if participant.role == MEDIATOR and session.status == "scheduled":
+        outbox = Outbox()
+        async with host.db.write() as s:
+            fresh = await s.get(MediationSession, session.id)
+            assert fresh is not None
+            await service.start(
+                s, recordings.actor_for(fresh), fresh, now=now(), instance=host.instance, outbox=outbox
+            )
+        await outbox.send(host.events)
+    return live
+
+
+async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> None:
+    if not member.greeted:
+        await _greet(host, live, member, text)
+        return
+    pid = member.participant.id
+    ref = None
+    try:
+        message = signalling.parse(text)
+        ref = message.id
+        async with live.lock:
+            if live.sockets.get(pid) is not member.port:
+                return  # this connection was replaced by a newer one
+            await dispatch.handle(host, live, pid, message)
+    except SignalError as exc:
+        await member.port.send_str(error_text(exc.code, exc.ref, exc.detail))
+    except RoomError as exc:
+        await member.port.send_str(error_text(exc.code, ref, exc.detail))
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # one bad message must never take the room down
+        logger.exception(
+            "signalling message failed", extra={"session_id": live.session_id, "participant": pid}
+        )
+        await member.port.send_str(error_text("bad_message", ref))
+
+
+async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> None:
+    """Place the member (lobby, or back in) and send the welcome; a bad hello closes the connection."""
+    port, participant = member.port, member.participant
+    try:
+        hello = signalling.parse(text)
+        if hello.type != "hello":
+            raise SignalError("hello_first", ref=hello.id)
+    except SignalError as exc:
+        await port.send_str(error_text(exc.code, exc.ref, exc.detail))
+        await port.close(code=4000, message=exc.code.encode())
+        return
+    pid = participant.id
+    async with live.lock:
+        try:
+            arrived = live.room.arrive(
+                pid,
+                participant.role,
+                hello.data.name or participant.display_name,
+                hello.data.consent,
+                audio_only=hello.data.audio_only,
+            )
+        except RoomError as exc:
+            await port.send_str(error_text(exc.code))
+            await port.close(code=4001, message=exc.code.encode())
+            return
+        member.greeted = True
+        old = live.sockets.get(pid)
+        live.sockets[pid] = port
+        if old is not None and old is not port:  # a reconnect replaces the stale connection
+            await old.close(code=4002, message=b"replaced")
+        await recordings.arrived(host.db, live.session_id, pid, hello.data.consent, arrived.state, now())
+        await host.send_kind(
+            live,
+            pid,
+            "welcome",
+            {
+                "participant": pid,
+                "role": participant.role,
+                "name": arrived.name,
+                "session": {"id": live.session_id, "title": live.title},
+                "ice_servers": host.ice_servers(f"s{live.session_id}p{pid}"),
+                "evidence": [{"id": k, "name": v} for k, v in sorted(live.evidence_names.items())],
+            },
+        )
+        for other in live.room.peers_of(pid):  # tell the others to connect afresh
+            await host.send_kind(live, other, "peer_reset", {"participant": pid})
+        await host.push_state(live)
+
+
+async def on_gone(host: RoomHost, live: LiveRoom, member: Member) -> None:
+    pid = member.participant.id
+    async with live.lock:
+        if live.sockets.get(pid) is not member.port:
+            return
+        live.sockets.pop(pid, None)
+        left = live.room.disconnect(pid)
+        await host.close_peer(live, pid)
+        if left is not None and not live.room.ended:
+            await recordings.timeline(host.db, live.session_id, "left", now(), pid)
+        if not live.room.ended:
+            await host.push_state(live)
+
+
+def error_text(code: str, ref: str | int | None = None, detail: str = "") -> str:
+    return signalling.error(code, gettext(CODE_MESSAGES[code]), ref, detail)

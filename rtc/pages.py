@@ -1,0 +1,222 @@
+"""The mediators' pages: sessions list, scheduling from a case, the session page (people, links with
+QR codes, timeline, recordings), and the forms behind them (post/redirect/get)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.errors import Forbidden, ValidationFailed
+from hub.i18n import N_
+from hub.models import User
+from hub.orm import utcnow
+from hub.routing import Ctx, Routes
+from hub.templating import render
+from referrals import for_mediation
+from rtc import codes, invitations, service, views  # noqa: F401 - codes: labels
+from rtc.api import resolve_mediator
+from rtc.models import MediationSession, Participant, Recording, SessionEvent, SpeechSegment
+from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
+
+routes = Routes()
+VIEW, RUN = MediationPermission.view_mediations, MediationPermission.run_mediations
+
+
+def _text(form: object, name: str) -> str:
+    value = form.get(name, "")  # type: ignore[attr-defined]
+    return value.strip() if isinstance(value, str) else ""
+
+
+@routes.page("GET", "/mediations", perm=VIEW, name="mediations")
+async def list_page(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        rows = (
+            await s.scalars(
+                select(MediationSession)
+                .where(visible(ctx.must.scope, ctx.user.user_id))
+                .order_by(MediationSession.status.desc(), MediationSession.id.desc())
+                .limit(200)
+            )
+        ).all()
+        sessions = [views.session_out(r, list(r.participants), utcnow()) for r in rows]
+    return render(ctx, "rtc/list.html", sessions=sessions)
+
+
+@routes.page("GET", "/mediations/new", perm=RUN)
+async def new_page(ctx: Ctx) -> web.Response:
+    try:
+        case_id = int(ctx.request.query.get("case_id", ""))
+    except ValueError:
+        raise ValidationFailed(N_("Open a case first, then schedule its video mediation.")) from None
+    async with ctx.db.read() as s:
+        info = await for_mediation.case_for_mediation(s, ctx.must.scope, case_id)
+        mediators = (
+            await service.mediators_of(s, info.mediating_agency_id) if info.mediating_agency_id else []
+        )
+    return render(ctx, "rtc/new.html", info=info, mediators=mediators, error="")
+
+
+@routes.page("POST", "/mediations/new", perm=RUN)
+async def create(ctx: Ctx) -> web.Response:
+    form = await ctx.request.post()
+    try:
+        case_id = int(_text(form, "case_id"))
+        mediator_id = int(_text(form, "mediator_id")) if _text(form, "mediator_id") else None
+    except ValueError:
+        raise ValidationFailed() from None
+    start = None
+    if _text(form, "start"):
+        try:
+            start = datetime.fromisoformat(_text(form, "start")).replace(
+                tzinfo=ZoneInfo(ctx.config.time_zone)
+            )
+        except ValueError:
+            raise ValidationFailed(N_("Give a date and a time.")) from None
+    chosen = {int(v) for v in form.getall("party", []) if isinstance(v, str) and v.isdigit()}
+    async with ctx.db.write() as s:
+        info = await for_mediation.case_for_mediation(s, ctx.must.scope, case_id)
+        if not ctx.must.scope.covers(info.mediating_agency_id):
+            raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
+        guests = [
+            service.GuestSpec(
+                "party", p.name, p.party_id, "id_last4" if p.has_id_number and form.get("check") else "none"
+            )
+            for p in info.parties
+            if p.party_id in chosen
+        ]
+        extra_name, extra_role = _text(form, "extra_name"), _text(form, "extra_role")
+        if extra_name and extra_role:
+            guests.append(service.GuestSpec(extra_role, extra_name))
+        session = await service.schedule(
+            s,
+            ctx.user.actor,
+            info,
+            mediator_id=await resolve_mediator(ctx, s, info, mediator_id),
+            start=start,
+            guests=guests,
+            record_video=bool(form.get("record_video")),
+            now=utcnow(),
+        )
+    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+
+
+async def _detail(s: AsyncSession, ctx: Ctx, session: MediationSession) -> dict[str, Any]:
+    people = await service.participants(s, session.id)
+    names = {p.id: p.display_name for p in people}
+    events = (
+        await s.scalars(
+            select(SessionEvent)
+            .where(SessionEvent.session_id == session.id)
+            .order_by(SessionEvent.at, SessionEvent.id)
+        )
+    ).all()
+    recordings = (
+        await s.scalars(
+            select(Recording).where(Recording.session_id == session.id).order_by(Recording.started_at)
+        )
+    ).all()
+    speech: dict[int, float] = {}
+    for seg in (await s.scalars(select(SpeechSegment).where(SpeechSegment.session_id == session.id))).all():
+        speech[seg.participant_id] = (
+            speech.get(seg.participant_id, 0.0) + (seg.end_at - seg.start_at).total_seconds()
+        )
+    mediator = await s.get(User, session.mediator_id)
+    return {
+        "session": session,
+        "view": views.session_out(session, people, utcnow()),
+        "names": names,
+        "events": events,
+        "recordings": recordings,
+        "speech": speech,
+        "mediator_name": mediator.display_name if mediator else "",
+        "may_run": may_run(ctx.must, session),
+        "is_mediator": ctx.user.user_id == session.mediator_id,
+    }
+
+
+@routes.page("GET", "/mediations/{id}", perm=VIEW)
+async def detail_page(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        session = await get_visible_session(s, ctx.must, ctx.match_int("id"))
+        context = await _detail(s, ctx, session)
+    return render(ctx, "rtc/session.html", new_link=None, **context)
+
+
+@routes.page("POST", "/mediations/{id}/participants/{pid}/link", perm=RUN)
+async def issue_link(ctx: Ctx) -> web.Response:
+    """Show the fresh link once, with its QR code, on the session page itself."""
+    async with ctx.db.write() as s:
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        participant = await s.get(Participant, ctx.match_int("pid"))
+        if participant is None or participant.session_id != session.id or participant.user_id is not None:
+            raise ValidationFailed()
+        if session.status not in invitations.LINK_STATUSES:
+            from rtc.errors import SessionNotOpen
+
+            raise SessionNotOpen()
+        token = await invitations.issue(
+            s, ctx.user.actor, participant, now=utcnow(), hours=ctx.config.invitation_hours
+        )
+        url = views.join_url(views.base_url(ctx.config, f"{ctx.request.scheme}://{ctx.request.host}"), token)
+        new_link = {
+            "participant": participant.id,
+            "name": participant.display_name,
+            "url": url,
+            "qr": views.qr_svg(url),
+        }
+        context = await _detail(s, ctx, session)
+    return render(ctx, "rtc/session.html", new_link=new_link, **context)
+
+
+@routes.page("POST", "/mediations/{id}/participants/{pid}/revoke", perm=RUN)
+async def revoke_link(ctx: Ctx) -> web.Response:
+    async with ctx.db.write() as s:
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        participant = await s.get(Participant, ctx.match_int("pid"))
+        if participant is None or participant.session_id != session.id or participant.user_id is not None:
+            raise ValidationFailed()
+        await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
+    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+
+
+@routes.page("POST", "/mediations/{id}/participants", perm=RUN)
+async def add_guest(ctx: Ctx) -> web.Response:
+    form = await ctx.request.post()
+    name, role = _text(form, "name"), _text(form, "role")
+    if not name or role not in ("party", "interpreter", "lawyer", "grid_worker", "observer"):
+        raise ValidationFailed(N_("Give a name and a role."))
+    async with ctx.db.write() as s:
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        info = await for_mediation.case_for_mediation(s, ctx.must.scope, session.case_id)
+        await service.add_guest(s, session, info, service.GuestSpec(role, name))
+    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+
+
+@routes.page("POST", "/mediations/{id}/cancel", perm=RUN)
+async def cancel(ctx: Ctx) -> web.Response:
+    async with ctx.db.write() as s:
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        await service.cancel(s, ctx.user.actor, session, now=utcnow())
+    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+
+
+@routes.page(
+    "GET", "/mediations/{id}/recordings/{rid}", perm=VIEW, summary="One recording (WAV)", produces="audio/wav"
+)
+async def recording_file(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.db.read() as s:
+        session = await get_visible_session(s, ctx.must, ctx.match_int("id"))
+        if not may_run(ctx.must, session):
+            raise Forbidden()
+        row = await s.get(Recording, ctx.match_int("rid"))
+        if row is None or row.session_id != session.id:
+            raise ValidationFailed()
+    path = (ctx.config.data_dir / row.path).resolve()
+    if not path.is_relative_to(ctx.config.data_dir.resolve()) or not path.is_file():
+        raise ValidationFailed()
+    return web.FileResponse(path, headers={"Content-Disposition": f'attachment; filename="{path.name}"'})

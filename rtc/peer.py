@@ -1,0 +1,407 @@
+"""The hub's receive-only WebRTC peer for one participant: their audio, one WAV per room segment.
+
+A browser opens a send-only connection to the hub besides its mesh; ``RecordingPeer.answer`` takes
+its complete (non-trickle: aiortc does not trickle) offer and returns a complete answer: audio
+``recvonly`` with Opus first, video ``inactive`` unless ``record_video``. The audio is decoded by
+aiortc, resampled to 16 kHz mono and written to ``{name_prefix}-{n:02d}-{segment}.wav`` and to a
+``SpeechDetector``; ``switch_segment`` closes that file (``on_segment_closed`` gets its
+``SegmentRecord``) and opens the next at the same instant, so a participant's files tile time.
+
+Wall clock: sample ``k`` of a file was sent at ``started_at + k / 16000`` by the hub's clock: the hub
+hears it 80 ms later (aiortc's jitter buffer, taken off the stamps) plus the network's delay, and it
+was spoken a few tens of ms before it was sent (capture and encoding).
+``rtc.recorder.WallClockAligner`` keeps that true within ~0.1 s when packets stop (network drop,
+DTX, a stopped sender): silence is padded for the gap. The first file starts with the first audio
+frame, later ones at the switch.
+
+Renegotiation: ``answer`` may be called again. An offer from the same browser connection is applied
+to the same aiortc connection (aiortc allows renegotiation) - except an ICE restart, which aiortc
+does not implement (it keeps the first ICE credentials): that raises ``IceRestartUnsupported``. The
+browser should instead open a new RTCPeerConnection to the hub and send its offer to ``answer``
+again: a new DTLS fingerprint tells us so, and the peer swaps in a new aiortc connection while the
+current file goes on (silence fills the gap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import av
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpReceiver,
+    RTCSessionDescription,
+)
+from aiortc import sdp as aiortc_sdp
+from aiortc.exceptions import InvalidStateError, OperationError
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from rtc.recorder import SAMPLE_RATE, VIDEO_FPS, VideoWriter, WallClockAligner, WavWriter
+from rtc.vad import SpeechDetector, SpeechSegment
+
+logger = logging.getLogger(__name__)
+
+IDLE_SECONDS = 1.0  # no frame for this long: pad the file with silence up to IDLE_SECONDS ago
+# aiortc's audio jitter buffer hands a frame on only once 4 more (4 x 20 ms) have come: the hub hears
+# everything this much late, so the UTC stamps of files take it off.
+JITTER_BUFFER_DELAY = 0.08
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class RecordingPeerError(Exception):
+    """Base of this module's errors."""
+
+
+class OfferRefused(RecordingPeerError):
+    """The offer cannot be answered (malformed, no audio, no candidates, no common codec)."""
+
+
+class IceRestartUnsupported(OfferRefused):
+    """An ICE restart on the same browser connection: aiortc cannot; open a new connection instead."""
+
+
+class PeerClosed(RecordingPeerError):
+    """The peer was closed."""
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    """One closed recording: a participant's audio in one room segment."""
+
+    segment: str  # "main", "caucus-1", ...
+    index: int  # the n of the file name
+    path: Path
+    started_at: datetime  # UTC wall clock of sample 0
+    ended_at: datetime  # UTC wall clock when the file was closed
+    duration_seconds: float  # of the audio in the file (= ended_at - started_at within ~10 ms)
+    sha256: str  # hex, of the whole file
+    size: int  # bytes
+    speech: tuple[SpeechSegment, ...]  # seconds from started_at
+
+    def speech_at(self) -> list[tuple[datetime, datetime]]:
+        """The speech segments as UTC datetimes."""
+        return [
+            (self.started_at + timedelta(seconds=s.start), self.started_at + timedelta(seconds=s.end))
+            for s in self.speech
+        ]
+
+
+@dataclass
+class _OpenFile:
+    label: str
+    index: int
+    writer: WavWriter
+    started_at: datetime
+    detector: SpeechDetector = field(default_factory=SpeechDetector)
+    speech: list[SpeechSegment] = field(default_factory=list)
+
+
+def _check_name(value: str, what: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"{what} must be 1-64 of A-Z a-z 0-9 _ . - (not starting with . _ -): {value!r}")
+    return value
+
+
+def _utc_at(monotonic_time: float) -> datetime:
+    """When the audio the hub heard at ``monotonic_time`` was sent, in UTC."""
+    return datetime.now(UTC) - timedelta(seconds=time.monotonic() - monotonic_time + JITTER_BUFFER_DELAY)
+
+
+def _pcm(frame: av.AudioFrame) -> bytes:
+    # Planes may carry padding past the last sample.
+    return bytes(frame.planes[0])[: frame.samples * 2]
+
+
+def _inspect_offer(offer_sdp: str) -> tuple[str, str]:
+    """(ICE username fragment, DTLS fingerprint) of an acceptable offer, else ``OfferRefused``."""
+    try:
+        parsed = aiortc_sdp.SessionDescription.parse(offer_sdp)
+    except Exception as exc:  # the parser raises whatever a malformed line makes it raise
+        # Not the parser's message: it may quote the SDP (addresses), and errors get logged.
+        raise OfferRefused(f"unreadable SDP ({type(exc).__name__})") from exc
+    media = [m for m in parsed.media if m.kind in ("audio", "video")]
+    if not any(m.kind == "audio" for m in media):
+        raise OfferRefused("the offer has no audio")
+    if not any(m.ice_candidates for m in parsed.media):
+        raise OfferRefused("the offer has no ICE candidates: gather them before sending (no trickle)")
+    first = media[0]
+    fingerprints = first.dtls.fingerprints if first.dtls else []
+    ufrag = first.ice.usernameFragment if first.ice else None
+    if not ufrag or not fingerprints:
+        raise OfferRefused("the offer has no ICE credentials or DTLS fingerprint")
+    return ufrag, fingerprints[0].value.upper()
+
+
+def _audio_codecs() -> list[RTCRtpCodecCapability]:
+    """aiortc's audio codecs with Opus first (PCMU/PCMA stay as a fallback)."""
+    capabilities = RTCRtpReceiver.getCapabilities("audio")
+    codecs = capabilities.codecs if capabilities else []
+    return sorted(codecs, key=lambda c: c.mimeType.lower() != "audio/opus")
+
+
+class RecordingPeer:
+    """The hub's receive-only peer for ONE participant; records their audio per room segment."""
+
+    def __init__(
+        self,
+        *,
+        directory: Path,
+        name_prefix: str,
+        segment: str,
+        on_segment_closed: Callable[[SegmentRecord], Awaitable[None]] | None,
+        ice_servers: list[RTCIceServer] | None = None,
+        record_video: bool = False,
+    ) -> None:
+        self._directory = Path(directory)
+        self._prefix = _check_name(name_prefix, "name_prefix")
+        self._label = _check_name(segment, "segment")
+        self._on_segment_closed = on_segment_closed
+        # None means no STUN/TURN at all (aiortc's default would ask Google's STUN server).
+        self._ice_servers = list(ice_servers or [])
+        self._record_video = record_video
+        self._pc: RTCPeerConnection | None = None
+        self._remote: tuple[str, str] | None = None  # (ICE ufrag, DTLS fingerprint) of the offerer
+        self._audio_task: asyncio.Task[None] | None = None
+        self._video_tasks: set[asyncio.Task[None]] = set()
+        self._aligner = WallClockAligner()
+        self._file: _OpenFile | None = None
+        self._last_index = 0
+        self._first_audio = asyncio.Event()
+        self._negotiating = asyncio.Lock()
+        self._segmenting = asyncio.Lock()
+        self._closed = False
+        self.records: list[SegmentRecord] = []  # every closed file, in order
+
+    @property
+    def connection_state(self) -> str:
+        """aiortc's ``connectionState`` ("new" before the first offer, "closed" after ``close``)."""
+        if self._pc is None:
+            return "closed" if self._closed else "new"
+        return str(self._pc.connectionState)
+
+    @property
+    def segment(self) -> str:
+        return self._label
+
+    @property
+    def current_path(self) -> Path | None:
+        """The file being written, if audio has started."""
+        return self._file.writer.path if self._file else None
+
+    @property
+    def aligner(self) -> WallClockAligner:
+        return self._aligner
+
+    @property
+    def audio_started(self) -> bool:
+        return self._first_audio.is_set()
+
+    async def wait_first_audio(self) -> None:
+        """Return once the first audio frame arrived (wrap it in ``asyncio.timeout`` to bound it)."""
+        await self._first_audio.wait()
+
+    async def answer(self, offer_sdp: str) -> str:
+        """The complete answer SDP to a complete offer; see the module's notes on renegotiation."""
+        async with self._negotiating:
+            if self._closed:
+                raise PeerClosed("the recording peer is closed")
+            ufrag, fingerprint = _inspect_offer(offer_sdp)
+            if self._pc is not None and self._remote is not None:
+                if fingerprint != self._remote[1]:
+                    logger.info("%s: a new browser connection; the recording goes on", self._prefix)
+                    await self._drop_connection()
+                elif ufrag != self._remote[0]:
+                    raise IceRestartUnsupported("ICE restart is not supported: open a new connection")
+            fresh = self._pc is None
+            pc = self._pc = self._pc or self._new_connection()
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+                audio_seen = False
+                for transceiver in pc.getTransceivers():
+                    if transceiver.kind == "audio" and not audio_seen:
+                        audio_seen = True  # only the first audio track is recorded
+                    elif transceiver.kind == "audio" or not self._record_video:
+                        transceiver.direction = "inactive"
+                await pc.setLocalDescription(await pc.createAnswer())
+            except (ValueError, OperationError, InvalidStateError) as exc:
+                if fresh:
+                    await self._drop_connection()
+                raise OfferRefused(str(exc)) from exc
+            self._remote = (ufrag, fingerprint)
+            return str(pc.localDescription.sdp)
+
+    def _new_connection(self) -> RTCPeerConnection:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
+        # Made before the offer is applied, so the offer's audio takes it and its codec order.
+        pc.addTransceiver("audio", direction="recvonly").setCodecPreferences(_audio_codecs())
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "audio" and (self._audio_task is None or self._audio_task.done()):
+                self._audio_task = asyncio.create_task(self._consume(track), name=f"record-{self._prefix}")
+            elif track.kind == "video" and self._record_video:
+                self._start_video(track)
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            logger.info("%s: hub connection %s", self._prefix, pc.connectionState)
+
+        return pc
+
+    def _start_video(self, track: MediaStreamTrack) -> None:
+        # One file per browser connection, named after the segment it started in; not split.
+        writer = VideoWriter(self._next_path(self._label, ".webm"))
+        self._video_tasks.add(
+            asyncio.create_task(self._video_loop(track, writer), name=f"video-{self._prefix}")
+        )
+
+    async def _video_loop(self, track: MediaStreamTrack, writer: VideoWriter) -> None:
+        start, last = time.monotonic(), -1
+        try:
+            while True:
+                frame = await track.recv()
+                tick = int((time.monotonic() - start) * VIDEO_FPS)
+                if tick > last and isinstance(frame, av.VideoFrame):
+                    last = tick  # frames that came during an encode are skipped here
+                    await asyncio.to_thread(writer.write, frame, tick / VIDEO_FPS)
+        except MediaStreamError:
+            pass
+        except Exception:
+            logger.exception("%s: video recording stopped by an error", self._prefix)
+        finally:
+            await asyncio.to_thread(writer.close)
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        self._append(self._aligner.new_source())
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(IDLE_SECONDS):  # a timer, not a task per frame
+                        frame = await track.recv()
+                except TimeoutError:
+                    self._append(self._aligner.pad_to(time.monotonic() - IDLE_SECONDS))
+                    continue
+                arrival = time.monotonic()
+                if not isinstance(frame, av.AudioFrame):
+                    continue
+                pcm = b"".join(_pcm(out) for out in resampler.resample(frame))
+                pts_end = None
+                if frame.pts is not None and frame.time_base is not None:
+                    pts_end = float((frame.pts + frame.samples) * frame.time_base)
+                if self._file is None:
+                    self._open(arrival - frame.samples / frame.sample_rate)
+                    self._first_audio.set()
+                self._append(self._aligner.push(pcm, pts_end, arrival))
+        except MediaStreamError:
+            logger.debug("%s: audio track ended", self._prefix)
+        except Exception:
+            logger.exception("%s: recording stopped by an error", self._prefix)
+
+    def _append(self, data: bytes) -> None:
+        if data and self._file is not None:
+            self._file.writer.write(data)
+            self._file.speech.extend(self._file.detector.feed(data))
+
+    def _next_path(self, label: str, suffix: str = ".wav") -> Path:
+        """The next free ``{prefix}-{n:02d}-{label}``: numbers go on after files already there."""
+        if self._last_index == 0:
+            self._directory.mkdir(parents=True, exist_ok=True)
+            pattern = re.compile(re.escape(self._prefix) + r"-(\d+)-")
+            taken = (pattern.match(p.name) for p in self._directory.glob(f"{self._prefix}-*"))
+            self._last_index = max((int(m.group(1)) for m in taken if m), default=0)
+        self._last_index += 1
+        return self._directory / f"{self._prefix}-{self._last_index:02d}-{label}{suffix}"
+
+    def _open(self, t0: float, started_at: datetime | None = None) -> None:
+        path = self._next_path(self._label)
+        self._file = _OpenFile(self._label, self._last_index, WavWriter(path), started_at or _utc_at(t0))
+        self._aligner.start(t0)
+
+    async def switch_segment(self, segment: str) -> SegmentRecord | None:
+        """Close the current file (its record, also given to ``on_segment_closed``) and open the next.
+
+        No-op (None) when the segment is unchanged; before the first audio it only relabels.
+        """
+        _check_name(segment, "segment")
+        async with self._segmenting:
+            if self._closed:
+                raise PeerClosed("the recording peer is closed")
+            if segment == self._label:
+                return None
+            self._label = segment
+            if self._file is None:
+                return None
+            split = self._aligner.split_at(time.monotonic())
+            stamp = _utc_at(split)  # one instant: this file's end is the next one's start
+            self._append(self._aligner.pad_to(split))
+            done = self._file
+            self._open(split, stamp)
+            return await self._finish(done, stamp)
+
+    async def _finish(self, done: _OpenFile, ended_at: datetime) -> SegmentRecord:
+        done.speech.extend(done.detector.finish())
+        file = await asyncio.to_thread(done.writer.close)
+        record = SegmentRecord(
+            segment=done.label,
+            index=done.index,
+            path=file.path,
+            started_at=done.started_at,
+            ended_at=ended_at,
+            duration_seconds=file.duration_seconds,
+            sha256=file.sha256,
+            size=file.size,
+            speech=tuple(done.speech),
+        )
+        self.records.append(record)
+        if self._on_segment_closed is not None:
+            try:
+                await self._on_segment_closed(record)
+            except Exception:  # the file is safe on disk; the room must go on
+                logger.exception("%s: on_segment_closed failed for %s", self._prefix, file.path.name)
+        return record
+
+    async def close(self) -> SegmentRecord | None:
+        """Close the file (its record is returned and given to the callback) and the connection."""
+        async with self._segmenting:
+            if self._closed:
+                return None
+            self._closed = True
+            now = time.monotonic()
+            await self._stop_audio()
+            record = None
+            if self._file is not None:
+                self._append(self._aligner.pad_to(now))
+                done, self._file = self._file, None
+                record = await self._finish(done, _utc_at(now))
+        async with self._negotiating:
+            await self._drop_connection()
+        return record
+
+    async def _stop_audio(self) -> None:
+        task, self._audio_task = self._audio_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _drop_connection(self) -> None:
+        await self._stop_audio()
+        videos, self._video_tasks = self._video_tasks, set()
+        for task in videos:
+            task.cancel()
+        await asyncio.gather(*videos, return_exceptions=True)
+        pc, self._pc, self._remote = self._pc, None, None
+        if pc is not None:
+            await pc.close()

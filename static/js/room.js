@@ -1,0 +1,546 @@
+// The video room: device check, consent, lobby, mesh video between browsers, a send-only audio
+// connection to the hub's recorder, caucus, chat, notes, evidence, and reconnection by itself.
+// The protocol is written down in docs/signalling.md. No inline script: CSP forbids it.
+
+const root = document.getElementById("room");
+const T = JSON.parse(document.getElementById("room-text").textContent);
+const SESSION = Number(root.dataset.session);
+const IS_MEDIATOR = root.dataset.mediator === "yes";
+const $ = (id) => document.getElementById(id);
+
+let ws = null;
+let me = null;
+let iceServers = [];
+let state = null;
+let localStream = new MediaStream();
+let consent = "given";
+let audioOnly = false;
+let closedForGood = false;
+let retry = 0;
+let evidence = [];
+const peers = new Map(); // participant id -> {pc, polite, makingOffer, ignoreOffer, stream}
+let hub = null; // {pc, pending}
+let audioContext = null;
+const meters = new Map(); // element -> analyser
+
+// ---------------------------------------------------------------- devices and the pre-check
+async function openDevices() {
+  const wantVideo = !$("audio-only").checked;
+  const camera = $("camera").value;
+  const microphone = $("microphone").value;
+  localStream.getTracks().forEach((t) => t.stop());
+  $("device-error").hidden = true;
+  const constraints = {
+    audio: microphone ? { deviceId: { exact: microphone } } : true,
+    video: wantVideo ? (camera ? { deviceId: { exact: camera }, width: 640, height: 480 } : { width: 640, height: 480 }) : false,
+  };
+  try {
+    localStream = await navigator.mediaDevices.getUserMedia(constraints);
+  } catch (err) {
+    localStream = new MediaStream();
+    const denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
+    $("device-error").textContent = denied ? T.denied : T.no_devices;
+    $("device-error").hidden = false;
+    if (wantVideo) {
+      try { localStream = await navigator.mediaDevices.getUserMedia({ audio: true }); } catch (e) { /* listen only */ }
+    }
+  }
+  $("preview").srcObject = localStream;
+  watchLevel(localStream, $("level"));
+  await listDevices();
+  replaceTracksEverywhere();
+}
+
+async function listDevices() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  for (const [kind, select] of [["videoinput", $("camera")], ["audioinput", $("microphone")]]) {
+    const chosen = select.value;
+    select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => {
+      const option = document.createElement("option");
+      option.value = d.deviceId;
+      option.textContent = d.label || `${kind} ${i + 1}`;
+      return option;
+    }));
+    if (chosen) select.value = chosen;
+  }
+}
+
+function watchLevel(stream, element) {
+  const track = stream.getAudioTracks()[0];
+  if (!track) return;
+  audioContext = audioContext || new AudioContext();
+  const source = audioContext.createMediaStreamSource(new MediaStream([track]));
+  const analyser = audioContext.createAnalyser();
+  analyser.fftSize = 512;
+  source.connect(analyser);
+  meters.set(element, analyser);
+}
+
+function levelOf(analyser) {
+  const data = new Float32Array(analyser.fftSize);
+  analyser.getFloatTimeDomainData(data);
+  let sum = 0;
+  for (const v of data) sum += v * v;
+  return Math.sqrt(sum / data.length);
+}
+
+setInterval(() => {
+  for (const [element, analyser] of meters) {
+    if (!element.isConnected) { meters.delete(element); continue; }
+    const level = levelOf(analyser);
+    if (element.tagName === "METER") element.value = Math.min(1, level * 4);
+    else element.classList.toggle("speaking", level > 0.02);
+  }
+}, 150);
+
+// ---------------------------------------------------------------- signalling
+function send(type, data = {}) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: 1, type, data }));
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  ws = new WebSocket(`${scheme}://${location.host}/mediations/${SESSION}/ws`);
+  setConn(retry ? T.reconnecting : T.connecting, "warn");
+  ws.onopen = () => {
+    retry = 0;
+    send("hello", { name: $("name").value, consent, audio_only: audioOnly });
+  };
+  ws.onmessage = (event) => handle(JSON.parse(event.data));
+  ws.onclose = () => {
+    if (closedForGood) return;
+    setConn(T.reconnecting, "warn");
+    retry += 1;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(connect, Math.min(5000, 500 * 2 ** Math.min(retry, 4)));
+  };
+}
+
+setInterval(() => send("ping"), 20000);
+
+// A phone switching networks, or a laptop losing Wi-Fi: the old socket is dead even if no close
+// frame ever arrives, so drop it at once and come back as soon as the network does.
+let reconnectTimer = null;
+window.addEventListener("offline", () => { if (ws && !closedForGood) ws.close(); });
+window.addEventListener("online", () => {
+  if (closedForGood || (ws && ws.readyState <= WebSocket.OPEN)) return;
+  clearTimeout(reconnectTimer);
+  connect();
+});
+
+function setConn(text, kind) {
+  $("conn").textContent = text;
+  $("conn").dataset.state = kind;
+}
+
+async function handle(msg) {
+  const data = msg.data || {};
+  switch (msg.type) {
+    case "welcome":
+      if (me !== null) { resetAllPeers(); closeHub(); } // a fresh socket: everyone reconnects afresh
+      me = data.participant;
+      iceServers = data.ice_servers || [];
+      evidence = data.evidence || [];
+      fillEvidence();
+      setConn(T.connected, "ok");
+      break;
+    case "state":
+      state = data;
+      render();
+      syncPeers();
+      syncHub();
+      break;
+    case "signal":
+      await onSignal(data);
+      break;
+    case "peer_reset":
+      closePeer(data.participant);
+      syncPeers();
+      break;
+    case "hub_answer":
+      if (hub) await hub.pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
+      break;
+    case "chat":
+      addLine($("chat"), `${data.name}: ${data.text}`, data.at);
+      break;
+    case "note":
+      addLine($("notes"), data.text, data.at);
+      break;
+    case "mute_request":
+      setAudio(false);
+      showNotice(T.muted_by_mediator);
+      break;
+    case "removed":
+      stopAll(T.removed);
+      break;
+    case "ended":
+      stopAll(T.ended);
+      break;
+    case "error":
+      if (data.code === "removed" || data.code === "session_ended") stopAll(data.message);
+      else if (data.code === "room_full") stopAll(data.message);
+      else showNotice(`${T.error}: ${data.message}`);
+      break;
+    default:
+      break;
+  }
+}
+
+function stopAll(text) {
+  closedForGood = true;
+  resetAllPeers();
+  closeHub();
+  localStream.getTracks().forEach((t) => t.stop());
+  if (ws) ws.close();
+  $("stage").hidden = true;
+  $("lobby").hidden = true;
+  $("precheck").hidden = true;
+  showNotice(text, true);
+  root.dataset.ended = "yes";
+}
+
+function showNotice(text, sticky = false) {
+  const box = $("notice");
+  box.textContent = text;
+  box.hidden = false;
+  if (!sticky) setTimeout(() => { if (!closedForGood) box.hidden = true; }, 6000);
+}
+
+// ---------------------------------------------------------------- the mesh (perfect negotiation)
+function makePeer(pid) {
+  const pc = new RTCPeerConnection({ iceServers });
+  const entry = { pc, polite: me > pid, makingOffer: false, ignoreOffer: false, stream: new MediaStream() };
+  peers.set(pid, entry);
+  for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
+  pc.onnegotiationneeded = async () => {
+    try {
+      entry.makingOffer = true;
+      await pc.setLocalDescription();
+      send("signal", { to: pid, description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+    } catch (err) {
+      console.warn("negotiation failed", err);
+    } finally {
+      entry.makingOffer = false;
+    }
+  };
+  pc.onicecandidate = ({ candidate }) => {
+    if (candidate && candidate.candidate) send("signal", { to: pid, candidate: candidate.toJSON() });
+  };
+  pc.ontrack = ({ track, streams }) => {
+    const stream = streams[0] || entry.stream;
+    if (!streams[0]) entry.stream.addTrack(track);
+    entry.stream = stream;
+    attachStream(pid, stream);
+  };
+  pc.oniceconnectionstatechange = () => {
+    if (pc.iceConnectionState === "failed") pc.restartIce();
+  };
+  return entry;
+}
+
+async function onSignal({ from, description, candidate }) {
+  let entry = peers.get(from);
+  if (!entry) entry = makePeer(from);
+  const pc = entry.pc;
+  try {
+    if (description) {
+      const collision = description.type === "offer" && (entry.makingOffer || pc.signalingState !== "stable");
+      entry.ignoreOffer = !entry.polite && collision;
+      if (entry.ignoreOffer) return;
+      await pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        send("signal", { to: from, description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+      }
+    } else if (candidate) {
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch (err) {
+        if (!entry.ignoreOffer) console.warn("candidate refused", err);
+      }
+    }
+  } catch (err) {
+    console.warn("signal failed", err);
+  }
+}
+
+function closePeer(pid) {
+  const entry = peers.get(pid);
+  if (!entry) return;
+  entry.pc.close();
+  peers.delete(pid);
+  const tile = document.querySelector(`.tile[data-participant="${pid}"] video`);
+  if (tile) tile.srcObject = null;
+}
+
+function resetAllPeers() {
+  for (const pid of [...peers.keys()]) closePeer(pid);
+}
+
+function syncPeers() {
+  if (!state || !state.you || state.you.state !== "admitted") { resetAllPeers(); return; }
+  const allowed = new Set(state.you.peers);
+  for (const pid of [...peers.keys()]) if (!allowed.has(pid)) closePeer(pid);
+  // The impolite side (lower id) starts; the polite side waits for its offer, so a pair never
+  // opens two connections at once.
+  for (const pid of allowed) if (!peers.has(pid) && me < pid) makePeer(pid);
+}
+
+function replaceTracksEverywhere() {
+  const byKind = (kind) => localStream.getTracks().find((t) => t.kind === kind) || null;
+  for (const { pc } of peers.values()) {
+    const kinds = new Set();
+    for (const sender of pc.getSenders()) {
+      if (sender.track) kinds.add(sender.track.kind);
+      const kind = sender.track ? sender.track.kind : null;
+      if (kind) sender.replaceTrack(byKind(kind));
+    }
+    for (const track of localStream.getTracks()) if (!kinds.has(track.kind)) pc.addTrack(track, localStream);
+  }
+  if (hub) {
+    const sender = hub.pc.getSenders()[0];
+    if (sender) sender.replaceTrack(byKind("audio"));
+  }
+}
+
+// ---------------------------------------------------------------- the hub's recorder
+async function syncHub() {
+  const wanted = state && state.recording && state.you.state === "admitted" && localStream.getAudioTracks().length > 0;
+  if (!wanted) { if (hub) { closeHub(); send("hub_close"); } return; }
+  if (hub) return;
+  const pc = new RTCPeerConnection({ iceServers });
+  hub = { pc };
+  pc.addTransceiver(localStream.getAudioTracks()[0], { direction: "sendonly", streams: [localStream] });
+  pc.onconnectionstatechange = () => {
+    if (pc.connectionState === "failed" && hub && hub.pc === pc) {
+      closeHub();
+      setTimeout(syncHub, 2000);
+    }
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  await gatheringDone(pc, 3000); // the hub's peer does not take trickled candidates
+  if (hub && hub.pc === pc) send("hub_offer", { sdp: pc.localDescription.sdp });
+}
+
+function gatheringDone(pc, timeoutMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { if (pc.iceGatheringState === "complete") { pc.removeEventListener("icegatheringstatechange", done); resolve(); } };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, timeoutMs);
+  });
+}
+
+function closeHub() {
+  if (hub) { hub.pc.close(); hub = null; }
+}
+
+// ---------------------------------------------------------------- drawing the room
+function tileFor(pid, name) {
+  let tile = document.querySelector(`.tile[data-participant="${pid}"]`);
+  if (!tile) {
+    tile = document.createElement("figure");
+    tile.className = "tile";
+    tile.dataset.participant = pid;
+    const video = document.createElement("video");
+    video.autoplay = true;
+    video.playsInline = true;
+    if (pid === me) video.muted = true;
+    const caption = document.createElement("figcaption");
+    tile.append(video, caption);
+    $("tiles").append(tile);
+  }
+  tile.querySelector("figcaption").textContent = name;
+  return tile;
+}
+
+function attachStream(pid, stream) {
+  const member = state && (state.members || []).find((m) => m.participant === pid);
+  const tile = tileFor(pid, member ? member.name : "");
+  const video = tile.querySelector("video");
+  if (video.srcObject !== stream) {
+    video.srcObject = stream;
+    video.play().catch(() => {});
+    watchLevel(stream, tile);
+  }
+}
+
+function render() {
+  const you = state.you;
+  $("precheck").hidden = true;
+  $("lobby").hidden = you.state !== "lobby";
+  $("stage").hidden = you.state !== "admitted";
+  root.dataset.state = you.state;
+  const refusal = (state.members || []).some((m) => m.consent === "refused");
+  $("rec").textContent = state.recording ? `● ${T.recording_on}` : refusal ? T.recording_refused : T.recording_off;
+  $("rec").dataset.on = state.recording ? "yes" : "no";
+  if (you.state !== "admitted") return;
+  const caucus = state.caucus;
+  const outside = caucus && !caucus.members.includes(me);
+  root.dataset.caucus = caucus ? (outside ? "outside" : "inside") : "none";
+  if (outside) showNotice(T.caucus_wait, true);
+  else if (caucus) showNotice(T.caucus_in, true);
+  else if ([T.caucus_wait, T.caucus_in].includes($("notice").textContent)) $("notice").hidden = true;
+  // Tiles: myself, and everyone I may see now.
+  const visible = new Set([me, ...you.peers]);
+  const mine = tileFor(me, `${$("name").value} (${T.you})`);
+  const myVideo = mine.querySelector("video");
+  if (myVideo.srcObject !== localStream) { myVideo.srcObject = localStream; watchLevel(localStream, mine); }
+  for (const m of state.members) {
+    if (m.participant === me || !visible.has(m.participant)) continue;
+    const tile = tileFor(m.participant, m.name + (m.hand_up ? ` ${T.hand}` : ""));
+    tile.dataset.audio = m.audio ? "on" : "off";
+  }
+  for (const tile of document.querySelectorAll(".tile")) {
+    if (!visible.has(Number(tile.dataset.participant))) tile.remove();
+  }
+  renderShared();
+  if (IS_MEDIATOR) renderPeople();
+}
+
+function renderShared() {
+  const box = $("shared");
+  const shared = state.shared;
+  box.hidden = !shared;
+  if (!shared) { box.replaceChildren(); return; }
+  if (box.dataset.evidence === String(shared.evidence_id)) return;
+  box.dataset.evidence = String(shared.evidence_id);
+  const title = document.createElement("p");
+  title.textContent = `${T.shared}: ${shared.name}`;
+  const item = evidence.find((e) => e.id === shared.evidence_id);
+  const isImage = /\.(jpe?g|png|gif|webp)$/i.test(shared.name) || (item && /image/.test(item.kind || ""));
+  let body;
+  if (isImage) { body = document.createElement("img"); body.src = shared.url; body.alt = shared.name; }
+  else { body = document.createElement("a"); body.href = shared.url; body.target = "_blank"; body.rel = "noopener"; body.textContent = T.open_file; }
+  box.replaceChildren(title, body);
+}
+
+function button(text, onClick, testid) {
+  const b = document.createElement("button");
+  b.textContent = text;
+  b.type = "button";
+  if (testid) b.dataset.testid = testid;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function renderPeople() {
+  const list = $("people");
+  list.replaceChildren();
+  for (const m of state.members) {
+    if (m.participant === me) continue;
+    const li = document.createElement("li");
+    li.dataset.participant = m.participant;
+    li.dataset.state = m.state;
+    const label = document.createElement("span");
+    label.textContent = `${m.name} · ${m.state === "lobby" ? T.waiting_room : m.room}${m.hand_up ? " " + T.hand : ""}${m.connected ? "" : " …"}`;
+    li.append(label);
+    if (m.state === "lobby") li.append(button(T.admit, () => send("admit", { participant: m.participant }), `admit-${m.participant}`));
+    if (m.state === "admitted") {
+      li.append(button(T.mute, () => send("mute", { participant: m.participant }), `mute-${m.participant}`));
+      if (!state.caucus) li.append(button(T.caucus, () => send("caucus_start", { participants: [m.participant] }), `caucus-${m.participant}`));
+    }
+    li.append(button(T.remove, () => send("remove", { participant: m.participant }), `remove-${m.participant}`));
+    list.append(li);
+  }
+  $("caucus-controls").hidden = !state.caucus;
+}
+
+function addLine(list, text, at) {
+  const li = document.createElement("li");
+  const time = document.createElement("time");
+  time.textContent = new Date(at).toLocaleTimeString();
+  li.append(time, " ", text);
+  list.append(li);
+  list.scrollTop = list.scrollHeight;
+}
+
+function fillEvidence() {
+  const select = $("evidence");
+  if (!select) return;
+  select.replaceChildren(...evidence.map((e) => {
+    const option = document.createElement("option");
+    option.value = e.id;
+    option.textContent = e.name;
+    return option;
+  }));
+}
+
+// ---------------------------------------------------------------- controls
+function setAudio(on) {
+  localStream.getAudioTracks().forEach((t) => { t.enabled = on; });
+  $("toggle-audio").dataset.off = on ? "no" : "yes";
+  sendMedia();
+}
+
+function sendMedia() {
+  const audio = localStream.getAudioTracks().some((t) => t.enabled);
+  const video = localStream.getVideoTracks().some((t) => t.enabled);
+  send("media", { audio, video });
+}
+
+$("toggle-audio").addEventListener("click", () => setAudio($("toggle-audio").dataset.off === "yes"));
+$("toggle-video").addEventListener("click", () => {
+  const off = $("toggle-video").dataset.off !== "yes";
+  localStream.getVideoTracks().forEach((t) => { t.enabled = !off; });
+  $("toggle-video").dataset.off = off ? "yes" : "no";
+  sendMedia();
+});
+$("toggle-hand").addEventListener("click", () => {
+  const up = $("toggle-hand").dataset.up !== "yes";
+  $("toggle-hand").dataset.up = up ? "yes" : "no";
+  send("hand", { up });
+});
+$("chat-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("chat-text").value.trim();
+  if (text) send("chat", { text });
+  $("chat-text").value = "";
+});
+if (IS_MEDIATOR) {
+  $("note-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("note-text").value.trim();
+    if (text) send("note", { text });
+    $("note-text").value = "";
+  });
+  $("caucus-end").addEventListener("click", () => {
+    send("caucus_end", { summary: $("caucus-summary").value.trim() });
+    $("caucus-summary").value = "";
+  });
+  $("share").addEventListener("click", () => send("share", { evidence_id: Number($("evidence").value) }));
+  $("unshare").addEventListener("click", () => send("share", { evidence_id: null }));
+  $("end").addEventListener("click", () => send("end", { outcome: $("outcome").value, note: $("outcome-note").value.trim() }));
+}
+for (const id of ["camera", "microphone", "audio-only"]) $(id).addEventListener("change", openDevices);
+$("join").addEventListener("click", async () => {
+  if (audioContext) audioContext.resume();
+  consent = document.querySelector("input[name=consent]:checked").value;
+  audioOnly = $("audio-only").checked;
+  $("join").disabled = true;
+  connect();
+});
+
+// For tests and the connection-quality display: what arrives from each peer.
+window.gongtiaoRoom = {
+  get me() { return me; },
+  get state() { return state; },
+  peers: () => [...peers.keys()],
+  hubState: () => (hub ? hub.pc.connectionState : "none"),
+  async inbound() {
+    const out = {};
+    for (const [pid, { pc }] of peers) {
+      const stats = await pc.getStats();
+      const row = { video_frames: 0, audio_bytes: 0, state: pc.connectionState };
+      stats.forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") row.video_frames += s.framesDecoded || 0;
+        if (s.type === "inbound-rtp" && s.kind === "audio") row.audio_bytes += s.bytesReceived || 0;
+      });
+      out[pid] = row;
+    }
+    return out;
+  },
+};
+
+openDevices();

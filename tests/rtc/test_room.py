@@ -1,0 +1,295 @@
+"""The room over real WebSockets (no browser): links, lobby, admission, caucus rules, and the
+people who must be refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import update
+
+from hub.db import Database
+from hub.orm import utcnow
+from rtc.models import Participant
+from tests.referrals.helpers import Person
+from tests.rtc.helpers import (
+    another_browser,
+    case_in_mediation,
+    claim,
+    expect,
+    expect_state,
+    issue_link,
+    open_socket,
+    say,
+    schedule,
+)
+
+
+@pytest.fixture
+async def browsers(client: TestClient) -> AsyncIterator[list[TestClient]]:
+    made: list[TestClient] = []
+    for _ in range(3):
+        made.append(await another_browser(client))
+    yield made
+    for other in made:
+        await other.close()
+
+
+async def _scheduled(client: TestClient, db: Database) -> tuple[Person, dict, list[dict]]:
+    case = await case_in_mediation(db)
+    mediator = await Person.login(client, case.mediator_username)
+    session = await schedule(
+        mediator,
+        case.case_id,
+        guests=[
+            {"role": "party", "name": "王芳"},
+            {"role": "party", "name": "李雷"},
+        ],
+    )
+    guests = [p for p in session["participants"] if p["role"] == "party"]
+    return mediator, session, guests
+
+
+async def _guest_in(mediator: Person, browser: TestClient, session_id: int, pid: int) -> str:
+    token = await issue_link(mediator, session_id, pid)
+    status, secret = await claim(browser, token)
+    assert status == 303 and secret
+    return secret
+
+
+async def test_a_guest_waits_in_the_lobby_until_the_mediator_admits_them(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    secret = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    welcome = await expect(host, "welcome")
+    assert welcome["data"]["role"] == "mediator"
+    guest = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": secret})
+    await say(guest, "hello", {"consent": "given", "name": "王芳"})
+    await expect(guest, "welcome")
+    lobby = await expect_state(guest, lambda d: d["you"]["state"] == "lobby")
+    assert "members" not in lobby  # lobby guests learn nothing of the room
+    seen = await expect_state(host, lambda d: any(m["state"] == "lobby" for m in d.get("members", [])))
+    waiting = [m for m in seen["members"] if m["state"] == "lobby"][0]
+    assert waiting["participant"] == guests[0]["id"]
+    await say(host, "admit", {"participant": guests[0]["id"]})
+    admitted = await expect_state(guest, lambda d: d["you"]["state"] == "admitted")
+    assert welcome["data"]["participant"] in admitted["you"]["peers"]
+    assert admitted["recording"] is True  # both consented
+    await host.close()
+    await guest.close()
+
+
+async def test_a_party_cannot_admit_remove_or_start_a_caucus(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
+    await say(b, "hello", {"consent": "given"})
+    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    await say(host, "admit", {"participant": guests[0]["id"]})
+    await expect_state(a, lambda d: d["you"]["state"] == "admitted")
+    for kind, data in (
+        ("admit", {"participant": guests[1]["id"]}),
+        ("remove", {"participant": guests[1]["id"]}),
+        ("caucus_start", {"participants": [guests[0]["id"]]}),
+        ("mute", {"participant": guests[1]["id"]}),
+        ("end", {"outcome": "agreed"}),
+    ):
+        await say(a, kind, data, ref=kind)
+        error = await expect(a, "error")
+        assert error["data"]["code"] == "not_allowed", kind
+        assert error["id"] == kind
+    # The one still in the lobby cannot even chat.
+    await say(b, "chat", {"text": "hello"})
+    assert (await expect(b, "error"))["data"]["code"] == "not_admitted"
+    for ws in (host, a, b):
+        await ws.close()
+
+
+async def test_a_caucus_cuts_signalling_between_those_inside_and_those_outside(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    me = (await expect(host, "welcome"))["data"]["participant"]
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
+    await say(b, "hello", {"consent": "given"})
+    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    await say(host, "admit", {"participant": guests[0]["id"]})
+    await say(host, "admit", {"participant": guests[1]["id"]})
+    await expect_state(b, lambda d: d["you"]["state"] == "admitted" and len(d["you"]["peers"]) == 2)
+    # Before the caucus A may signal B.
+    await say(
+        a,
+        "signal",
+        {"to": guests[1]["id"], "candidate": {"candidate": "candidate:1 1 udp 1 10.0.0.1 9 typ host"}},
+    )
+    relayed = await expect(b, "signal")
+    assert relayed["data"]["from"] == guests[0]["id"]
+    await say(host, "caucus_start", {"participants": [guests[0]["id"]]})
+    outside = await expect_state(b, lambda d: d.get("caucus") is not None)
+    assert outside["you"]["peers"] == []  # B sees nobody while the mediator talks with A
+    inside = await expect_state(a, lambda d: d.get("caucus") is not None)
+    assert inside["you"]["peers"] == [me] and inside["you"]["room"] == "caucus-1"
+    await say(
+        a,
+        "signal",
+        {"to": guests[1]["id"], "candidate": {"candidate": "candidate:1 1 udp 1 10.0.0.1 9 typ host"}},
+    )
+    assert (await expect(a, "error"))["data"]["code"] == "forbidden_target"
+    await say(b, "signal", {"to": me, "description": {"type": "offer", "sdp": "v=0"}})
+    assert (await expect(b, "error"))["data"]["code"] == "forbidden_target"
+    await say(host, "caucus_end", {"summary": "甲方同意分期付款"})
+    back = await expect_state(b, lambda d: "caucus" in d and d["caucus"] is None)
+    assert sorted(back["you"]["peers"]) == sorted([me, guests[0]["id"]])
+    for ws in (host, a, b):
+        await ws.close()
+
+
+async def test_malformed_messages_get_an_error_code_and_the_room_goes_on(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+    cases = [
+        ("not json", "bad_json"),
+        (json.dumps([1, 2]), "bad_envelope"),
+        (json.dumps({"v": 2, "type": "ping", "data": {}}), "unsupported_version"),
+        (json.dumps({"v": 1, "type": "teleport", "data": {}}), "unknown_type"),
+        (json.dumps({"v": 1, "type": "chat", "data": {"text": ""}}), "bad_message"),
+        (json.dumps({"v": 1, "type": "admit", "data": {"participant": "x"}}), "bad_message"),
+        (json.dumps({"v": 1, "type": "admit", "data": {"participant": 999999}}), "no_such_participant"),
+        (json.dumps({"v": 1, "type": "signal", "data": {"to": 1, "sneaky": True}}), "bad_message"),
+        ("x" * 70_000, "too_large"),
+    ]
+    for text, code in cases:
+        await host.send_str(text)
+        error = await expect(host, "error")
+        assert error["data"]["code"] == code, text[:40]
+        assert error["data"]["message"]
+    await say(host, "ping", ref=7)
+    assert (await expect(host, "pong"))["id"] == 7
+    await host.close()
+
+
+async def test_a_forged_origin_is_refused(client, db) -> None:
+    mediator, session, _ = await _scheduled(client, db)
+    with pytest.raises(Exception) as refused:
+        await open_socket(client, session["id"], origin_header="http://evil.example")
+    assert "403" in str(refused.value)
+
+
+async def test_used_expired_and_revoked_links_are_refused(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    token = await issue_link(mediator, sid, guests[0]["id"])
+    assert (await claim(browsers[0], token))[0] == 303
+    used = await browsers[1].get(f"/join/{token}")
+    assert used.status == 410 and 'data-code="link_used"' in await used.text()
+
+    token = await issue_link(mediator, sid, guests[1]["id"])
+    async with db.write() as s:
+        await s.execute(
+            update(Participant)
+            .where(Participant.id == guests[1]["id"])
+            .values(token_expires_at=utcnow() - timedelta(minutes=1))
+        )
+    expired = await browsers[1].get(f"/join/{token}")
+    assert expired.status == 410 and 'data-code="link_expired"' in await expired.text()
+
+    token = await issue_link(mediator, sid, guests[1]["id"])
+    response = await mediator.client.delete(
+        f"/api/v1/mediations/{sid}/participants/{guests[1]['id']}/invitation",
+        headers={"X-CSRF-Token": mediator.csrf},
+    )
+    assert response.status == 200
+    revoked = await browsers[1].get(f"/join/{token}")
+    assert revoked.status == 410 and 'data-code="link_revoked"' in await revoked.text()
+    unknown = await browsers[1].get("/join/not-a-token")
+    assert unknown.status == 404
+
+
+async def test_a_guest_of_one_session_cannot_enter_another(client, db, browsers) -> None:
+    mediator, first, guests = await _scheduled(client, db)
+    status, second = await mediator.post("/api/v1/mediations", {"case_id": first["case_id"]})
+    assert status == 201
+    secret = await _guest_in(mediator, browsers[0], first["id"], guests[0]["id"])
+    # The cookie of session A, presented under session B's name and as A's own, at B's door.
+    for name in (f"gt_guest_{second['id']}", f"gt_guest_{first['id']}"):
+        with pytest.raises(Exception) as refused:
+            await open_socket(browsers[1], second["id"], cookies={name: secret})
+        assert "403" in str(refused.value)
+    page = await browsers[1].get(
+        f"/mediations/{second['id']}/room", headers={"Cookie": f"gt_guest_{second['id']}={secret}"}
+    )
+    assert page.status in (401, 403) or "/login" in str(page.url)
+
+
+async def test_the_identity_check_wants_the_last_four_characters(client, db, browsers) -> None:
+    case = await case_in_mediation(db)
+    mediator = await Person.login(client, case.mediator_username)
+    session = await schedule(mediator, case.case_id)  # parties on file, with their ID check
+    party = next(p for p in session["participants"] if p["identity_check"] == "id_last4")
+    token = await issue_link(mediator, session["id"], party["id"])
+    status, secret = await claim(browsers[0], token, last4="0000")
+    assert status == 403 and not secret
+    # Still unused: the right digits open it.
+    from referrals.models import Party
+
+    async with db.read() as s:
+        row = await s.get(Party, party["party_id"])
+        assert row is not None
+        last4 = row.id_number[-4:]
+    status, secret = await claim(browsers[0], token, last4=last4)
+    assert status == 303 and secret
+
+
+def test_a_browser_sized_offer_fits_in_one_notification_when_relayed() -> None:
+    from rtc.relay import pack, unpack
+
+    lines = [
+        f"a=candidate:{n} 1 udp 2122260223 192.168.{n % 250}.{n} {50000 + n} typ host generation 0"
+        for n in range(60)
+    ]
+    sdp = "v=0\r\n" + "\r\n".join(lines) * 2
+    assert len(sdp) > 8000
+    packed = pack(json.dumps({"v": 1, "type": "hub_offer", "data": {"sdp": sdp}}))
+    assert len(json.dumps(packed)) < 7000
+    assert json.loads(unpack(packed))["data"]["sdp"] == sdp
+    assert unpack(pack("short")) == "short"
+
+
+async def test_after_the_session_a_fresh_link_leads_to_the_minutes(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+    await say(host, "end", {"outcome": "adjourned"})
+    await expect(host, "ended")
+    token = await issue_link(mediator, sid, guests[0]["id"])
+    client_b = browsers[0]
+    client_b.session.cookie_jar.clear()
+    from tests.support.web import csrf_token
+
+    csrf = await csrf_token(client_b, f"/join/{token}")
+    response = await client_b.post(f"/join/{token}", data={"_csrf": csrf}, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == f"/mediations/{sid}/minutes/confirm"
+    room = await client_b.get(f"/mediations/{sid}/room", allow_redirects=False)
+    assert room.status == 410  # the room itself is closed
