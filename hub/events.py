@@ -161,6 +161,8 @@ class PostgresBus(LocalBus):
             self._watch = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
+        import asyncpg
+
         delay = 0.5
         while not self._closing:
             try:
@@ -168,7 +170,11 @@ class PostgresBus(LocalBus):
                 await self._connect()
                 logger.info("event bus reconnected to PostgreSQL")
                 break
-            except OSError as exc:
+            except asyncpg.InvalidCatalogNameError:
+                # The database itself is gone (dropped): waiting will not bring it back.
+                logger.error("event bus: the database no longer exists; live updates stop")
+                break
+            except (OSError, asyncpg.PostgresError) as exc:  # restarting, refusing, or shutting down
                 logger.warning("event bus reconnect failed: %s", exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)

@@ -23,7 +23,17 @@ def setup(app: web.Application) -> None:
     from rtc.keys import ROOMS
 
     app[ROOMS] = RoomHost(app)
+    app.on_startup.append(_recover)
     app.on_shutdown.append(_close_rooms)
+
+
+async def _recover(app: web.Application) -> None:
+    """Recordings a crash left unregistered are taken in, in the background (rtc/recovery.py)."""
+    from rtc.keys import ROOMS
+    from rtc.recovery import recover
+
+    host = app[ROOMS]
+    host.spawn(recover(host.db, host.config.data_dir), "rtc-recover")
 
 
 async def _close_rooms(app: web.Application) -> None:

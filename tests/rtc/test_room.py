@@ -293,3 +293,42 @@ async def test_after_the_session_a_fresh_link_leads_to_the_minutes(client, db, b
     assert response.headers["Location"] == f"/mediations/{sid}/minutes/confirm"
     room = await client_b.get(f"/mediations/{sid}/room", allow_redirects=False)
     assert room.status == 410  # the room itself is closed
+
+
+async def test_the_session_moves_the_referral_into_mediation_and_a_failed_one_out(client, db) -> None:
+    from sqlalchemy import select
+
+    from hub.models import User, UserRole
+    from referrals.models import Referral, ReferralEvent
+
+    async with db.write() as s:  # an accepted referral, its mediator assigned (as the agency would)
+        referral = await s.scalar(select(Referral).where(Referral.state == "accepted").order_by(Referral.id))
+        assert referral is not None
+        mediator_user = await s.scalar(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.agency_id == referral.to_agency_id, UserRole.role == "mediator")
+        )
+        assert mediator_user is not None
+        referral.mediator_id = mediator_user.id
+        case_id, username = referral.case_id, mediator_user.username
+    mediator = await Person.login(client, username)
+    session = await schedule(mediator, case_id)
+    sid = session["id"]
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+    async with db.read() as s:
+        referral = await s.get(Referral, session["referral_id"])
+        assert referral is not None and referral.state == "in_mediation"
+    await say(host, "end", {"outcome": "not_agreed", "note": "双方分歧过大"})
+    await expect(host, "ended")
+    async with db.read() as s:
+        referral = await s.get(Referral, session["referral_id"])
+        assert referral is not None and referral.state == "failed"
+        last = await s.scalar(
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral.id)
+            .order_by(ReferralEvent.id.desc())
+        )
+        assert last is not None and last.action == "fail" and last.reason == "双方分歧过大"
