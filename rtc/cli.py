@@ -40,7 +40,13 @@ async def invite_command(config: Config, args: argparse.Namespace) -> int:
                 return 1
             base = (args.base_url or views.base_url(config)).rstrip("/")
             actor = audit.Actor(user_id=None, agency_id=session.agency_id)
-            print(f"{session.title}  mediator room / 调解员入口: {base}/mediations/{session.id}/room")
+            from hub.models import User
+
+            mediator = await s.get(User, session.mediator_id)
+            login = mediator.username if mediator else "?"
+            print(
+                f"{session.title}  mediator room / 调解员入口 ({login}): {base}/mediations/{session.id}/room"
+            )
             for participant in await service.participants(s, session.id):
                 if participant.user_id is not None:
                     continue

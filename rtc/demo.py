@@ -1,6 +1,6 @@
 """Demo data of video mediation: an upcoming session for a case in mediation, with its parties
 invited (``gongtiao mediation invite SESSION`` prints their links), so a newcomer can try the room
-from two browser windows."""
+from two browser windows; and a finished session with its recordings and minutes (demo_session)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hub.models import Setting
 from hub.permissions import Scope
 from referrals import for_mediation
 from referrals.models import Referral
-from rtc import service
+from rtc import demo_session, service
 
 MARK = "demo.rtc"
 
@@ -47,3 +47,4 @@ async def load(ctx: DemoContext) -> None:
                 now=ctx.now,
             )
         s.add(Setting(key=MARK, value="1"))
+    await demo_session.load(ctx)
