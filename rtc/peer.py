@@ -151,7 +151,11 @@ def _audio_codecs() -> list[RTCRtpCodecCapability]:
 
 
 class RecordingPeer:
-    """The hub's receive-only peer for ONE participant; records their audio per room segment."""
+    """The hub's receive-only peer for ONE participant; records their audio per room segment.
+
+    ``on_segment_closed`` is awaited under the peer's segment lock, so records arrive in order; it
+    must not await this peer's ``switch_segment`` or ``close``. Its exceptions are logged, not raised.
+    """
 
     def __init__(
         self,

@@ -227,8 +227,12 @@ def read_pcm(path: Path) -> PcmAudio:
 
 
 def repair_wav(path: Path) -> RecordingFile:
-    """Make the header of a crashed recording count every whole sample on disk; returns the file."""
+    """Make the header of a crashed recording count every whole sample on disk; returns the file.
+
+    The file keeps its modification time: when its last audio was written (about when it stopped).
+    """
     path = Path(path)
+    before = path.stat()
     (channels, rate, width), offset, length, to_end = _data_extent(path)
     with open(path, "r+b") as f:
         if to_end:
@@ -239,6 +243,7 @@ def repair_wav(path: Path) -> RecordingFile:
         f.write(_u32(offset - 8 + length))
         f.flush()
         os.fsync(f.fileno())
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     frames = length // (channels * width)
     logger.info("repaired %s: %d frames", path.name, frames)
     return RecordingFile(
