@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from hub.events import Outbox
 from hub.i18n import N_, gettext
@@ -22,6 +23,11 @@ from rtc.signalling import SignalError
 logger = logging.getLogger(__name__)
 
 
+# A person types and clicks a few messages a second; a connection's ICE candidates come in a burst.
+RATE_PER_SECOND = 20.0
+BURST = 60.0
+
+
 @dataclass
 class Member:
     """One connection of one participant (a reconnect is a new Member with the same participant)."""
@@ -29,6 +35,18 @@ class Member:
     port: Port
     participant: Participant
     greeted: bool = False
+    allowance: float = BURST
+    checked_at: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        """Token bucket: False when this connection sends faster than anyone could mean to."""
+        current = time.monotonic()
+        self.allowance = min(BURST, self.allowance + (current - self.checked_at) * RATE_PER_SECOND)
+        self.checked_at = current
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
 
 
 # Messages for error codes, in the guest's language (docs/signalling.md has the list).
@@ -89,6 +107,9 @@ async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> 
         return
     pid = member.participant.id
     ref = None
+    if not member.take():
+        await member.port.send_str(error_text("rate_limited"))
+        return
     try:
         message = signalling.parse(text)
         ref = message.id

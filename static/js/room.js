@@ -180,6 +180,7 @@ async function handle(msg) {
     case "error":
       if (data.code === "removed" || data.code === "session_ended") stopAll(data.message);
       else if (data.code === "room_full") stopAll(data.message);
+      else if (data.code === "hub_peer_failed" || data.code === "not_recording") { closeHub(); setTimeout(syncHub, 3000); }
       else showNotice(`${T.error}: ${data.message}`);
       break;
     default:

@@ -332,3 +332,24 @@ async def test_the_session_moves_the_referral_into_mediation_and_a_failed_one_ou
             .order_by(ReferralEvent.id.desc())
         )
         assert last is not None and last.action == "fail" and last.reason == "双方分歧过大"
+
+
+async def test_a_flood_of_messages_is_slowed_down_not_obeyed(client, db) -> None:
+    mediator, session, _ = await _scheduled(client, db)
+    host = await open_socket(client, session["id"])
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+    for n in range(150):
+        await say(host, "ping", ref=n)
+    codes = []
+    for _ in range(150):
+        body = await expect_any(host)
+        if body["type"] in ("pong", "error"):
+            codes.append(body["type"] if body["type"] == "pong" else body["data"]["code"])
+    assert "rate_limited" in codes and codes.count("pong") >= 60
+    await host.close()
+
+
+async def expect_any(ws) -> dict:  # type: ignore[no-untyped-def]
+    msg = await ws.receive(timeout=5)
+    return dict(json.loads(msg.data))
