@@ -63,10 +63,28 @@ class Details:
     location: str
 
 
-async def details(s: AsyncSession, meeting: Meeting, base_url: str) -> Details:
-    wanted = {i.user_id for i in meeting.invitees} | {meeting.secretary_id or 0, meeting.chair_id or 0}
+@dataclasses.dataclass(frozen=True)
+class People:
+    """The users and organiser names that some meetings' calendars mention, fetched in two queries."""
+
+    users: dict[int, User]
+    agencies: dict[int, str]
+
+
+async def people_of(s: AsyncSession, meetings: Sequence[Meeting]) -> People:
+    wanted: set[int] = set()
+    for m in meetings:
+        wanted |= {i.user_id for i in m.invitees} | {m.secretary_id or 0, m.chair_id or 0}
     users = {u.id: u for u in (await s.scalars(select(User).where(User.id.in_(wanted)))).all()}
-    organiser = await s.scalar(select(Agency.name).where(Agency.id == meeting.organiser_agency_id)) or ""
+    organisers = {m.organiser_agency_id for m in meetings}
+    names = (await s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(organisers)))).all()
+    return People(users, {i: n for i, n in names})
+
+
+async def details(s: AsyncSession, meeting: Meeting, base_url: str, people: People | None = None) -> Details:
+    people = people or await people_of(s, [meeting])
+    users = people.users
+    organiser = people.agencies.get(meeting.organiser_agency_id, "")
     secretary = users.get(meeting.secretary_id or 0)
     email = secretary.email if secretary and valid_email(secretary.email) else sender_address(base_url)
     attendees = []
@@ -154,8 +172,9 @@ async def feed(s: AsyncSession, meetings: Sequence[Meeting], name: str, base_url
     series as the series (DTSTAMP: when each last changed)."""
     events: list[CalendarEvent] = []
     done: set[int] = set()
+    people = await people_of(s, meetings)
     for meeting in sorted(meetings, key=lambda m: m.start):
-        d = await details(s, meeting, base_url)
+        d = await details(s, meeting, base_url, people)
         if meeting.series_id is None:
             events.append(_single(meeting, d, meeting.updated_at))
         elif meeting.series_id not in done:
