@@ -43,7 +43,7 @@ from meetings.schemas import (
     SeriesOut,
 )
 from meetings.timezones import to_utc
-from meetings.views import conflicts_out, meeting_out
+from meetings.views import announce, conflicts_out, meeting_out
 
 routes = Routes()
 TAGS = ("meetings",)
@@ -305,6 +305,7 @@ async def _conflicts_at(
 
 
 async def _tell_invitees(s: AsyncSession, outbox: Outbox, meeting: Meeting, title: str) -> None:
+    await announce(s, outbox, meeting, "meeting", None)  # open meeting pages refresh
     await notify(
         s,
         outbox,
@@ -375,6 +376,7 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             links.update({f"{uid}:{target.id}": rsvp_link(target.id, tok) for uid, tok in tokens.items()})
         agencies = await conflicts.agencies_of(s, invited, body.agency_ids)
         found = await conflicts.for_meetings(s, targets, agencies)
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
         out = Invited(
             meeting_ids=[t.id for t in targets],
             user_ids=sorted(invited),
@@ -397,10 +399,14 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
     tags=TAGS,
 )
 async def rsvp(ctx: Ctx, body: RsvpIn) -> MeetingOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         invitee = next((i for i in meeting.invitees if i.user_id == ctx.user.user_id), None)
         if invitee is None:
             raise ValidationFailed(N_("You are not invited to this meeting."))
         await service.rsvp(s, meeting, invitee, body.answer)
-        return await meeting_out(s, meeting, ctx.must)
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
+        out = await meeting_out(s, meeting, ctx.must)
+    await outbox.send(ctx.events)
+    return out

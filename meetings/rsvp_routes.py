@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import ValidationFailed
+from hub.events import Outbox
 from hub.models import Agency, User
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import codes, service  # noqa: F401 - codes: names of the answers
 from meetings.errors import RSVPRefused
 from meetings.models import Invitee, Meeting
+from meetings.views import announce
 
 routes = Routes()
 TAGS = ("meetings",)
@@ -73,9 +75,12 @@ async def rsvp_answer(ctx: Ctx) -> web.Response:
     answer = str(form.get("answer", ""))
     if answer not in service.RSVP_VALUES:
         raise ValidationFailed()
+    outbox = Outbox()
     async with ctx.db.write() as s:
         invitee = await _invitee(ctx, s)
         meeting = await s.get(Meeting, invitee.meeting_id)
         assert meeting is not None
         await service.rsvp(s, meeting, invitee, answer)
+        await announce(s, outbox, meeting, "attendance", None)
+    await outbox.send(ctx.events)
     return await _page(ctx, saved=True)

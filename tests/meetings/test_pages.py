@@ -226,6 +226,13 @@ async def test_a_change_is_told_to_exactly_the_people_who_may_see_the_meeting(
         assert status == 303
         assert heard(streams["liaison_ps01"], meeting) == ["minutes"]
         assert heard(streams["liaison_ps02"], meeting) == []
+
+        # And the API's other changes: a move, and an invitee's answer.
+        secretary = await Person.login(client, "secretary")
+        status, _ = await secretary.post(f"/api/v1/meetings/{meeting}/cancel", {"reason": "改期"})
+        assert status == 200
+        assert heard(streams["liaison_ps01"], meeting) == ["meeting"]
+        assert heard(streams["liaison_ps02"], meeting) == []
     finally:
         for sub in streams.values():
             sub.close()
