@@ -172,6 +172,8 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
                 "session": {"id": live.session_id, "title": live.title},
                 "ice_servers": host.ice_servers(f"s{live.session_id}p{pid}"),
                 "evidence": [{"id": k, "name": v} for k, v in sorted(live.evidence_names.items())],
+                # Send the recorder low-rate video too (off unless the operator and the session want it).
+                "record_video": live.record_video and host.config.record_video,
             },
         )
         for other in live.room.peers_of(pid):  # tell the others to connect afresh

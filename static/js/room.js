@@ -18,6 +18,7 @@ let audioOnly = false;
 let closedForGood = false;
 let retry = 0;
 let evidence = [];
+let recordVideo = false;
 const peers = new Map(); // participant id -> {pc, polite, makingOffer, ignoreOffer, stream}
 let hub = null; // {pc, pending}
 let audioContext = null;
@@ -142,6 +143,7 @@ async function handle(msg) {
       me = data.participant;
       iceServers = data.ice_servers || [];
       evidence = data.evidence || [];
+      recordVideo = Boolean(data.record_video);
       fillEvidence();
       setConn(T.connected, "ok");
       break;
@@ -313,6 +315,15 @@ async function syncHub() {
   const pc = new RTCPeerConnection({ iceServers });
   hub = { pc };
   pc.addTransceiver(localStream.getAudioTracks()[0], { direction: "sendonly", streams: [localStream] });
+  const video = localStream.getVideoTracks()[0];
+  if (recordVideo && video) {
+    // Low rate: the recorder keeps a record, not a broadcast (about 150 kbit/s, half size).
+    pc.addTransceiver(video, {
+      direction: "sendonly",
+      streams: [localStream],
+      sendEncodings: [{ maxBitrate: 150000, scaleResolutionDownBy: 2, maxFramerate: 10 }],
+    });
+  }
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === "failed" && hub && hub.pc === pc) {
       closeHub();

@@ -110,12 +110,14 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
     case = await case_in_mediation(db)
     mic = microphone_file(tmp_path / "mic.wav")
     flags = MEDIA_FLAGS + [f"--use-file-for-fake-audio-capture={mic}"]
+    config = config.with_overrides(record_video=True)  # the operator allows video recording...
     async with serve_in_process(config) as base, chromium(flags) as browser:
         mediator_context = await browser.new_context()
         mediator = await login(mediator_context, base, case.mediator_username)
         # Schedule from the page, parties without the ID check, and hand out two links.
         await mediator.goto(f"{base}/mediations/new?case_id={case.case_id}")
         await mediator.locator("input[name=check]").uncheck()
+        await mediator.locator("input[name=record_video]").check()  # ...and this session wants it
         await mediator.get_by_test_id("schedule").click()
         await mediator.wait_for_url(f"{base}/mediations/*")
         session_id = int(mediator.url.rsplit("/", 1)[1])
@@ -179,6 +181,8 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
         for page in (a, b):
             await wait_js(page, "document.getElementById('room').dataset.ended === 'yes'", 15)
         await _the_record_holds_the_session(db, session_id, m_id, a_id, b_id)
+        videos = list((config.data_dir / "recordings" / str(session_id)).glob("*.webm"))
+        assert videos and all(v.stat().st_size > 1000 for v in videos)
         text = await _minutes_text(mediator, base, session_id, tmp_path)
         await _the_minutes_tell_the_truth(db, text, session_id)
         await browser_cleanup(browser)
