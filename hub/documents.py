@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -67,3 +69,24 @@ def fonts_available() -> bool:
 
 def document_path(*parts: str) -> Path:
     return TEMPLATES.joinpath("documents", *parts)
+
+
+def inline_disposition(filename: str, fallback: str) -> str:
+    """``inline`` with an ASCII name for old clients and the Chinese one in RFC 5987 ``filename*``."""
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """The filled-in HTML of a document and its file names; ``pdf()`` renders it in a worker thread."""
+
+    html: str
+    filename: str
+    fallback: str
+
+    async def pdf(self) -> bytes:
+        return await render_pdf(self.html)
+
+    @property
+    def disposition(self) -> str:
+        return inline_disposition(self.filename, self.fallback)

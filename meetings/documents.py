@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.documents import render_pdf, render_template
+from hub.documents import Document, render_template
 from meetings import minutes_service
 from meetings.minutes import SIGNATURE_LINE, Block, assemble, blocks, day_text, render_text
 from meetings.models import Meeting, Minutes
@@ -56,20 +55,6 @@ def layout(text: str) -> Layout:
         else:
             body.append(block)
     return Layout(title, subtitle, body, signatures)
-
-
-def filename_disposition(filename: str, fallback: str) -> str:
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-@dataclass(frozen=True)
-class Document:
-    html: str
-    filename: str
-    fallback: str
-
-    async def pdf(self) -> bytes:
-        return await render_pdf(self.html)
 
 
 async def minutes_document(

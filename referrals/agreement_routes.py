@@ -137,7 +137,7 @@ async def _pdf(ctx: Ctx, document: documents.Document) -> web.Response:
         body=await document.pdf(),
         headers={
             "Content-Type": "application/pdf",
-            "Content-Disposition": documents.inline_disposition(document.filename, document.fallback),
+            "Content-Disposition": document.disposition,
             "Cache-Control": "private, no-store",
         },
     )

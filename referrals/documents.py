@@ -13,18 +13,16 @@ formatting helpers at the top are pure; rendering runs off the event loop (``hub
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.documents import render_pdf, render_template
+from hub.documents import Document, render_template
 from hub.models import Agency, User
 from referrals import codes, deadlines, service  # noqa: F401 - codes: party roles' names
 from referrals.agreement_court import court_for
@@ -149,24 +147,7 @@ def deadline_line(effective: date | None, policy: deadlines.Policy) -> str:
     return f"双方当事人可自本协议生效之日起{days}日内（即{date_cn(last)}前）共同向人民法院申请司法确认。"
 
 
-def inline_disposition(filename: str, fallback: str) -> str:
-    """``inline`` with an ASCII name for old clients and the Chinese one in RFC 5987 ``filename*``."""
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 # --- gathering and rendering ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Document:
-    """The filled-in HTML of a document and its file names; ``pdf()`` renders it in a worker thread."""
-
-    html: str
-    filename: str
-    fallback: str
-
-    async def pdf(self) -> bytes:
-        return await render_pdf(self.html)
 
 
 def _party_rows(parties: list[Party]) -> list[dict[str, str]]:

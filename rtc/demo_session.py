@@ -27,10 +27,9 @@ from rtc.models import (
     Participant,
     Recording,
     SessionEvent,
-    SpeechSegment,
 )
 from rtc.recorder import WavWriter
-from rtc.recordings import relative
+from rtc.recordings import add_speech, relative
 from rtc.synth import RATE, noise, speech
 from rtc.vad import segments_from_wav
 
@@ -216,14 +215,4 @@ async def _recordings(
             )
             s.add(row)
             await s.flush()
-            for piece in segments_from_wav(path):
-                s.add(
-                    SpeechSegment(
-                        session_id=session_id,
-                        recording_id=row.id,
-                        participant_id=pid,
-                        room=room,
-                        start_at=began + timedelta(seconds=piece.start),
-                        end_at=began + timedelta(seconds=piece.end),
-                    )
-                )
+            add_speech(s, row, segments_from_wav(path))

@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.documents import render_pdf, render_template
+from hub.documents import Document, render_template
 from rtc import minutes as pure
 from rtc import minutes_service, service
 from rtc.models import MediationMinutes, MediationSession
@@ -50,20 +49,6 @@ def blocks(body: str) -> list[Block]:
         else:
             found.append(Block("paragraph", "\n".join(lines)))
     return found
-
-
-def disposition(filename: str, fallback: str) -> str:
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-@dataclass(frozen=True)
-class Document:
-    html: str
-    filename: str
-    fallback: str
-
-    async def pdf(self) -> bytes:
-        return await render_pdf(self.html)
 
 
 def _when(at: datetime | None, zone: str) -> str:

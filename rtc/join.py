@@ -97,8 +97,11 @@ async def join_post(ctx: Ctx) -> web.Response:
     return response
 
 
-async def room_member(request: web.Request, session_id: int) -> tuple[MediationSession, Participant]:
-    """The session and who is asking: its mediator, or one of its guests (by their cookie)."""
+async def room_member(
+    request: web.Request, session_id: int, *, login_helps: bool = True
+) -> tuple[MediationSession, Participant]:
+    """The session and who is asking: its mediator, or one of its guests (by their cookie).
+    ``login_helps``: a stranger is sent to log in (pages), or simply refused (sockets)."""
     db = request.app[ROOMS].db
     principal = request.get(PRINCIPAL)
     async with db.write() as s:
@@ -112,7 +115,7 @@ async def room_member(request: web.Request, session_id: int) -> tuple[MediationS
                 s, session_id, request.cookies.get(invitations.cookie_name(session_id))
             )
             if found is None:
-                raise Unauthenticated() if principal is None else Forbidden()
+                raise Unauthenticated() if principal is None and login_helps else Forbidden()
             participant = found
         s.expunge_all()  # plain objects from here on: the transaction ends
     return session, participant

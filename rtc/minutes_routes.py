@@ -218,7 +218,7 @@ async def minutes_pdf(ctx: Ctx) -> web.Response:
         body=await document.pdf(),
         headers={
             "Content-Type": "application/pdf",
-            "Content-Disposition": documents.disposition(document.filename, document.fallback),
+            "Content-Disposition": document.disposition,
             "Cache-Control": "private, no-store",
         },
     )

@@ -8,15 +8,18 @@ database delays a line of the record, never the room's signalling.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.db import Database
 from rtc.models import MediationSession, Participant, Recording, SessionEvent, SpeechSegment
+from rtc.vad import SpeechSegment as Found
 
 if TYPE_CHECKING:
     from rtc.host import RoomHost
@@ -107,18 +110,23 @@ async def save(db: Database, data_dir: Path, session_id: int, pid: int, record: 
         )
         s.add(row)
         await s.flush()
-        for piece in record.speech:
-            s.add(
-                SpeechSegment(
-                    session_id=session_id,
-                    recording_id=row.id,
-                    participant_id=pid,
-                    room=record.segment,
-                    start_at=record.started_at + timedelta(seconds=piece.start),
-                    end_at=record.started_at + timedelta(seconds=piece.end),
-                )
-            )
+        add_speech(s, row, record.speech)
         return row.id
+
+
+def add_speech(s: AsyncSession, recording: Recording, pieces: Iterable[Found]) -> None:
+    """The speaking segments of a registered recording, as wall-clock rows (offsets from its start)."""
+    for piece in pieces:
+        s.add(
+            SpeechSegment(
+                session_id=recording.session_id,
+                recording_id=recording.id,
+                participant_id=recording.participant_id,
+                room=recording.room,
+                start_at=recording.started_at + timedelta(seconds=piece.start),
+                end_at=recording.started_at + timedelta(seconds=piece.end),
+            )
+        )
 
 
 async def recordings_of(db: Database, session_id: int) -> list[Recording]:

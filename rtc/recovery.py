@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hub.db import Database
-from rtc.models import MediationSession, Participant, Recording, SpeechSegment
+from rtc.models import MediationSession, Participant, Recording
 from rtc.recorder import RecordingFile, repair_wav
-from rtc.recordings import relative
+from rtc.recordings import add_speech, relative
 from rtc.vad import SpeechSegment as Found
 from rtc.vad import segments_from_wav
 
@@ -84,15 +84,5 @@ async def _register(db: Database, data_dir: Path, session_id: int, pid: int, roo
         )
         s.add(row)
         await s.flush()
-        for piece in speech:
-            s.add(
-                SpeechSegment(
-                    session_id=session_id,
-                    recording_id=row.id,
-                    participant_id=pid,
-                    room=room,
-                    start_at=started + timedelta(seconds=piece.start),
-                    end_at=started + timedelta(seconds=piece.end),
-                )
-            )
+        add_speech(s, row, speech)
     return 1

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from hub.errors import Forbidden, NotFound
-from hub.keys import PRINCIPAL
+from hub.errors import Forbidden
 from hub.routing import Ctx, Routes
-from rtc import invitations, members, relay, service, signalling
+from rtc import members, relay, signalling
+from rtc.join import room_member
 from rtc.keys import ROOMS
 from rtc.models import MediationSession, Participant
 
@@ -37,25 +37,11 @@ def origin_allowed(request: web.Request, public_url: str) -> bool:
 
 
 async def identify(request: web.Request, session_id: int) -> tuple[MediationSession, Participant]:
-    """The session and the participant this socket speaks for, or an HTTP error."""
-    db = request.app[ROOMS].db
-    principal = request.get(PRINCIPAL)
-    async with db.write() as s:
-        session = await s.get(MediationSession, session_id)
-        if session is None:
-            raise NotFound()
-        if principal is not None and principal.user_id == session.mediator_id:
-            participant = await service.mediator_participant(s, session)
-        else:
-            guest = await invitations.guest_by_secret(
-                s, session_id, request.cookies.get(invitations.cookie_name(session_id))
-            )
-            if guest is None:
-                raise Forbidden()  # a socket cannot log in: no redirect to the login page
-            participant = guest
-        if session.status not in ("scheduled", "live"):
-            raise Forbidden()
-        s.expunge_all()  # plain objects from here on: the transaction ends
+    """The session and the participant this socket speaks for, or an HTTP error (a socket cannot
+    log in, so strangers get 403, not the login page)."""
+    session, participant = await room_member(request, session_id, login_helps=False)
+    if session.status not in ("scheduled", "live"):
+        raise Forbidden()
     return session, participant
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from hub import audit
 from hub.db import Database
 from hub.directory import create_token
-from hub.documents import fonts_available
+from hub.documents import fonts_available, inline_disposition
 from hub.models import User
 from referrals import deadlines, documents
 from referrals.models import AgreementTerm
@@ -117,7 +117,7 @@ def test_the_deadline_line_names_the_last_day() -> None:
 
 
 def test_the_file_name_is_chinese_in_rfc_5987_with_an_ascii_fallback() -> None:
-    header = documents.inline_disposition("人民调解协议书-QC2026-000001.pdf", "agreement-QC2026-000001.pdf")
+    header = inline_disposition("人民调解协议书-QC2026-000001.pdf", "agreement-QC2026-000001.pdf")
     assert header.startswith("inline; filename=\"agreement-QC2026-000001.pdf\"; filename*=UTF-8''")
     assert unquote(header.split("''", 1)[1]) == "人民调解协议书-QC2026-000001.pdf"
 
