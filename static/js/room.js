@@ -446,7 +446,8 @@ function renderPeople() {
     li.dataset.participant = m.participant;
     li.dataset.state = m.state;
     const label = document.createElement("span");
-    label.textContent = `${m.name} · ${m.state === "lobby" ? T.waiting_room : m.room}${m.hand_up ? " " + T.hand : ""}${m.connected ? "" : " …"}`;
+    const refused = m.consent === "refused" ? ` · ${T.no_consent}` : "";
+    label.textContent = `${m.name} · ${m.state === "lobby" ? T.waiting_room : m.room}${refused}${m.hand_up ? " " + T.hand : ""}${m.connected ? "" : " …"}`;
     li.append(label);
     if (m.state === "lobby") li.append(button(T.admit, () => send("admit", { participant: m.participant }), `admit-${m.participant}`));
     if (m.state === "admitted") {

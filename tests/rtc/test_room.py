@@ -353,3 +353,39 @@ async def test_a_flood_of_messages_is_slowed_down_not_obeyed(client, db) -> None
 async def expect_any(ws) -> dict:  # type: ignore[no-untyped-def]
     msg = await ws.receive(timeout=5)
     return dict(json.loads(msg.data))
+
+
+async def test_a_refusal_is_recorded_and_recording_stops_only_if_the_mediator_lets_them_in(
+    client, db, browsers
+) -> None:
+    from sqlalchemy import select
+
+    from rtc.models import SessionEvent
+
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
+    await say(b, "hello", {"consent": "refused"})
+    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    await say(host, "admit", {"participant": guests[0]["id"]})
+    recording = await expect_state(
+        host,
+        lambda d: any(m["state"] == "admitted" and m["participant"] == guests[0]["id"] for m in d["members"]),
+    )
+    assert recording["recording"] is True
+    waiting = next(m for m in recording["members"] if m["participant"] == guests[1]["id"])
+    assert waiting["consent"] == "refused"  # the mediator sees it before deciding
+    await say(host, "admit", {"participant": guests[1]["id"]})
+    stopped = await expect_state(a, lambda d: len(d["you"]["peers"]) == 2)
+    assert stopped["recording"] is False
+    async with db.read() as s:
+        kinds = (await s.scalars(select(SessionEvent.kind).where(SessionEvent.session_id == sid))).all()
+    assert "consent_refused" in kinds and "recording_started" in kinds and "recording_stopped" in kinds
+    for ws in (host, a, b):
+        await ws.close()
