@@ -56,6 +56,7 @@ class LiveRoom:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     was_recording: bool = False
     listener: asyncio.Task[None] | None = None  # rtc/relay.py: connections relayed from other processes
+    empty_since: datetime | None = None
 
     @property
     def session_id(self) -> int:

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 BEAT_SECONDS = 5.0
 STALE_SECONDS = 20.0
 OPEN_TIMEOUT_SECONDS = 10.0
+IDLE_SECONDS = 600.0
 INLINE_LIMIT = 2000  # larger texts (SDPs) travel compressed: NOTIFY takes at most 8000 bytes
 
 
@@ -133,6 +134,19 @@ async def _listen(host: RoomHost, live: LiveRoom) -> None:
 
 
 async def _beat(host: RoomHost, live: LiveRoom) -> None:
+    """Keep the claim alive; let go of a room nobody has been in for ``IDLE_SECONDS`` (the session
+    stays open: the next one in opens it again, here or on another process)."""
+    if live.sockets:
+        live.empty_since = None
+    elif live.empty_since is None:
+        live.empty_since = now()
+    elif now() - live.empty_since > timedelta(seconds=IDLE_SECONDS):
+        await host.close_room(live, reason="idle")
+        async with host.db.write() as s:
+            session = await s.get(MediationSession, live.session_id)
+            if session is not None and session.host_instance == host.instance:
+                session.host_instance = ""
+        return
     try:
         async with host.db.write() as s:
             session = await s.get(MediationSession, live.session_id)

@@ -3,6 +3,7 @@ people who must be refused."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -389,3 +390,32 @@ async def test_a_refusal_is_recorded_and_recording_stops_only_if_the_mediator_le
     assert "consent_refused" in kinds and "recording_started" in kinds and "recording_stopped" in kinds
     for ws in (host, a, b):
         await ws.close()
+
+
+async def test_a_room_nobody_is_in_is_let_go_but_the_session_stays_open(client, db, monkeypatch) -> None:
+    from rtc import relay
+    from rtc.keys import ROOMS
+    from rtc.models import MediationSession
+
+    monkeypatch.setattr(relay, "BEAT_SECONDS", 0.05)
+    monkeypatch.setattr(relay, "IDLE_SECONDS", 0.2)
+    mediator, session, _ = await _scheduled(client, db)
+    host = await open_socket(client, session["id"])
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+    rooms = client.server.app[ROOMS]
+    live = rooms.get(session["id"])
+    assert live is not None
+    await host.close()
+    for _ in range(100):
+        if rooms.get(session["id"]) is None:
+            break
+        await asyncio.sleep(0.05)
+    assert rooms.get(session["id"]) is None
+    async with db.read() as s:
+        row = await s.get(MediationSession, session["id"])
+        assert row is not None and row.status == "live" and row.host_instance == ""
+    again = await open_socket(client, session["id"])  # and it opens again
+    await say(again, "hello", {"consent": "given"})
+    await expect(again, "welcome")
+    await again.close()
