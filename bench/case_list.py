@@ -1,19 +1,27 @@
 """The case list on a big district: ``GET /api/v1/cases`` with filters over 100,000 cases.
 
-On a throwaway PostgreSQL only: migrate, load the demo district, then add ``CASES`` cases (two parties
-and one referral each; categories, states, stations, receiving bodies and deadlines spread the way a
-busy district's would be, routed by the demo's own rules) with COPY through asyncpg. Then, through a
-real ``gongtiao serve``, each filter is asked sequentially (``SEQUENTIAL`` times after a short warm-up)
-by the platform operator ``admin`` (no scope), the sub-bureau's ``psb_admin`` (its 23 stations) and the
-station liaison ``liaison_ps01`` (one station), and the default page under ``--connections``
-concurrent connections for a short run.
+On a throwaway PostgreSQL only: migrate, load the demo district, then add ``--cases`` cases (two
+parties and one referral each; categories, states, stations, receiving bodies and deadlines spread the
+way a busy district's would be, routed by the demo's own rules) with COPY through asyncpg. Then, through
+a real ``gongtiao serve``, each filter is asked sequentially (``--requests`` times after a short
+warm-up, fewer when a filter takes over ``--max-seconds``) by the platform operator ``admin`` (no
+scope), the sub-bureau's ``psb_admin`` (its 23 stations) and the station liaison ``liaison_ps01`` (one
+station), and the default page under ``--connections`` concurrent connections for a short run.
+
+The served hub runs with its background sweeps held off (``--with-sweeps`` to keep them): on 100,000
+cases the early-warning sweep is CPU-bound for minutes on the event loop and would be measured instead
+of the list. ``--sweep`` times the sweep itself (twice: the catch-up, then the steady per-minute run).
 
 Filters whose median reaches ``SLOW_MS`` are asked once more with ``auto_explain`` on, and the
 plans of their queries (EXPLAIN ANALYZE, as the server ran them) go to the results file.
+``--jit-off`` repeats the sequential pass with PostgreSQL's LLVM JIT off.
+
+    python -m bench case_list          (or: python -m bench.case_list --cases 20000 --sweep)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -23,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,7 +50,9 @@ from bench.support import (
     free_port,
     get,
     hub_env,
+    load_average,
     log,
+    machine_note,
     run_hub_cli,
     spawn,
     start_postgres,
@@ -53,9 +64,6 @@ from bench.support import (
 DEFAULT_DURATION = 10.0
 DEFAULT_WARMUP = 2.0
 DEFAULT_CONNECTIONS = 10
-CASES = 100_000
-SEQUENTIAL = 50
-SEQUENTIAL_MAX_S = 25.0  # per filter and user: stop early when a filter is that slow
 SLOW_MS = 500.0
 SEED = 20261128
 USERS = ("admin", "psb_admin", "liaison_ps01")
@@ -69,6 +77,29 @@ FILTERS: tuple[tuple[str, str], ...] = (
     ("offset=2000", "offset=2000"),
 )
 PATH = "/api/v1/cases"
+# ``gongtiao serve`` with the referrals and meetings sweeps postponed past the end of any run.
+SERVE_WITHOUT_SWEEPS = (
+    "import meetings.plugin, referrals.plugin\n"
+    "referrals.plugin.SWEEP_SECONDS = meetings.plugin.SWEEP_SECONDS = 1e9\n"
+    "from hub.cli import main\n"
+    "raise SystemExit(main(['serve']))"
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much to do; the defaults take about four minutes on two shared cores."""
+
+    cases: int = 100_000
+    requests: int = 30  # sequential requests per filter and user
+    max_seconds: float = 5.0  # per filter and user: stop early when a filter is that slow
+    sweeps_in_server: bool = False  # keep the served hub's background sweeps
+    sweep: bool = False  # time the deadline and early-warning sweep on the generated cases
+    jit_off: bool = False  # repeat the sequential pass with jit = off
+
+    def __post_init__(self) -> None:
+        if self.cases < 1 or self.requests < 1 or self.max_seconds <= 0:
+            raise ValueError(f"sizes must be positive: {self}")
 
 
 # --- generating the cases -------------------------------------------------------------------------
@@ -475,7 +506,7 @@ class Timing:
     max_ms: float
 
 
-def sequential(base: str, token: str, user: str, label: str, query: str) -> Timing:
+def sequential(base: str, token: str, user: str, label: str, query: str, sizes: Sizes) -> Timing:
     url = f"{base}{PATH}?{query}" if query else base + PATH
     headers = {"Authorization": f"Bearer {token}"}
     status, body = get(url, headers, timeout=120)
@@ -486,7 +517,7 @@ def sequential(base: str, token: str, user: str, label: str, query: str) -> Timi
         get(url, headers, timeout=120)
     times: list[float] = []
     began = time.monotonic()
-    while len(times) < SEQUENTIAL and time.monotonic() - began < SEQUENTIAL_MAX_S:
+    while len(times) < sizes.requests and time.monotonic() - began < sizes.max_seconds:
         t0 = time.perf_counter()
         status, _ = get(url, headers, timeout=120)
         times.append((time.perf_counter() - t0) * 1000)
@@ -506,13 +537,14 @@ def sequential(base: str, token: str, user: str, label: str, query: str) -> Timi
 
 
 def start_hub(
-    database_url: str, data_dir: Path, stack: ExitStack, cpus: set[int] | None
+    database_url: str, data_dir: Path, stack: ExitStack, cpus: set[int] | None, sweeps: bool
 ) -> tuple[Child, str]:
     port = free_port()
     env = hub_env(database_url, data_dir, GONGTIAO_PORT=str(port), GONGTIAO_HOST="127.0.0.1")
+    serve = ["-m", "hub", "serve"] if sweeps else ["-c", SERVE_WITHOUT_SWEEPS]
     child = spawn(
         "hub",
-        [sys.executable, "-m", "hub", "serve"],
+        [sys.executable, *serve],
         env=env,
         cwd=ROOT,
         log_path=data_dir / "hub.log",
@@ -549,6 +581,7 @@ def explain_slow(
     data_dir: Path,
     stack: ExitStack,
     cpus: set[int] | None,
+    sweeps: bool,
 ) -> list[dict[str, Any]]:
     """Ask each slow (user, filter) once with auto_explain logging every plan with its actual times."""
     asyncio.run(
@@ -562,7 +595,7 @@ def explain_slow(
             "SELECT pg_reload_conf()",
         )
     )
-    child, base = start_hub(database_url, data_dir, stack, cpus)  # new connections load auto_explain
+    child, base = start_hub(database_url, data_dir, stack, cpus, sweeps)  # connections load auto_explain
     out: list[dict[str, Any]] = []
     try:
         queries = dict(FILTERS)
@@ -609,12 +642,12 @@ async def catch_up(database_url: str) -> dict[str, Any]:
     return out
 
 
-def sequential_pass(base: str, tokens: dict[str, str]) -> list[Timing]:
+def sequential_pass(base: str, tokens: dict[str, str], sizes: Sizes) -> list[Timing]:
     out = []
     for user in USERS:
         for label, query in FILTERS:
-            log(f"{user}: {label} (load average {_loadavg()})")
-            out.append(sequential(base, tokens[user], user, label, query))
+            log(f"{user}: {label} (load average {load_average()})")
+            out.append(sequential(base, tokens[user], user, label, query, sizes))
     return out
 
 
@@ -623,6 +656,83 @@ def _token(database_url: str, data_dir: Path, user: str) -> str:
         ["token", "create", user, "--name", "bench-case-list"], hub_env(database_url, data_dir), ROOT
     )
     return [line.strip() for line in out.splitlines() if line.strip()][-1]
+
+
+# The floor: the hub's own query shape for ``admin`` (no scope), sent by asyncpg straight to the same
+# database. What PostgreSQL alone needs for a page of 50 and its total; hub / floor is what the HTTP
+# layer, authentication, the ORM and serialisation add on top.
+FLOOR_FROM = (
+    "FROM cases LEFT JOIN (SELECT case_id, max(id) AS rid FROM referrals GROUP BY case_id) AS latest "
+    "ON latest.case_id = cases.id LEFT JOIN referrals ON referrals.id = latest.rid"
+)
+FLOOR_WHERE: dict[str, str] = {
+    "default page": "true",
+    "state=in_mediation": "referrals.state = 'in_mediation'",
+    "category=neighbour": "cases.category = 'neighbour'",
+    "q=王": (
+        "cases.number LIKE '%王%' OR cases.incident_no LIKE '%王%' OR cases.summary LIKE '%王%' "
+        "OR cases.id IN (SELECT case_id FROM parties WHERE name LIKE '%王%')"
+    ),
+    "overdue=true": (
+        "(referrals.state = 'sent' AND referrals.accept_due < now()) OR (referrals.state IN "
+        "('accepted', 'in_mediation') AND referrals.mediation_due < now())"
+    ),
+    "state+category": "referrals.state = 'sent' AND cases.category = 'labour'",
+    "offset=2000": "true",
+}
+FLOOR_USER = "floor (SQL)"
+
+
+async def floor_pass(dsn: str, sizes: Sizes) -> list[Timing]:
+    """Each filter's count and page, as the hub asks them, timed like ``sequential``."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    out = []
+    try:
+        for label, query in FILTERS:
+            where = FLOOR_WHERE[label]
+            offset = int(query.split("=", 1)[1]) if query.startswith("offset=") else 0
+            count_sql = f"SELECT count(*) {FLOOR_FROM} WHERE {where}"
+            page_sql = (
+                f"SELECT cases.*, referrals.* {FLOOR_FROM} WHERE {where} "
+                f"ORDER BY cases.id DESC LIMIT 50 OFFSET {offset}"
+            )
+
+            async def ask(count_sql: str = count_sql, page_sql: str = page_sql) -> tuple[int, int]:
+                return int(await conn.fetchval(count_sql)), len(await conn.fetch(page_sql))
+
+            total, items = await ask()
+            for _ in range(2):  # warm-up
+                await ask()
+            times: list[float] = []
+            began = time.monotonic()
+            while len(times) < sizes.requests and time.monotonic() - began < sizes.max_seconds:
+                t0 = time.perf_counter()
+                await ask()
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            p50, p95 = percentile(times, 0.50), percentile(times, 0.95)
+            out.append(Timing(FLOOR_USER, label, len(times), total, items, p50, p95, times[-1]))
+    finally:
+        await conn.close()
+    return out
+
+
+def floor_table(timings: list[Timing], floor: list[Timing]) -> tuple[str, list[str]]:
+    """admin's figures beside the floor's, the ratio of medians, and any total that differs."""
+    header = f"{'filter':<22}{'admin p50 ms':>14}{'floor p50 ms':>14}{'admin/floor':>13}{'total':>9}"
+    lines, notes = [header, "-" * len(header)], []
+    hub = {t.filter: t for t in timings if t.user == "admin"}
+    for f in floor:
+        h = hub.get(f.filter)
+        if h is None:
+            continue
+        ratio = h.p50_ms / f.p50_ms if f.p50_ms else float("nan")
+        lines.append(f"{f.filter:<22}{h.p50_ms:>14.1f}{f.p50_ms:>14.1f}{ratio:>13.2f}{f.total:>9}")
+        if h.total != f.total:
+            notes.append(f"floor total for {f.filter} is {f.total}, the hub's {h.total}: the SQL differs")
+    return "\n".join(lines), notes
 
 
 def table(timings: list[Timing]) -> str:
@@ -638,120 +748,8 @@ def table(timings: list[Timing]) -> str:
     return "\n".join(lines)
 
 
-def _loadavg() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def run(options: Options) -> str:
-    if not options.pg:
-        raise RuntimeError("case_list runs on PostgreSQL only (install postgresql, or pass --pg)")
-    started = datetime.now(UTC)
-    server_cpus, load_cpus = cpu_split(options.pin)
-    wrk = ensure_wrk() if options.load in ("auto", "wrk") else None
-    tool = "wrk" if wrk else "python-aiohttp"
-    loads = {"before": _loadavg()}
-    timings: list[Timing] = []
-    timings_nojit: list[Timing] = []
-    concurrent: dict[str, LoadResult] = {}
-    explained: list[dict[str, Any]] = []
-    notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="gongtiao-bench-") as tmp, ExitStack() as stack:
-        data_dir = Path(tmp)
-        log("starting a throwaway PostgreSQL")
-        server, database_url = start_postgres(stack, "gongtiao_bench_cases")
-        dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
-        log("db upgrade, demo, tokens")
-        env = hub_env(database_url, data_dir)
-        run_hub_cli(["db", "upgrade"], env, ROOT)
-        run_hub_cli(["demo", "--quiet"], env, ROOT)
-        tokens = {user: _token(database_url, data_dir, user) for user in USERS}
-        log(f"generating {CASES:,} cases (2 parties and a referral each) with COPY")
-        t0 = time.monotonic()
-        generated = asyncio.run(generate(dsn, CASES, started))
-        generated["total_s"] = round(time.monotonic() - t0, 1)
-        log(f"generated in {generated['total_s']} s: {generated['counts']}")
-        log("deadline sweep, twice (the served hub repeats it every minute)")
-        sweep = asyncio.run(catch_up(database_url))
-        log(f"sweep: {sweep}")
-        child, base = start_hub(database_url, data_dir, stack, server_cpus)
-        try:
-            timings = sequential_pass(base, tokens)
-            loads["after sequential"] = _loadavg()
-            for user in USERS:
-                log(f"{user}: default page, {options.connections} connections for {options.duration:g} s")
-                headers = {"Authorization": f"Bearer {tokens[user]}"}
-                concurrent[user] = measure(base + PATH, headers, options, wrk, load_cpus)
-                if child.process.poll() is not None:
-                    raise RuntimeError(f"the hub died during the run:\n{child.log_tail()}")
-            loads["after concurrent"] = _loadavg()
-        finally:
-            child.stop()
-        # The slow filters, and for reference each user's slowest.
-        chosen = [t for t in timings if t.p50_ms >= SLOW_MS]
-        for user in USERS:
-            worst = max((t for t in timings if t.user == user), key=lambda t: t.p50_ms)
-            if worst not in chosen:
-                chosen.append(worst)
-        log(f"EXPLAIN ANALYZE (auto_explain) of {len(chosen)} filters")
-        pg_log = server.data_dir.parent / "log"
-        try:
-            explained = explain_slow(chosen, tokens, dsn, pg_log, database_url, data_dir, stack, server_cpus)
-        except Exception as exc:  # the figures above are worth keeping
-            notes.append(f"auto_explain failed: {exc}")
-        # PostgreSQL compiles costly-looking queries with LLVM (jit, on by default): the same again without.
-        log("sequential again with jit = off (ALTER DATABASE)")
-        asyncio.run(_psql(dsn, 'ALTER DATABASE "gongtiao_bench_cases" SET jit = off'))
-        child, base = start_hub(database_url, data_dir, stack, server_cpus)
-        try:
-            timings_nojit = sequential_pass(base, tokens)
-        finally:
-            child.stop()
-        loads["after jit off"] = _loadavg()
-    data = {
-        "benchmark": "case_list",
-        "started_at": started.isoformat(),
-        "cases": CASES,
-        "generated": generated,
-        "sweep": sweep,
-        "sequential_per_filter": SEQUENTIAL,
-        "concurrent": {
-            "tool": tool,
-            "connections": options.connections,
-            "warmup_s": options.warmup,
-            "duration_s": options.duration,
-            "runs": {u: r.as_dict() for u, r in concurrent.items()},
-        },
-        "cpus": os.cpu_count(),
-        "server_cpus": sorted(server_cpus) if server_cpus else None,
-        "load_average": loads,
-        "versions": _versions(),
-        "timings": [asdict(t) for t in timings],
-        "timings_jit_off": [asdict(t) for t in timings_nojit],
-        "explained": explained,
-        "notes": notes,
-    }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"case_list-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    lines = [
-        f"{generated['counts']['cases']:,} cases, generated in {generated['total_s']} s "
-        f"(rows {generated['rows_s']} s, COPY {generated['copy_s']} s, VACUUM ANALYZE "
-        f"{generated['vacuum_analyze_s']} s); liaison_ps01's station took in {generated['cases_of_ps01']:,}",
-        f"sequential GET {PATH}?filter, {SEQUENTIAL} each (fewer if over {SEQUENTIAL_MAX_S:g} s), "
-        "50 per page:",
-        table(timings),
-        f"default page under {options.connections} connections ({tool}, {options.duration:g} s):",
-        *(
-            f"  {u:<14}{r.rps:>8.1f} req/s  p50 {r.p50_ms:>8.1f} ms  p99 {r.p99_ms:>8.1f} ms  "
-            f"errors {r.errors}"
-            for u, r in concurrent.items()
-        ),
-        "the same with jit = off (ALTER DATABASE ... SET jit = off):",
-        table(timings_nojit),
-        f"(load average {loads}; results: {path.relative_to(ROOT)})",
-    ]
-    lines.append(f"deadline sweep: first run {sweep['first']}, then every minute {sweep['second']}")
-    lines.extend(f"NOTE: {n}" for n in notes)
+def _explained_lines(explained: list[dict[str, Any]], timings: list[Timing]) -> list[str]:
+    lines = []
     by = {(t.user, t.filter): t for t in timings}
     for e in explained:
         slow = by[(e["user"], e["filter"])].p50_ms >= SLOW_MS
@@ -772,4 +770,186 @@ def run(options: Options) -> str:
             else:  # the whole plan, without the query's text
                 start = next((i for i, line in enumerate(plan) if "(cost=" in line or "(actual" in line), 0)
                 lines.extend("      " + line.removeprefix("\t") for line in plan[start:])
+    return lines
+
+
+def run(options: Options, sizes: Sizes | None = None) -> str:
+    sizes = sizes or Sizes()
+    if not options.pg:
+        raise RuntimeError("case_list runs on PostgreSQL only (install postgresql, or pass --pg)")
+    started = datetime.now(UTC)
+    server_cpus, load_cpus = cpu_split(options.pin)
+    wrk = ensure_wrk() if options.load in ("auto", "wrk") else None
+    tool = "wrk" if wrk else "python-aiohttp"
+    machine = machine_note()
+    log(machine)
+    loads = {"before": load_average()}
+    timings: list[Timing] = []
+    timings_nojit: list[Timing] = []
+    floor: list[Timing] = []
+    concurrent: dict[str, LoadResult] = {}
+    explained: list[dict[str, Any]] = []
+    sweep: dict[str, Any] = {}
+    notes: list[str] = []
+    sweeps = sizes.sweeps_in_server
+    with tempfile.TemporaryDirectory(prefix="gongtiao-bench-") as tmp, ExitStack() as stack:
+        data_dir = Path(tmp)
+        log("starting a throwaway PostgreSQL")
+        server, database_url = start_postgres(stack, "gongtiao_bench_cases")
+        dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+        log("db upgrade, demo, tokens")
+        env = hub_env(database_url, data_dir)
+        run_hub_cli(["db", "upgrade"], env, ROOT)
+        run_hub_cli(["demo", "--quiet"], env, ROOT)
+        tokens = {user: _token(database_url, data_dir, user) for user in USERS}
+        log(f"generating {sizes.cases:,} cases (2 parties and a referral each) with COPY")
+        t0 = time.monotonic()
+        generated = asyncio.run(generate(dsn, sizes.cases, started))
+        generated["total_s"] = round(time.monotonic() - t0, 1)
+        log(f"generated in {generated['total_s']} s: {generated['counts']}")
+        if sizes.sweep:
+            log("deadline and early-warning sweep, twice (a served hub repeats it every minute)")
+            sweep = asyncio.run(catch_up(database_url))
+            log(f"sweep: {sweep}")
+        child, base = start_hub(database_url, data_dir, stack, server_cpus, sweeps)
+        try:
+            timings = sequential_pass(base, tokens, sizes)
+            loads["after sequential"] = load_average()
+            log(f"floor: the same queries through asyncpg (load average {load_average()})")
+            floor = asyncio.run(floor_pass(dsn, sizes))
+            for user in USERS:
+                log(f"{user}: default page, {options.connections} connections for {options.duration:g} s")
+                headers = {"Authorization": f"Bearer {tokens[user]}"}
+                concurrent[user] = measure(base + PATH, headers, options, wrk, load_cpus)
+                if child.process.poll() is not None:
+                    raise RuntimeError(f"the hub died during the run:\n{child.log_tail()}")
+            loads["after concurrent"] = load_average()
+        finally:
+            child.stop()
+        # The slow filters, and for reference each user's slowest.
+        chosen = [t for t in timings if t.p50_ms >= SLOW_MS]
+        for user in USERS:
+            worst = max((t for t in timings if t.user == user), key=lambda t: t.p50_ms)
+            if worst not in chosen:
+                chosen.append(worst)
+        log(f"EXPLAIN ANALYZE (auto_explain) of {len(chosen)} filters")
+        pg_log = server.data_dir.parent / "log"
+        try:
+            explained = explain_slow(
+                chosen, tokens, dsn, pg_log, database_url, data_dir, stack, server_cpus, sweeps
+            )
+        except Exception as exc:  # the figures above are worth keeping
+            notes.append(f"auto_explain failed: {exc}")
+        if sizes.jit_off:
+            # PostgreSQL compiles costly-looking queries with LLVM (jit, on by default): the same without.
+            log("sequential again with jit = off (ALTER DATABASE)")
+            asyncio.run(_psql(dsn, 'ALTER DATABASE "gongtiao_bench_cases" SET jit = off'))
+            child, base = start_hub(database_url, data_dir, stack, server_cpus, sweeps)
+            try:
+                timings_nojit = sequential_pass(base, tokens, sizes)
+            finally:
+                child.stop()
+            loads["after jit off"] = load_average()
+    elapsed = (datetime.now(UTC) - started).total_seconds()
+    floor_text, floor_notes = floor_table(timings, floor)
+    notes.extend(floor_notes)
+    data = {
+        "benchmark": "case_list",
+        "started_at": started.isoformat(),
+        "elapsed_s": round(elapsed, 1),
+        "machine": machine,
+        "sizes": asdict(sizes),
+        "cases": sizes.cases,
+        "generated": generated,
+        "sweep": sweep,
+        "server_sweeps": "on" if sweeps else "held off",
+        "concurrent": {
+            "tool": tool,
+            "connections": options.connections,
+            "warmup_s": options.warmup,
+            "duration_s": options.duration,
+            "runs": {u: r.as_dict() for u, r in concurrent.items()},
+        },
+        "cpus": os.cpu_count(),
+        "server_cpus": sorted(server_cpus) if server_cpus else None,
+        "load_average": loads,
+        "versions": _versions(),
+        "timings": [asdict(t) for t in timings],
+        "timings_jit_off": [asdict(t) for t in timings_nojit],
+        "floor": [asdict(t) for t in floor],
+        "floor_sql": {"from": FLOOR_FROM, "where": FLOOR_WHERE},
+        "explained": explained,
+        "notes": notes,
+    }
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"case_list-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines = [
+        f"{generated['counts']['cases']:,} cases, generated in {generated['total_s']} s "
+        f"(rows {generated['rows_s']} s, COPY {generated['copy_s']} s, VACUUM ANALYZE "
+        f"{generated['vacuum_analyze_s']} s); liaison_ps01's station took in {generated['cases_of_ps01']:,}",
+        f"sequential GET {PATH}?filter, {sizes.requests} each (fewer if over {sizes.max_seconds:g} s), "
+        f"50 per page, server sweeps {'on' if sweeps else 'held off'}:",
+        table(timings),
+        "admin beside the floor (the same count and page through asyncpg, no HTTP, auth, ORM or JSON):",
+        floor_text,
+        f"default page under {options.connections} connections ({tool}, {options.duration:g} s):",
+        *(
+            f"  {u:<14}{r.rps:>8.1f} req/s  p50 {r.p50_ms:>8.1f} ms  p99 {r.p99_ms:>8.1f} ms  "
+            f"errors {r.errors}"
+            for u, r in concurrent.items()
+        ),
+    ]
+    if timings_nojit:
+        lines += ["the same with jit = off (ALTER DATABASE ... SET jit = off):", table(timings_nojit)]
+    if sweep:
+        lines.append(f"sweep: first run {sweep['first']}, then every minute {sweep['second']}")
+    lines.append(
+        f"({machine} at the start; {loads}; {elapsed:.0f} s in all; results: {path.relative_to(ROOT)})"
+    )
+    lines.extend(f"NOTE: {n}" for n in notes)
+    lines.extend(_explained_lines(explained, timings))
     return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m bench.case_list``: the benchmark with its sizes changed."""
+    d = Sizes()
+    parser = argparse.ArgumentParser(prog="python -m bench.case_list", description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=d.cases, help=f"cases to generate ({d.cases:,})")
+    parser.add_argument(
+        "--requests", type=int, default=d.requests, help=f"per filter and user ({d.requests})"
+    )
+    parser.add_argument(
+        "--max-seconds", type=float, default=d.max_seconds, help=f"per filter and user ({d.max_seconds:g})"
+    )
+    parser.add_argument("--sweep", action="store_true", help="also time the sweep on the generated cases")
+    parser.add_argument("--with-sweeps", action="store_true", help="keep the served hub's sweeps")
+    parser.add_argument("--jit-off", action="store_true", help="repeat the sequential pass with jit = off")
+    parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS)
+    parser.add_argument("--duration", type=float, default=DEFAULT_DURATION)
+    parser.add_argument("--warmup", type=float, default=DEFAULT_WARMUP)
+    parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args(argv)
+    sizes = Sizes(
+        cases=args.cases,
+        requests=args.requests,
+        max_seconds=args.max_seconds,
+        sweeps_in_server=args.with_sweeps,
+        sweep=args.sweep,
+        jit_off=args.jit_off,
+    )
+    options = Options(
+        pg=True,
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
+        pin=args.pin,
+        load=args.load,
+    )
+    print(run(options, sizes), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,9 @@ from bench.support import (
     cpu_split,
     free_port,
     hub_env,
+    load_average,
     log,
+    machine_note,
     run_hub_cli,
     spawn,
     throwaway_postgres,
@@ -182,25 +184,17 @@ def table(runs: list[Run], backends: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
-
-
 def run(options: Options) -> str:
     started = datetime.now(UTC)
     server_cpus, load_cpus = cpu_split(options.pin)
     backends = ["sqlite"] + (["postgresql"] if options.pg else [])
-    log(
-        f"{options.connections} clients, {options.warmup:g}+{options.duration:g} s per run; load {_loadavg()}"
-    )
+    machine = machine_note()
+    log(f"{options.connections} clients, {options.warmup:g}+{options.duration:g} s per run; {machine}")
     if server_cpus is not None:
         log(f"server on CPUs {sorted(server_cpus)}, load generator on {sorted(load_cpus or ())}")
     runs: list[Run] = []
     notes: list[str] = []
-    loads: dict[str, str] = {"before": _loadavg()}
+    loads: dict[str, str] = {"before": load_average()}
     audit: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="gongtiao-bench-") as tmp, ExitStack() as stack:
         for backend in backends:
@@ -214,7 +208,7 @@ def run(options: Options) -> str:
             log(f"{backend}: db upgrade, demo, token for {USER}")
             token, areas = prepare(database_url, data_dir)
             for target in TARGETS:
-                log(f"{backend}: {target} (load average {_loadavg()})")
+                log(f"{backend}: {target} (load average {load_average()})")
                 child, base = start_target(target, database_url, data_dir, stack, server_cpus)
                 try:
                     out = load(base, target, token, areas, options, load_cpus)
@@ -222,7 +216,7 @@ def run(options: Options) -> str:
                         raise RuntimeError(f"{target} died during the run:\n{child.log_tail()}")
                 finally:
                     child.stop()
-                loads[f"{backend}/{target}"] = _loadavg()
+                loads[f"{backend}/{target}"] = load_average()
                 result = LoadResult(**out["result"])
                 runs.append(Run(backend, target, result, out["steps"], out["statuses"]))
                 if result.errors:
@@ -243,6 +237,7 @@ def run(options: Options) -> str:
         "connections": options.connections,
         "warmup_s": options.warmup,
         "duration_s": options.duration,
+        "machine": machine,
         "cpus": os.cpu_count(),
         "server_cpus": sorted(server_cpus) if server_cpus else None,
         "load_cpus": sorted(load_cpus) if load_cpus else None,
@@ -261,7 +256,7 @@ def run(options: Options) -> str:
     summary = [
         table(runs, backends),
         f"(ops = operations: hub = intake + send, floor = one insert; {options.connections} clients, "
-        f"{options.warmup:g}+{options.duration:g} s; load average {loads}; "
+        f"{options.warmup:g}+{options.duration:g} s; {machine} at the start; {loads}; "
         f"results: {path.relative_to(ROOT)})",
         *(f"audit verify ({b}): {v}" for b, v in audit.items()),
         *(f"NOTE: {n}" for n in notes),

@@ -200,3 +200,19 @@ def start_postgres(stack: ExitStack, database: str = "gongtiao_bench") -> tuple[
 
 def log(message: str) -> None:
     print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not available here
+        return "?"
+
+
+def machine_note() -> str:
+    """What to print beside every figure: these machines are small and shared, so figures drift."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        usable = os.cpu_count() or 0
+    return f"{usable} CPUs shared with other work; load average {load_average()}"
