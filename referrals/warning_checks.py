@@ -15,6 +15,7 @@ so the supervisors above either side see it, and nobody hears of a case they may
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -145,33 +146,47 @@ def same_parties(a: CaseFacts, b: CaseFacts) -> bool:
 
 
 def repeat_parties(cases: Sequence[CaseFacts], now: datetime, days: int = 30) -> list[Finding]:
-    """A case between parties who already had a dispute taken in during the ``days`` before it."""
+    """A case between parties who already had a dispute taken in during the ``days`` before it.
+
+    Earlier cases are found through indexes on ID numbers and on pairs of names, so the check
+    stays linear: comparing every case with every earlier one took minutes at 100,000 cases.
+    """
     found = []
+    window = timedelta(days=days)
     ordered = _recent(cases, now, 2 * days)
+    by_id: dict[str, list[int]] = {}
+    by_pair: dict[frozenset[str], list[int]] = {}
     for i, case in enumerate(ordered):
-        if case.created_at < now - timedelta(days=days):
-            continue
-        earlier = [
-            c
-            for c in ordered[:i]
-            if case.created_at - c.created_at <= timedelta(days=days) and same_parties(case, c)
-        ]
-        if earlier:
-            found.append(
-                Finding(
-                    "repeat_parties",
-                    f"repeat_parties:case:{case.id}",
-                    case.agency_ids,
-                    case.id,
-                    case.area_id,
-                    {
-                        "number": case.number,
-                        "count": len(earlier) + 1,
-                        "days": days,
-                        "previous": ", ".join(c.number for c in earlier),
-                    },
+        ids, names = _identities(case)
+        pairs = [frozenset(p) for p in itertools.combinations(sorted(names), 2)]
+        if case.created_at >= now - window:
+            candidates = {j for key in ids for j in by_id.get(key, ())}
+            candidates |= {j for pair in pairs for j in by_pair.get(pair, ())}
+            earlier = [
+                ordered[j]
+                for j in sorted(candidates)
+                if case.created_at - ordered[j].created_at <= window and same_parties(case, ordered[j])
+            ]
+            if earlier:
+                found.append(
+                    Finding(
+                        "repeat_parties",
+                        f"repeat_parties:case:{case.id}",
+                        case.agency_ids,
+                        case.id,
+                        case.area_id,
+                        {
+                            "number": case.number,
+                            "count": len(earlier) + 1,
+                            "days": days,
+                            "previous": ", ".join(c.number for c in earlier),
+                        },
+                    )
                 )
-            )
+        for key in ids:
+            by_id.setdefault(key, []).append(i)
+        for pair in pairs:
+            by_pair.setdefault(pair, []).append(i)
     return found
 
 

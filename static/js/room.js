@@ -437,8 +437,15 @@ function button(text, onClick, testid) {
   return b;
 }
 
+let peopleShown = "";
+
 function renderPeople() {
   const list = $("people");
+  // Rebuild only when something shown changed: a button replaced under the pointer loses its click.
+  const shown = JSON.stringify([state.caucus, state.members.map((m) => [m.participant, m.name, m.state, m.room, m.consent, m.hand_up, m.connected])]);
+  $("caucus-controls").hidden = !state.caucus;
+  if (shown === peopleShown) return;
+  peopleShown = shown;
   list.replaceChildren();
   for (const m of state.members) {
     if (m.participant === me) continue;
@@ -457,7 +464,6 @@ function renderPeople() {
     li.append(button(T.remove, () => send("remove", { participant: m.participant }), `remove-${m.participant}`));
     list.append(li);
   }
-  $("caucus-controls").hidden = !state.caucus;
 }
 
 function addLine(list, text, at) {

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hub.audit import SYSTEM
@@ -282,3 +284,54 @@ async def test_a_supervisor_cannot_acknowledge_a_warning_outside_their_scope(cli
     )
     assert status == 403
     assert body["error"]["code"] == "out_of_scope"
+
+
+def _naive_repeat_parties(cases: list[CaseFacts], now: datetime, days: int = 30) -> list[tuple[int, str]]:
+    """Every case against every earlier one: the definition the indexed check must keep."""
+    from referrals.warning_checks import same_parties
+
+    window = timedelta(days=days)
+    ordered = sorted(
+        (c for c in cases if now - 2 * window <= c.created_at <= now), key=lambda c: (c.created_at, c.id)
+    )
+    out = []
+    for i, case in enumerate(ordered):
+        if case.created_at < now - window:
+            continue
+        earlier = [
+            c for c in ordered[:i] if case.created_at - c.created_at <= window and same_parties(case, c)
+        ]
+        if earlier:
+            out.append((case.id, ", ".join(c.number for c in earlier)))
+    return out
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 70),  # days ago
+            st.lists(
+                st.tuples(
+                    st.sampled_from("王芳 李雷 张伟 刘洋 陈静".split()), st.sampled_from(["", "1234", "5678"])
+                ),
+                max_size=3,
+            ),
+        ),
+        max_size=25,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_the_indexed_repeat_check_finds_exactly_what_comparing_every_pair_finds(rows) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2026, 11, 29, 8, tzinfo=UTC)
+    cases = [
+        CaseFacts(
+            n + 1,
+            f"QC-{n + 1}",
+            now - timedelta(days=ago, minutes=n),
+            1,
+            parties=tuple(PartyFacts(name, f"33010619900101{num}" if num else "") for name, num in parties),
+        )
+        for n, (ago, parties) in enumerate(rows)
+    ]
+    got = [(f.case_id, f.params["previous"]) for f in repeat_parties(cases, now)]
+    assert got == _naive_repeat_parties(cases, now)
