@@ -71,9 +71,10 @@ def document_path(*parts: str) -> Path:
     return TEMPLATES.joinpath("documents", *parts)
 
 
-def inline_disposition(filename: str, fallback: str) -> str:
-    """``inline`` with an ASCII name for old clients and the Chinese one in RFC 5987 ``filename*``."""
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def inline_disposition(filename: str, fallback: str, kind: str = "inline") -> str:
+    """``inline`` (or ``attachment``) with an ASCII name for old clients and the Chinese one in
+    RFC 5987 ``filename*``."""
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @dataclass(frozen=True)

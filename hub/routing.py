@@ -61,6 +61,11 @@ class Ctx:
             raise Unauthenticated()
         return self.guard
 
+    @property
+    def base_url(self) -> str:
+        """Where links the hub hands out point: the configured public address, or the one asked."""
+        return self.config.public_url or f"{self.request.scheme}://{self.request.host}"
+
     def match(self, name: str) -> str:
         return self.request.match_info[name]
 

@@ -18,7 +18,6 @@ from hub.notifications import notify
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from meetings import conflicts, mail, series, service
-from meetings.calendar_routes import base_url
 from meetings.models import Meeting
 from meetings.permissions import (
     MeetingPermission,
@@ -61,7 +60,7 @@ def send_mail(
     ``tokens``: the RSVP tokens of the people just invited to this meeting, for their links."""
     links = {uid: rsvp_link(meeting_id, tok) for uid, tok in (tokens or {}).items()}
     mail.post(
-        ctx.request.app, mail.Notice(meeting_id, change, ctx.user.actor, base_url(ctx), links=links, **more)
+        ctx.request.app, mail.Notice(meeting_id, change, ctx.user.actor, ctx.base_url, links=links, **more)
     )
 
 
@@ -237,13 +236,19 @@ async def get_series(ctx: Ctx) -> SeriesOut:
     tags=TAGS,
 )
 async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
+    outbox = Outbox()
     async with ctx.db.write() as s:
         found = await series.get_series(s, ctx.match_int("id"))
-        first = await s.scalar(select(Meeting.id).where(Meeting.series_id == found.id).limit(1))
-        await get_managed_meeting(s, ctx.must, first or 0)
+        first = await s.scalar(
+            select(Meeting.id).where(Meeting.series_id == found.id).order_by(Meeting.start).limit(1)
+        )
+        meeting = await get_managed_meeting(s, ctx.must, first or 0)  # 404 for a series with none
         await series.cancel_series(s, ctx.user.actor, found, body.reason)
+        for occurrence in await series.occurrences(s, found.id):  # open meeting pages refresh
+            await announce(s, outbox, occurrence, "meeting", ctx.user.user_id)
         out = SeriesOut.model_validate(found)
-    send_mail(ctx, first or 0, mail.Change.CANCELLED, whole_series=True, reason=body.reason)
+    await outbox.send(ctx.events)
+    send_mail(ctx, meeting.id, mail.Change.CANCELLED, whole_series=True, reason=body.reason)
     return out
 
 

@@ -22,11 +22,6 @@ VIEW = MeetingPermission.view_meetings
 ICS = "text/calendar"
 
 
-def base_url(ctx: Ctx) -> str:
-    """Where links in calendars point: the configured public address, or the one asked."""
-    return ctx.config.public_url or f"{ctx.request.scheme}://{ctx.request.host}"
-
-
 def _ics(body: bytes, filename: str, method: str | None = None) -> web.Response:
     content_type = f"{ICS}; charset=utf-8" + (f"; method={method}" if method else "")
     return web.Response(
@@ -50,7 +45,7 @@ def _ics(body: bytes, filename: str, method: str | None = None) -> web.Response:
 async def meeting_ics(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        body, method = await calendars.meeting_calendar(s, meeting, base_url(ctx), utcnow())
+        body, method = await calendars.meeting_calendar(s, meeting, ctx.base_url, utcnow())
     return _ics(body, f"meeting-{meeting.id}.ics", method.value)
 
 
@@ -66,12 +61,12 @@ async def feed_ics(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         row = await feeds.by_token(s, ctx.match("token"))
         meetings = await feeds.meetings_of(s, row, utcnow())
-        body = await calendars.feed(s, meetings, await feeds.name_of(s, row), base_url(ctx))
+        body = await calendars.feed(s, meetings, await feeds.name_of(s, row), ctx.base_url)
     return _ics(body, "meetings.ics")
 
 
 def _feed_url(ctx: Ctx, token: str) -> str:
-    return f"{base_url(ctx)}/calendar/{token}.ics"
+    return f"{ctx.base_url}/calendar/{token}.ics"
 
 
 @routes.api(

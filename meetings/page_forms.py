@@ -16,7 +16,6 @@ from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import feeds, mail, proceedings, series, service
 from meetings.api import send_mail
-from meetings.calendar_routes import base_url
 from meetings.models import ActionItem, Meeting
 from meetings.pages import new_form
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, may_manage
@@ -116,19 +115,21 @@ async def create(ctx: Ctx) -> web.Response:
                     number(form, "horizon"),
                 )
                 meetings = (await series.create_series(s, ctx.user.actor, plan))[1]
-            first_tokens: dict[int, str] = {}
+            first_tokens: dict[int, str] = {}  # the links in the e-mail are to the first meeting
+            everyone: set[int] = set()
             for meeting in meetings:
                 quiet = meeting is not meetings[0]
                 tokens = await service.invite(
                     s, ctx.user.actor, meeting, agency_ids=agency_ids, roles=roles, outbox=outbox, quiet=quiet
                 )
-                first_tokens = first_tokens or tokens
+                everyone |= set(tokens)
+                first_tokens = tokens if meeting is meetings[0] else first_tokens
     except HubError as exc:
         message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
         return await new_form(ctx, status=exc.status, error=message, values=values)
     await outbox.send(ctx.events)
-    if first_tokens:  # one message per person: a series travels as one calendar
-        send_mail(ctx, meetings[0].id, mail.Change.INVITED, first_tokens, user_ids=tuple(first_tokens))
+    if everyone:  # one message per person: a series travels as one calendar
+        send_mail(ctx, meetings[0].id, mail.Change.INVITED, first_tokens, user_ids=tuple(sorted(everyone)))
     raise back(meetings[0].id)
 
 
@@ -136,7 +137,7 @@ async def create(ctx: Ctx) -> web.Response:
 async def create_feed(ctx: Ctx) -> web.Response:
     async with ctx.db.write() as s:
         row, token = await feeds.create(s, ctx.user.actor, user_id=ctx.user.user_id, agency_id=None)
-    return render(ctx, "meetings/feed.html", url=f"{base_url(ctx)}/calendar/{token}.ics", row=row)
+    return render(ctx, "meetings/feed.html", url=f"{ctx.base_url}/calendar/{token}.ics", row=row)
 
 
 @routes.page("POST", "/meetings/actions/{id}", perm=VIEW)
@@ -203,7 +204,8 @@ async def invite(ctx: Ctx) -> web.Response:
             later = await series.occurrences(s, meeting.series_id)
             targets += [m for m in later if m.start > meeting.start and m.status == "scheduled"]
         roles = [r for r in form.getall("roles", []) if isinstance(r, str)]
-        invited: dict[int, str] = {}
+        asked: dict[int, str] = {}  # links in the e-mail are to the meeting asked about
+        invited: set[int] = set()
         for target in targets:
             tokens = await service.invite(
                 s,
@@ -214,11 +216,12 @@ async def invite(ctx: Ctx) -> web.Response:
                 outbox=outbox,
                 quiet=target is not meeting,
             )
-            invited = invited or tokens
+            invited |= set(tokens)
+            asked = tokens if target is meeting else asked
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
     await outbox.send(ctx.events)
     if invited:
-        send_mail(ctx, meeting.id, mail.Change.INVITED, invited, user_ids=tuple(invited))
+        send_mail(ctx, meeting.id, mail.Change.INVITED, asked, user_ids=tuple(sorted(invited)))
     raise back(meeting.id)
 
 

@@ -7,10 +7,10 @@ Uploads are multipart/form-data read as a stream (``evidence.receive``), not thr
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
 
+from hub.documents import inline_disposition
 from hub.errors import HubError
 from hub.events import Outbox
 from hub.i18n import gettext
@@ -123,7 +123,7 @@ async def evidence_form(ctx: Ctx) -> web.Response:
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback name and the real one in RFC 5987 ``filename*``."""
     fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;%' else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return inline_disposition(filename, fallback, "attachment")
 
 
 @routes.page(

@@ -14,7 +14,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from referrals import for_mediation
 from rtc import invitations, service, views
-from rtc.models import MediationSession, Participant
+from rtc.models import MediationSession
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, visible
 
 routes = Routes()
@@ -150,18 +150,6 @@ async def add_participant(ctx: Ctx, body: GuestIn) -> views.ParticipantOut:
         return views.participant_out(participant, utcnow())
 
 
-async def _guest(s: object, session: MediationSession, pid: int) -> Participant:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from rtc.errors import NoSuchParticipant
-
-    assert isinstance(s, AsyncSession)
-    participant = await s.get(Participant, pid)
-    if participant is None or participant.session_id != session.id or participant.user_id is not None:
-        raise NoSuchParticipant()
-    return participant
-
-
 @routes.api(
     "POST",
     "/api/v1/mediations/{id}/participants/{pid}/invitation",
@@ -174,19 +162,14 @@ async def _guest(s: object, session: MediationSession, pid: int) -> Participant:
 async def issue_link(ctx: Ctx) -> InvitationOut:
     async with ctx.db.write() as s:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
-        participant = await _guest(s, session, ctx.match_int("pid"))
-        if session.status not in invitations.LINK_STATUSES:
-            from rtc.errors import SessionNotOpen
-
-            raise SessionNotOpen()
+        participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
-            s, ctx.user.actor, participant, now=utcnow(), hours=ctx.config.invitation_hours
+            s, ctx.user.actor, session, participant, now=utcnow(), hours=ctx.config.invitation_hours
         )
         assert participant.token_expires_at is not None
-        base = views.base_url(ctx.config, f"{ctx.request.scheme}://{ctx.request.host}")
         return InvitationOut(
             participant_id=participant.id,
-            url=views.join_url(base, token),
+            url=views.join_url(ctx.base_url, token),
             expires_at=participant.token_expires_at,
         )
 
@@ -202,7 +185,7 @@ async def issue_link(ctx: Ctx) -> InvitationOut:
 async def revoke_link(ctx: Ctx) -> EmptyOut:
     async with ctx.db.write() as s:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
-        participant = await _guest(s, session, ctx.match_int("pid"))
+        participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
     return EmptyOut()
 

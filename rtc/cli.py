@@ -51,7 +51,7 @@ async def invite_command(config: Config, args: argparse.Namespace) -> int:
                 if participant.user_id is not None:
                     continue
                 token = await invitations.issue(
-                    s, actor, participant, now=utcnow(), hours=config.invitation_hours
+                    s, actor, session, participant, now=utcnow(), hours=config.invitation_hours
                 )
                 check = " (ID last 4 / 身份证后四位)" if participant.identity_check == "id_last4" else ""
                 print(f"{participant.role}\t{participant.display_name}{check}\t{views.join_url(base, token)}")

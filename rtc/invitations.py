@@ -54,9 +54,18 @@ def link_problem(
 
 
 async def issue(
-    s: AsyncSession, actor: audit.Actor, participant: Participant, *, now: datetime, hours: int
+    s: AsyncSession,
+    actor: audit.Actor,
+    session: MediationSession,
+    participant: Participant,
+    *,
+    now: datetime,
+    hours: int,
 ) -> str:
-    """A fresh link for this participant; any earlier link of theirs stops working. Returns the token."""
+    """A fresh link for this participant; any earlier link of theirs stops working. Returns the token.
+    A cancelled session gives no more links; an ended one does (they lead to the minutes)."""
+    if session.status not in LINK_STATUSES:
+        raise errors.SessionNotOpen()
     token = new_secret()
     participant.token_hash = digest(token)
     participant.token_created_at = now

@@ -20,7 +20,7 @@ from hub.templating import render
 from referrals import for_mediation
 from rtc import codes, invitations, service, views  # noqa: F401 - codes: labels
 from rtc.api import resolve_mediator
-from rtc.models import MediationSession, Participant, Recording, SessionEvent, SpeechSegment
+from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
 
 routes = Routes()
@@ -136,6 +136,7 @@ async def _detail(s: AsyncSession, ctx: Ctx, session: MediationSession) -> dict[
         "mediator_name": mediator.display_name if mediator else "",
         "may_run": may_run(ctx.must, session),
         "is_mediator": ctx.user.user_id == session.mediator_id,
+        "room_name": views.room_name,
     }
 
 
@@ -152,17 +153,11 @@ async def issue_link(ctx: Ctx) -> web.Response:
     """Show the fresh link once, with its QR code, on the session page itself."""
     async with ctx.db.write() as s:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
-        participant = await s.get(Participant, ctx.match_int("pid"))
-        if participant is None or participant.session_id != session.id or participant.user_id is not None:
-            raise ValidationFailed()
-        if session.status not in invitations.LINK_STATUSES:
-            from rtc.errors import SessionNotOpen
-
-            raise SessionNotOpen()
+        participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
-            s, ctx.user.actor, participant, now=utcnow(), hours=ctx.config.invitation_hours
+            s, ctx.user.actor, session, participant, now=utcnow(), hours=ctx.config.invitation_hours
         )
-        url = views.join_url(views.base_url(ctx.config, f"{ctx.request.scheme}://{ctx.request.host}"), token)
+        url = views.join_url(ctx.base_url, token)
         new_link = {
             "participant": participant.id,
             "name": participant.display_name,
@@ -177,9 +172,7 @@ async def issue_link(ctx: Ctx) -> web.Response:
 async def revoke_link(ctx: Ctx) -> web.Response:
     async with ctx.db.write() as s:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
-        participant = await s.get(Participant, ctx.match_int("pid"))
-        if participant is None or participant.session_id != session.id or participant.user_id is not None:
-            raise ValidationFailed()
+        participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
     raise web.HTTPSeeOther(f"/mediations/{session.id}")
 

@@ -123,6 +123,14 @@ async def participants(s: AsyncSession, session_id: int) -> list[Participant]:
     )
 
 
+async def guest(s: AsyncSession, session: MediationSession, participant_id: int) -> Participant:
+    """A guest (not the mediator) of this session, or ``NoSuchParticipant``."""
+    found = await s.get(Participant, participant_id)
+    if found is None or found.session_id != session.id or found.user_id is not None:
+        raise errors.NoSuchParticipant()
+    return found
+
+
 async def mediator_participant(s: AsyncSession, session: MediationSession) -> Participant:
     found = await s.scalar(
         select(Participant).where(

@@ -9,6 +9,7 @@ import segno
 from pydantic import BaseModel
 
 from hub.config import Config
+from hub.i18n import gettext
 from rtc.models import MediationSession, Participant
 
 
@@ -25,11 +26,17 @@ def link_state(p: Participant, now: datetime) -> str:
     return "active"
 
 
-def base_url(config: Config, request_origin: str = "") -> str:
+def room_name(room: str) -> str:
+    """The room ("main" or "caucus-N") named in the reader's language."""
+    if room.startswith("caucus-"):
+        return gettext("Private talk %(n)s") % {"n": room.removeprefix("caucus-")}
+    return gettext("Main room")
+
+
+def base_url(config: Config) -> str:
+    """Where links point when there is no request to ask (the command line)."""
     if config.public_url:
         return config.public_url
-    if request_origin:
-        return request_origin.rstrip("/")
     host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
     return f"http://{host}:{config.port}"
 

@@ -142,7 +142,11 @@ function setupMeeting() {
         cache: "no-store",
         headers: { Accept: "text/html" },
       });
-      if (!response.ok) { note.hidden = false; return; } // e.g. no longer visible: say so, keep the page
+      if (!response.ok) { // no longer visible: say so, keep the page as it was
+        const gone = document.getElementById("meeting-gone");
+        (gone || note).hidden = false;
+        return;
+      }
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       const mine = byName(parts(document.body));
       let done = true;

@@ -19,6 +19,7 @@ let closedForGood = false;
 let retry = 0;
 let evidence = [];
 let recordVideo = false;
+let reconnectTimer = null;
 const peers = new Map(); // participant id -> {pc, polite, makingOffer, ignoreOffer, stream}
 let hub = null; // {pc, pending}
 let audioContext = null;
@@ -102,15 +103,18 @@ function send(type, data = {}) {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/mediations/${SESSION}/ws`);
+  const sock = new WebSocket(`${scheme}://${location.host}/mediations/${SESSION}/ws`);
+  ws = sock;
   setConn(retry ? T.reconnecting : T.connecting, "warn");
-  ws.onopen = () => {
+  // A replaced socket's late events must not act: only the newest socket speaks for this page.
+  sock.onopen = () => {
+    if (sock !== ws) return;
     retry = 0;
     send("hello", { name: $("name").value, consent, audio_only: audioOnly });
   };
-  ws.onmessage = (event) => handle(JSON.parse(event.data));
-  ws.onclose = () => {
-    if (closedForGood) return;
+  sock.onmessage = (event) => { if (sock === ws) handle(JSON.parse(event.data)); };
+  sock.onclose = () => {
+    if (closedForGood || sock !== ws) return;
     setConn(T.reconnecting, "warn");
     retry += 1;
     clearTimeout(reconnectTimer);
@@ -121,11 +125,11 @@ function connect() {
 setInterval(() => send("ping"), 20000);
 
 // A phone switching networks, or a laptop losing Wi-Fi: the old socket is dead even if no close
-// frame ever arrives, so drop it at once and come back as soon as the network does.
-let reconnectTimer = null;
+// frame ever arrives, so drop it at once and come back as soon as the network does (only once
+// the person has joined: before that, nothing may be sent in their name).
 window.addEventListener("offline", () => { if (ws && !closedForGood) ws.close(); });
 window.addEventListener("online", () => {
-  if (closedForGood || (ws && ws.readyState <= WebSocket.OPEN)) return;
+  if (closedForGood || !ws || ws.readyState <= WebSocket.OPEN) return;
   clearTimeout(reconnectTimer);
   connect();
 });
@@ -139,13 +143,19 @@ async function handle(msg) {
   const data = msg.data || {};
   switch (msg.type) {
     case "welcome":
-      if (me !== null) { resetAllPeers(); closeHub(); } // a fresh socket: everyone reconnects afresh
+      if (me !== null) { // a fresh socket: everyone reconnects afresh, and the room forgot my hand
+        resetAllPeers();
+        closeHub();
+        $("toggle-hand").dataset.up = "no";
+        $("toggle-hand").textContent = T.raise_hand;
+      }
       me = data.participant;
       iceServers = data.ice_servers || [];
       evidence = data.evidence || [];
       recordVideo = Boolean(data.record_video);
       fillEvidence();
       setConn(T.connected, "ok");
+      sendMedia(); // the room assumes sound and camera on; say what is really on
       break;
     case "state":
       state = data;
@@ -161,7 +171,15 @@ async function handle(msg) {
       syncPeers();
       break;
     case "hub_answer":
-      if (hub) await hub.pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
+      // An answer to an older offer (the connection was replaced meanwhile) is ignored.
+      if (hub && hub.pc.signalingState === "have-local-offer") {
+        try {
+          await hub.pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
+        } catch (err) {
+          closeHub();
+          setTimeout(syncHub, 2000);
+        }
+      }
       break;
     case "chat":
       addLine($("chat"), `${data.name}: ${data.text}`, data.at);
@@ -180,8 +198,7 @@ async function handle(msg) {
       stopAll(T.ended);
       break;
     case "error":
-      if (data.code === "removed" || data.code === "session_ended") stopAll(data.message);
-      else if (data.code === "room_full") stopAll(data.message);
+      if (["removed", "session_ended", "room_full"].includes(data.code)) stopAll(data.message);
       else if (data.code === "hub_peer_failed" || data.code === "not_recording") { closeHub(); setTimeout(syncHub, 3000); }
       else showNotice(`${T.error}: ${data.message}`);
       break;
@@ -231,10 +248,9 @@ function makePeer(pid) {
     if (candidate && candidate.candidate) send("signal", { to: pid, candidate: candidate.toJSON() });
   };
   pc.ontrack = ({ track, streams }) => {
-    const stream = streams[0] || entry.stream;
     if (!streams[0]) entry.stream.addTrack(track);
-    entry.stream = stream;
-    attachStream(pid, stream);
+    entry.stream = streams[0] || entry.stream;
+    attachStream(pid, entry.stream);
   };
   pc.oniceconnectionstatechange = () => {
     if (pc.iceConnectionState === "failed") pc.restartIce();
@@ -428,6 +444,10 @@ function renderShared() {
   box.replaceChildren(title, body);
 }
 
+function roomName(room) {
+  return room === "main" ? T.main_room : T.caucus_room.replace("{n}", room.split("-")[1] || "");
+}
+
 function button(text, onClick, testid) {
   const b = document.createElement("button");
   b.textContent = text;
@@ -454,14 +474,14 @@ function renderPeople() {
     li.dataset.state = m.state;
     const label = document.createElement("span");
     const refused = m.consent === "refused" ? ` · ${T.no_consent}` : "";
-    label.textContent = `${m.name} · ${m.state === "lobby" ? T.waiting_room : m.room}${refused}${m.hand_up ? " " + T.hand : ""}${m.connected ? "" : " …"}`;
+    label.textContent = `${m.name} · ${m.state === "lobby" ? T.waiting_room : roomName(m.room)}${refused}${m.hand_up ? " " + T.hand : ""}${m.connected ? "" : " …"}`;
     li.append(label);
     if (m.state === "lobby") li.append(button(T.admit, () => send("admit", { participant: m.participant }), `admit-${m.participant}`));
     if (m.state === "admitted") {
       li.append(button(T.mute, () => send("mute", { participant: m.participant }), `mute-${m.participant}`));
       if (!state.caucus) li.append(button(T.caucus, () => send("caucus_start", { participants: [m.participant] }), `caucus-${m.participant}`));
     }
-    li.append(button(T.remove, () => send("remove", { participant: m.participant }), `remove-${m.participant}`));
+    li.append(button(T.remove, () => { if (confirm(T.confirm_remove)) send("remove", { participant: m.participant }); }, `remove-${m.participant}`));
     list.append(li);
   }
 }
@@ -490,6 +510,7 @@ function fillEvidence() {
 function setAudio(on) {
   localStream.getAudioTracks().forEach((t) => { t.enabled = on; });
   $("toggle-audio").dataset.off = on ? "no" : "yes";
+  $("toggle-audio").textContent = on ? T.mute_button : T.unmute;
   sendMedia();
 }
 
@@ -504,11 +525,13 @@ $("toggle-video").addEventListener("click", () => {
   const off = $("toggle-video").dataset.off !== "yes";
   localStream.getVideoTracks().forEach((t) => { t.enabled = !off; });
   $("toggle-video").dataset.off = off ? "yes" : "no";
+  $("toggle-video").textContent = off ? T.camera_on : T.camera_off;
   sendMedia();
 });
 $("toggle-hand").addEventListener("click", () => {
   const up = $("toggle-hand").dataset.up !== "yes";
   $("toggle-hand").dataset.up = up ? "yes" : "no";
+  $("toggle-hand").textContent = up ? T.lower_hand : T.raise_hand;
   send("hand", { up });
 });
 $("chat-form").addEventListener("submit", (e) => {
@@ -530,7 +553,9 @@ if (IS_MEDIATOR) {
   });
   $("share").addEventListener("click", () => send("share", { evidence_id: Number($("evidence").value) }));
   $("unshare").addEventListener("click", () => send("share", { evidence_id: null }));
-  $("end").addEventListener("click", () => send("end", { outcome: $("outcome").value, note: $("outcome-note").value.trim() }));
+  $("end").addEventListener("click", () => {
+    if (confirm(T.confirm_end)) send("end", { outcome: $("outcome").value, note: $("outcome-note").value.trim() });
+  });
 }
 for (const id of ["camera", "microphone", "audio-only"]) $(id).addEventListener("change", openDevices);
 $("join").addEventListener("click", async () => {

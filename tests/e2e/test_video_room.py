@@ -176,6 +176,7 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
         await receives_video_from(mediator, {a_id, b_id})
         await asyncio.sleep(3)  # some more joint talk
 
+        mediator.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))  # "end for everyone?"
         await mediator.get_by_test_id("outcome").select_option("agreed")
         await mediator.get_by_test_id("end-session").click()
         for page in (a, b):
