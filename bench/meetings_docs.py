@@ -47,13 +47,13 @@ from hub.documents import render_pdf_sync
 from hub.events import Outbox
 from hub.models import Agency, User
 from hub.orm import utcnow
+from hub.plaintext import blocks
 from hub.plugins import load_models, plugins
 from hub.secrets_util import token_hash
 from hub.templating import make_environment
 from meetings import calendars, documents, feeds, minutes_service, proceedings, service
 from meetings.calendar_ics import PARTSTAT_OF_RSVP, Attendee, CalendarEvent, Organizer, feed_calendar
 from meetings.calendars import sender_address
-from meetings.minutes import blocks
 from meetings.models import Invitee, Meeting
 
 DEFAULT_DURATION = 8.0  # measured seconds per variant

@@ -22,6 +22,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from hub import plaintext
+from hub.plaintext import Table, day_text, table_lines
 from meetings.errors import MinutesFrozen
 from meetings.timezones import DEFAULT_ZONE, in_zone
 
@@ -142,12 +144,6 @@ class MinutesRecord:
 
 
 @dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
 class Section:
     key: str
     heading: str  # numbered: "二、出席情况" or "（一）案件会商：……"
@@ -166,10 +162,6 @@ class Draft:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for a JSON column (``Minutes.structure``)."""
         return asdict(self)
-
-
-def day_text(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def when_text(meeting: MeetingIdentity) -> str:
@@ -286,23 +278,12 @@ def _listed(lines: Iterable[str]) -> tuple[str, ...]:
 # --- text -----------------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "｜") or " "
-
-
-def _table_lines(table: Table) -> list[str]:
-    lines = ["| " + " | ".join(_cell(h) for h in table.header) + " |"]
-    lines.append("|" + "|".join(" --- " for _ in table.header) + "|")
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
-    return lines
-
-
 def _section_lines(section: Section, level: int) -> list[str]:
     lines = ["#" * level + " " + section.heading, ""]
     for paragraph in section.paragraphs:
         lines += [paragraph, ""]
     if section.table is not None and section.table.rows:
-        lines += _table_lines(section.table) + [""]
+        lines += table_lines(section.table) + [""]
     for sub in section.subsections:
         lines += _section_lines(sub, level + 1)
     return lines
@@ -319,54 +300,13 @@ def render_text(draft: Draft) -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class Block:
-    """A piece of minutes text: ``heading`` (level 1-3), ``paragraph`` (its lines), or ``table``."""
-
-    kind: str
-    text: str = ""
-    level: int = 0
-    table: Table | None = None
-
-
-def blocks(text: str) -> list[Block]:
-    """Read minutes text (as written by ``render_text`` and edited) for the PDF layout."""
-    found: list[Block] = []
-    lines = normalise(text).split("\n")
-    n = 0
-    while n < len(lines):
-        line = lines[n].strip()
-        heading = re.fullmatch(r"(#{1,6})\s+(.*)", line)
-        if not line:
-            n += 1
-        elif heading:
-            found.append(Block("heading", heading[2].strip(), min(len(heading[1]), 3)))
-            n += 1
-        elif line.startswith("|"):
-            rows = []
-            while n < len(lines) and lines[n].strip().startswith("|"):
-                cells = tuple(c.strip() for c in lines[n].strip().strip("|").split("|"))
-                if not all(re.fullmatch(r":?-{3,}:?", c) for c in cells):
-                    rows.append(cells)
-                n += 1
-            if rows:
-                found.append(Block("table", table=Table(rows[0], tuple(rows[1:]))))
-        else:
-            start = n
-            while n < len(lines) and lines[n].strip() and not re.match(r"#{1,6}\s|\|", lines[n].strip()):
-                n += 1
-            found.append(Block("paragraph", "\n".join(x.strip() for x in lines[start:n])))
-    return found
-
-
 # --- freezing -------------------------------------------------------------------------------------
 
 
 def normalise(text: str) -> str:
-    """One form of a text whatever the browser sent: LF line ends, no trailing blanks, one final
-    newline."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n") + "\n"
+    """One form of the whole text whatever the browser sent (``hub.plaintext.normalise``), ending
+    in one newline."""
+    return plaintext.normalise(text) + "\n"
 
 
 def freeze(text: str) -> str:

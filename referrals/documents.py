@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.documents import Document, render_template
 from hub.models import Agency, User
+from hub.plaintext import day_text
 from referrals import codes, deadlines, service  # noqa: F401 - codes: party roles' names
 from referrals.agreement_court import court_for
 from referrals.agreement_errors import AgreementMissing, BadCourt
@@ -42,7 +43,7 @@ BLANK_DATE = "　　　　年　　月　　日"
 
 def date_cn(value: date | None) -> str:
     """2026年12月8日 (no leading zeros, as on the printed forms); blanks to fill in by hand."""
-    return f"{value.year}年{value.month}月{value.day}日" if value else BLANK_DATE
+    return day_text(value) if value else BLANK_DATE
 
 
 def number_cn(n: int) -> str:

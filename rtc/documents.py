@@ -10,7 +10,6 @@ record as it stands; nothing is stored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.documents import Document, render_template
+from hub.plaintext import blocks, day_text
 from rtc import minutes as pure
 from rtc import minutes_service, service
 from rtc.models import MediationMinutes, MediationSession
@@ -26,36 +26,11 @@ from rtc.models import MediationMinutes, MediationSession
 STATUS_TEXT = {"draft": "草稿", "circulated": "待当事人确认", "confirmed": "已确认"}
 
 
-@dataclass(frozen=True)
-class Block:
-    kind: str  # paragraph, table
-    text: str = ""
-    header: tuple[str, ...] = ()
-    rows: tuple[tuple[str, ...], ...] = ()
-
-
-def blocks(body: str) -> list[Block]:
-    """Pure: a section's text read back into paragraphs and ``|`` tables."""
-    found: list[Block] = []
-    for chunk in re.split(r"\n\s*\n", pure.normalise(body)):
-        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
-        if not lines:
-            continue
-        if all(line.startswith("|") for line in lines):
-            rows = [tuple(c.strip() for c in line.strip("|").split("|")) for line in lines]
-            rows = [r for r in rows if not all(re.fullmatch(r":?-{3,}:?", c) for c in r)]
-            if rows:
-                found.append(Block("table", header=rows[0], rows=tuple(rows[1:])))
-        else:
-            found.append(Block("paragraph", "\n".join(lines)))
-    return found
-
-
 def _when(at: datetime | None, zone: str) -> str:
     if at is None:
         return ""
     local = at.astimezone(ZoneInfo(zone))
-    return f"{pure.day_text(local.date())} {local:%H:%M}"
+    return f"{day_text(local.date())} {local:%H:%M}"
 
 
 async def minutes_document(

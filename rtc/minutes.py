@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.plaintext import Table, day_text, normalise, table_lines
 from rtc.minutes_record import (  # noqa: F401 - re-exported: the record is part of this module's API
     CONSENT_TEXT,
     DEFAULT_ZONE,
@@ -85,10 +86,6 @@ TIMELINE_TEXT = {
     "ended": "调解结束（{outcome}）",
 }
 OUTCOME_WORD = {"agreed": "达成协议", "not_agreed": "未达成协议", "adjourned": "中止", "": "未记录"}
-
-
-def day_text(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def clock(at: datetime, zone: str, day: date | None = None) -> str:
@@ -327,25 +324,13 @@ class UnknownSection(ValueError):
     """An edit names a section the draft does not have."""
 
 
-def normalise(text: str) -> str:
-    """One form whatever the browser sent: LF line ends, no trailing blanks, no blank ends."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n")
-
-
-def _cell(text: str) -> str:
-    return _one_line(str(text)).replace("|", "｜") or "—"
-
-
 def section_body(section: Mapping[str, Any]) -> str:
     """The drafted text of a section: paragraphs, then its table as ``|`` lines."""
     parts = [normalise(str(p)) for p in section.get("paragraphs", ())]
     table = section.get("table")
     if table and table.get("rows"):
-        lines = ["| " + " | ".join(_cell(h) for h in table["header"]) + " |"]
-        lines.append("|" + "|".join(" --- " for _ in table["header"]) + "|")
-        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table["rows"]]
-        parts.append("\n".join(lines))
+        rows = tuple(tuple(str(c) for c in row) for row in table["rows"])
+        parts.append("\n".join(table_lines(Table(tuple(table["header"]), rows), empty="—")))
     return "\n\n".join(parts)
 
 

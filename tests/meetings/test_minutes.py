@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.plaintext import Table, blocks
 from meetings.errors import MinutesFrozen
 from meetings.minutes import (
     ActionRecord,
@@ -14,9 +15,7 @@ from meetings.minutes import (
     AttendeeRecord,
     MeetingIdentity,
     MinutesRecord,
-    Table,
     assemble,
-    blocks,
     freeze,
     intact,
     normalise,
