@@ -14,6 +14,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from referrals import for_mediation
 from rtc import invitations, service, views
+from rtc.keys import ROOMS
 from rtc.models import MediationSession
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, visible
 
@@ -202,4 +203,6 @@ async def cancel(ctx: Ctx) -> views.SessionOut:
     async with ctx.db.write() as s:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, session, now=utcnow())
-        return views.session_out(session, await service.participants(s, session.id), utcnow())
+        out = views.session_out(session, await service.participants(s, session.id), utcnow())
+    await ctx.request.app[ROOMS].close_session(session.id, reason="cancelled")  # the lobby is told
+    return out

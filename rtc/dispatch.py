@@ -4,12 +4,13 @@ a refused request raises ``RoomError`` or ``SignalError`` and the socket answers
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from hub.events import Outbox
 from rtc import recordings, service, signalling
-from rtc.host import LiveRoom, RoomHost, now
+from rtc.host import LiveRoom, Port, RoomHost, now
 from rtc.models import MediationSession, Participant
 from rtc.rooms import RoomError
 from rtc.signalling import Message, SignalError
@@ -62,13 +63,16 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
         member = room.admit(pid, data.participant)
         await recordings.admitted(host.db, live.session_id, member.pid, now())
     elif kind == "remove":
+        caucus = room.caucus
         member = room.remove(pid, data.participant)
         await recordings.removed(host.db, live.session_id, member.pid, now())
         await host.close_peer(live, member.pid)
+        if caucus is not None and room.caucus is None:  # the caucus ended with its party gone
+            await recordings.timeline(host.db, live.session_id, "caucus_ended", now(), pid, room=caucus.label)
+            await host.switch_segment(live, sorted(caucus.members - {member.pid}))
         ws = live.sockets.pop(member.pid, None)
         if ws is not None:
-            await ws.send_str(signalling.envelope("removed", {}))
-            host.spawn(ws.close(code=4003, message=b"removed"), "rtc-remove")
+            host.spawn(_farewell(ws, signalling.envelope("removed", {}), 4003, b"removed"), "rtc-remove")
     elif kind == "mute":
         member = room.ask_mute(pid, data.participant)
         await host.send_kind(live, member.pid, "mute_request", {"by": pid})
@@ -130,6 +134,14 @@ async def _chat(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:
         {"id": row.id, "from": pid, "name": member.name, "text": text, "at": at.isoformat(), "room": label},
         room_label=label,
     )
+
+
+async def _farewell(port: Port, text: str, code: int, reason: bytes) -> None:
+    """Say why, then close; a connection already going away is no error (it is leaving anyway)."""
+    with contextlib.suppress(Exception):
+        await port.send_str(text)
+    with contextlib.suppress(Exception):
+        await port.close(code=code, message=reason)
 
 
 async def _note(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import web
+from sqlalchemy import update
 
 from hub.config import Config
 from hub.db import Database
@@ -26,6 +27,7 @@ from hub.events import LocalBus
 from hub.keys import CONFIG, DB, EVENTS
 from hub.orm import utcnow
 from rtc import recordings, signalling, turn
+from rtc.models import MediationSession
 from rtc.peer import RecordingPeer, SegmentRecord
 from rtc.rooms import MemberState, Room
 
@@ -224,14 +226,20 @@ class RoomHost:
         if now_recording == live.was_recording:
             return
         live.was_recording = now_recording
+        if not now_recording:  # first the files close: consent withdrawn must hold even if the DB fails
+            for pid in list(live.peers):
+                await self.close_peer(live, pid)
         await recordings.timeline(
             self.db, live.session_id, "recording_started" if now_recording else "recording_stopped", utcnow()
         )
-        if not now_recording:
-            for pid in list(live.peers):
-                await self.close_peer(live, pid)
 
     # --- ending -------------------------------------------------------------------------------
+    async def close_session(self, session_id: int, *, reason: str) -> None:
+        """Close the session's room if this process holds it (a cancelled session, say)."""
+        live = self.get(session_id)
+        if live is not None:
+            await self.close_room(live, reason=reason)
+
     async def close_room(self, live: LiveRoom, *, reason: str) -> None:
         for pid in list(live.peers):
             await self.close_peer(live, pid)
@@ -254,8 +262,17 @@ class RoomHost:
         task.add_done_callback(self._tasks.discard)
 
     async def shutdown(self) -> None:
+        held = list(self.rooms)
         for live in list(self.rooms.values()):
             await self.close_room(live, reason="server_shutdown")
+        if held:  # let go at once: the next process in (or this one restarted) takes the rooms
+            with contextlib.suppress(Exception):
+                async with self.db.write() as s:
+                    await s.execute(
+                        update(MediationSession)
+                        .where(MediationSession.id.in_(held), MediationSession.host_instance == self.instance)
+                        .values(host_instance="")
+                    )
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 

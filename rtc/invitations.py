@@ -93,11 +93,16 @@ async def revoke(s: AsyncSession, actor: audit.Actor, participant: Participant, 
     await audit.record(s, actor, "mediation.link_revoked", "mediation_participant", participant.id, {})
 
 
-async def find(s: AsyncSession, token: str, now: datetime) -> tuple[Participant, MediationSession]:
-    """The participant and session of a link that may be opened now; raises a ``LinkInvalid``."""
+async def find(
+    s: AsyncSession, token: str, now: datetime, *, lock: bool = False
+) -> tuple[Participant, MediationSession]:
+    """The participant and session of a link that may be opened now; raises a ``LinkInvalid``.
+    ``lock``: hold the participant's row to the end of the transaction, so that requests racing
+    each other count identity failures (and use the link) one after the other."""
     if not token or len(token) > 100:
         raise errors.LinkUnknown()
-    participant = await s.scalar(select(Participant).where(Participant.token_hash == digest(token)))
+    query = select(Participant).where(Participant.token_hash == digest(token))
+    participant = await s.scalar(query.with_for_update() if lock else query)
     if participant is None:
         raise errors.LinkUnknown()
     session = await s.get(MediationSession, participant.session_id)

@@ -61,7 +61,7 @@ async def join_post(ctx: Ctx) -> web.Response:
     now = utcnow()
     async with ctx.db.write() as s:
         try:
-            participant, session = await invitations.find(s, token, now)
+            participant, session = await invitations.find(s, token, now, lock=True)
         except errors.LinkInvalid as exc:
             return _link_error(ctx, exc)
         if participant.identity_check == "id_last4" and participant.identity_checked_at is None:

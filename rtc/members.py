@@ -92,8 +92,11 @@ async def open_room(host: RoomHost, session: MediationSession, participant: Part
     if participant.role == MEDIATOR and session.status == "scheduled":
         outbox = Outbox()
         async with host.db.write() as s:
-            fresh = await s.get(MediationSession, session.id)
+            # Locked and looked at again: two tabs of the mediator must not both start it.
+            fresh = await s.get(MediationSession, session.id, with_for_update=True)
             assert fresh is not None
+            if fresh.status != "scheduled":
+                return live
             await service.start(
                 s, recordings.actor_for(fresh), fresh, now=now(), instance=host.instance, outbox=outbox
             )
@@ -102,15 +105,15 @@ async def open_room(host: RoomHost, session: MediationSession, participant: Part
 
 
 async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> None:
-    if not member.greeted:
-        await _greet(host, live, member, text)
-        return
     pid = member.participant.id
     ref = None
-    if not member.take():
+    if member.greeted and not member.take():
         await member.port.send_str(error_text("rate_limited"))
         return
     try:
+        if not member.greeted:
+            await _greet(host, live, member, text)
+            return
         message = signalling.parse(text)
         ref = message.id
         async with live.lock:
@@ -159,7 +162,9 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
         old = live.sockets.get(pid)
         live.sockets[pid] = port
         if old is not None and old is not port:  # a reconnect replaces the stale connection
-            await old.close(code=4002, message=b"replaced")
+            # Not awaited under the lock: a dead client never answers the close frame, and
+            # aiohttp waits for it up to its timeout.
+            host.spawn(old.close(code=4002, message=b"replaced"), "rtc-replaced")
         await recordings.arrived(host.db, live.session_id, pid, hello.data.consent, arrived.state, now())
         await host.send_kind(
             live,

@@ -81,12 +81,17 @@ def current_hash(minutes: MediationMinutes) -> str:
     return pure.content_hash(minutes.content, minutes.edits)
 
 
-async def get(s: AsyncSession, session_id: int) -> MediationMinutes | None:
-    return await s.scalar(select(MediationMinutes).where(MediationMinutes.session_id == session_id))
+async def get(s: AsyncSession, session_id: int, *, lock: bool = False) -> MediationMinutes | None:
+    """The minutes of a session. ``lock`` before changing them: an edit, a circulation and the
+    parties' confirmations then happen one after the other (two parties confirming at once
+    would each see the other unconfirmed, and the minutes would never freeze)."""
+    query = select(MediationMinutes).where(MediationMinutes.session_id == session_id)
+    return await s.scalar(query.with_for_update() if lock else query)
 
 
 async def require(s: AsyncSession, session_id: int) -> MediationMinutes:
-    found = await get(s, session_id)
+    """The minutes, locked for a change; ``NoMinutes`` before any were drafted."""
+    found = await get(s, session_id, lock=True)
     if found is None:
         raise NoMinutes()
     return found
@@ -216,7 +221,7 @@ async def draft(
     Drafting again a record that has not changed changes nothing (and writes no audit row)."""
     if session.status != "ended":
         raise SessionNotEnded()
-    minutes = await get(s, session.id)
+    minutes = await get(s, session.id, lock=True)
     if minutes is not None and minutes.status == "confirmed":
         raise MinutesConfirmed()
     summary = minutes.include_caucus_summary if minutes is not None else ""

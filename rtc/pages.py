@@ -20,6 +20,7 @@ from hub.templating import render
 from referrals import for_mediation
 from rtc import codes, invitations, service, views  # noqa: F401 - codes: labels
 from rtc.api import resolve_mediator
+from rtc.keys import ROOMS
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
 
@@ -195,6 +196,7 @@ async def cancel(ctx: Ctx) -> web.Response:
     async with ctx.db.write() as s:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, session, now=utcnow())
+    await ctx.request.app[ROOMS].close_session(session.id, reason="cancelled")  # the lobby is told
     raise web.HTTPSeeOther(f"/mediations/{session.id}")
 
 

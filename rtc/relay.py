@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 BEAT_SECONDS = 5.0
 STALE_SECONDS = 20.0
 OPEN_TIMEOUT_SECONDS = 10.0
+SILENT_SECONDS = 45.0  # browsers ping every 20 s and the host answers: silence this long is death
 IDLE_SECONDS = 600.0
 INLINE_LIMIT = 2000  # larger texts (SDPs) travel compressed: NOTIFY takes at most 8000 bytes
 
@@ -59,7 +60,10 @@ def unpack(data: dict[str, Any]) -> str:
 
 
 async def claim(host: RoomHost, session_id: int) -> str:
-    """The instance that holds this session's room: this process if nobody live does."""
+    """The instance that holds this session's room: this process if nobody live does. SQLite
+    means one process: always this one (a claim left by the process before a restart is void)."""
+    if host.db.is_sqlite:
+        return host.instance
     async with host.db.write() as s:
         session = await s.get(MediationSession, session_id, with_for_update=True)
         assert session is not None
@@ -115,22 +119,45 @@ def ensure_listener(host: RoomHost, live: LiveRoom) -> None:
 
 async def _listen(host: RoomHost, live: LiveRoom) -> None:
     remote: dict[str, Member] = {}
+    heard: dict[str, float] = {}  # connection -> when its proxy last spoke (the loop's clock)
     subscription = host.events.subscribe([in_topic(live.session_id)])
+    loop = asyncio.get_running_loop()
+    last_beat = loop.time()
     try:
         while host.get(live.session_id) is live:
-            event = await subscription.get(timeout=BEAT_SECONDS)
-            if event is None:
-                if subscription.closed:
-                    break
+            # The claim is renewed on time however busy the room is, or another process takes it.
+            event = await subscription.get(timeout=max(0.0, last_beat + BEAT_SECONDS - loop.time()))
+            if event is None and subscription.closed:
+                break
+            if event is not None:
+                conn = str(event.data.get("conn", ""))
+                heard[conn] = loop.time()
+                try:
+                    await _relayed(host, live, remote, event.data)
+                except Exception:  # one bad event must not cut every relayed member off
+                    logger.exception("relayed event failed", extra={"session_id": live.session_id})
+            if loop.time() - last_beat >= BEAT_SECONDS:
+                last_beat = loop.time()
+                await _forget_silent(host, live, remote, heard, loop.time())
                 await _beat(host, live)
-                continue
-            await _relayed(host, live, remote, event.data)
     except asyncio.CancelledError:
         pass
     finally:
         subscription.close()
         for member in remote.values():
             await members.on_gone(host, live, member)
+
+
+async def _forget_silent(
+    host: RoomHost, live: LiveRoom, remote: dict[str, Member], heard: dict[str, float], at: float
+) -> None:
+    """A proxy that died (its process killed) never says close; its browser pings every 20 s, so
+    a connection silent for ``SILENT_SECONDS`` is gone and must not hold a place in the room."""
+    for conn in [c for c in remote if at - heard.get(c, at) > SILENT_SECONDS]:
+        heard.pop(conn, None)
+        await members.on_gone(host, live, remote.pop(conn))
+    for conn in [c for c in heard if c not in remote]:
+        heard.pop(conn)
 
 
 async def _beat(host: RoomHost, live: LiveRoom) -> None:
@@ -147,13 +174,17 @@ async def _beat(host: RoomHost, live: LiveRoom) -> None:
             if session is not None and session.host_instance == host.instance:
                 session.host_instance = ""
         return
+    cancelled = False
     try:
         async with host.db.write() as s:
             session = await s.get(MediationSession, live.session_id)
             if session is not None and session.host_instance == host.instance:
                 session.host_seen_at = now()
+            cancelled = session is None or session.status == "cancelled"
     except Exception:
         logger.exception("could not mark the room alive", extra={"session_id": live.session_id})
+    if cancelled:  # cancelled on another process: those waiting in the lobby are told here
+        await host.close_room(live, reason="cancelled")
 
 
 async def _relayed(host: RoomHost, live: LiveRoom, remote: dict[str, Member], data: dict[str, Any]) -> None:
@@ -182,17 +213,18 @@ async def proxy(host: RoomHost, ws: web.WebSocketResponse, session_id: int, part
         await host.events.publish(event)
 
     async def downstream() -> None:
-        answered = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + OPEN_TIMEOUT_SECONDS  # for the host's first word, then its next
         while not ws.closed:
-            event = await subscription.get(timeout=OPEN_TIMEOUT_SECONDS if not answered else None)
+            event = await subscription.get(timeout=max(0.0, deadline - loop.time()))
             if event is None:
-                if subscription.closed or not answered:
+                if subscription.closed or loop.time() >= deadline:
                     await ws.close(code=4005, message=b"host_unavailable")  # the client retries
                     return
                 continue
             if event.data.get("conn") != conn:
                 continue
-            answered = True
+            deadline = loop.time() + SILENT_SECONDS
             if "close" in event.data:
                 await ws.close(
                     code=int(event.data["close"]), message=str(event.data.get("reason", "")).encode()
@@ -210,7 +242,7 @@ async def proxy(host: RoomHost, ws: web.WebSocketResponse, session_id: int, part
                 await ws.send_str(members.error_text("bad_json"))
     finally:
         down.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # its failure ends this anyway
             await down
         subscription.close()
         with contextlib.suppress(Exception):

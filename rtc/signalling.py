@@ -161,7 +161,7 @@ def parse(text: str | bytes) -> Message:
         raise SignalError("too_large")
     try:
         raw = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting ("[[[[…") recurses
         raise SignalError("bad_json") from None
     try:
         envelope = Envelope.model_validate(raw)

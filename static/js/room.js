@@ -195,7 +195,9 @@ async function handle(msg) {
       stopAll(T.removed);
       break;
     case "ended":
-      stopAll(T.ended);
+      // A server restarting is not the end: the socket closes and this page comes back by itself.
+      if (data.reason === "cancelled") stopAll(T.cancelled);
+      else if (data.reason !== "server_shutdown") stopAll(T.ended);
       break;
     case "error":
       if (["removed", "session_ended", "room_full"].includes(data.code)) stopAll(data.message);

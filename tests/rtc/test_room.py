@@ -177,6 +177,7 @@ async def test_malformed_messages_get_an_error_code_and_the_room_goes_on(client,
         (json.dumps({"v": 1, "type": "admit", "data": {"participant": 999999}}), "no_such_participant"),
         (json.dumps({"v": 1, "type": "signal", "data": {"to": 1, "sneaky": True}}), "bad_message"),
         ("x" * 70_000, "too_large"),
+        ("[" * 60_000, "bad_json"),  # nesting deep enough to exhaust the parser's recursion
     ]
     for text, code in cases:
         await host.send_str(text)
@@ -186,6 +187,78 @@ async def test_malformed_messages_get_an_error_code_and_the_room_goes_on(client,
     await say(host, "ping", ref=7)
     assert (await expect(host, "pong"))["id"] == 7
     await host.close()
+
+
+async def test_a_deeply_nested_first_message_is_refused_and_the_room_goes_on(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+    bad = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await bad.send_str("[" * 60_000)
+    assert (await expect(bad, "error"))["data"]["code"] == "bad_json"
+    again = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(again, "hello", {"consent": "given"})
+    await expect(again, "welcome")
+    await expect_state(host, lambda d: any(m["state"] == "lobby" for m in d.get("members", [])))
+    for ws in (host, bad, again):
+        await ws.close()
+
+
+async def test_removing_the_party_of_a_caucus_ends_the_caucus_on_the_record(client, db, browsers) -> None:
+    from sqlalchemy import select
+
+    from rtc.models import SessionEvent
+
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
+    await say(b, "hello", {"consent": "given"})
+    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    await say(host, "admit", {"participant": guests[0]["id"]})
+    await say(host, "admit", {"participant": guests[1]["id"]})
+    await expect_state(b, lambda d: d["you"]["state"] == "admitted" and len(d["you"]["peers"]) == 2)
+    await say(host, "caucus_start", {"participants": [guests[0]["id"]]})
+    await expect_state(b, lambda d: d.get("caucus") is not None)
+    await say(host, "remove", {"participant": guests[0]["id"]})
+    await expect(a, "removed")
+    back = await expect_state(b, lambda d: "caucus" in d and d["caucus"] is None)
+    assert back["you"]["room"] == "main"
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                select(SessionEvent.kind, SessionEvent.room)
+                .where(SessionEvent.session_id == sid)
+                .order_by(SessionEvent.id)
+            )
+        ).all()
+    kinds = [kind for kind, _room in rows]
+    assert ("caucus_ended", "caucus-1") in rows  # the minutes see the caucus end here
+    assert kinds.index("caucus_started") < kinds.index("removed") < kinds.index("caucus_ended")
+    for ws in (host, a, b):
+        await ws.close()
+
+
+async def test_cancelling_a_session_tells_those_waiting_in_the_lobby(client, db, browsers) -> None:
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    await expect(a, "welcome")
+    status, _ = await mediator.post(f"/api/v1/mediations/{sid}/cancel", {})
+    assert status == 200
+    ended = await expect(a, "ended")
+    assert ended["data"]["reason"] == "cancelled"
+    await a.close()
 
 
 async def test_a_forged_origin_is_refused(client, db) -> None:

@@ -97,6 +97,9 @@ async def test_a_party_on_another_process_joins_the_room_and_is_recorded_there(
             )
             await say(host_ws, "admit", {"participant": guest["id"]})
             await expect(party_ws, lambda b: b["type"] == "state" and b["data"]["you"]["state"] == "admitted")
+            await party_ws.send_str("[" * 60_000)  # relayed to the host, refused there; the relay lives on
+            bad = await expect(party_ws, lambda b: b["type"] == "error")
+            assert bad["data"]["code"] == "bad_json"
             await say(party_ws, "chat", {"text": "您好，调解员"})
             chat = await expect(host_ws, lambda b: b["type"] == "chat")
             assert chat["data"]["text"] == "您好，调解员" and chat["data"]["from"] == guest["id"]
@@ -134,3 +137,34 @@ async def test_a_party_on_another_process_joins_the_room_and_is_recorded_there(
     finally:
         assert first.stop() == 0
         assert second.stop() == 0
+
+
+async def test_a_process_that_stops_gives_its_rooms_up_at_once(
+    config: Config, db: Database, tmp_path: Path
+) -> None:
+    case = await case_in_mediation(db)
+    server = await start_serve(config, str(tmp_path / "a.log"))
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as mediator:
+            csrf = await browser_login(mediator, server.url, case.mediator_username)
+            created = await mediator.post(
+                server.url + "/api/v1/mediations",
+                headers={"X-CSRF-Token": csrf},
+                json={"case_id": case.case_id, "guests": [{"role": "party", "name": "王芳"}]},
+            )
+            session = await created.json()
+            ws = await mediator.ws_connect(f"{server.url}/mediations/{session['id']}/ws", origin=server.url)
+            await say(ws, "hello", {"consent": "given"})
+            await expect(ws, lambda b: b["type"] == "welcome")
+            async with db.read() as s:
+                row = await s.get(MediationSession, session["id"])
+                assert row is not None and row.host_instance  # held by the running process
+            assert server.stop() == 0
+            ended = await expect(ws, lambda b: b["type"] == "ended")
+            assert ended["data"]["reason"] == "server_shutdown"  # browsers reconnect, not give up
+            await ws.close()
+        async with db.read() as s:
+            row = await s.get(MediationSession, session["id"])
+            assert row is not None and row.status == "live" and row.host_instance == ""
+    finally:
+        server.stop()
