@@ -12,6 +12,7 @@ from hub.events import Outbox
 from rtc import recordings, service, signalling
 from rtc.host import LiveRoom, Port, RoomHost, now
 from rtc.models import MediationSession, Participant
+from rtc.peer import RecordingPeer
 from rtc.rooms import RoomError
 from rtc.signalling import Message, SignalError
 
@@ -33,15 +34,8 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
         room.require_admitted(pid)
         if not room.recording:
             raise SignalError("not_recording", ref=message.id)
-        try:
-            answer = await host.answer_hub_offer(live, pid, data.sdp)
-        except Exception:
-            logger.exception(
-                "recording peer failed", extra={"session_id": live.session_id, "participant": pid}
-            )
-            await host.close_peer(live, pid)
-            raise SignalError("hub_peer_failed", ref=message.id) from None
-        await host.send(live, pid, signalling.envelope("hub_answer", {"sdp": answer}, message.id))
+        peer = host.recording_peer(live, pid)
+        host.spawn(_answer_hub_offer(host, live, pid, peer, data.sdp, message.id), "rtc-hub-answer")
         return
     if kind == "hub_close":
         await host.close_peer(live, pid)
@@ -134,6 +128,26 @@ async def _chat(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:
         {"id": row.id, "from": pid, "name": member.name, "text": text, "at": at.isoformat(), "room": label},
         room_label=label,
     )
+
+
+async def _answer_hub_offer(
+    host: RoomHost, live: LiveRoom, pid: int, peer: RecordingPeer, sdp: str, ref: str | int | None
+) -> None:
+    """Answered off the room's lock: aiortc gathers its ICE candidates while answering, waiting
+    up to 5 s for each STUN/TURN server that does not reply, and the room must not wait too."""
+    try:
+        answer = await peer.answer(sdp)
+    except Exception:
+        if live.peers.get(pid) is not peer:
+            return  # closed meanwhile, on purpose: nothing to report
+        logger.exception("recording peer failed", extra={"session_id": live.session_id, "participant": pid})
+        async with live.lock:
+            if live.peers.get(pid) is peer:
+                await host.close_peer(live, pid)
+        await host.send(live, pid, signalling.error_text("hub_peer_failed", ref))
+        return
+    if live.peers.get(pid) is peer:  # not closed meanwhile (recording stopped, member left)
+        await host.send(live, pid, signalling.envelope("hub_answer", {"sdp": answer}, ref))
 
 
 async def _farewell(port: Port, text: str, code: int, reason: bytes) -> None:

@@ -187,7 +187,8 @@ class RoomHost:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    async def answer_hub_offer(self, live: LiveRoom, pid: int, sdp: str) -> str:
+    def recording_peer(self, live: LiveRoom, pid: int) -> RecordingPeer:
+        """The member's recording peer, made on first use."""
         peer = live.peers.get(pid)
         if peer is None:
             peer = RecordingPeer(
@@ -199,7 +200,7 @@ class RoomHost:
                 record_video=live.record_video and self.config.record_video,
             )
             live.peers[pid] = peer
-        return await peer.answer(sdp)
+        return peer
 
     async def _segment_closed(self, session_id: int, pid: int, record: SegmentRecord) -> None:
         try:

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 
 from hub.events import Outbox
-from hub.i18n import N_, gettext
 from hub.permissions import Scope
 from referrals import for_mediation
 from rtc import dispatch, recordings, service, signalling
@@ -49,31 +48,6 @@ class Member:
         return True
 
 
-# Messages for error codes, in the guest's language (docs/signalling.md has the list).
-CODE_MESSAGES = {
-    "bad_json": N_("The message is not valid JSON."),
-    "bad_envelope": N_("The message is not a signalling envelope."),
-    "unsupported_version": N_("This version of the protocol is not supported."),
-    "unknown_type": N_("Unknown message type."),
-    "bad_message": N_("The message has missing or invalid fields."),
-    "too_large": N_("The message is too large."),
-    "hello_first": N_("Say hello first."),
-    "not_allowed": N_("Only the mediator may do that."),
-    "not_admitted": N_("Wait until the mediator lets you in."),
-    "no_such_participant": N_("There is no such participant in this session."),
-    "not_in_lobby": N_("That person is not waiting in the lobby."),
-    "caucus_running": N_("A private session is already running."),
-    "no_caucus": N_("No private session is running."),
-    "room_full": N_("This session is full."),
-    "removed": N_("The mediator removed you from this session."),
-    "session_ended": N_("This mediation session has ended."),
-    "forbidden_target": N_("You cannot reach that participant now."),
-    "rate_limited": N_("Too many messages; slow down."),
-    "hub_peer_failed": N_("The recorder could not connect."),
-    "not_recording": N_("Recording is not running."),
-}
-
-
 async def open_room(host: RoomHost, session: MediationSession, participant: Participant) -> LiveRoom:
     """The live room of this session on this process (opened on first use); the mediator's arrival
     starts a scheduled session."""
@@ -108,7 +82,7 @@ async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> 
     pid = member.participant.id
     ref = None
     if member.greeted and not member.take():
-        await member.port.send_str(error_text("rate_limited"))
+        await member.port.send_str(signalling.error_text("rate_limited"))
         return
     try:
         if not member.greeted:
@@ -121,16 +95,16 @@ async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> 
                 return  # this connection was replaced by a newer one
             await dispatch.handle(host, live, pid, message)
     except SignalError as exc:
-        await member.port.send_str(error_text(exc.code, exc.ref, exc.detail))
+        await member.port.send_str(signalling.error_text(exc.code, exc.ref, exc.detail))
     except RoomError as exc:
-        await member.port.send_str(error_text(exc.code, ref, exc.detail))
+        await member.port.send_str(signalling.error_text(exc.code, ref, exc.detail))
     except asyncio.CancelledError:
         raise
     except Exception:  # one bad message must never take the room down
         logger.exception(
             "signalling message failed", extra={"session_id": live.session_id, "participant": pid}
         )
-        await member.port.send_str(error_text("bad_message", ref))
+        await member.port.send_str(signalling.error_text("bad_message", ref))
 
 
 async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> None:
@@ -141,7 +115,7 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
         if hello.type != "hello":
             raise SignalError("hello_first", ref=hello.id)
     except SignalError as exc:
-        await port.send_str(error_text(exc.code, exc.ref, exc.detail))
+        await port.send_str(signalling.error_text(exc.code, exc.ref, exc.detail))
         await port.close(code=4000, message=exc.code.encode())
         return
     pid = participant.id
@@ -155,7 +129,7 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
                 audio_only=hello.data.audio_only,
             )
         except RoomError as exc:
-            await port.send_str(error_text(exc.code))
+            await port.send_str(signalling.error_text(exc.code))
             await port.close(code=4001, message=exc.code.encode())
             return
         member.greeted = True
@@ -198,7 +172,3 @@ async def on_gone(host: RoomHost, live: LiveRoom, member: Member) -> None:
             await recordings.timeline(host.db, live.session_id, "left", now(), pid)
         if not live.room.ended:
             await host.push_state(live)
-
-
-def error_text(code: str, ref: str | int | None = None, detail: str = "") -> str:
-    return signalling.error(code, gettext(CODE_MESSAGES[code]), ref, detail)

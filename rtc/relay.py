@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub.events import Event, LocalBus
-from rtc import members
+from rtc import members, signalling
 from rtc.host import LiveRoom, RoomHost, now
 from rtc.members import Member
 from rtc.models import MediationSession, Participant
@@ -168,11 +168,11 @@ async def _beat(host: RoomHost, live: LiveRoom) -> None:
     elif live.empty_since is None:
         live.empty_since = now()
     elif now() - live.empty_since > timedelta(seconds=IDLE_SECONDS):
-        await host.close_room(live, reason="idle")
-        async with host.db.write() as s:
+        async with host.db.write() as s:  # the claim goes first: a room gone is a room unclaimed
             session = await s.get(MediationSession, live.session_id)
             if session is not None and session.host_instance == host.instance:
                 session.host_instance = ""
+        await host.close_room(live, reason="idle")
         return
     cancelled = False
     try:
@@ -239,7 +239,7 @@ async def proxy(host: RoomHost, ws: web.WebSocketResponse, session_id: int, part
             if msg.type == WSMsgType.TEXT:
                 await publish("text", **pack(msg.data))
             elif msg.type == WSMsgType.BINARY:
-                await ws.send_str(members.error_text("bad_json"))
+                await ws.send_str(signalling.error_text("bad_json"))
     finally:
         down.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):  # its failure ends this anyway

@@ -77,7 +77,7 @@ async def signalling_socket(ctx: Ctx) -> web.StreamResponse:
             if msg.type == WSMsgType.TEXT:
                 await members.on_text(host, live, member, msg.data)
             elif msg.type == WSMsgType.BINARY:
-                await ws.send_str(members.error_text("bad_json"))
+                await ws.send_str(signalling.error_text("bad_json"))
     finally:
         await members.on_gone(host, live, member)
     return ws
