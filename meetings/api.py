@@ -132,7 +132,9 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
             outbox=outbox,
         )
         found = await conflicts.for_meetings(s, [meeting], await conflicts.invited_agencies(s, meeting))
-        out = MeetingChanged(meeting=await meeting_out(s, meeting, ctx.must), conflicts=conflicts_out(found))
+        out = MeetingChanged(
+            meeting=await meeting_out(s, meeting, ctx.must), conflicts=await conflicts_out(s, found, ctx.must)
+        )
     await outbox.send(ctx.events)
     if tokens:
         send_mail(ctx, meeting.id, mail.Change.INVITED, tokens, user_ids=tuple(tokens))
@@ -186,7 +188,7 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
         out = SeriesCreated(
             series=SeriesOut.model_validate(created),
             meetings=[MeetingSummary.model_validate(m) for m in meetings],
-            conflicts=conflicts_out(found),
+            conflicts=await conflicts_out(s, found, ctx.must),
         )
     await outbox.send(ctx.events)
     if invited := tuple(sorted({uid for per_meeting in tokens.values() for uid in per_meeting})):
@@ -238,7 +240,7 @@ async def get_series(ctx: Ctx) -> SeriesOut:
 async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
     outbox = Outbox()
     async with ctx.db.write() as s:
-        found = await series.get_series(s, ctx.match_int("id"))
+        found = await series.get_series(s, ctx.match_int("id"), lock=True)
         first = await s.scalar(
             select(Meeting.id).where(Meeting.series_id == found.id).order_by(Meeting.start).limit(1)
         )
@@ -288,14 +290,15 @@ async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
             await service.reschedule(s, ctx.user.actor, meeting, start, end, body.place)
             found = await _conflicts_at(s, meeting, start, end)
             await _tell_invitees(s, outbox, meeting, N_("%(meeting)s was moved to %(when)s"))
-        if body.title is not None and body.title != meeting.title:
-            meeting.title = body.title
-            await service.touch(s, meeting)
+        if body.title is not None:
+            await service.retitle(s, ctx.user.actor, meeting, body.title)
         if body.notes is not None:
             from meetings.proceedings import set_meeting_notes
 
             await set_meeting_notes(s, ctx.user.actor, meeting, body.notes)
-        out = MeetingChanged(meeting=await meeting_out(s, meeting, ctx.must), conflicts=conflicts_out(found))
+        out = MeetingChanged(
+            meeting=await meeting_out(s, meeting, ctx.must), conflicts=await conflicts_out(s, found, ctx.must)
+        )
     await outbox.send(ctx.events)
     if meeting.sequence != sequence:  # what calendars show changed (time, place or title)
         send_mail(ctx, meeting.id, mail.Change.UPDATED)
@@ -386,7 +389,7 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             meeting_ids=[t.id for t in targets],
             user_ids=sorted(invited),
             links=links,
-            conflicts=conflicts_out(found),
+            conflicts=await conflicts_out(s, found, ctx.must),
         )
     await outbox.send(ctx.events)
     if invited:

@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.errors import ValidationFailed
+from hub.i18n import N_
 from hub.models import Agency
 from hub.permissions import Scope, descendants
 from meetings import conflicts
@@ -58,3 +60,13 @@ async def case_numbers(
     scope = await review_scope(s, meeting)
     numbers.update(await _referrals.case_numbers(s, scope, sorted(wanted)))
     return numbers
+
+
+async def check_case(s: AsyncSession, meeting: Meeting, case_id: int | None) -> None:
+    """An action may concern only a case this meeting may review (an unknown or foreign id would
+    raise warnings on, and bring to other meetings, a case nobody here should touch)."""
+    if case_id is None:
+        return
+    scope = await review_scope(s, meeting)
+    if case_id not in await _referrals.case_numbers(s, scope, [case_id]):
+        raise ValidationFailed(N_("That case is not one this meeting may review."))

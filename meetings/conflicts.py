@@ -9,14 +9,16 @@ organises or to which it, or one of its people, is invited. The comparison itsel
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Agency, User
+from hub.permissions import Guard
 from meetings.models import Invitee, Meeting
+from meetings.permissions import visible
 from meetings.recurrence import Booking, Interval, find_conflicts
 
 
@@ -124,3 +126,15 @@ async def invited_agencies(s: AsyncSession, meeting: Meeting) -> set[int]:
         [i.user_id for i in meeting.invitees],
         [i.via_agency_id for i in meeting.invitees if i.via_agency_id],
     )
+
+
+async def as_seen_by(s: AsyncSession, found: Sequence[ConflictNotice], viewer: Guard) -> list[ConflictNotice]:
+    """The conflicts as this person may be shown them: which agency is busy and when, always (that
+    is the warning); the title and link only of the meetings they may see themselves."""
+    ids = {c.meeting_id for c in found if c.meeting_id is not None}
+    seen = set(
+        await s.scalars(
+            select(Meeting.id).where(Meeting.id.in_(ids), visible(viewer.scope, viewer.principal.user_id))
+        )
+    )
+    return [c if c.meeting_id in seen else replace(c, meeting_id=None, title="") for c in found]

@@ -15,9 +15,22 @@ class RSVPRefused(HubError):
     message = N_("This reply link does not belong to this meeting or this person.")
 
 
+class RSVPExpired(HubError):
+    status = 410
+    code = "rsvp_expired"
+    message = N_("This reply link no longer works: the meeting is over, or the invitation no longer stands.")
+
+
 class MinutesFrozen(Conflict):
     code = "minutes_frozen"
     message = N_("These minutes are approved and frozen. Start a new revision to change them.")
+
+
+class MinutesChanged(Conflict):
+    code = "minutes_changed"
+    message = N_(
+        "The minutes were changed since you opened them. Open them again and read the new text first."
+    )
 
 
 class RecurrenceRefused(HubError):

@@ -52,9 +52,15 @@ async def revoke(s: AsyncSession, actor: audit.Actor, row: CalendarFeedToken) ->
 
 
 async def by_token(s: AsyncSession, token: str) -> CalendarFeedToken:
-    """The live feed of a token; unknown and revoked tokens are simply not found."""
+    """The live feed of a token; unknown and revoked tokens are simply not found, nor those of a
+    person no longer active (a personal feed's owner, an agency feed's maker): leaving the
+    service ends the feeds too."""
     row = await s.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token_hash == token_hash(token)))
     if row is None or row.revoked_at is not None:
+        raise NotFound()
+    owner_id = row.user_id if row.user_id is not None else row.created_by_id
+    owner = await s.get(User, owner_id) if owner_id is not None else None
+    if owner_id is not None and (owner is None or not owner.active):
         raise NotFound()
     return row
 
@@ -68,10 +74,8 @@ async def meetings_of(s: AsyncSession, row: CalendarFeedToken, now: datetime) ->
             or_(Meeting.id.in_(invited), Meeting.secretary_id == row.user_id, Meeting.chair_id == row.user_id)
         )
     else:
-        members = select(User.id).where(User.agency_id == row.agency_id)
-        invited = select(Invitee.meeting_id).where(
-            or_(Invitee.via_agency_id == row.agency_id, Invitee.user_id.in_(members))
-        )
+        # What the agency's people may all see: a person invited by name is not the agency.
+        invited = select(Invitee.meeting_id).where(Invitee.via_agency_id == row.agency_id)
         query = query.where(or_(Meeting.organiser_agency_id == row.agency_id, Meeting.id.in_(invited)))
     return (await s.scalars(query.order_by(Meeting.start))).all()
 

@@ -20,7 +20,7 @@ from hub.notifications import notify
 from hub.orm import utcnow
 from hub.permissions import Principal
 from meetings import cases, service
-from meetings.errors import MinutesFrozen
+from meetings.errors import MinutesChanged, MinutesFrozen
 from meetings.minutes import (
     ActionRecord,
     AgendaRecord,
@@ -31,6 +31,7 @@ from meetings.minutes import (
     MinutesStatus,
     assemble,
     freeze,
+    intact,
     normalise,
     render_text,
     revision_for_edit,
@@ -142,6 +143,16 @@ async def latest(s: AsyncSession, meeting_id: int) -> Minutes | None:
     return await s.scalar(query)
 
 
+async def _latest_for_change(s: AsyncSession, meeting: Meeting) -> Minutes | None:
+    """The latest minutes, read afresh after locking the meeting's row: saves, circulation,
+    comments and approval of one meeting's minutes then happen one after the other. (Without
+    it, on PostgreSQL a save waiting behind the chair's approval would write its text into
+    the approved row, under a hash of the text before.)"""
+    await s.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    query = select(Minutes).where(Minutes.meeting_id == meeting.id).order_by(Minutes.revision.desc()).limit(1)
+    return await s.scalar(query.execution_options(populate_existing=True))
+
+
 async def revisions(s: AsyncSession, meeting_id: int) -> Sequence[Minutes]:
     query = select(Minutes).where(Minutes.meeting_id == meeting_id).order_by(Minutes.revision)
     return (await s.scalars(query)).all()
@@ -164,10 +175,12 @@ async def _save(
     text: str,
     structure: dict[str, Any] | None,
     new_revision: bool,
+    seen: str | None = None,
 ) -> Minutes:
     if len(text) > MAX_TEXT:
         raise ValidationFailed(N_("The minutes are too long."))
-    current = await latest(s, meeting.id)
+    current = await _latest_for_change(s, meeting)
+    _check_seen(current, seen)
     if current is None:
         current = Minutes(meeting_id=meeting.id, revision=1, status="draft", text="", structure={})
         s.add(current)
@@ -201,17 +214,29 @@ async def draft(
 
 
 async def edit(
-    s: AsyncSession, actor: audit.Actor, meeting: Meeting, text: str, *, new_revision: bool = False
+    s: AsyncSession,
+    actor: audit.Actor,
+    meeting: Meeting,
+    text: str,
+    *,
+    new_revision: bool = False,
+    seen: str | None = None,
 ) -> Minutes:
     """The secretary's edit. Approved minutes are frozen (``minutes_frozen``) unless a new,
-    numbered revision is asked for."""
+    numbered revision is asked for. ``seen``: the SHA-256 of the text the editor started from;
+    if the minutes changed since (a second secretary saved), the edit is refused, not lost."""
     if not text.strip():
         raise ValidationFailed(N_("The minutes cannot be empty."))
-    return await _save(s, actor, meeting, text, None, new_revision)
+    return await _save(s, actor, meeting, text, None, new_revision, seen)
+
+
+def _check_seen(current: Minutes | None, seen: str | None) -> None:
+    if current is not None and seen and not intact(current.text, seen):
+        raise MinutesChanged()
 
 
 async def _existing(s: AsyncSession, meeting: Meeting) -> Minutes:
-    current = await latest(s, meeting.id)
+    current = await _latest_for_change(s, meeting)
     if current is None:
         raise NoMinutes()
     return current
@@ -254,10 +279,14 @@ async def comment(s: AsyncSession, actor: audit.Actor, meeting: Meeting, text: s
     return row
 
 
-async def approve(s: AsyncSession, principal: Principal, meeting: Meeting, outbox: Outbox) -> Minutes:
-    """The chair approves: the text is frozen by its SHA-256; the meeting counts as held."""
+async def approve(
+    s: AsyncSession, principal: Principal, meeting: Meeting, outbox: Outbox, *, seen: str | None = None
+) -> Minutes:
+    """The chair approves: the text is frozen by its SHA-256; the meeting counts as held.
+    ``seen``: the SHA-256 of the text the chair read; approval of a text changed since is refused."""
     check_chair(principal, meeting)
     current = await _existing(s, meeting)
+    _check_seen(current, seen)
     if current.status == "approved":
         raise MinutesFrozen()
     current.status = "approved"

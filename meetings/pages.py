@@ -180,7 +180,8 @@ async def meeting_page(ctx: Ctx) -> web.Response:
         if manage and meeting.status != "cancelled":
             extra["proposed"] = await proposed_cases(s, meeting, now)
             agencies = await conflicts.invited_agencies(s, meeting)
-            extra["clashes"] = await conflicts.for_meetings(s, [meeting], agencies)
+            clashes = await conflicts.for_meetings(s, [meeting], agencies)
+            extra["clashes"] = await conflicts.as_seen_by(s, clashes, ctx.must)
             extra["agencies"] = await agencies_to_invite(s)
             extra["owners"] = await people_in(s, agencies | {meeting.organiser_agency_id})
         rule = None

@@ -11,6 +11,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import minutes_service
+from meetings.minutes import freeze
 from meetings.page_forms import text
 from meetings.permissions import (
     MeetingPermission,
@@ -38,6 +39,7 @@ async def minutes_page(ctx: Ctx) -> web.Response:
         "meetings/minutes.html",
         meeting=meeting,
         minutes=current,
+        seen=freeze(current.text) if current else "",
         comments=notes,
         revisions=revisions,
         manage=may_manage(ctx.must, meeting),
@@ -54,8 +56,9 @@ async def minutes_step(ctx: Ctx) -> web.Response:
     outbox = Outbox()
     async with ctx.db.write() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        seen = text(form, "seen") or None  # the text the person had on screen
         if step == "approve":
-            await minutes_service.approve(s, ctx.user, meeting, outbox)
+            await minutes_service.approve(s, ctx.user, meeting, outbox, seen=seen)
         elif step == "comment":
             await minutes_service.comment(s, ctx.user.actor, meeting, text(form, "comment"))
         else:
@@ -64,9 +67,10 @@ async def minutes_step(ctx: Ctx) -> web.Response:
             if step == "assemble":
                 await minutes_service.draft(s, actor, meeting, utcnow())
             elif step == "save":
-                await minutes_service.edit(s, actor, meeting, text(form, "text"))
+                await minutes_service.edit(s, actor, meeting, text(form, "text"), seen=seen)
             elif step == "revise":
-                await minutes_service.edit(s, actor, meeting, text(form, "text"), new_revision=True)
+                revised = text(form, "text")
+                await minutes_service.edit(s, actor, meeting, revised, new_revision=True, seen=seen)
             elif step == "circulate":
                 await minutes_service.circulate(s, actor, meeting, outbox)
             else:

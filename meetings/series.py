@@ -174,8 +174,9 @@ def recurrence_of(series: Series, meetings: Sequence[Meeting]) -> Recurrence:
     )
 
 
-async def get_series(s: AsyncSession, series_id: int) -> Series:
-    series = await s.get(Series, series_id)
+async def get_series(s: AsyncSession, series_id: int, *, lock: bool = False) -> Series:
+    """A series; ``lock`` before changing it (its SEQUENCE must rise once per change)."""
+    series = await s.get(Series, series_id, with_for_update=lock or None, populate_existing=lock)
     if series is None:
         raise NotFound()
     return series

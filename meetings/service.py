@@ -18,11 +18,12 @@ from hub import audit
 from hub.errors import NotFound, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import User, UserRole
+from hub.models import Agency, User, UserRole
 from hub.notifications import notify
 from hub.orm import utcnow
 from hub.secrets_util import new_token, token_hash
-from meetings.errors import MeetingClosed, RSVPRefused
+from meetings import cases
+from meetings.errors import MeetingClosed, RSVPExpired, RSVPRefused
 from meetings.models import ActionItem, AgendaItem, Decision, Invitee, Meeting, Series
 from meetings.recurrence import EndBeforeStart
 from meetings.timezones import zone
@@ -105,13 +106,24 @@ async def create_meeting(
 
 async def touch(s: AsyncSession, meeting: Meeting) -> None:
     """Something invitees see changed: a new SEQUENCE for calendar clients, on the meeting and, for
-    an occurrence, on its series (whose calendar object carries every occurrence)."""
+    an occurrence, on its series (whose calendar object carries every occurrence). The counters
+    are read again under a row lock: two secretaries changing two occurrences at once must not
+    both write the same next number (calendar clients ignore an update that does not rise)."""
+    await s.refresh(meeting, ["sequence"], with_for_update=True)
     meeting.sequence += 1
     meeting.updated_at = utcnow()
     if meeting.series_id is not None:
-        series = await s.get(Series, meeting.series_id)
+        series = await s.get(Series, meeting.series_id, with_for_update=True, populate_existing=True)
         if series is not None:
             series.sequence += 1
+
+
+async def retitle(s: AsyncSession, actor: audit.Actor, meeting: Meeting, title: str) -> None:
+    if title == meeting.title:
+        return
+    before, meeting.title = meeting.title, title
+    await touch(s, meeting)
+    await audit.record(s, actor, "meeting.retitled", "meeting", meeting.id, {"from": before, "to": title})
 
 
 async def reschedule(
@@ -231,10 +243,15 @@ async def rsvp(s: AsyncSession, meeting: Meeting, invitee: Invitee, answer: str)
 
 
 async def invitee_by_token(s: AsyncSession, meeting_id: int, token: str) -> Invitee:
-    """The invitee whose link this is; a token of another meeting or person is refused."""
+    """The invitee whose link this is; a token of another meeting or person is refused, and one
+    of a meeting that is over, or of a person no longer active, has expired."""
     invitee = await s.scalar(select(Invitee).where(Invitee.rsvp_token_hash == token_hash(token)))
     if invitee is None or invitee.meeting_id != meeting_id:
         raise RSVPRefused()
+    meeting = await s.get(Meeting, meeting_id)
+    person = await s.get(User, invitee.user_id)
+    if meeting is None or meeting.end <= utcnow() or person is None or not person.active:
+        raise RSVPExpired()
     return invitee
 
 
@@ -321,6 +338,12 @@ async def add_action(
         raise ValidationFailed(N_("Write what is to be done."))
     if owner_agency_id is None and owner_user_id is None:
         raise ValidationFailed(N_("Give the action an owner (an agency or a person)."))
+    owner_user = await s.get(User, owner_user_id) if owner_user_id is not None else None
+    if owner_user_id is not None and (owner_user is None or not owner_user.active):
+        raise ValidationFailed(N_("The person given as the owner is not known."))
+    if owner_agency_id is not None and await s.get(Agency, owner_agency_id) is None:
+        raise ValidationFailed(N_("The agency given as the owner is not known."))
+    await cases.check_case(s, meeting, case_id)
     action = ActionItem(
         meeting_id=meeting.id,
         agenda_item_id=agenda_item_id,

@@ -12,7 +12,7 @@ from hub.events import Outbox
 from hub.models import Agency, User, UserRole
 from hub.permissions import SUBTREE_ROLES, Guard
 from meetings import proceedings
-from meetings.conflicts import ConflictNotice
+from meetings.conflicts import ConflictNotice, as_seen_by
 from meetings.models import ActionItem, Decision, Meeting
 from meetings.permissions import is_chair, may_manage
 from meetings.schemas import (
@@ -83,8 +83,8 @@ async def meeting_out(s: AsyncSession, meeting: Meeting, guard: Guard) -> Meetin
     )
 
 
-def conflicts_out(found: Sequence[ConflictNotice]) -> list[ConflictOut]:
-    return [ConflictOut.model_validate(c) for c in found]
+async def conflicts_out(s: AsyncSession, found: Sequence[ConflictNotice], viewer: Guard) -> list[ConflictOut]:
+    return [ConflictOut.model_validate(c) for c in await as_seen_by(s, found, viewer)]
 
 
 # --- live refresh --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from hub.early_warnings import EarlyWarning
 from hub.events import Outbox
 from hub.notifications import Notification
 from hub.orm import utcnow
+from meetings.models import ActionItem
 from meetings.sweeps import warn_overdue_actions
 from tests.meetings.helpers import Person, agency_ids, joint_series, user_ids
 
@@ -81,3 +82,22 @@ async def test_the_next_agenda_starts_with_the_open_actions(client: TestClient, 
     await secretary.patch(f"/api/v1/actions/{action['id']}", {"status": "done"})
     status, third = await secretary.post(f"/api/v1/meetings/{meetings[2]['id']}/agenda/carried")
     assert action["id"] not in [i["carried_action_id"] for i in third["items"]]
+
+
+async def test_an_action_names_a_real_owner_and_a_case_the_meeting_may_review(
+    client: TestClient, db: Database
+) -> None:
+    secretary = await Person.login(client, "secretary")
+    meeting = (await joint_series(secretary, db))["meetings"][0]
+    (psb,) = await agency_ids(db, "PSB")
+    path = f"/api/v1/meetings/{meeting['id']}/actions"
+    base = {"text": "梳理辖区超期未受理案件清单", "due": "2026-12-20"}
+    for body in (
+        {**base, "owner_user_id": 999_999},
+        {**base, "owner_agency_id": 999_999},
+        {**base, "owner_agency_id": psb, "case_id": 999_999},
+    ):
+        status, refused = await secretary.post(path, body)
+        assert (status, refused["error"]["code"]) == (422, "validation_error"), body
+    async with db.read() as s:
+        assert (await s.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting["id"]))).all() == []

@@ -4,12 +4,15 @@ people, who answer; outsiders neither see nor change anything."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from hub.audit import AuditEvent
 from hub.db import Database
+from hub.models import User
 from meetings.models import Meeting, Series
 from tests.meetings.helpers import SERIES, Person, agency_ids, joint_series, user_ids
 
@@ -113,6 +116,40 @@ async def test_a_conflict_is_a_warning_not_a_refusal(client: TestClient, db: Dat
     assert answer["conflicts"][0]["agency_name"] == "青川区公安分局"
 
 
+async def test_a_conflict_with_a_meeting_one_may_not_see_gives_no_title(
+    client: TestClient, db: Database
+) -> None:
+    secretary = await Person.login(client, "secretary")
+    await joint_series(secretary, db)
+    (psb,) = await agency_ids(db, "PSB")
+    station = await Person.login(client, "station_admin_ps01")  # runs its own meetings, not the bureau's
+    body = {
+        "title": "所内协调会",
+        "start": "2026-12-01T15:30:00",
+        "end": "2026-12-01T16:30:00",
+        "invite_user_ids": await user_ids(db, "psb_supervisor"),
+    }
+    status, answer = await station.post("/api/v1/meetings", body)
+    assert status == 201, answer
+    assert [(c["agency_id"], c["meeting_id"], c["title"]) for c in answer["conflicts"]] == [(psb, None, "")]
+
+
+async def test_a_new_title_is_recorded_and_raises_the_sequence(client: TestClient, db: Database) -> None:
+    secretary = await Person.login(client, "secretary")
+    single = {"title": "专题协调会", "start": "2026-12-15T10:00:00", "end": "2026-12-15T11:00:00"}
+    _, created = await secretary.post("/api/v1/meetings", single)
+    meeting = created["meeting"]
+    status, changed = await secretary.patch(
+        f"/api/v1/meetings/{meeting['id']}", {"title": "涉众纠纷专题协调会"}
+    )
+    assert status == 200, changed
+    assert changed["meeting"]["title"] == "涉众纠纷专题协调会"
+    assert changed["meeting"]["sequence"] == meeting["sequence"] + 1
+    async with db.read() as s:
+        rows = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.retitled"))).all()
+    assert [(r.object_id, r.data["to"]) for r in rows] == [(str(meeting["id"]), "涉众纠纷专题协调会")]
+
+
 async def test_an_outsider_cannot_see_or_change_another_agencys_meeting(
     client: TestClient, db: Database
 ) -> None:
@@ -175,6 +212,32 @@ async def test_invitees_answer_through_the_api_and_by_their_link(client: TestCli
         status, body = await secretary.get(f"/api/v1/meetings/{meeting['id']}")
         rsvps[meeting["id"]] = [i["rsvp"] for i in body["invitees"] if i["user_id"] == liaison]
     assert rsvps == {first["id"]: ["accepted"], second["id"]: ["tentative"]}
+
+
+async def test_a_reply_link_expires_with_the_meeting_and_with_the_person(
+    client: TestClient, db: Database
+) -> None:
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db, invite_user_ids=[])
+    first, second = created["meetings"][0], created["meetings"][1]
+    (court,) = await agency_ids(db, "COURT")
+    (liaison,) = await user_ids(db, "liaison_court")
+    links = {}
+    for meeting in (first, second):
+        _, invited = await secretary.post(
+            f"/api/v1/meetings/{meeting['id']}/invitees", {"agency_ids": [court]}
+        )
+        links[meeting["id"]] = invited["links"][f"{liaison}:{meeting['id']}"]
+    async with db.write() as s:  # the first meeting is over
+        held = await s.get(Meeting, first["id"])
+        assert held is not None
+        held.start, held.end = held.start - timedelta(days=400), held.end - timedelta(days=400)
+    client.session.cookie_jar.clear()
+    assert (await client.get(links[first["id"]])).status == 410
+    assert (await client.get(links[second["id"]])).status == 200
+    async with db.write() as s:  # the person left the service
+        await s.execute(update(User).where(User.id == liaison).values(active=False))
+    assert (await client.get(links[second["id"]])).status == 410
 
 
 def _csrf(html: str) -> str:

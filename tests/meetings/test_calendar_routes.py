@@ -12,13 +12,13 @@ import ics
 import pytest
 import recurring_ical_events
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.audit import SYSTEM
 from hub.db import Database
 from hub.directory import create_token
 from hub.models import User
-from tests.meetings.helpers import Person, agency_ids, give_emails, joint_series
+from tests.meetings.helpers import Person, agency_ids, give_emails, joint_series, user_ids
 
 pytestmark = pytest.mark.pg
 WINDOW = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 12, 31, tzinfo=UTC))
@@ -223,3 +223,33 @@ async def test_feeds_of_a_person_and_an_agency_until_revoked(client: TestClient,
     client.session.cookie_jar.clear()
     assert (await client.get(f"/calendar/{feed['token']}.ics")).status == 404
     assert (await client.get("/calendar/cal_made-up.ics")).status == 404
+
+
+async def test_a_feed_ends_with_its_owner_and_an_agency_feed_shows_only_the_agencys_meetings(
+    client: TestClient, db: Database
+) -> None:
+    await give_emails(db, *PEOPLE)
+    secretary = await Person.login(client, "secretary")
+    # The bureau's supervisor alone is invited by name: a meeting of hers, not of the sub-bureau.
+    (psb_person,) = await user_ids(db, "psb_supervisor")
+    single = {
+        "title": "督导约谈",
+        "start": "2026-12-16T10:00:00",
+        "end": "2026-12-16T11:00:00",
+        "invite_user_ids": [psb_person],
+    }
+    _, one = await secretary.post("/api/v1/meetings", single)
+    (psb,) = await agency_ids(db, "PSB")
+    admin = await Person.login(client, "psb_admin")
+    status, agency_feed = await admin.post("/api/v1/calendar-feeds", {"agency_id": psb})
+    assert status == 201, agency_feed
+    police = await Person.login(client, "psb_supervisor")
+    _, own_feed = await police.post("/api/v1/calendar-feeds", {})
+    client.session.cookie_jar.clear()
+    agency_calendar, _ = read(await (await client.get(f"/calendar/{agency_feed['token']}.ics")).read())
+    assert starts_utc(agency_calendar, {one["meeting"]["uid"]}) == []
+    own_calendar, _ = read(await (await client.get(f"/calendar/{own_feed['token']}.ics")).read())
+    assert len(starts_utc(own_calendar, {one["meeting"]["uid"]})) == 1
+    async with db.write() as s:
+        await s.execute(update(User).where(User.id == psb_person).values(active=False))
+    assert (await client.get(f"/calendar/{own_feed['token']}.ics")).status == 404

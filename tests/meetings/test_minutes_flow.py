@@ -5,6 +5,7 @@ with pdftotext in Chinese."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -109,6 +110,33 @@ async def test_minutes_are_drafted_circulated_approved_by_the_chair_and_frozen(
     status, revised = await secretary.put(path, {"text": "改过的纪要", "new_revision": True})
     assert (status, revised["revision"], revised["status"]) == (200, 2, "draft")
     assert [r["revision"] for r in revised["revisions"]] == [1, 2]
+
+
+async def test_the_chair_approves_only_the_text_she_read(client: TestClient, db: Database) -> None:
+    secretary, meeting = await held_meeting(client, db)
+    path = f"/api/v1/meetings/{meeting['id']}/minutes"
+    _, drafted = await secretary.post(path + "/draft", {})
+    chair = await Person.login(client, "supervisor")
+    found = re.search(r'name="seen" value="([0-9a-f]{64})"', await (await client.get(path[7:])).text())
+    assert found
+    read_by_chair = found[1]
+    secretary = await Person.login(client, "secretary")
+    status, _ = await secretary.put(path, {"text": drafted["text"] + "\n会后补充：各单位月底前反馈。\n"})
+    assert status == 200
+    chair = await Person.login(client, "supervisor")
+    form = {"_csrf": chair.csrf, "step": "approve", "seen": read_by_chair}
+    refused = await client.post(path[7:], data=form, allow_redirects=False)
+    assert refused.status == 409 and "minutes_changed" in await refused.text()
+    async with db.read() as s:
+        row = await s.scalar(select(Minutes).where(Minutes.meeting_id == meeting["id"]))
+        assert row is not None and row.status == "draft" and not row.sha256
+    found = re.search(r'name="seen" value="([0-9a-f]{64})"', await (await client.get(path[7:])).text())
+    assert found and found[1] != read_by_chair
+    approved = await client.post(path[7:], data={**form, "seen": found[1]}, allow_redirects=False)
+    assert approved.status == 303
+    async with db.read() as s:
+        row = await s.scalar(select(Minutes).where(Minutes.meeting_id == meeting["id"]))
+        assert row is not None and row.status == "approved" and "会后补充" in row.text
 
 
 async def test_an_outsider_cannot_read_the_minutes(client: TestClient, db: Database) -> None:
