@@ -15,6 +15,7 @@ from hub.templating import JINJA
 from referrals import agreement_court, agreement_pages, agreements, documents, followup_routes
 from referrals.agreement_http import agreement_out, change, read_case
 from referrals.agreement_schemas import AgreementIn, AgreementOut, ApplicationIn, OutcomeIn, PartyConfirmIn
+from referrals.api import works_on
 from referrals.permissions import CasePermission
 
 routes = Routes()
@@ -154,7 +155,10 @@ async def _pdf(ctx: Ctx, document: documents.Document) -> web.Response:
 async def agreement_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        document = await documents.agreement_document(s, ctx.request.app[JINJA], ca, ctx.config.zone)
+        reveal = works_on(ctx, ca.case, ca.referral)
+        document = await documents.agreement_document(
+            s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
+        )
     return await _pdf(ctx, document)
 
 
@@ -169,7 +173,10 @@ async def agreement_pdf(ctx: Ctx) -> web.Response:
 async def confirmation_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        document = await documents.confirmation_document(s, ctx.request.app[JINJA], ca, ctx.config.zone)
+        reveal = works_on(ctx, ca.case, ca.referral)
+        document = await documents.confirmation_document(
+            s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
+        )
     return await _pdf(ctx, document)
 
 

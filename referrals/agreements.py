@@ -359,9 +359,11 @@ async def after_resolve(s: AsyncSession, actor: audit.Actor, referral: Referral)
     """For whoever resolves a referral: schedule its agreement's follow-ups if they are due."""
     case = await s.get(Case, referral.case_id)
     assert case is not None
-    agreement = await s.scalar(
+    query = (
         select(Agreement).where(Agreement.referral_id == referral.id).order_by(Agreement.id.desc()).limit(1)
     )
+    # Locked and read afresh: a party confirming at this moment is seen, or waits for us.
+    agreement = await s.scalar(query.with_for_update().execution_options(populate_existing=True))
     return await ensure_followups(s, actor, CaseAgreement(case, referral, agreement, {Side.receiver}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from hub.events import Outbox
 from hub.models import Agency
@@ -11,7 +12,16 @@ from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from referrals import service, states
 from referrals.errors import BadTarget
-from referrals.intake import CaseInput, ConsentInput, PartyInput, mask_id_number, mask_phone, take_in
+from referrals.intake import (
+    CaseInput,
+    ConsentInput,
+    PartyInput,
+    duplicate,
+    mask_id_number,
+    mask_phone,
+    submitted,
+    take_in,
+)
 from referrals.mediators import assign_mediator, extend_mediation, propose_mediators
 from referrals.models import Case, Party, Referral, ReferralEvent
 from referrals.permissions import CasePermission
@@ -119,9 +129,20 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
         consent=ConsentInput(body.consent.by, body.consent.at, body.consent.method) if body.consent else None,
         idempotency_key=body.idempotency_key or ctx.request.headers.get("Idempotency-Key"),
     )
-    async with ctx.db.write() as s:
-        case = await take_in(s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox)
-        out = case_out(case, None, reveal=True)
+    try:
+        async with ctx.db.write() as s:
+            case = await take_in(
+                s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=ctx.config.time_zone
+            )
+            out = case_out(case, None, reveal=True)
+    except IntegrityError:
+        # The same submission twice at the same moment (a client retrying): the first one made
+        # the case, and the second hears so, as it would a moment later.
+        async with ctx.db.read() as s:
+            existing = await submitted(s, ctx.user.agency_id, data.idempotency_key)
+        if existing is None:
+            raise
+        raise duplicate(existing) from None
     await outbox.send(ctx.events)
     return out
 
@@ -340,7 +361,7 @@ async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
                 sides=sides,
             )
         else:
-            await service.move(
+            await service.plain_move(
                 s,
                 ctx.user.actor,
                 referral,

@@ -12,7 +12,7 @@ from hub.plugins import Panel
 from hub.routing import Ctx
 from referrals import agreements, pages_queue, pages_view, report_panels, service, states
 from referrals.models import Case, Referral
-from referrals.pages_view import DUE_SOON, OVERDUE
+from referrals.pages_view import DUE_SOON
 from referrals.permissions import CasePermission
 
 SHOW = 5
@@ -31,12 +31,13 @@ async def referral_panels(ctx: Ctx) -> list[Panel]:
     async with ctx.db.read() as s:
         kind = await s.scalar(select(Agency.kind).where(Agency.id == mine))
         if kind in service.RECEIVING_KINDS and allowed(principal, CasePermission.act_on_referrals):
-            stmt = base.where(Referral.to_agency_id == mine, Referral.state.in_(list(states.OPEN)))
-            rows = pages_queue.by_deadline(await pages_queue.rows_of(s, stmt, now, incoming=True))
+            stmt = pages_queue.open_to(mine)
+            rows = await pages_queue.rows_of(s, pages_queue.by_deadline(stmt), now, incoming=True)
+            counted = await pages_queue.tally(s, stmt, now)
             context = {
-                "waiting": sum(1 for r in rows if r.state == states.State.sent),
-                "working": sum(1 for r in rows if r.state in pages_view.WORKING),
-                "overdue": sum(1 for r in rows if r.badge == OVERDUE),
+                "waiting": counted.waiting,
+                "working": counted.working,
+                "overdue": counted.overdue,
                 "due_soon": sum(1 for r in rows if r.badge == DUE_SOON),
                 "urgent": [r for r in rows if r.badge][:SHOW],
             }
@@ -56,7 +57,7 @@ async def referral_panels(ctx: Ctx) -> list[Panel]:
             stmt = base.where(
                 Referral.mediator_id == principal.user_id, Referral.state.in_(list(pages_view.WORKING))
             )
-            rows = pages_queue.by_deadline(await pages_queue.rows_of(s, stmt, now, incoming=True))
+            rows = await pages_queue.rows_of(s, pages_queue.by_deadline(stmt), now, incoming=True)
             found.append(Panel("referrals/panel_assigned.html", {"rows": rows}, order=4))
         today = now.astimezone(ctx.config.zone).date()
         clocks = await agreements.running_clocks(s, ctx.must.scope, today, limit=SHOW)

@@ -6,9 +6,10 @@
 - 司法确认申请书 (``confirmation.pdf``): the parties as joint applicants, the request, facts and reasons
   with the agreement's terms, the deadline, 此致 and the court, signature lines.
 
-Both are Chinese whoever asks (they are the forms' own wording, not translated interface text) and
-show full ID numbers: they are the official documents, for those who may see the case. The
-formatting helpers at the top are pure; rendering runs off the event loop (``hub.documents``).
+Both are Chinese whoever asks (they are the forms' own wording, not translated interface text).
+They show full ID numbers and phones to those who work on the case (the taking-in agency, the
+current receiving body: ``reveal``), masked to anyone else who may see it, as every list does.
+The formatting helpers at the top are pure; rendering runs off the event loop (``hub.documents``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from referrals import codes, deadlines, service  # noqa: F401 - codes: party rol
 from referrals.agreement_court import court_for
 from referrals.agreement_errors import AgreementMissing, BadCourt
 from referrals.agreements import CaseAgreement
+from referrals.intake import mask_id_number, mask_phone
 from referrals.models import Agreement, AgreementTerm, Party, Referral
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -151,14 +153,20 @@ def deadline_line(effective: date | None, policy: deadlines.Policy) -> str:
 # --- gathering and rendering ----------------------------------------------------------------------
 
 
-def _party_rows(parties: list[Party]) -> list[dict[str, str]]:
+def _party_rows(parties: list[Party], reveal: bool) -> list[dict[str, str]]:
     return [
-        {"role": p.role, "name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address}
+        {
+            "role": p.role,
+            "name": p.name,
+            "id_number": p.id_number if reveal else mask_id_number(p.id_number),
+            "phone": p.phone if reveal else mask_phone(p.phone),
+            "address": p.address,
+        }
         for p in parties
     ]
 
 
-async def _context(s: AsyncSession, ca: CaseAgreement, zone: ZoneInfo) -> dict[str, Any]:
+async def _context(s: AsyncSession, ca: CaseAgreement, zone: ZoneInfo, reveal: bool) -> dict[str, Any]:
     agreement = ca.agreement
     if agreement is None:
         raise AgreementMissing()
@@ -172,7 +180,7 @@ async def _context(s: AsyncSession, ca: CaseAgreement, zone: ZoneInfo) -> dict[s
     return {
         "case": ca.case,
         "agreement": agreement,
-        "parties": _party_rows(ca.case.parties),
+        "parties": _party_rows(ca.case.parties, reveal),
         "names": "、".join(p.name for p in ca.case.parties),
         "items": items(agreement, names),
         "performance": [performance_line(i, t, names) for i, t in enumerate(agreement.terms, start=1)],
@@ -187,18 +195,18 @@ async def _context(s: AsyncSession, ca: CaseAgreement, zone: ZoneInfo) -> dict[s
 
 
 async def agreement_document(
-    s: AsyncSession, env: jinja2.Environment, ca: CaseAgreement, zone: ZoneInfo
+    s: AsyncSession, env: jinja2.Environment, ca: CaseAgreement, zone: ZoneInfo, *, reveal: bool
 ) -> Document:
     """人民调解协议书, filled in inside the caller's read transaction (render the PDF after it)."""
-    html = render_template(env, "referrals/documents/agreement.html", **await _context(s, ca, zone))
+    html = render_template(env, "referrals/documents/agreement.html", **await _context(s, ca, zone, reveal))
     return Document(html, f"人民调解协议书-{ca.case.number}.pdf", f"agreement-{ca.case.number}.pdf")
 
 
 async def confirmation_document(
-    s: AsyncSession, env: jinja2.Environment, ca: CaseAgreement, zone: ZoneInfo
+    s: AsyncSession, env: jinja2.Environment, ca: CaseAgreement, zone: ZoneInfo, *, reveal: bool
 ) -> Document:
     """司法确认申请书, addressed to the court applied to (or the district's basic court)."""
-    context = await _context(s, ca, zone)
+    context = await _context(s, ca, zone, reveal)
     assert ca.agreement is not None
     try:
         court = (await court_for(s, ca.agreement.court_agency_id)).name

@@ -15,6 +15,14 @@ class DuplicateSubmission(Conflict):
     message = N_("This case was already submitted (case %(number)s); nothing was changed.")
 
 
+class UseTheCourtForm(HubError):
+    status = 409
+    code = "use_the_court_form"
+    message = N_(
+        "Judicial confirmation is applied for and recorded on the agreement's page, not as a plain action."
+    )
+
+
 class TransitionNotAllowed(HubError):
     status = 409
     code = "transition_not_allowed"
@@ -41,6 +49,11 @@ class NoRouteFound(HubError):
 class AlreadyReferred(Conflict):
     code = "already_referred"
     message = N_("This case already has an open referral.")
+
+
+class CaseSettled(Conflict):
+    code = "case_settled"
+    message = N_("This case's mediation has run its course (resolved or closed); it is not sent again.")
 
 
 class StaleState(Conflict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,20 +54,35 @@ class CaseInput:
     idempotency_key: str | None = None
 
 
+async def submitted(s: AsyncSession, agency_id: int, idempotency_key: str | None) -> Case | None:
+    """The case an earlier submission with this key made, if any."""
+    if not idempotency_key:
+        return None
+    return await s.scalar(
+        select(Case).where(Case.created_agency_id == agency_id, Case.idempotency_key == idempotency_key)
+    )
+
+
+def duplicate(existing: Case) -> DuplicateSubmission:
+    return DuplicateSubmission(
+        number=existing.number,
+        details=[{"field": "case_id", "type": "existing", "message": str(existing.id)}],
+    )
+
+
 async def take_in(
-    s: AsyncSession, actor: audit.Actor, agency_id: int, data: CaseInput, now: datetime, outbox: Outbox
+    s: AsyncSession,
+    actor: audit.Actor,
+    agency_id: int,
+    data: CaseInput,
+    now: datetime,
+    outbox: Outbox,
+    *,
+    zone: str = "Asia/Shanghai",
 ) -> Case:
-    if data.idempotency_key:
-        existing = await s.scalar(
-            select(Case).where(
-                Case.created_agency_id == agency_id, Case.idempotency_key == data.idempotency_key
-            )
-        )
-        if existing is not None:
-            raise DuplicateSubmission(
-                number=existing.number,
-                details=[{"field": "case_id", "type": "existing", "message": str(existing.id)}],
-            )
+    existing = await submitted(s, agency_id, data.idempotency_key)
+    if existing is not None:
+        raise duplicate(existing)
     if data.area_id is not None and await s.get(Area, data.area_id) is None:
         raise ValidationFailed(N_("Unknown area."))
     case = Case(
@@ -99,7 +115,7 @@ async def take_in(
         )
     s.add(case)
     await s.flush()
-    case.number = case_number(now, case.id)
+    case.number = case_number(now, case.id, zone)
     await s.flush()
     await audit.record(
         s,
@@ -127,9 +143,10 @@ async def record_consent(s: AsyncSession, actor: audit.Actor, case: Case, consen
     return case
 
 
-def case_number(now: datetime, case_id: int) -> str:
-    """Readable and unique: year and the case id, e.g. QC2026-000123."""
-    return f"QC{now.year}-{case_id:06d}"
+def case_number(now: datetime, case_id: int, zone: str = "Asia/Shanghai") -> str:
+    """Readable and unique: the year (the district's, not UTC's: a case taken in at 07:00 on
+    1 January belongs to the new year) and the case id, e.g. QC2026-000123."""
+    return f"QC{now.astimezone(ZoneInfo(zone)).year}-{case_id:06d}"
 
 
 def mask_id_number(value: str) -> str:

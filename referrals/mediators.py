@@ -77,6 +77,7 @@ async def assign_mediator(
 ) -> Referral:
     if states.Side.receiver not in sides:
         raise WrongSide(side=gettext(N_("receiving")))
+    await lock(s, referral)
     if referral.state not in (states.State.accepted, states.State.in_mediation):
         raise TransitionNotAllowed(state=label(referral.state), action=label("assign_mediator"))
     if mediator_id not in {c.user_id for c in await propose_mediators(s, referral)}:
@@ -101,6 +102,12 @@ async def assign_mediator(
     return referral
 
 
+async def lock(s: AsyncSession, referral: Referral) -> None:
+    """Lock the referral's row and read it afresh: two extensions at once must each start from
+    the other's due date, and a second assignment must know of the first."""
+    await s.refresh(referral, with_for_update=True)
+
+
 async def extend_mediation(
     s: AsyncSession,
     actor: audit.Actor,
@@ -113,6 +120,7 @@ async def extend_mediation(
 ) -> Referral:
     if states.Side.receiver not in sides:
         raise WrongSide(side=gettext(N_("receiving")))
+    await lock(s, referral)
     if (
         referral.state not in (states.State.accepted, states.State.in_mediation)
         or referral.accepted_at is None

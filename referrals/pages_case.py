@@ -117,7 +117,7 @@ async def act_form(ctx: Ctx) -> web.Response:
                     sides=sides,
                 )
             else:
-                await service.move(
+                await service.plain_move(
                     s, actor, referral, service.Move(action, reason), sides=sides, now=utcnow(), outbox=outbox
                 )
     except HubError as exc:

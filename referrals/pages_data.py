@@ -17,7 +17,7 @@ from hub.errors import HubError
 from hub.i18n import gettext
 from hub.models import Agency, Area, User
 from hub.permissions import Guard, allowed
-from referrals import mediators, pages_view, service
+from referrals import mediators, pages_view, service, states
 from referrals.intake import mask_id_number, mask_phone
 from referrals.models import Case, Referral, ReferralEvent
 from referrals.pages_view import Deadline, Offer, Why
@@ -146,7 +146,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
     may_send = (
         allowed(principal, CasePermission.take_in)
         and guard.scope.covers(case.created_agency_id)
-        and pages_view.may_send_again(referrals[-1].state if referrals else None)
+        and states.may_send_again(referrals[-1].state if referrals else None)
     )
     proposal_decision = None
     proposal_error = None

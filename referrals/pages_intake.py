@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hub import directory
@@ -23,8 +22,7 @@ from hub.templating import render
 from referrals import page_forms, pages_view
 from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyRole
 from referrals.errors import DuplicateSubmission
-from referrals.intake import take_in
-from referrals.models import Case
+from referrals.intake import submitted, take_in
 from referrals.permissions import CasePermission
 from referrals.schemas import CaseIn
 
@@ -85,9 +83,9 @@ async def intake_submit(ctx: Ctx) -> web.Response:
     outbox = Outbox()
     try:
         async with ctx.db.write() as s:
-            case = await take_in(
-                s, ctx.user.actor, ctx.user.agency_id, page_forms.case_input(body), utcnow(), outbox
-            )
+            data = page_forms.case_input(body)
+            zone = ctx.config.time_zone
+            case = await take_in(s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=zone)
             case_id = case.id
     except DuplicateSubmission as exc:
         raise web.HTTPSeeOther(f"/cases/{exc.details[0]['message']}") from None
@@ -105,6 +103,5 @@ async def intake_submit(ctx: Ctx) -> web.Response:
 
 async def _existing(ctx: Ctx, key: str) -> int | None:
     async with ctx.db.read() as s:
-        return await s.scalar(
-            select(Case.id).where(Case.created_agency_id == ctx.user.agency_id, Case.idempotency_key == key)
-        )
+        case = await submitted(s, ctx.user.agency_id, key)
+        return case.id if case is not None else None

@@ -7,7 +7,6 @@ It refreshes itself: ``referrals.js`` hears the live events and fetches ``/refer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Agency, User
@@ -94,8 +94,51 @@ async def rows_of(
     return rows
 
 
-def by_deadline(rows: Sequence[Row]) -> list[Row]:
-    return sorted(rows, key=lambda r: (r.due is None, r.due or r.changed_at, r.referral_id))
+def _due() -> ColumnElement[datetime | None]:
+    """``pages_view.current_due`` in SQL: acceptance while sent, mediation while being worked on."""
+    return when(
+        (Referral.state == states.State.sent, Referral.accept_due),
+        (Referral.state.in_(list(pages_view.WORKING)), Referral.mediation_due),
+        else_=None,
+    )
+
+
+def by_deadline(stmt: Select[Referral, Case]) -> Select[Referral, Case]:
+    """Soonest deadline first, in the query: the list is cut at ``QUEUE_LIMIT`` rows, and what is
+    cut must be the least urgent, never the oldest and most overdue."""
+    due = _due()
+    return stmt.order_by(due.is_(None), func.coalesce(due, Referral.state_changed_at), Referral.id)
+
+
+def open_to(agency_id: int) -> Select[Referral, Case]:
+    """The open referrals an agency has received, with their cases."""
+    return (
+        select(Referral, Case)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Referral.to_agency_id == agency_id, Referral.state.in_(list(states.OPEN)))
+    )
+
+
+@dataclass(frozen=True)
+class Tally:
+    waiting: int  # sent, not yet accepted
+    working: int  # accepted or in mediation
+    overdue: int
+
+
+async def tally(s: AsyncSession, stmt: Select[Referral, Case], now: datetime) -> Tally:
+    """Counts over every referral the statement finds, not only the rows a list shows."""
+    found = stmt.with_only_columns(Referral.state.label("state"), _due().label("due")).subquery()
+    waiting, working, overdue = (
+        await s.execute(
+            select(
+                func.count().filter(found.c.state == states.State.sent),
+                func.count().filter(found.c.state.in_(list(pages_view.WORKING))),
+                func.count().filter(found.c.due < now),
+            )
+        )
+    ).one()
+    return Tally(waiting, working, overdue)
 
 
 def _within(column: Any, scope: Scope) -> ColumnElement[bool] | None:
@@ -119,8 +162,8 @@ async def queue(s: AsyncSession, scope: Scope, now: datetime) -> Queue:
     back = base.where(Referral.state.in_(list(states.RETURNED)), Referral.id.in_(latest))
     back = back if mine_out is None else back.where(mine_out)
     return Queue(
-        incoming=by_deadline(await rows_of(s, incoming.order_by(Referral.id.desc()), now, incoming=True)),
-        outgoing=by_deadline(await rows_of(s, outgoing.order_by(Referral.id.desc()), now, incoming=False)),
+        incoming=await rows_of(s, by_deadline(incoming), now, incoming=True),
+        outgoing=await rows_of(s, by_deadline(outgoing), now, incoming=False),
         returned=await rows_of(s, back.order_by(Referral.state_changed_at.desc()), now, incoming=False),
     )
 

@@ -171,17 +171,14 @@ def offers(state: str, sides: set[states.Side]) -> list[Offer]:
     found = [
         Offer(a, states.ACTIONS[a].needs_reason)
         for a in states.allowed_actions(state)
-        if states.ACTIONS[a].side in sides and states.ACTIONS[a].side is not states.Side.system
+        if states.ACTIONS[a].side in sides
+        and states.ACTIONS[a].side is not states.Side.system
+        and a not in states.COURT_STEPS
     ]
     if states.Side.receiver in sides and state in WORKING:
         found.insert(0, Offer(ASSIGN))
         found.append(Offer(EXTEND, needs_reason=True))
     return found
-
-
-def may_send_again(last_state: str | None) -> bool:
-    """The sender may route the case (again) when nothing was sent or it came back to them."""
-    return last_state is None or last_state in states.RETURNED or last_state == states.State.withdrawn
 
 
 # --- areas ----------------------------------------------------------------------------------

@@ -2,8 +2,12 @@
 
 from enum import StrEnum
 
-from hub.models import Role
-from hub.permissions import EVERY_ROLE, register
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.errors import Forbidden
+from hub.i18n import N_
+from hub.models import Agency, Role
+from hub.permissions import EVERY_ROLE, Principal, register
 
 
 class CasePermission(StrEnum):
@@ -25,3 +29,19 @@ register(
         CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),
     }
 )
+
+
+async def check_district_admin(s: AsyncSession, principal: Principal) -> None:
+    """Routing rules and deadline policies apply to every agency of the district: they are set
+    by the platform's operators or an administrator of a top-level agency (the sub-bureau, the
+    justice bureau), not by the administrator of a station below them."""
+    if principal.is_superuser:
+        return
+    agency = await s.get(Agency, principal.agency_id) if principal.agency_id is not None else None
+    if agency is None or agency.parent_id is not None:
+        raise Forbidden(
+            N_(
+                "Routing rules and deadlines are set for the whole district, "
+                "by the administrators of the top-level agencies."
+            )
+        )

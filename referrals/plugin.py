@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.keys import DB, EVENTS
+from hub.keys import CONFIG, DB, EVENTS
 from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
@@ -45,7 +45,7 @@ async def _sweeper(app: web.Application) -> AsyncIterator[None]:
             await asyncio.sleep(SWEEP_SECONDS)
             outbox = Outbox()
             try:
-                done = await sweeps.run_all(app[DB], utcnow(), outbox)
+                done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone)
                 if any(done.values()):
                     logger.info("deadline sweep", extra=done)
             except Exception:  # one failed sweep must not stop the next

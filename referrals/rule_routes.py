@@ -17,7 +17,7 @@ from hub.templating import render
 from referrals import rules_admin
 from referrals.codes import Category, Flag
 from referrals.models import RoutingRule
-from referrals.permissions import CasePermission
+from referrals.permissions import CasePermission, check_district_admin
 from referrals.rules import TARGET_AGENCY, TARGET_STATIONED_ROOM
 from referrals.service import RECEIVING_KINDS
 
@@ -114,8 +114,9 @@ async def _page(
 @routes.page("GET", "/admin/rules", perm=CasePermission.manage_rules, name="routing_rules")
 async def rules_page(ctx: Ctx) -> web.Response:
     editing = None
-    if ctx.request.query.get("edit", "").isdigit():
-        async with ctx.db.read() as s:
+    async with ctx.db.read() as s:
+        await check_district_admin(s, ctx.user)
+        if ctx.request.query.get("edit", "").isdigit():
             editing = await rules_admin.get_rule(s, int(ctx.request.query["edit"]))
     return await _page(ctx, editing=editing)
 
@@ -124,6 +125,8 @@ async def rules_page(ctx: Ctx) -> web.Response:
 async def rules_submit(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
     rule_id = _int(str(form.get("rule_id", "")))
+    async with ctx.db.read() as s:
+        await check_district_admin(s, ctx.user)
     try:
         change = parse_rule(form)
         if form.get("intent") == "dry_run":
@@ -142,6 +145,8 @@ async def rules_submit(ctx: Ctx) -> web.Response:
 async def deadlines_submit(ctx: Ctx) -> web.Response:
     form = await ctx.request.post()
     kind = str(form.get("agency_kind", ""))
+    async with ctx.db.read() as s:
+        await check_district_admin(s, ctx.user)
     try:
         if kind not in {k.value for k in RECEIVING_KINDS}:
             raise ValidationFailed(N_("Unknown agency kind."))

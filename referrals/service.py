@@ -26,11 +26,13 @@ from referrals.errors import (
     AlreadyReferred,
     BadMediator,
     BadTarget,
+    CaseSettled,
     ConsentMissing,
     NoRouteFound,
     ReasonRequired,
     StaleState,
     TransitionNotAllowed,
+    UseTheCourtForm,
     WrongSide,
 )
 from referrals.models import Case, DeadlinePolicy, Referral, ReferralEvent, RoutingRule
@@ -153,8 +155,17 @@ async def send(
     """Refer the case to the proposed body, or to another one with a reason."""
     if not (case.consent_by and case.consent_at and case.consent_method):
         raise ConsentMissing()
-    if parent is None and await open_referral(s, case.id) is not None:
-        raise AlreadyReferred()
+    # The case's row is locked first: two sends at once (a double click, two liaisons) must not
+    # both find nothing open and both refer it.
+    await s.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    if parent is None:
+        if await open_referral(s, case.id) is not None:
+            raise AlreadyReferred()
+        last = await s.scalar(
+            select(Referral.state).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
+        )
+        if not states.may_send_again(last):  # resolved, confirmed, closed: its course is run
+            raise CaseSettled()
     decision = await propose(s, case, sender_agency_id)
     target = decision.target_agency_id
     explanation = decision.explanation()
@@ -311,6 +322,23 @@ class Move:
     data: dict[str, Any] | None = None
 
 
+async def plain_move(
+    s: AsyncSession,
+    actor: audit.Actor | None,
+    referral: Referral,
+    move_: Move,
+    *,
+    sides: set[states.Side],
+    now: datetime,
+    outbox: Outbox,
+) -> Referral:
+    """An action a person picked (a button, the API's actions endpoint): any but the court's
+    steps, which have their own forms."""
+    if move_.action in states.COURT_STEPS:
+        raise UseTheCourtForm()
+    return await move(s, actor, referral, move_, sides=sides, now=now, outbox=outbox)
+
+
 async def move(
     s: AsyncSession,
     actor: audit.Actor | None,
@@ -350,8 +378,11 @@ async def move(
     elif action is states.Action.start_mediation and referral.mediator_id is None:
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
     if action is states.Action.close:
-        from referrals import followup_visits  # imported here: it builds on this module
+        from referrals import agreements, followup_visits  # imported here: they build on this module
 
+        # Visits that a race left unscheduled (the last party confirming while the referral was
+        # being resolved) are scheduled now, and then they too must be done before closing.
+        await agreements.after_resolve(s, actor, referral)
         await followup_visits.require_done(s, referral)
     result = await s.execute(
         update(Referral)

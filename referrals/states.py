@@ -50,6 +50,11 @@ class Side(StrEnum):
 
 OPEN = (State.sent, State.accepted, State.in_mediation)
 
+# The court's steps are taken only through the agreement's judicial-confirmation forms
+# (referrals.agreement_court), which check the agreement, the 30-day window and record the court's
+# answer; as a plain action they would move the referral and leave the agreement behind.
+COURT_STEPS = frozenset({Action.apply_confirmation, Action.confirm, Action.refuse_confirmation})
+
 TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.sent, Action.accept): State.accepted,
     (State.sent, Action.decline): State.declined,
@@ -91,6 +96,13 @@ ACTIONS: dict[Action, ActionRule] = {
 
 # States in which the case is back with the sender, who may route it again.
 RETURNED = frozenset({State.declined, State.expired, State.failed})
+
+
+def may_send_again(last_state: str | None) -> bool:
+    """The sender may route the case (again) when nothing was sent or it came back to them."""
+    return last_state is None or last_state in RETURNED or last_state == State.withdrawn
+
+
 TERMINAL = frozenset(s for s in State if not any(k[0] == s for k in TRANSITIONS))
 
 

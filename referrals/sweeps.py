@@ -124,11 +124,12 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
     return count
 
 
-async def run_all(db: Database, now: datetime, outbox: Outbox) -> dict[str, int]:
+async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> dict[str, int]:
+    """``zone``: the district's (the configured) time zone, in which report days begin and end."""
     from referrals import warning_sweep
 
     return {
         "expired": await expire_overdue(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
-        **await warning_sweep.sweep(db, now),
+        **await warning_sweep.sweep(db, now, zone=zone),
     }

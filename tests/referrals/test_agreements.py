@@ -296,6 +296,27 @@ async def resolved_with_agreement(
     return room, case_id, parties
 
 
+async def test_the_courts_steps_are_taken_only_on_the_agreement_and_a_settled_case_stays_settled(
+    client: TestClient,
+) -> None:
+    case_id, rid, parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties))
+    await confirm_all(room, case_id, parties)
+    resolved = await room.client.post(
+        f"/cases/{case_id}/agreement/resolve", data={"_csrf": room.csrf}, allow_redirects=False
+    )
+    assert resolved.status == 303
+    for action in ("apply_confirmation", "confirm"):
+        status, out = await room.post(f"/api/v1/referrals/{rid}/actions", {"action": action})
+        assert (status, out["error"]["code"]) == (409, "use_the_court_form"), action
+    status, out = await room.get(f"/api/v1/cases/{case_id}/agreement")
+    assert out["referral_state"] == "resolved" and out["confirmation_applied_at"] is None
+    police = await Person.login(client, "liaison_ps01")
+    status, out = await police.post(f"/api/v1/cases/{case_id}/referrals", {})
+    assert (status, out["error"]["code"]) == (409, "case_settled")
+
+
 async def test_applying_after_the_window_is_refused(client: TestClient) -> None:
     room, case_id, _parties = await resolved_with_agreement(client, today() - timedelta(days=31))
     status, out = await room.post(f"/api/v1/cases/{case_id}/agreement/application", {})

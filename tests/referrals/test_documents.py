@@ -212,6 +212,18 @@ async def test_the_confirmation_pdf_is_addressed_to_the_court(client: TestClient
         assert expected in text, expected
 
 
+async def test_someone_who_only_oversees_the_case_gets_the_pdf_with_identities_masked(
+    client: TestClient, tmp_path: Path
+) -> None:
+    _room, case_id = await locked_agreement(client)
+    overseer = await Person.login(client, "psb_supervisor")  # sees PS01's cases, works on none
+    response = await overseer.client.get(f"/cases/{case_id}/agreement.pdf")
+    assert response.status == 200
+    text, _fonts = pdf_text(await response.read(), tmp_path)
+    assert "王芳" in text and "3301**********1234" in text and "139****2222" in text
+    assert "330106199001011234" not in text and "13900002222" not in text
+
+
 async def test_a_bearer_token_fetches_the_pdf_like_a_cookie(client: TestClient, db: Database) -> None:
     _room, case_id = await locked_agreement(client)
     async with db.write() as s:

@@ -215,3 +215,47 @@ async def test_the_dashboard_shows_each_person_their_referral_cards(client: Test
     mediator = await Person.login(client, "mediator01")
     _, html = await page(mediator, "/")
     assert 'data-testid="panel-assigned"' in html
+
+
+async def test_a_cut_queue_keeps_the_most_urgent_and_its_counts_cover_everything(
+    client: TestClient, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from hub.models import Agency
+    from hub.orm import utcnow
+    from hub.permissions import Scope
+    from referrals import pages_queue, pages_view, states
+    from referrals.models import Referral
+
+    police = await Person.login(client, "liaison_ps01")
+    for _ in range(2):  # two more referrals to the stationed room, after the demo's
+        _, case = await police.post("/api/v1/cases", {**_api_case()})
+        assert (await police.post(f"/api/v1/cases/{case['id']}/referrals", {}))[0] == 201
+    now = utcnow()
+    async with db.read() as s:
+        room = await s.scalar(select(Agency.id).where(Agency.code == "SR01"))
+        open_ = (
+            await s.scalars(
+                select(Referral).where(Referral.to_agency_id == room, Referral.state.in_(list(states.OPEN)))
+            )
+        ).all()
+        dues = sorted(
+            (due, r.id)
+            for r in open_
+            if (due := pages_view.current_due(r.state, r.accept_due, r.mediation_due)) is not None
+        )
+        monkeypatch.setattr(pages_queue, "QUEUE_LIMIT", 1)
+        shown = (await pages_queue.queue(s, Scope(frozenset({room})), now)).incoming
+        stmt = pages_queue.open_to(room)
+        counted = await pages_queue.tally(s, stmt, now)
+    assert len(open_) >= 3 and [r.referral_id for r in shown] == [dues[0][1]]
+    assert counted.waiting == sum(r.state == states.State.sent for r in open_)
+    assert counted.working == sum(r.state in pages_view.WORKING for r in open_)
+    assert counted.overdue == sum(due < now for due, _ in dues)
+
+
+def _api_case() -> dict[str, Any]:
+    from tests.referrals.helpers import case_body
+
+    return case_body()

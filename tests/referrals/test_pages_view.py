@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.i18n import current_locale
-from referrals import page_forms, pages_view
+from referrals import page_forms, pages_view, states
 from referrals.pages_view import ASSIGN, EXTEND
 from referrals.states import Side
 
@@ -102,8 +102,9 @@ def test_only_the_live_deadline_gets_a_badge() -> None:
         ("accepted", {Side.receiver}, [ASSIGN, "start_mediation", "refer_onward", EXTEND]),
         ("in_mediation", {Side.receiver}, [ASSIGN, "resolve", "fail", "refer_onward", EXTEND]),
         ("in_mediation", {Side.sender}, ["withdraw"]),
-        ("resolved", {Side.receiver}, ["apply_confirmation", "close"]),
-        ("confirmation_applied", {Side.receiver}, ["confirm", "refuse_confirmation"]),
+        # The court's steps have their own forms on the agreement's page, not plain buttons.
+        ("resolved", {Side.receiver}, ["close"]),
+        ("confirmation_applied", {Side.receiver}, []),
         ("resolved", {Side.sender}, []),
         ("declined", {Side.sender, Side.receiver}, []),
     ],
@@ -127,7 +128,7 @@ def test_each_side_gets_its_own_forms(state: str, sides: set[Side], forms: list[
     ],
 )
 def test_the_sender_may_route_again_only_when_the_case_came_back(last: str | None, may: bool) -> None:
-    assert pages_view.may_send_again(last) is may
+    assert states.may_send_again(last) is may
 
 
 def test_areas_are_indented_by_level() -> None:

@@ -93,6 +93,18 @@ async def test_a_liaison_cannot_open_the_rules(client: TestClient) -> None:
     assert (await client.get("/admin/rules")).status == 403
 
 
+async def test_a_stations_admin_cannot_change_the_districts_rules_but_the_bureaus_can(
+    client: TestClient,
+) -> None:
+    csrf = await login(client, "station_admin_ps01")
+    assert (await client.get("/admin/rules")).status == 403
+    policy = {"_csrf": csrf, "agency_kind": "stationed_room", "accept_hours": "1"}
+    refused = await client.post("/admin/deadlines", data=policy)
+    assert refused.status == 403 and "全区" in await refused.text()
+    await login(client, "psb_admin")
+    assert (await client.get("/admin/rules")).status == 200
+
+
 async def test_deadline_policies_are_set_per_kind_of_body(client: TestClient) -> None:
     csrf = await login(client, "admin")
     bad = {
