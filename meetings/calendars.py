@@ -6,6 +6,8 @@
   object under its UID. METHOD:CANCEL when the meeting (or the series) is cancelled; a cancelled
   occurrence is cancelled by its RECURRENCE-ID.
 - ``feed``: a subscription feed of many meetings (series grouped the same way).
+- Someone invited to one occurrence (not to the series from some occurrence on: ``follows_series``)
+  gets that occurrence alone, under a UID of its own (``occurrence_calendar``), in feeds and mail.
 
 SEQUENCE is the meeting's (the series' for a series, raised with every change to any occurrence).
 """
@@ -14,8 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -143,6 +145,57 @@ def _series(series: Series, occurrences: Sequence[Meeting], d: Details, stamp: d
     return dataclasses.replace(event, overrides=overrides)
 
 
+def follows_series(occurrences: Sequence[Meeting], chosen: Collection[int]) -> bool:
+    """Whether someone whose occurrences of a series are ``chosen`` (ids) follows the series:
+    from the first of them on, every occurrence not cancelled is theirs. Who follows a series
+    gets the series (one object under its UID); who was asked to one meeting of it gets that
+    meeting alone, not a year of meetings they were never invited to."""
+    ordered = sorted(occurrences, key=lambda m: m.start)
+    first = next((i for i, m in enumerate(ordered) if m.id in chosen), None)
+    if first is None:
+        return False
+    return all(m.id in chosen for m in ordered[first:] if m.status != "cancelled")
+
+
+async def followers(s: AsyncSession, meeting: Meeting) -> set[int]:
+    """The people who follow the series of this occurrence (``follows_series``), and its secretary
+    and chair."""
+    assert meeting.series_id is not None
+    occurrences = await series_service.occurrences(s, meeting.series_id)
+    invited: dict[int, set[int]] = {}
+    for m in occurrences:
+        for i in m.invitees:
+            invited.setdefault(i.user_id, set()).add(m.id)
+    found = {uid for uid, ids in invited.items() if follows_series(occurrences, ids)}
+    return found | {meeting.secretary_id or 0, meeting.chair_id or 0}
+
+
+def occurrence_uid(series: Series, meeting: Meeting) -> str:
+    """A stable UID of its own for one occurrence sent alone (the series' UID names the series)."""
+    assert meeting.recurrence_id is not None
+    original = meeting.recurrence_id.astimezone(UTC)
+    return f"{original:%Y%m%dT%H%M%SZ}-{series.uid}"
+
+
+def _occurrence(series: Series, meeting: Meeting, d: Details, stamp: datetime) -> CalendarEvent:
+    event = _single(meeting, d, stamp)
+    if series.cancelled:
+        event = dataclasses.replace(event, status=Status.CANCELLED)
+    return dataclasses.replace(event, uid=occurrence_uid(series, meeting))
+
+
+async def occurrence_calendar(
+    s: AsyncSession, meeting: Meeting, base_url: str, stamp: datetime
+) -> tuple[bytes, Method]:
+    """The .ics of one occurrence of a series on its own, for those invited to it alone."""
+    assert meeting.series_id is not None
+    series = await series_service.get_series(s, meeting.series_id)
+    d = await details(s, meeting, base_url)
+    cancelled = meeting.status == "cancelled" or series.cancelled
+    method = Method.CANCEL if cancelled else Method.REQUEST
+    return event_calendar(_occurrence(series, meeting, d, stamp), method), method
+
+
 async def meeting_calendar(
     s: AsyncSession, meeting: Meeting, base_url: str, stamp: datetime
 ) -> tuple[bytes, Method]:
@@ -173,6 +226,7 @@ async def feed(s: AsyncSession, meetings: Sequence[Meeting], name: str, base_url
     events: list[CalendarEvent] = []
     done: set[int] = set()
     people = await people_of(s, meetings)
+    chosen = {m.id for m in meetings}
     for meeting in sorted(meetings, key=lambda m: m.start):
         d = await details(s, meeting, base_url, people)
         if meeting.series_id is None:
@@ -181,6 +235,12 @@ async def feed(s: AsyncSession, meetings: Sequence[Meeting], name: str, base_url
             done.add(meeting.series_id)
             series = await series_service.get_series(s, meeting.series_id)
             occurrences = await series_service.occurrences(s, series.id)
-            stamp = max(m.updated_at for m in occurrences)
-            events.append(_series(series, occurrences, d, stamp))
+            if follows_series([m for m in occurrences if m.end >= meeting.start], chosen):
+                stamp = max(m.updated_at for m in occurrences)
+                events.append(_series(series, occurrences, d, stamp))
+            else:  # asked to some meetings of the series only: those meetings alone
+                ours = [m for m in occurrences if m.id in chosen]
+                events += [
+                    _occurrence(series, m, await details(s, m, base_url, people), m.updated_at) for m in ours
+                ]
     return feed_calendar(events, name)

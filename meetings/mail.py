@@ -18,7 +18,7 @@ import asyncio
 import email.policy
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -237,13 +237,22 @@ async def gather(s: AsyncSession, notice: Notice, config: Config, now: datetime)
         whole_series=series is not None and series.cancelled,
         reason=_one_line(notice.reason),
     )
+    # Those asked to this one meeting of a series get it alone, not the series.
+    alone: Content | None = None
+    followers: set[int] = set()
+    if series is not None:
+        followers = await calendars.followers(s, meeting)
+        if any(p.user_id not in followers for p in recipients):
+            one, one_method = await calendars.occurrence_calendar(s, meeting, notice.base_url, now)
+            alone = replace(content, calendar=one, method=one_method, repeats=False, whole_series=False)
     # Replies from calendar clients go to the ORGANIZER; Reply-To sends people's answers there too.
     organiser = details.organizer.email
     reply_to = "" if organiser == calendars.sender_address(notice.base_url) else organiser
     letters = []
     for person in recipients:
+        told = alone if alone is not None and person.user_id not in followers else content
         try:
-            message = build_message(content, person, sender=config.smtp_from, reply_to=reply_to, now=now)
+            message = build_message(told, person, sender=config.smtp_from, reply_to=reply_to, now=now)
         except ValueError:
             logger.warning("unusable e-mail address", extra={"meeting": meeting.id, "user": person.user_id})
             continue

@@ -253,3 +253,28 @@ async def test_a_feed_ends_with_its_owner_and_an_agency_feed_shows_only_the_agen
     async with db.write() as s:
         await s.execute(update(User).where(User.id == psb_person).values(active=False))
     assert (await client.get(f"/calendar/{own_feed['token']}.ics")).status == 404
+
+
+async def test_someone_asked_to_one_meeting_of_a_series_gets_that_meeting_not_the_series(
+    client: TestClient, db: Database
+) -> None:
+    await give_emails(db, *PEOPLE, "liaison_court")
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db)
+    uid, second = created["series"]["uid"], created["meetings"][1]
+    (court,) = await user_ids(db, "liaison_court")
+    status, _ = await secretary.post(f"/api/v1/meetings/{second['id']}/invitees", {"user_ids": [court]})
+    assert status == 200
+    guest = await Person.login(client, "liaison_court")
+    _, guest_feed = await guest.post("/api/v1/calendar-feeds", {})
+    police = await Person.login(client, "psb_supervisor")
+    _, police_feed = await police.post("/api/v1/calendar-feeds", {})
+    client.session.cookie_jar.clear()
+
+    calendar, by_ics = read(await (await client.get(f"/calendar/{guest_feed['token']}.ics")).read())
+    mine = [e for e in calendar.walk("VEVENT") if str(e["UID"]).endswith(uid)]
+    assert len(mine) == 1 and "RRULE" not in mine[0] and str(mine[0]["UID"]) != uid
+    assert starts_utc(calendar, {str(mine[0]["UID"])}) == ["2027-01-05 07:00"]  # 15:00 in Shanghai
+    assert len([e for e in by_ics.events if e.uid == str(mine[0]["UID"])]) == 1  # a second reader agrees
+    calendar, _ = read(await (await client.get(f"/calendar/{police_feed['token']}.ics")).read())
+    assert len(starts_utc(calendar, {uid})) == 6  # who follows the series still gets the series

@@ -264,6 +264,44 @@ async def test_a_series_is_one_message_each_and_cancelling_it_sends_cancel(
     assert str(event["UID"]) == created["series"]["uid"]
 
 
+async def test_someone_asked_to_one_meeting_of_a_series_is_sent_that_meeting_alone(
+    aiohttp_client: Any, config: Config, db: Database, inbox: tuple[Inbox, int]
+) -> None:
+    server, port = inbox
+    client = await mailing_client(aiohttp_client, mail_config(config, port))
+    secretary = await Person.login(client, "secretary")
+    created = await joint_series(secretary, db)
+    await settle(client)
+    server.received.clear()
+    second = created["meetings"][1]
+    (court,) = await user_ids(db, "liaison_court")
+    async with db.write() as s:
+        await s.execute(update(User).where(User.id == court).values(email="liaison_court@qingchuan.example"))
+    status, _ = await secretary.post(f"/api/v1/meetings/{second['id']}/invitees", {"user_ids": [court]})
+    assert status == 200
+    await settle(client)
+    (message,) = server.to("liaison_court@qingchuan.example")
+    method, data = calendar_part(message)
+    calendar, independent = read_both(data)
+    (event,) = calendar.walk("VEVENT")
+    assert method == "REQUEST" and "RRULE" not in event and "RECURRENCE-ID" not in event
+    assert (
+        str(event["UID"]).endswith(created["series"]["uid"]) and str(event["UID"]) != created["series"]["uid"]
+    )
+    (read_again,) = independent.events
+    assert read_again.begin.datetime == datetime(2027, 1, 5, 7, 0, tzinfo=UTC)
+
+    server.received.clear()  # cancelling that meeting cancels the event they have, by its own UID
+    status, _ = await secretary.post(f"/api/v1/meetings/{second['id']}/cancel", {"reason": "春节假期"})
+    assert status == 200
+    await settle(client)
+    method, data = calendar_part(server.to("liaison_court@qingchuan.example")[0])
+    (cancelled,) = read_both(data)[0].walk("VEVENT")
+    assert method == "CANCEL" and str(cancelled["UID"]) == str(event["UID"])
+    method, data = calendar_part(server.to("supervisor@qingchuan.example")[0])
+    assert "RECURRENCE-ID" in read_both(data)[0].walk("VEVENT")[0]  # followers: the series' occurrence
+
+
 async def test_a_dead_mail_server_does_not_undo_the_change_and_is_recorded(
     aiohttp_client: Any, config: Config, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
