@@ -41,6 +41,15 @@ class EarlyWarning(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
+async def known_keys(s: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of these warning keys were raised already (asked in chunks: a sweep may have many)."""
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        known |= set((await s.scalars(select(EarlyWarning.key).where(EarlyWarning.key.in_(chunk)))).all())
+    return known
+
+
 async def raise_warning(
     s: AsyncSession,
     *,

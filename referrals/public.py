@@ -7,7 +7,7 @@ gets plain dataclasses, never the referrals tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,11 @@ class CaseForReview:
     ]  # overdue_acceptance, overdue_mediation, escalated, failed, group_dispute, warning
 
 
+# How far back failed, expired and escalated referrals are proposed: a joint meeting reviews what
+# went wrong lately, not every failure since the hub began (those would only grow).
+REVIEW_DAYS = 180
+
+
 async def cases_for_joint_review(
     s: AsyncSession, scope: Scope, now: datetime, limit: int = 20
 ) -> list[CaseForReview]:
@@ -47,8 +52,9 @@ async def cases_for_joint_review(
             .where(visible(scope))
             .where(
                 or_(
-                    Referral.state.in_([states.State.failed, states.State.expired]),
-                    Referral.escalated_at.isnot(None),
+                    Referral.state.in_([states.State.failed, states.State.expired])
+                    & (Referral.state_changed_at >= now - timedelta(days=REVIEW_DAYS)),
+                    Referral.escalated_at >= now - timedelta(days=REVIEW_DAYS),
                     (Referral.state == states.State.sent) & (Referral.accept_due < now),
                     Referral.state.in_([states.State.accepted, states.State.in_mediation])
                     & (Referral.mediation_due < now),

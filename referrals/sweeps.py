@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hub.db import Database
-from hub.early_warnings import raise_warning
+from hub.early_warnings import known_keys, raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, Role
@@ -93,24 +93,41 @@ async def expire_overdue(db: Database, now: datetime, outbox: Outbox) -> int:
     return count
 
 
+def _overdue_key(referral: Referral) -> str:
+    due = referral.mediation_due.date().isoformat() if referral.mediation_due else ""
+    return f"overdue_mediation:referral:{referral.id}:{due}"
+
+
 async def warn_overdue_mediation(db: Database, now: datetime) -> int:
+    """Raise a warning per overdue mediation not yet warned of. Looked up in a read transaction,
+    written only for the new ones: the overdue pile up, and a write transaction every minute
+    over all of them would hold SQLite's one writer."""
+    overdue = (
+        select(Referral.id)
+        .where(
+            Referral.state.in_([states.State.accepted, states.State.in_mediation]),
+            Referral.mediation_due < now,
+        )
+        .order_by(Referral.id)
+    )
+    async with db.read() as s:
+        found = (await s.scalars(select(Referral).where(Referral.id.in_(overdue)))).all()
+        keys = {r.id: _overdue_key(r) for r in found}
+        known = await known_keys(s, list(keys.values()))
+    new = [rid for rid, key in keys.items() if key not in known]
+    if not new:
+        return 0
     count = 0
     async with db.write() as s:
         rows = (
             await s.execute(
-                select(Referral, Case)
-                .join(Case, Case.id == Referral.case_id)
-                .where(
-                    Referral.state.in_([states.State.accepted, states.State.in_mediation]),
-                    Referral.mediation_due < now,
-                )
+                select(Referral, Case).join(Case, Case.id == Referral.case_id).where(Referral.id.in_(new))
             )
         ).all()
         for referral, case in rows:
-            due = referral.mediation_due.date().isoformat() if referral.mediation_due else ""
             made = await raise_warning(
                 s,
-                key=f"overdue_mediation:referral:{referral.id}:{due}",
+                key=_overdue_key(referral),
                 kind="overdue_mediation",
                 title=N_("Mediation of %(number)s is past its deadline"),
                 agency_id=referral.to_agency_id,

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import Database
-from hub.early_warnings import EarlyWarning, raise_warning
+from hub.early_warnings import known_keys, raise_warning
 from hub.i18n import N_
 from hub.labels import register
 from hub.models import Area
@@ -112,8 +112,10 @@ async def recent_cases(s: AsyncSession, since: datetime, now: datetime) -> list[
 
 
 async def open_referrals(s: AsyncSession) -> list[ReferralFacts]:
-    last_event = (
+    open_ids = select(Referral.id).where(Referral.state.in_(list(OPEN_STATES)))
+    last_event = (  # of the open referrals only: the events of closed ones pile up for years
         select(ReferralEvent.referral_id, func.max(ReferralEvent.at).label("at"))
+        .where(ReferralEvent.referral_id.in_(open_ids))
         .group_by(ReferralEvent.referral_id)
         .subquery()
     )
@@ -197,11 +199,7 @@ async def sweep(
     async with db.read() as s:
         findings = await find(s, now, tz, settings)
         planned = [(f, a, warning_key(f, a)) for f in findings for a in f.agency_ids]
-        keys = [key for _f, _a, key in planned]
-        known: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            known |= set((await s.scalars(select(EarlyWarning.key).where(EarlyWarning.key.in_(chunk)))).all())
+        known = await known_keys(s, [key for _f, _a, key in planned])
     counts = dict.fromkeys(KINDS, 0)
     new = [(f, a, key) for f, a, key in planned if key not in known]
     if not new:

@@ -24,3 +24,33 @@ async def test_an_agency_sees_only_its_own_cases_for_review(db: Database) -> Non
         everything = await cases_for_joint_review(s, Scope(None), utcnow(), limit=50)
         nobody = await cases_for_joint_review(s, Scope(frozenset({-1})), utcnow(), limit=50)
     assert everything and not nobody
+
+
+async def test_a_failure_long_past_is_no_longer_proposed(db: Database) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from hub.early_warnings import EarlyWarning
+    from referrals.models import Referral
+    from referrals.public import REVIEW_DAYS
+
+    now = utcnow()
+    async with db.read() as s:
+        failed = [
+            c for c in await cases_for_joint_review(s, Scope(None), now, limit=500) if c.state == "failed"
+        ]
+    assert failed
+    case_id = failed[0].case_id
+    async with db.write() as s:
+        await s.execute(
+            update(Referral)
+            .where(Referral.case_id == case_id)
+            .values(state_changed_at=now - timedelta(days=REVIEW_DAYS + 1), escalated_at=None)
+        )
+        warned = (await s.scalars(select(EarlyWarning).where(EarlyWarning.case_id == case_id))).all()
+        for warning in warned:
+            warning.acknowledged_at = now
+    async with db.read() as s:
+        later = await cases_for_joint_review(s, Scope(None), now, limit=500)
+    assert case_id not in {c.case_id for c in later}

@@ -335,3 +335,25 @@ def test_the_indexed_repeat_check_finds_exactly_what_comparing_every_pair_finds(
     ]
     got = [(f.case_id, f.params["previous"]) for f in repeat_parties(cases, now)]
     assert got == _naive_repeat_parties(cases, now)
+
+
+async def test_a_mediation_past_its_deadline_is_warned_of_once(client: TestClient, db: Database) -> None:
+    from hub.orm import utcnow
+    from referrals.models import Referral
+    from referrals.sweeps import warn_overdue_mediation
+    from tests.referrals.test_agreements import case_in_mediation
+
+    _case_id, rid, _parties = await case_in_mediation(client)
+    now = utcnow()
+    await warn_overdue_mediation(db, now)  # the demo's overdue ones, if any, first
+    async with db.write() as s:
+        referral = await s.get(Referral, rid)
+        assert referral is not None
+        referral.mediation_due = now - timedelta(hours=1)
+    assert await warn_overdue_mediation(db, now) == 1
+    assert await warn_overdue_mediation(db, now) == 0  # no second warning for the same deadline
+    async with db.read() as s:
+        keys = (
+            await s.scalars(select(EarlyWarning.key).where(EarlyWarning.key.like(f"%:referral:{rid}:%")))
+        ).all()
+    assert len(keys) == 1 and keys[0].startswith("overdue_mediation:")
