@@ -80,6 +80,8 @@ async def open_case(
 ) -> CaseAgreement:
     """Outsiders get 404 (``get_visible_case``)."""
     case = await get_visible_case(s, scope, case_id)
+    if for_update:  # the case's row too: before the first agreement exists there is none to lock
+        await s.execute(select(Case.id).where(Case.id == case.id).with_for_update())
     referral = await s.scalar(
         select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
     )

@@ -134,7 +134,8 @@ async def file_report(
 ) -> Report:
     """File a report for an agency in the filer's scope; direct reports reach the district at once."""
     kind = ReportKind(data.kind)
-    agency = await s.get(Agency, data.agency_id)
+    # The agency's row is locked: a double-clicked zero report must be filed once, not twice.
+    agency = await s.get(Agency, data.agency_id, with_for_update=True)
     if agency is None:
         raise NotFound()
     period = _check(kind, data, local_day(now, zone))
