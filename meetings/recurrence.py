@@ -13,7 +13,7 @@ Rules are parsed strictly here (``parse_rule``): dateutil alone accepts ``BYMONT
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -186,8 +186,9 @@ class Recurrence:
         if first != self.start:
             raise StartNotOnRule(start=_text(self.start), first=_text(first))
         by_id = self._by_id
+        given = self._given_among([_aware(c.recurrence_id) for c in self.changes])
         for change in self.changes:
-            if change.recurrence_id not in by_id and not self.is_occurrence(change.recurrence_id):
+            if _aware(change.recurrence_id) not in given:
                 when = _text(to_local(change.recurrence_id, self.zone))
                 raise UnknownOccurrence(when=when)
             by_id[change.recurrence_id] = change
@@ -206,6 +207,19 @@ class Recurrence:
             if n >= MAX_SCAN:
                 raise TooManyOccurrences(limit=MAX_SCAN)
             yield to_utc(local, self.zone)
+
+    def _given_among(self, whens: Sequence[datetime]) -> set[datetime]:
+        """Which of these instants the rule gives, in one walk however many are asked about (a
+        series with hundreds of changes used to walk the rule once per change)."""
+        if not whens:
+            return set()
+        wanted, last, found = set(whens), max(whens), set()
+        for start in self.walk():
+            if start > last:
+                break
+            if start in wanted:
+                found.add(start)
+        return found
 
     def is_occurrence(self, when: datetime) -> bool:
         """Whether the rule gives a meeting starting at ``when`` (ignoring moves and cancellations)."""
