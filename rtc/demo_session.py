@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.demo_context import DemoContext
@@ -173,7 +174,7 @@ async def load(ctx: DemoContext) -> None:
 
 
 async def _recordings(
-    s: object,
+    s: AsyncSession,
     data_dir: Path,
     session_id: int,
     ids: dict[str, int],
@@ -181,9 +182,6 @@ async def _recordings(
     caucus_at: datetime,
     back_at: datetime,
 ) -> None:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    assert isinstance(s, AsyncSession)
     folder = data_dir / "recordings" / str(session_id)
     folder.mkdir(parents=True, exist_ok=True)
     segments = [

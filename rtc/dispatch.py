@@ -171,17 +171,24 @@ async def _note(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:
 
 
 async def end_session(host: RoomHost, live: LiveRoom, pid: int, outcome: str, note: str) -> None:
-    """The mediator ends the session: recordings closed, the record kept, the referral told."""
-    live.room.end(pid)
+    """The mediator ends the session: the record kept, the referral told, recordings closed.
+    Written first: if the database refuses, the room goes on as it was (it used to be ended in
+    memory, recordings closed, while the database still said live)."""
+    caucus = live.room.caucus
+    live.room.end(pid)  # the mediator's to do; no one joins from here on
+    outbox = Outbox()
+    try:
+        async with host.db.write() as s:
+            session = await s.get(MediationSession, live.session_id)
+            mediator = await s.get(Participant, pid)
+            assert session is not None and mediator is not None
+            actor = _actor_of(session, mediator)
+            await service.end(s, actor, session, outcome=outcome, note=note, now=now(), outbox=outbox)
+    except BaseException:
+        live.room.ended, live.room.caucus = False, caucus
+        raise
     for other in list(live.peers):
         await host.close_peer(live, other)
-    outbox = Outbox()
-    async with host.db.write() as s:
-        session = await s.get(MediationSession, live.session_id)
-        mediator = await s.get(Participant, pid)
-        assert session is not None and mediator is not None
-        actor = _actor_of(session, mediator)
-        await service.end(s, actor, session, outcome=outcome, note=note, now=now(), outbox=outbox)
     await outbox.send(host.events)
     await host.close_room(live, reason="ended")
     host.spawn(recordings.after_session(host, live.session_id), f"mediation-{live.session_id}-after")

@@ -236,6 +236,3 @@ def speaking(record: SessionRecord) -> dict[int, Speaking]:
             turns[span.pid] = turns.get(span.pid, 0) + 1
             last = span.pid
     return {pid: Speaking(pid, seconds.get(pid, 0.0), turns[pid]) for pid in turns}
-
-
-# --- words ----------------------------------------------------------------------------------------

@@ -207,10 +207,6 @@ class RecordingPeer:
     def aligner(self) -> WallClockAligner:
         return self._aligner
 
-    @property
-    def audio_started(self) -> bool:
-        return self._first_audio.is_set()
-
     async def wait_first_audio(self) -> None:
         """Return once the first audio frame arrived (wrap it in ``asyncio.timeout`` to bound it)."""
         await self._first_audio.wait()

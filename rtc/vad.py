@@ -31,7 +31,6 @@ import logging
 import operator
 import sys
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,9 +194,3 @@ def segments_from_wav(path: Path, *, aggressiveness: int = AGGRESSIVENESS) -> li
     detector = SpeechDetector(aggressiveness=aggressiveness)
     segments = detector.feed(audio.data)
     return segments + detector.finish()
-
-
-def speaking_summary(segments: Iterable[SpeechSegment]) -> tuple[float, int]:
-    """(total seconds of speech, number of turns): each segment is one turn."""
-    items = list(segments)
-    return round(sum(s.duration for s in items), 3), len(items)

@@ -23,7 +23,7 @@ let reconnectTimer = null;
 const peers = new Map(); // participant id -> {pc, polite, makingOffer, ignoreOffer, stream}
 let hub = null; // {pc, pending}
 let audioContext = null;
-const meters = new Map(); // element -> analyser
+const meters = new Map(); // element -> {analyser, source}
 
 // ---------------------------------------------------------------- devices and the pre-check
 async function openDevices() {
@@ -76,7 +76,14 @@ function watchLevel(stream, element) {
   const analyser = audioContext.createAnalyser();
   analyser.fftSize = 512;
   source.connect(analyser);
-  meters.set(element, analyser);
+  stopLevel(element); // a tile that gets a new stream lets go of the old one's audio node
+  meters.set(element, { analyser, source });
+}
+
+function stopLevel(element) {
+  const meter = meters.get(element);
+  if (meter) meter.source.disconnect();
+  meters.delete(element);
 }
 
 function levelOf(analyser) {
@@ -88,8 +95,8 @@ function levelOf(analyser) {
 }
 
 setInterval(() => {
-  for (const [element, analyser] of meters) {
-    if (!element.isConnected) { meters.delete(element); continue; }
+  for (const [element, { analyser }] of meters) {
+    if (!element.isConnected) { stopLevel(element); continue; }
     const level = levelOf(analyser);
     if (element.tagName === "METER") element.value = Math.min(1, level * 4);
     else element.classList.toggle("speaking", level > 0.02);
@@ -356,9 +363,10 @@ async function syncHub() {
 function gatheringDone(pc, timeoutMs) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => { if (pc.iceGatheringState === "complete") { pc.removeEventListener("icegatheringstatechange", done); resolve(); } };
+    const finish = () => { pc.removeEventListener("icegatheringstatechange", done); resolve(); };
+    const done = () => { if (pc.iceGatheringState === "complete") finish(); };
     pc.addEventListener("icegatheringstatechange", done);
-    setTimeout(resolve, timeoutMs);
+    setTimeout(finish, timeoutMs);
   });
 }
 

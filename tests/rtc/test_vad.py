@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rtc.recorder import WavWriter
-from rtc.vad import SpeechDetector, SpeechSegment, segments_from_wav, speaking_summary
+from rtc.vad import SpeechDetector, SpeechSegment, segments_from_wav
 from tests.rtc.audio import noise, pattern_pcm, spans_from, speech
 
 MARKS = [(0.5, 1.4), (2.0, 2.8), (3.5, 4.6)]
@@ -99,11 +99,6 @@ def test_it_refuses_a_file_it_cannot_judge(tmp_path: Path) -> None:
         w.writeframes(bytes(1600))
     with pytest.raises(ValueError, match="16000 Hz mono"):
         segments_from_wav(path)
-
-
-def test_the_summary_counts_seconds_and_turns() -> None:
-    assert speaking_summary([SpeechSegment(1.0, 2.5), SpeechSegment(4.0, 4.25)]) == (1.75, 2)
-    assert speaking_summary([]) == (0.0, 0)
 
 
 def test_a_segment_cannot_end_before_it_starts() -> None:
