@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Agency, User
@@ -35,15 +35,23 @@ class ConflictNotice:
     proposed_start: datetime
 
 
-async def bookings(s: AsyncSession, start: datetime, end: datetime) -> list[Booking]:
-    """Every agency's meetings overlapping ``[start, end)``."""
-    meetings = (
-        await s.execute(
-            select(Meeting.id, Meeting.title, Meeting.start, Meeting.end, Meeting.organiser_agency_id).where(
-                Meeting.status != "cancelled", Meeting.start < end, Meeting.end > start
-            )
+async def bookings(
+    s: AsyncSession, start: datetime, end: datetime, agency_ids: Collection[int] | None = None
+) -> list[Booking]:
+    """The meetings overlapping ``[start, end)``: every agency's, or those of ``agency_ids`` (a
+    series planned five years ahead must not read every agency's five years)."""
+    query = select(Meeting.id, Meeting.title, Meeting.start, Meeting.end, Meeting.organiser_agency_id).where(
+        Meeting.status != "cancelled", Meeting.start < end, Meeting.end > start
+    )
+    if agency_ids is not None:
+        ids = list(agency_ids)
+        involved = (
+            select(Invitee.meeting_id)
+            .join(User, User.id == Invitee.user_id)
+            .where(or_(User.agency_id.in_(ids), Invitee.via_agency_id.in_(ids)))
         )
-    ).all()
+        query = query.where(or_(Meeting.organiser_agency_id.in_(ids), Meeting.id.in_(involved)))
+    meetings = (await s.execute(query)).all()
     if not meetings:
         return []
     by_id = {m.id: m for m in meetings}
@@ -86,7 +94,7 @@ async def check(
     low = min(i.start for i in intervals)
     high = max(i.end for i in intervals)
     found = find_conflicts(
-        intervals, agency_ids, await bookings(s, low, high), ignore_meetings=ignore_meetings
+        intervals, agency_ids, await bookings(s, low, high, agency_ids), ignore_meetings=ignore_meetings
     )
     if not found:
         return []

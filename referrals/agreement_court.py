@@ -3,7 +3,7 @@
 The parties apply together to the basic people's court within 30 days of the agreement taking
 effect (People's Mediation Law art. 33; ``deadlines.confirmation_deadline``). Recording the
 application moves the referral resolved -> confirmation_applied; the court's decision moves it on to
-confirmed or confirmation_refused (with the court's reason). Both through ``service.move``, so the
+confirmed or confirmation_refused (with the court's reason). Both through ``moves.move``, so the
 referral's event, audit row and notices are written as for any other move.
 """
 
@@ -20,7 +20,7 @@ from hub import audit
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, AgencyKind
-from referrals import deadlines, service
+from referrals import deadlines, moves, service
 from referrals.agreement_errors import (
     AgreementMissing,
     AgreementNotConfirmed,
@@ -92,11 +92,11 @@ async def apply(
     if applied_at.astimezone(zone).date() < agreement.effective_date:
         raise BadDate(N_("The application cannot come before the agreement took effect."))
     court = await court_for(s, court_agency_id)
-    await service.move(
+    await moves.move(
         s,
         actor,
         ca.referral,
-        service.Move("apply_confirmation", data={"court": court.id}),
+        moves.Move("apply_confirmation", data={"court": court.id}),
         sides=ca.sides,
         now=now,
         outbox=outbox,
@@ -136,11 +136,11 @@ async def record_outcome(
     if applied is not None and decided_at < applied:
         raise BadDate(N_("The court cannot decide before the application."))
     action = "confirm" if outcome == "confirmed" else "refuse_confirmation"
-    await service.move(
+    await moves.move(
         s,
         actor,
         ca.referral,
-        service.Move(action, reason, {"court_reference": court_reference}),
+        moves.Move(action, reason, {"court_reference": court_reference}),
         sides=ca.sides,
         now=now,
         outbox=outbox,

@@ -27,7 +27,7 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.labels import label
 from hub.permissions import Scope
-from referrals import deadlines, followups, service
+from referrals import deadlines, followups, moves, service
 from referrals.agreement_errors import (
     AgreementIncomplete,
     AgreementLocked,
@@ -87,7 +87,7 @@ async def open_case(
     )
     query = select(Agreement).where(Agreement.case_id == case.id).order_by(Agreement.id.desc()).limit(1)
     agreement = await s.scalar(query.with_for_update() if for_update else query)
-    sides = service.side_of(referral, scope.agency_ids, agency_id) if referral else set()
+    sides = moves.side_of(referral, scope.agency_ids, agency_id) if referral else set()
     return CaseAgreement(case, referral, agreement, sides)
 
 
@@ -378,7 +378,7 @@ async def resolve(
         raise AgreementMissing()
     if not is_locked(ca.current, ca.case.parties):
         raise AgreementNotConfirmed()
-    await service.move(s, actor, referral, service.Move("resolve"), sides=ca.sides, now=now, outbox=outbox)
+    await moves.move(s, actor, referral, moves.Move("resolve"), sides=ca.sides, now=now, outbox=outbox)
     await ensure_followups(s, actor, ca)
     return referral
 

@@ -10,7 +10,7 @@ from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
-from referrals import service, states
+from referrals import moves, service, states
 from referrals.errors import BadTarget
 from referrals.intake import (
     CaseInput,
@@ -346,11 +346,11 @@ async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
     outbox = Outbox()
     async with ctx.db.write() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
-        sides = service.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+        sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
         if body.action is states.Action.refer_onward:
             if body.target_agency_id is None:
                 raise BadTarget()
-            await service.refer_onward(
+            await moves.refer_onward(
                 s,
                 ctx.user.actor,
                 referral,
@@ -361,11 +361,11 @@ async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
                 sides=sides,
             )
         else:
-            await service.plain_move(
+            await moves.plain_move(
                 s,
                 ctx.user.actor,
                 referral,
-                service.Move(body.action, body.reason),
+                moves.Move(body.action, body.reason),
                 sides=sides,
                 now=utcnow(),
                 outbox=outbox,
@@ -404,7 +404,7 @@ async def assign(ctx: Ctx, body: AssignIn) -> ReferralOut:
     outbox = Outbox()
     async with ctx.db.write() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
-        sides = service.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+        sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
         await assign_mediator(s, ctx.user.actor, referral, body.user_id, sides=sides, outbox=outbox)
         out = ReferralOut.model_validate(referral)
     await outbox.send(ctx.events)
@@ -424,7 +424,7 @@ async def extend(ctx: Ctx, body: ExtendIn) -> ReferralOut:
     outbox = Outbox()
     async with ctx.db.write() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
-        sides = service.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+        sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
         await extend_mediation(
             s, ctx.user.actor, referral, body.days, body.reason, sides=sides, outbox=outbox
         )

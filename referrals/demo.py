@@ -16,7 +16,7 @@ from hub import audit
 from hub.demo_context import DemoContext, DemoLogin
 from hub.events import Outbox
 from hub.models import Setting
-from referrals import mediators, service, states
+from referrals import mediators, moves, service, states
 from referrals.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.models import MediatorProfile, Referral, RoutingRule
 
@@ -369,7 +369,7 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
                     s, receiver, current, choice.user_id, sides=sides, outbox=outbox
                 )
             elif name == "onward":
-                onward = await service.refer_onward(
+                onward = await moves.refer_onward(
                     s,
                     receiver,
                     current,
@@ -382,28 +382,28 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
                 referral = onward
             elif name == "expire":
                 current.accept_due = clock - timedelta(minutes=1)
-                await service.move(
+                await moves.move(
                     s,
                     None,
                     current,
-                    service.Move("expire", "acceptance deadline passed"),
+                    moves.Move("expire", "acceptance deadline passed"),
                     sides={states.Side.system},
                     now=clock,
                     outbox=outbox,
                 )
             elif name == "withdraw":
-                await service.move(
+                await moves.move(
                     s,
                     actor,
                     current,
-                    service.Move(name, reason),
+                    moves.Move(name, reason),
                     sides={states.Side.sender},
                     now=clock,
                     outbox=outbox,
                 )
             else:
-                await service.move(
-                    s, receiver, current, service.Move(name, reason), sides=sides, now=clock, outbox=outbox
+                await moves.move(
+                    s, receiver, current, moves.Move(name, reason), sides=sides, now=clock, outbox=outbox
                 )
 
 

@@ -21,7 +21,7 @@ from hub.i18n import N_
 from hub.labels import register
 from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
-from referrals import followups, service
+from referrals import followups, moves
 from referrals.agreement_errors import BadDate, FollowUpDone, FollowUpsPending, NotReceiver
 from referrals.agreement_schemas import FollowUpOut
 from referrals.agreements import FUTURE_SLACK_SECONDS, CaseAgreement
@@ -144,6 +144,6 @@ async def close(
     if ca.referral is None or not ca.receiver:
         raise NotReceiver()
     await require_done(s, ca.referral)
-    return await service.move(
-        s, actor, ca.referral, service.Move("close"), sides=ca.sides, now=now, outbox=outbox
+    return await moves.move(
+        s, actor, ca.referral, moves.Move("close"), sides=ca.sides, now=now, outbox=outbox
     )

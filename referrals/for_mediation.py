@@ -23,7 +23,7 @@ from hub import audit
 from hub.errors import NotFound
 from hub.events import Outbox
 from hub.permissions import Scope
-from referrals import evidence, service, states
+from referrals import evidence, moves, states
 from referrals.evidence_store import BlobStore
 from referrals.models import Agreement, Evidence, Party, Referral
 from referrals.visibility import get_visible_case
@@ -114,11 +114,11 @@ async def mediation_started(
     referral = await s.get(Referral, referral_id)
     if referral is None or referral.state != states.State.accepted or referral.mediator_id is None:
         return False
-    await service.move(
+    await moves.move(
         s,
         actor,
         referral,
-        service.Move(states.Action.start_mediation, data={"via": "video_session"}),
+        moves.Move(states.Action.start_mediation, data={"via": "video_session"}),
         sides={states.Side.receiver},
         now=now,
         outbox=outbox,
@@ -141,11 +141,11 @@ async def mediation_ended(
     referral = await s.get(Referral, referral_id)
     if outcome != "not_agreed" or referral is None or referral.state != states.State.in_mediation:
         return False
-    await service.move(
+    await moves.move(
         s,
         actor,
         referral,
-        service.Move(states.Action.fail, reason=note or "video mediation ended without agreement"),
+        moves.Move(states.Action.fail, reason=note or "video mediation ended without agreement"),
         sides={states.Side.receiver},
         now=now,
         outbox=outbox,

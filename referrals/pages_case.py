@@ -12,7 +12,7 @@ from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from referrals import api, mediators, page_forms, pages_data, pages_view, service, states
+from referrals import api, mediators, moves, page_forms, pages_data, pages_view, service, states
 from referrals.errors import BadMediator, BadTarget, ReasonRequired
 from referrals.pages_intake import form_dict
 from referrals.permissions import CasePermission
@@ -90,7 +90,7 @@ async def act_form(ctx: Ctx) -> web.Response:
         async with ctx.db.write() as s:
             referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
             case_id = referral.case_id
-            sides = service.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+            sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
             actor = ctx.user.actor
             if action == pages_view.ASSIGN:
                 mediator = page_forms.optional_int(form, "mediator_id")
@@ -106,7 +106,7 @@ async def act_form(ctx: Ctx) -> web.Response:
                 target = page_forms.optional_int(form, "target_agency_id")
                 if target is None:
                     raise BadTarget()
-                await service.refer_onward(
+                await moves.refer_onward(
                     s,
                     actor,
                     referral,
@@ -117,8 +117,8 @@ async def act_form(ctx: Ctx) -> web.Response:
                     sides=sides,
                 )
             else:
-                await service.plain_move(
-                    s, actor, referral, service.Move(action, reason), sides=sides, now=utcnow(), outbox=outbox
+                await moves.plain_move(
+                    s, actor, referral, moves.Move(action, reason), sides=sides, now=utcnow(), outbox=outbox
                 )
     except HubError as exc:
         if case_id is None or exc.status == 404:

@@ -17,7 +17,7 @@ from hub.errors import HubError
 from hub.i18n import gettext
 from hub.models import Agency, Area, User
 from hub.permissions import Guard, allowed
-from referrals import mediators, pages_view, service, states
+from referrals import mediators, moves, pages_view, service, states
 from referrals.intake import mask_id_number, mask_phone
 from referrals.models import Case, Referral, ReferralEvent
 from referrals.pages_view import Deadline, Offer, Why
@@ -192,7 +192,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
             if e.referral_id == r.id
         ]
         if may_act:
-            sides = service.side_of(r, guard.scope.agency_ids, principal.agency_id)
+            sides = moves.side_of(r, guard.scope.agency_ids, principal.agency_id)
             view.offers = pages_view.offers(r.state, sides)
             if any(o.action == pages_view.ASSIGN for o in view.offers):
                 view.mediators = await mediators.propose_mediators(s, r)

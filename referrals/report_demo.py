@@ -13,7 +13,7 @@ from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.models import Agency, AgencyKind
 from hub.permissions import Scope
-from referrals import mediators, service, states
+from referrals import mediators, moves, service, states
 from referrals.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.models import Case, Report
 from referrals.reports import REPORTING_KINDS, ReportInput, ReportKind, file_report, local_day
@@ -22,7 +22,7 @@ from referrals.warning_sweep import sweep
 DEMO_LATE = ("PS01", "PS07", "SR05", "JO01", "MC-T02V01", "SB-EDU")  # no report today
 DEMO_BUSY = ("PS01", "PS02", "SR01", "SR02")  # periodic reports with figures
 DEMO_ADDRESS = "青川区城关街道幸福路12号"
-# (days ago, hours ago, summary, parties, moves): three disputes at one address, two between the
+# (days ago, hours ago, summary, parties, steps): three disputes at one address, two between the
 # same neighbours, so the demo shows repeat-dispute and hotspot warnings.
 DEMO_CASES: tuple[tuple[int, str, tuple[tuple[str, str, str], ...], tuple[str, ...]], ...] = (
     (
@@ -113,7 +113,7 @@ async def _demo_cases(ctx: DemoContext) -> None:
     police = audit.Actor(ctx.users.get("liaison_ps01"), station)
     receiver = audit.Actor(ctx.users.get("liaison_sr01"), room)
     outbox = Outbox()
-    for days_ago, summary, parties, moves in DEMO_CASES:
+    for days_ago, summary, parties, steps in DEMO_CASES:
         clock = ctx.now - timedelta(days=days_ago, hours=1)
         data = CaseInput(
             channel="call_110",
@@ -127,7 +127,7 @@ async def _demo_cases(ctx: DemoContext) -> None:
         async with ctx.db.write() as s:
             case = await take_in(s, police, station, data, clock, outbox)
             referral = await service.send(s, police, case, sender_agency_id=station, now=clock, outbox=outbox)
-            for step in moves:
+            for step in steps:
                 clock += timedelta(hours=2)
                 sides = {states.Side.receiver}
                 if step == "start_mediation":
@@ -135,6 +135,6 @@ async def _demo_cases(ctx: DemoContext) -> None:
                     await mediators.assign_mediator(
                         s, receiver, referral, choice.user_id, sides=sides, outbox=outbox
                     )
-                await service.move(
-                    s, receiver, referral, service.Move(step), sides=sides, now=clock, outbox=outbox
+                await moves.move(
+                    s, receiver, referral, moves.Move(step), sides=sides, now=clock, outbox=outbox
                 )

@@ -22,7 +22,7 @@ from hub.notifications import notify, people_with_role
 from referrals import states
 from referrals.errors import StaleState
 from referrals.models import Case, Referral
-from referrals.service import Move, move
+from referrals.moves import Move, move
 
 logger = logging.getLogger(__name__)
 
