@@ -147,10 +147,17 @@ async def shared_evidence(ctx: Ctx) -> web.StreamResponse:
     session_id, evidence_id = ctx.match_int("id"), ctx.match_int("evidence_id")
     session, participant = await room_member(ctx.request, session_id)
     live = ctx.request.app[ROOMS].get(session_id)
-    if live is None or live.room.shared_evidence_id != evidence_id:
+    if live is not None:
+        shown = live.room.shared_evidence_id
+        member = live.room.members.get(participant.id)
+        admitted = member is not None and member.state == "admitted"
+    else:  # the room lives on another process: its record says the same
+        async with ctx.db.read() as s:
+            shown = await service.shown_evidence(s, session_id) if session.status == "live" else None
+        admitted = participant.admitted_at is not None and participant.removed_at is None
+    if shown != evidence_id:
         raise NotFound()
-    member = live.room.members.get(participant.id)
-    if member is None or member.state != "admitted":
+    if not admitted:
         raise Forbidden()
     async with ctx.db.read() as s:
         path, info = await for_mediation.evidence_for_room(

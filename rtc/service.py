@@ -123,6 +123,18 @@ async def participants(s: AsyncSession, session_id: int) -> list[Participant]:
     )
 
 
+async def shown_evidence(s: AsyncSession, session_id: int) -> int | None:
+    """The evidence the mediator shows now, by the record (the last ``evidence_shown``)."""
+    data = await s.scalar(
+        select(SessionEvent.data)
+        .where(SessionEvent.session_id == session_id, SessionEvent.kind == "evidence_shown")
+        .order_by(SessionEvent.id.desc())
+        .limit(1)
+    )
+    shown = (data or {}).get("evidence_id")
+    return shown if isinstance(shown, int) else None
+
+
 async def guest(s: AsyncSession, session: MediationSession, participant_id: int) -> Participant:
     """A guest (not the mediator) of this session, or ``NoSuchParticipant``."""
     found = await s.get(Participant, participant_id)

@@ -492,3 +492,55 @@ async def test_a_room_nobody_is_in_is_let_go_but_the_session_stays_open(client, 
     await say(again, "hello", {"consent": "given"})
     await expect(again, "welcome")
     await again.close()
+
+
+async def test_evidence_shown_by_the_mediator_reaches_those_let_in_even_from_another_process(
+    client, db, browsers
+) -> None:
+    from referrals import evidence_demo
+    from rtc.keys import ROOMS
+    from tests.referrals.test_evidence import upload
+
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    status, photo = await upload(mediator, session["case_id"], evidence_demo.photo_png(), "现场照片.png")
+    assert status == 201, photo
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    evidence = (await expect(host, "welcome"))["data"]["evidence"]
+    assert photo["id"] in [e["id"] for e in evidence]
+    shown = photo["id"]
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
+    await say(b, "hello", {"consent": "given"})
+    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    await say(host, "admit", {"participant": guests[0]["id"]})
+    await expect_state(a, lambda d: d["you"]["state"] == "admitted")
+    path = f"/mediations/{sid}/shared/{shown}"
+    assert (await browsers[0].get(path)).status == 404  # nothing shown yet
+    await say(host, "share", {"evidence_id": shown})
+    await expect_state(a, lambda d: d.get("shared") is not None)
+    response = await browsers[0].get(path)
+    assert response.status == 200 and len(await response.read()) > 0
+    assert (await browsers[1].get(path)).status == 403  # still in the lobby
+    # The same answers when the room is held by another process: the record is asked instead.
+    rooms = client.server.app[ROOMS]
+    live = rooms.rooms.pop(sid)
+    try:
+        assert (await browsers[0].get(path)).status == 200
+        assert (await browsers[1].get(path)).status == 403
+    finally:
+        rooms.rooms[sid] = live
+    await say(host, "share", {"evidence_id": None})
+    await expect_state(a, lambda d: d.get("shared") is None)
+    assert (await browsers[0].get(path)).status == 404
+    live = rooms.rooms.pop(sid)
+    try:
+        assert (await browsers[0].get(path)).status == 404
+    finally:
+        rooms.rooms[sid] = live
+    for ws in (host, a, b):
+        await ws.close()
