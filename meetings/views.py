@@ -126,8 +126,17 @@ def meeting_topics(meeting: Meeting, overseer_ids: Iterable[int], agency_of: Map
     return {f"agency:{a}" for a in agencies} | {f"user:{u}" for u in named}
 
 
+async def _tree(s: AsyncSession) -> dict[int, int | None]:
+    """The agency tree, read once per transaction (announcing a whole series asks for each
+    occurrence)."""
+    if "agency_tree" not in s.info:
+        s.info["agency_tree"] = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
+    tree: dict[int, int | None] = s.info["agency_tree"]
+    return tree
+
+
 async def audience(s: AsyncSession, meeting: Meeting) -> set[str]:
-    tree = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
+    tree = await _tree(s)
     above = ancestors(tree, meeting_agencies(meeting))
     subtree_people = select(UserRole.user_id).where(UserRole.role.in_(list(SUBTREE_ROLES)))
     overseers = set(

@@ -6,6 +6,7 @@ notices to the ``Outbox`` (published after commit).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -69,24 +70,43 @@ async def area_path(s: AsyncSession, area_id: int | None) -> tuple[int, ...]:
     return tuple(path)
 
 
-async def facts_of(s: AsyncSession, case: Case) -> rules.CaseFacts:
+def path_in(parents: Mapping[int, int | None], area_id: int | None) -> tuple[int, ...]:
+    """``area_path`` from a map of area -> parent already read (for many cases at once)."""
+    path: list[int] = []
+    while area_id is not None and area_id not in path:
+        path.append(area_id)
+        area_id = parents.get(area_id)
+    return tuple(path)
+
+
+def case_facts(case: Case, path: tuple[int, ...]) -> rules.CaseFacts:
     return rules.CaseFacts(
         category=case.category,
-        area_path=await area_path(s, case.area_id),
+        area_path=path,
         amount=case.amount,
         party_count=case.party_count,
         flags=frozenset(case.flags),
     )
 
 
+async def facts_of(s: AsyncSession, case: Case) -> rules.CaseFacts:
+    return case_facts(case, await area_path(s, case.area_id))
+
+
 async def stationed_room_of(s: AsyncSession, agency_id: int) -> int | None:
-    return await s.scalar(
-        select(Agency.id).where(
-            Agency.host_agency_id == agency_id,
+    return (await stationed_rooms(s, [agency_id])).get(agency_id)
+
+
+async def stationed_rooms(s: AsyncSession, agency_ids: Iterable[int]) -> dict[int, int]:
+    """Police station -> its active stationed mediation room."""
+    rows = await s.execute(
+        select(Agency.host_agency_id, Agency.id).where(
+            Agency.host_agency_id.in_(list(set(agency_ids))),
             Agency.kind == AgencyKind.stationed_room,
             Agency.active.is_(True),
         )
     )
+    return {host: room for host, room in rows.all() if host is not None}
 
 
 async def active_rules(s: AsyncSession) -> list[rules.RuleSpec]:

@@ -79,3 +79,12 @@ def test_dry_run_lists_only_the_cases_whose_target_changes() -> None:
     proposed = [RuleSpec(1, "labour to JB", 10, TARGET_AGENCY, JB, categories=("labour",)), *RULES[4:]]
     changes = dry_run(cases, RULES, proposed)
     assert [(c.case_id, c.before, c.after) for c in changes] == [(1, LABOUR, JB)]
+
+
+def test_an_area_path_runs_from_the_cell_up_to_the_district_and_stops_at_a_loop() -> None:
+    from referrals.service import path_in
+
+    parents = {4: 3, 3: 2, 2: 1, 1: None, 8: 9, 9: 8}
+    assert path_in(parents, 4) == (4, 3, 2, 1)
+    assert path_in(parents, None) == ()
+    assert path_in(parents, 8) == (8, 9)  # a loop in bad data ends instead of spinning
