@@ -52,26 +52,10 @@ from bench.support import (
     machine_note,
     run_hub_cli,
 )
+from tests.support.browser import CHROMIUM, FLAGS, MEDIA_FLAGS, log_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Debian's Chromium as tests/support/browser.py starts it, plus the media flags of the video-room
-# test: fake devices without a prompt, and host candidates on loopback (no mDNS names).
-BROWSER_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
+# Debian's Chromium as the tests start it, with the video-room test's media flags.
+BROWSER_FLAGS = FLAGS + MEDIA_FLAGS
 POLL_MS = 25
 STEP_TIMEOUT_MS = 30_000
 ADMIT_TRIES = 5
@@ -242,14 +226,8 @@ async def opened_at(page: Page) -> float:
 
 
 async def login(context: BrowserContext, base: str, username: str) -> Page:
-    from hub.demo_data import DEMO_PASSWORD
-
     page = await context.new_page()
-    await page.goto(base + "/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(base + "/")
+    await log_in(page, base, username)
     return page
 
 

@@ -20,11 +20,6 @@ from hub.templating import render
 routes = Routes()
 
 
-def _message(exc: HubError) -> str:
-    text = gettext(exc.msgid)
-    return text % exc.params if exc.params else text
-
-
 async def _form(ctx: Ctx) -> dict[str, str | list[str]]:
     form = await ctx.request.post()
     data: dict[str, str | list[str]] = {}
@@ -91,9 +86,7 @@ async def agencies_create(ctx: Ctx) -> web.Response:
         async with ctx.db.write() as s:
             await directory.create_agency(s, ctx.user.actor, data)
     except HubError as exc:
-        return await _agencies_page(
-            ctx, status=exc.status, error=_message(exc), details=exc.details, form=form
-        )
+        return await _agencies_page(ctx, status=exc.status, error=exc.text(), details=exc.details, form=form)
     ctx.request.app[TREE].invalidate()
     raise web.HTTPSeeOther("/admin/agencies")
 
@@ -137,7 +130,7 @@ async def users_create(ctx: Ctx) -> web.Response:
             await directory.create_user(s, ctx.user.actor, data)
     except HubError as exc:
         form.pop("password", None)
-        return await _users_page(ctx, status=exc.status, error=_message(exc), details=exc.details, form=form)
+        return await _users_page(ctx, status=exc.status, error=exc.text(), details=exc.details, form=form)
     raise web.HTTPSeeOther("/admin/users")
 
 
@@ -158,7 +151,7 @@ async def users_update(ctx: Ctx) -> web.Response:
                 s, ctx.user.actor, user, roles=[r.value for r in change.roles], active=change.active
             )
     except HubError as exc:
-        return await _users_page(ctx, status=exc.status, error=_message(exc), details=exc.details)
+        return await _users_page(ctx, status=exc.status, error=exc.text(), details=exc.details)
     raise web.HTTPSeeOther("/admin/users")
 
 
@@ -195,7 +188,7 @@ async def tokens_create(ctx: Ctx) -> web.Response:
             name = str(form.get("name", "")).strip()[:100] or user.username
             token, _row = await directory.create_token(s, ctx.user.actor, user, name)
     except (HubError, ValueError) as exc:
-        message = _message(exc) if isinstance(exc, HubError) else gettext("Choose a person.")
+        message = exc.text() if isinstance(exc, HubError) else gettext("Choose a person.")
         return await _tokens_page(ctx, status=400, error=message)
     # Shown once, on this page only: the database keeps just its hash.
     return await _tokens_page(ctx, status=201, created=token)

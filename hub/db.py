@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -32,6 +32,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+async def lock_row(s: AsyncSession, model: Any, row_id: int) -> None:
+    """Hold one row to the end of the transaction (``SELECT ... FOR UPDATE``), so that a change
+    which first checks what exists (a second send, a second agreement, a save racing an
+    approval) waits for the other one and sees it. SQLite serialises writers anyway."""
+    await s.execute(select(model.id).where(model.id == row_id).with_for_update())
 
 
 def make_engine(url: str, *, immediate: bool = False, echo: bool = False) -> AsyncEngine:

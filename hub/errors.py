@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from hub.i18n import N_
+from hub.i18n import N_, gettext
 
 
 class HubError(Exception):
@@ -22,6 +22,11 @@ class HubError(Exception):
         self.params = params
         self.details = details
         super().__init__(self.msgid % params if params else self.msgid)
+
+    def text(self, locale: str | None = None) -> str:
+        """The message in the reader's language (the request's, unless ``locale`` is given)."""
+        message = gettext(self.msgid, locale)
+        return message % self.params if self.params else message
 
 
 class BadRequest(HubError):

@@ -66,7 +66,7 @@ async def login_submit(ctx: Ctx) -> web.Response:
             session_hours=ctx.config.session_hours,
         )
     except HubError as exc:
-        message = i18n.gettext(exc.msgid) % exc.params if exc.params else i18n.gettext(exc.msgid)
+        message = exc.text()
         status = exc.status if not isinstance(exc, InvalidCredentials) else 400
         return render(ctx, "login.html", status=status, next=target, username=username, error=message)
     response = web.HTTPSeeOther(target)

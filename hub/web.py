@@ -97,9 +97,7 @@ def loggable_path(path: str) -> str:
 
 def error_response(request: web.Request, error: HubError) -> web.StreamResponse:
     locale = request.get(LOCALE, i18n.DEFAULT_LOCALE)
-    message = i18n.gettext(error.msgid, locale)
-    if error.params:
-        message = message % error.params
+    message = error.text(locale)
     if not is_api(request):
         if isinstance(error, Unauthenticated) and request.method == "GET":
             raise web.HTTPSeeOther(f"/login?next={request.path_qs}")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.db import lock_row
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
@@ -148,7 +149,7 @@ async def _latest_for_change(s: AsyncSession, meeting: Meeting) -> Minutes | Non
     comments and approval of one meeting's minutes then happen one after the other. (Without
     it, on PostgreSQL a save waiting behind the chair's approval would write its text into
     the approved row, under a hash of the text before.)"""
-    await s.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    await lock_row(s, Meeting, meeting.id)
     query = select(Minutes).where(Minutes.meeting_id == meeting.id).order_by(Minutes.revision.desc()).limit(1)
     return await s.scalar(query.execution_options(populate_existing=True))
 

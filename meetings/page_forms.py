@@ -11,7 +11,7 @@ from multidict import MultiDictProxy
 
 from hub.errors import HubError, ValidationFailed
 from hub.events import Outbox
-from hub.i18n import N_, gettext
+from hub.i18n import N_
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import feeds, mail, proceedings, series, service
@@ -125,7 +125,7 @@ async def create(ctx: Ctx) -> web.Response:
                 everyone |= set(tokens)
                 first_tokens = tokens if meeting is meetings[0] else first_tokens
     except HubError as exc:
-        message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
+        message = exc.text()
         return await new_form(ctx, status=exc.status, error=message, values=values)
     await outbox.send(ctx.events)
     if everyone:  # one message per person: a series travels as one calendar

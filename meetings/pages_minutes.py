@@ -5,14 +5,17 @@ viewers (``views.announce``): the meeting page shows the minutes' state, the edi
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.errors import HubError
 from hub.events import Outbox
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import minutes_service
 from meetings.minutes import freeze
-from meetings.page_forms import text
+from meetings.models import Meeting
+from meetings.page_forms import Form, text
 from meetings.permissions import (
     MeetingPermission,
     check_manage,
@@ -29,6 +32,18 @@ STEPS = ("assemble", "save", "circulate", "comment", "approve", "revise")
 
 @routes.page("GET", "/meetings/{id}/minutes", perm=VIEW)
 async def minutes_page(ctx: Ctx) -> web.Response:
+    return await _page(ctx)
+
+
+async def _page(
+    ctx: Ctx,
+    *,
+    status: int = 200,
+    error: HubError | None = None,
+    typed: str | None = None,
+    comment: str = "",
+) -> web.Response:
+    """The editor; after a refused step, with the message and what the person typed kept."""
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         current = await minutes_service.latest(s, meeting.id)
@@ -37,6 +52,11 @@ async def minutes_page(ctx: Ctx) -> web.Response:
     return render(
         ctx,
         "meetings/minutes.html",
+        status=status,
+        error=error.text() if error else "",
+        code=error.code if error else "",
+        typed=typed,
+        comment=comment,
         meeting=meeting,
         minutes=current,
         seen=freeze(current.text) if current else "",
@@ -53,28 +73,38 @@ async def minutes_step(ctx: Ctx) -> web.Response:
     """One form, several buttons (``step``): what the person may do is checked per step."""
     form = await ctx.request.post()
     step = text(form, "step")
+    if step not in STEPS:
+        raise web.HTTPBadRequest()
     outbox = Outbox()
-    async with ctx.db.write() as s:
-        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        seen = text(form, "seen") or None  # the text the person had on screen
-        if step == "approve":
-            await minutes_service.approve(s, ctx.user, meeting, outbox, seen=seen)
-        elif step == "comment":
-            await minutes_service.comment(s, ctx.user.actor, meeting, text(form, "comment"))
-        else:
-            check_manage(ctx.must, meeting)
-            actor = ctx.user.actor
-            if step == "assemble":
-                await minutes_service.draft(s, actor, meeting, utcnow())
-            elif step == "save":
-                await minutes_service.edit(s, actor, meeting, text(form, "text"), seen=seen)
-            elif step == "revise":
-                revised = text(form, "text")
-                await minutes_service.edit(s, actor, meeting, revised, new_revision=True, seen=seen)
-            elif step == "circulate":
-                await minutes_service.circulate(s, actor, meeting, outbox)
-            else:
-                raise web.HTTPBadRequest()
-        await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
+    try:
+        async with ctx.db.write() as s:
+            meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+            await _step(ctx, s, meeting, step, form, outbox)
+            await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
+    except HubError as exc:
+        if exc.status == 404:
+            raise
+        typed = text(form, "text") if step in ("save", "revise") else None
+        return await _page(ctx, status=exc.status, error=exc, typed=typed, comment=text(form, "comment"))
     await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/meetings/{meeting.id}/minutes")
+
+
+async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Form, outbox: Outbox) -> None:
+    seen = text(form, "seen") or None  # the text the person had on screen
+    if step == "approve":
+        await minutes_service.approve(s, ctx.user, meeting, outbox, seen=seen)
+        return
+    if step == "comment":
+        await minutes_service.comment(s, ctx.user.actor, meeting, text(form, "comment"))
+        return
+    check_manage(ctx.must, meeting)
+    actor = ctx.user.actor
+    if step == "assemble":
+        await minutes_service.draft(s, actor, meeting, utcnow())
+    elif step == "save":
+        await minutes_service.edit(s, actor, meeting, text(form, "text"), seen=seen)
+    elif step == "revise":
+        await minutes_service.edit(s, actor, meeting, text(form, "text"), new_revision=True, seen=seen)
+    else:  # circulate
+        await minutes_service.circulate(s, actor, meeting, outbox)

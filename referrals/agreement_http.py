@@ -11,9 +11,7 @@ from multidict import MultiDictProxy
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.errors import HubError
 from hub.events import Outbox
-from hub.i18n import gettext
 from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx
@@ -121,8 +119,3 @@ def local_time(value: str, ctx: Ctx) -> str | None:
         return datetime.fromisoformat(value).replace(tzinfo=ctx.config.zone).isoformat()
     except ValueError:
         return value  # pydantic names the field and the problem
-
-
-def error_text(exc: HubError) -> str:
-    message = gettext(exc.msgid)
-    return message % exc.params if exc.params else message

@@ -19,7 +19,7 @@ from hub.permissions import allowed
 from hub.routing import Ctx, Routes, validate
 from hub.templating import render
 from referrals import agreement_court, agreements, deadlines, followup_visits, service
-from referrals.agreement_http import change, error_text, form_dict, local_time, read_case, today, user_names
+from referrals.agreement_http import change, form_dict, local_time, read_case, today, user_names
 from referrals.agreement_schemas import AgreementIn, ApplicationIn, OutcomeIn, PartyConfirmIn
 from referrals.api import works_on
 from referrals.intake import mask_id_number, mask_phone
@@ -172,7 +172,7 @@ async def _post(ctx: Ctx, op: Any, draft: dict[str, Any] | None = None, anchor: 
     except HubError as exc:
         if exc.status == 404:
             raise
-        return await page(ctx, status=exc.status, error=error_text(exc), details=exc.details, draft=draft)
+        return await page(ctx, status=exc.status, error=exc.text(), details=exc.details, draft=draft)
     raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/agreement{anchor}")
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.db import lock_row
 from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.i18n import N_
@@ -81,7 +82,7 @@ async def open_case(
     """Outsiders get 404 (``get_visible_case``)."""
     case = await get_visible_case(s, scope, case_id)
     if for_update:  # the case's row too: before the first agreement exists there is none to lock
-        await s.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+        await lock_row(s, Case, case.id)
     referral = await s.scalar(
         select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
     )

@@ -13,7 +13,6 @@ from aiohttp import web
 from hub.documents import inline_disposition
 from hub.errors import HubError
 from hub.events import Outbox
-from hub.i18n import gettext
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
@@ -115,7 +114,7 @@ async def evidence_form(ctx: Ctx) -> web.Response:
     except HubError as exc:
         if exc.status == 404:
             raise
-        message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
+        message = exc.text()
         return await _page(ctx, status=exc.status, error=message, details=exc.details)
     raise web.HTTPSeeOther(f"/cases/{out.case_id}/evidence?added={out.id}#evidence-{out.id}")
 

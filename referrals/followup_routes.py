@@ -12,7 +12,7 @@ from hub.routing import Ctx, Routes, validate
 from hub.schemas import Page
 from hub.templating import render
 from referrals import agreements, followup_visits
-from referrals.agreement_http import error_text, form_dict, local_time, read_case, today, user_names
+from referrals.agreement_http import form_dict, local_time, read_case, today, user_names
 from referrals.agreement_schemas import FollowUpOut, VisitIn
 from referrals.permissions import CasePermission
 from referrals.states import State
@@ -121,7 +121,7 @@ async def close_form(ctx: Ctx) -> web.Response:
     except HubError as exc:
         if exc.status == 404:
             raise
-        return await page(ctx, status=exc.status, error=error_text(exc))
+        return await page(ctx, status=exc.status, error=exc.text())
     await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups")
 
@@ -143,5 +143,5 @@ async def visit_form(ctx: Ctx) -> web.Response:
     except HubError as exc:
         if exc.status == 404:
             raise
-        return await page(ctx, status=exc.status, error=error_text(exc))
+        return await page(ctx, status=exc.status, error=exc.text())
     raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups#followup-{ctx.match_int('followup_id')}")

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.errors import HubError
 from hub.i18n import N_, gettext
 from referrals.codes import Category, Flag
 from referrals.intake import CaseInput, ConsentInput, PartyInput
@@ -271,12 +270,3 @@ def list_filters(raw: Raw) -> ListFilters:
 def optional_int(raw: Raw, key: str) -> int | None:
     value = first(raw, key)
     return int(value) if value.isdigit() else None
-
-
-def error_text(exc: HubError) -> str:
-    """A domain error's message in the reader's language."""
-    text = gettext(exc.msgid)
-    if not exc.params:
-        return text
-    # Some errors name a side or a state by its English word: translate those words too.
-    return text % {k: gettext(v) if isinstance(v, str) else v for k, v in exc.params.items()}

@@ -74,7 +74,7 @@ async def send_form(ctx: Ctx) -> web.Response:
     except HubError as exc:
         if exc.status == 404:
             raise
-        return await _page(ctx, case_id, status=exc.status, error=page_forms.error_text(exc))
+        return await _page(ctx, case_id, status=exc.status, error=exc.text())
     await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{case_id}")
 
@@ -123,6 +123,6 @@ async def act_form(ctx: Ctx) -> web.Response:
     except HubError as exc:
         if case_id is None or exc.status == 404:
             raise
-        return await _page(ctx, case_id, status=exc.status, error=page_forms.error_text(exc))
+        return await _page(ctx, case_id, status=exc.status, error=exc.text())
     await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{case_id}")

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from hub.errors import HubError
-from hub.i18n import gettext
 from hub.models import Agency, Area, User
 from hub.permissions import Guard, allowed
 from referrals import mediators, moves, pages_view, service, states
@@ -155,7 +154,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
             proposal_decision = await service.propose(s, case, case.created_agency_id)
             area_ids |= pages_view.area_ids(proposal_decision.explanation())
         except HubError as exc:
-            proposal_error = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
+            proposal_error = exc.text()
     areas = await names(s, Area.id, Area.name, area_ids)
     may_act = allowed(principal, CasePermission.act_on_referrals)
     targets = await receiving_agencies(s) if may_send or may_act else []

@@ -96,7 +96,7 @@ async def intake_submit(ctx: Ctx) -> web.Response:
             raise
         case_id = found
     except HubError as exc:
-        return await _form(ctx, values, status=exc.status, error=page_forms.error_text(exc))
+        return await _form(ctx, values, status=exc.status, error=exc.text())
     await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{case_id}")
 

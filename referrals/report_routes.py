@@ -241,7 +241,7 @@ async def reports_post(ctx: Ctx) -> web.Response:
     try:
         out = await file(ctx, report_form(form))
     except HubError as exc:
-        message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
+        message = exc.text()
         return await reports_page(ctx, status=exc.status, error=message, details=exc.details, form=form)
     target = _safe_next(form.get("next", ""))
     raise web.HTTPSeeOther(target if "next" in form else f"/reports/{out.id}")

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from hub import directory
 from hub.errors import HubError, ValidationFailed
-from hub.i18n import N_, gettext
+from hub.i18n import N_
 from hub.models import AgencyKind
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -136,7 +136,7 @@ async def rules_submit(ctx: Ctx) -> web.Response:
         async with ctx.db.write() as s:
             await rules_admin.save(s, ctx.user.actor, rule_id, change, utcnow())
     except HubError as exc:
-        message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
+        message = exc.text()
         return await _page(ctx, status=exc.status, error=message)
     raise web.HTTPSeeOther("/admin/rules")
 
@@ -154,6 +154,6 @@ async def deadlines_submit(ctx: Ctx) -> web.Response:
         async with ctx.db.write() as s:
             await rules_admin.save_policy(s, ctx.user.actor, kind, values)
     except HubError as exc:
-        message = gettext(exc.msgid) % exc.params if exc.params else gettext(exc.msgid)
+        message = exc.text()
         return await _page(ctx, status=exc.status, error=message)
     raise web.HTTPSeeOther("/admin/rules#deadlines")

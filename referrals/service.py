@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.db import lock_row
 from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
@@ -168,7 +169,7 @@ async def send(
         raise ConsentMissing()
     # The case's row is locked first: two sends at once (a double click, two liaisons) must not
     # both find nothing open and both refer it.
-    await s.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    await lock_row(s, Case, case.id)
     if parent is None:
         if await open_referral(s, case.id) is not None:
             raise AlreadyReferred()

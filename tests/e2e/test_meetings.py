@@ -25,11 +25,10 @@ from hub.config import Config
 from hub.db import Database
 from hub.models import User
 from tests.meetings.helpers import SERIES
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.server import serve_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler")]
-PASSWORD = "gongtiao-demo"
 TITLE = "城关片区公调对接联席会议"
 DECISION = "对超期未受理案件实行挂牌督办"
 ACTION = "报送超期案件督办情况"
@@ -39,11 +38,7 @@ async def logged_in(context: BrowserContext, base: str, username: str, errors: l
     page = await context.new_page()
     page.on("console", lambda m: _keep_errors(m, errors))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    await page.goto(base + "/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(base + "/")
+    await log_in(page, base, username)
     return page
 
 

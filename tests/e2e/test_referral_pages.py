@@ -21,11 +21,10 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Response
 from hub.config import Config
 from hub.demo_data import person_name
 from hub.orm import utcnow
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.server import serve_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PASSWORD = "gongtiao-demo"
 PARTIES = [("王芳", "330106199001011234", "13800001111"), ("李雷", "330106198802022345", "13900002222")]
 MEDIATOR = person_name(1)  # mediator01 of the demo district, stationed in SR01
 
@@ -54,11 +53,7 @@ class Watch:
 
 async def logged_in(browser: Browser, base: str, username: str, watch: Watch) -> Page:
     page = watch.attach(await (await browser.new_context()).new_page())
-    await page.goto(base + "/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(base + "/")
+    await log_in(page, base, username)
     return page
 
 

@@ -23,18 +23,10 @@ from hub.models import User
 from rtc.models import MediationSession, Participant, Recording, SessionEvent, SpeechSegment
 from tests.rtc.audio import RATE, speech
 from tests.rtc.helpers import case_in_mediation
-from tests.support.browser import chromium
+from tests.support.browser import MEDIA_FLAGS, chromium, log_in
 from tests.support.server import serve_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.rtc, pytest.mark.slow]
-PASSWORD = "gongtiao-demo"
-MEDIA_FLAGS = [
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
 SPEECH_SECONDS, SILENCE_SECONDS = 1.5, 1.5  # the fake microphone: speech half of the time
 
 
@@ -52,11 +44,7 @@ def microphone_file(path: Path) -> Path:
 
 async def login(context: BrowserContext, base: str, username: str) -> Page:
     page = await context.new_page()
-    await page.goto(base + "/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_url(base + "/")
+    await log_in(page, base, username)
     return page
 
 

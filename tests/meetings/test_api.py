@@ -233,7 +233,9 @@ async def test_a_reply_link_expires_with_the_meeting_and_with_the_person(
         assert held is not None
         held.start, held.end = held.start - timedelta(days=400), held.end - timedelta(days=400)
     client.session.cookie_jar.clear()
-    assert (await client.get(links[first["id"]])).status == 410
+    expired = await client.get(links[first["id"]])
+    assert expired.status == 410
+    assert "此回复链接已失效" in await expired.text()  # the person is told why, in their language
     assert (await client.get(links[second["id"]])).status == 200
     async with db.write() as s:  # the person left the service
         await s.execute(update(User).where(User.id == liaison).values(active=False))

@@ -176,3 +176,24 @@ async def test_the_minutes_pdf_shows_the_record_in_chinese(
     assert "青川区公安分局" in flat and "2026年12月15日" in flat
     assert "主持人（签字）" in flat and "第1页" in flat
     assert "已审定" in flat
+
+
+async def test_a_save_over_a_newer_text_is_refused_and_keeps_what_was_typed(
+    client: TestClient, db: Database
+) -> None:
+    secretary, meeting = await held_meeting(client, db)
+    path = f"/api/v1/meetings/{meeting['id']}/minutes"
+    page_path = f"/meetings/{meeting['id']}/minutes"
+    _, drafted = await secretary.post(path + "/draft", {})
+    found = re.search(r'name="seen" value="([0-9a-f]{64})"', await (await client.get(page_path)).text())
+    assert found
+    status, _ = await secretary.put(path, {"text": drafted["text"] + "\n另一位秘书的补充。\n"})  # meanwhile
+    assert status == 200
+    form = {"_csrf": secretary.csrf, "step": "save", "seen": found[1], "text": "我写的新版本纪要"}
+    refused = await client.post(page_path, data=form, allow_redirects=False)
+    page = await refused.text()
+    assert refused.status == 409 and 'data-code="minutes_changed"' in page
+    assert "我写的新版本纪要" in page and "您输入的内容保留在下方文本框中" in page
+    async with db.read() as s:
+        row = await s.scalar(select(Minutes).where(Minutes.meeting_id == meeting["id"]))
+        assert row is not None and "另一位秘书的补充" in row.text and "我写的新版本纪要" not in row.text

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
@@ -61,6 +62,30 @@ async def _guest_in(mediator: Person, browser: TestClient, session_id: int, pid:
     return secret
 
 
+async def _both_in_lobby(
+    client: TestClient,
+    mediator: Person,
+    browsers: list[TestClient],
+    sid: int,
+    guests: list[dict],
+    *,
+    b_consent: str = "given",
+) -> tuple[ClientWebSocketResponse, ClientWebSocketResponse, ClientWebSocketResponse, dict]:
+    """The mediator in the room and both parties waiting in its lobby: the mediator's socket,
+    party A's, party B's, and the mediator's welcome."""
+    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    welcome = (await expect(host, "welcome"))["data"]
+    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
+    await say(a, "hello", {"consent": "given"})
+    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
+    await say(b, "hello", {"consent": b_consent})
+    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    return host, a, b, welcome
+
+
 async def test_a_guest_waits_in_the_lobby_until_the_mediator_admits_them(client, db, browsers) -> None:
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
@@ -88,15 +113,7 @@ async def test_a_guest_waits_in_the_lobby_until_the_mediator_admits_them(client,
 async def test_a_party_cannot_admit_remove_or_start_a_caucus(client, db, browsers) -> None:
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
-    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
-    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
-    host = await open_socket(client, sid)
-    await say(host, "hello", {"consent": "given"})
-    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
-    await say(a, "hello", {"consent": "given"})
-    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
-    await say(b, "hello", {"consent": "given"})
-    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    host, a, b, _welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
     await say(host, "admit", {"participant": guests[0]["id"]})
     await expect_state(a, lambda d: d["you"]["state"] == "admitted")
     for kind, data in (
@@ -120,16 +137,8 @@ async def test_a_party_cannot_admit_remove_or_start_a_caucus(client, db, browser
 async def test_a_caucus_cuts_signalling_between_those_inside_and_those_outside(client, db, browsers) -> None:
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
-    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
-    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
-    host = await open_socket(client, sid)
-    await say(host, "hello", {"consent": "given"})
-    me = (await expect(host, "welcome"))["data"]["participant"]
-    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
-    await say(a, "hello", {"consent": "given"})
-    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
-    await say(b, "hello", {"consent": "given"})
-    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    host, a, b, welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
+    me = welcome["participant"]
     await say(host, "admit", {"participant": guests[0]["id"]})
     await say(host, "admit", {"participant": guests[1]["id"]})
     await expect_state(b, lambda d: d["you"]["state"] == "admitted" and len(d["you"]["peers"]) == 2)
@@ -214,15 +223,7 @@ async def test_removing_the_party_of_a_caucus_ends_the_caucus_on_the_record(clie
 
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
-    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
-    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
-    host = await open_socket(client, sid)
-    await say(host, "hello", {"consent": "given"})
-    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
-    await say(a, "hello", {"consent": "given"})
-    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
-    await say(b, "hello", {"consent": "given"})
-    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    host, a, b, _welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
     await say(host, "admit", {"participant": guests[0]["id"]})
     await say(host, "admit", {"participant": guests[1]["id"]})
     await expect_state(b, lambda d: d["you"]["state"] == "admitted" and len(d["you"]["peers"]) == 2)
@@ -438,15 +439,7 @@ async def test_a_refusal_is_recorded_and_recording_stops_only_if_the_mediator_le
 
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
-    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
-    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
-    host = await open_socket(client, sid)
-    await say(host, "hello", {"consent": "given"})
-    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
-    await say(a, "hello", {"consent": "given"})
-    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
-    await say(b, "hello", {"consent": "refused"})
-    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
+    host, a, b, _welcome = await _both_in_lobby(client, mediator, browsers, sid, guests, b_consent="refused")
     await say(host, "admit", {"participant": guests[0]["id"]})
     recording = await expect_state(
         host,
@@ -505,18 +498,9 @@ async def test_evidence_shown_by_the_mediator_reaches_those_let_in_even_from_ano
     sid = session["id"]
     status, photo = await upload(mediator, session["case_id"], evidence_demo.photo_png(), "现场照片.png")
     assert status == 201, photo
-    one = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
-    two = await _guest_in(mediator, browsers[1], sid, guests[1]["id"])
-    host = await open_socket(client, sid)
-    await say(host, "hello", {"consent": "given"})
-    evidence = (await expect(host, "welcome"))["data"]["evidence"]
-    assert photo["id"] in [e["id"] for e in evidence]
+    host, a, b, welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
+    assert photo["id"] in [e["id"] for e in welcome["evidence"]]
     shown = photo["id"]
-    a = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": one})
-    await say(a, "hello", {"consent": "given"})
-    b = await open_socket(browsers[1], sid, cookies={f"gt_guest_{sid}": two})
-    await say(b, "hello", {"consent": "given"})
-    await expect_state(host, lambda d: sum(m["state"] == "lobby" for m in d.get("members", [])) == 2)
     await say(host, "admit", {"participant": guests[0]["id"]})
     await expect_state(a, lambda d: d["you"]["state"] == "admitted")
     path = f"/mediations/{sid}/shared/{shown}"
