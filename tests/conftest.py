@@ -1,9 +1,9 @@
 """Shared fixtures: a migrated database with the demo district for every test, on SQLite and,
 for tests marked ``pg``, also on a real PostgreSQL started for the session.
 
-The schema is built once per session by the real Alembic migrations and the real demo loader;
-each test then gets its own copy (a file copy for SQLite, ``CREATE DATABASE ... TEMPLATE`` for
-PostgreSQL), so tests are isolated and still fast.
+The schema is built once per session (once per instant, see ``pinned_clock``) by the real Alembic
+migrations and the real demo loader; each test then gets its own copy (a file copy for SQLite,
+``CREATE DATABASE ... TEMPLATE`` for PostgreSQL), so tests are isolated and still fast.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import time_machine
 from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
@@ -25,11 +26,23 @@ from hub.db import Database
 from hub.demo import run_demo
 from hub.migrate import upgrade
 from hub.orm import utcnow
+from tests.support import clock
 from tests.support.pg import ThrowawayPostgres
 
 SECRET = "test-secret-key-0123456789"
 DEMO_PASSWORD = "gongtiao-demo"
 BACKENDS_ALL = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any fixture builds data: the demo district and every test see the same "now".
+    clock.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    instant = clock.chosen_instant(os.environ.get(clock.VARIABLE))
+    shown = "the real wall clock" if instant is None else instant.isoformat()
+    return f"clock: {shown} (set {clock.VARIABLE} to run at another time)"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -56,11 +69,42 @@ def _prepare(url: str) -> None:
     asyncio.run(load())
 
 
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``@pytest.mark.clock("2026-11-28T10:00:00+08:00")``: this test (its database and demo data
+    included) runs at that instant instead of the suite's. For tests whose data are a fixed calendar
+    (the first Tuesdays of December 2026, say); everything else runs at the suite's instant."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield
+        return
+    with time_machine.travel(clock.chosen_instant(marker.args[0]), tick=True):
+        yield
+
+
+def _instant_key(request: pytest.FixtureRequest) -> str:
+    marker = request.node.get_closest_marker("clock")
+    return marker.args[0] if marker else "suite"
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    _prepare(f"sqlite+aiosqlite:///{path}")
-    return path
+def sqlite_templates() -> dict[str, Path]:
+    """One migrated demo database per instant tests run at (the demo is built relative to "now")."""
+    return {}
+
+
+@pytest.fixture
+def sqlite_template(
+    request: pytest.FixtureRequest,
+    sqlite_templates: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    key = _instant_key(request)
+    if key not in sqlite_templates:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        _prepare(f"sqlite+aiosqlite:///{path}")
+        sqlite_templates[key] = path
+    return sqlite_templates[key]
 
 
 @pytest.fixture(scope="session")
@@ -94,11 +138,19 @@ async def _pg_admin(server_url: str, sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_server: str) -> str:
-    name = f"gt_template_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(pg_server, f'CREATE DATABASE "{name}"'))
-    _prepare(_pg_url(pg_server, name))
-    return name
+def pg_templates() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def pg_template(request: pytest.FixtureRequest, pg_server: str, pg_templates: dict[str, str]) -> str:
+    key = _instant_key(request)
+    if key not in pg_templates:
+        name = f"gt_template_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_pg_admin(pg_server, f'CREATE DATABASE "{name}"'))
+        _prepare(_pg_url(pg_server, name))
+        pg_templates[key] = name
+    return pg_templates[key]
 
 
 @pytest.fixture

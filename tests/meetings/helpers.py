@@ -11,6 +11,10 @@ from hub.db import Database
 from hub.models import Agency, User
 from tests.support.web import login
 
+# The series below is a fixed calendar (its first meeting is on Tuesday 1 December 2026): tests that
+# need its meetings to lie ahead run at this instant, with ``pytest.mark.clock(WRITTEN_FOR)``.
+WRITTEN_FOR = "2026-11-28T10:00:00+08:00"
+
 SERIES = {
     "title": "公调对接联席会议",
     "rrule": "FREQ=MONTHLY;BYDAY=1TU",

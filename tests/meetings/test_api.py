@@ -14,9 +14,10 @@ from hub.audit import AuditEvent
 from hub.db import Database
 from hub.models import User
 from meetings.models import Meeting, Series
-from tests.meetings.helpers import SERIES, Person, agency_ids, joint_series, user_ids
+from tests.meetings.helpers import SERIES, WRITTEN_FOR, Person, agency_ids, joint_series, user_ids
 
-pytestmark = pytest.mark.pg
+# Replies are refused once a meeting is over: the fixed series must still lie ahead.
+pytestmark = [pytest.mark.pg, pytest.mark.clock(WRITTEN_FOR)]
 
 
 async def test_a_secretary_plans_a_monthly_series_on_the_first_tuesday(

@@ -33,7 +33,10 @@ from hub.models import User
 from hub.notifications import Notification
 from meetings.calendar_ics import Method
 from meetings.mail import MAILER, Change, Content, Recipient, build_message
-from tests.meetings.helpers import Person, agency_ids, joint_series, user_ids
+from tests.meetings.helpers import WRITTEN_FOR, Person, agency_ids, joint_series, user_ids
+
+# The meetings below are a fixed calendar (December 2026); their reply links work only before them.
+pytestmark = pytest.mark.clock(WRITTEN_FOR)
 
 SENDER = "青川区公调对接平台 <noreply@qingchuan.example>"
 MEETING = {"title": "公调对接专题会", "start": "2026-12-10T15:00:00", "end": "2026-12-10T16:30:00"}
