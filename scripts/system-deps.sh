@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gongtiao needs, only those missing.
 #   system-deps.sh run   -> what `make run` needs (WeasyPrint's libraries, a CJK font)
-#   system-deps.sh test  -> plus Chromium, PostgreSQL, poppler (pdftotext) for the tests
+#   system-deps.sh test  -> plus Chromium, PostgreSQL, poppler (pdftotext), espeak-ng and sox for the
+#                           tests, and libatomic1 for Playwright's bundled node
+# The lists were found on a minimal Debian 12 (debootstrap --variant=minbase): docs/fresh-debian.md.
 # As root it installs with apt-get; otherwise it prints the command to run and carries on, so that a
 # developer without root still gets a clear message instead of a half-failed build.
 set -euo pipefail
@@ -9,7 +11,10 @@ set -euo pipefail
 mode="${1:-run}"
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-noto-cjk)
 if [[ "$mode" == "test" ]]; then
-  packages+=(chromium postgresql poppler-utils espeak-ng)
+  # libatomic1: Playwright's bundled `node` links it and Debian's chromium does not pull it in; without it
+  # every browser test fails with "Connection closed while reading from the driver".
+  # sox: tests/rtc/test_minutes_flow.py turns espeak-ng's speech into the recorder's format with it.
+  packages+=(chromium postgresql poppler-utils espeak-ng sox libatomic1)
 fi
 
 missing=()
