@@ -209,7 +209,7 @@ async def patch_user(ctx: Ctx, body: UserPatch) -> UserOut:
             locale=body.locale,
         )
         if new_hash:
-            await directory.set_password(s, ctx.user.actor, user, new_hash)
+            await directory.set_password(s, ctx.user.actor, user, new_hash, utcnow())
         return UserOut.model_validate(user)
 
 

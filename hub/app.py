@@ -21,7 +21,7 @@ from hub.events import bus_for
 from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
 from hub.orm import utcnow
 from hub.plugins import load_models, plugins
-from hub.ratelimit import FailureLimiter
+from hub.ratelimit import LoginThrottle
 from hub.routing import ENDPOINTS
 from hub.templating import JINJA, STATIC_DIR, make_environment
 from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
@@ -41,7 +41,7 @@ def create_app(config: Config) -> web.Application:
     )
     app[CONFIG] = config
     app[TREE] = AgencyTreeCache()
-    app[LOGIN_LIMITER] = FailureLimiter(config.login_attempts, config.login_window_seconds)
+    app[LOGIN_LIMITER] = LoginThrottle.of(config.login_attempts, config.login_window_seconds)
     app[ENDPOINTS] = []
     app[live.STREAMS] = set()
     static = static_dir()

@@ -18,7 +18,7 @@ from hub.errors import InvalidCredentials, RateLimited
 from hub.models import ApiToken, User, WebSession
 from hub.passwords import verify_password
 from hub.permissions import Principal
-from hub.ratelimit import FailureLimiter
+from hub.ratelimit import LoginThrottle
 from hub.secrets_util import new_token, token_hash
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ async def principal_from_token(db: Database, token: str, now: datetime) -> Princ
 
 async def login(
     db: Database,
-    limiter: FailureLimiter,
+    limiter: LoginThrottle,
     *,
     username: str,
     password: str,
@@ -99,20 +99,18 @@ async def login(
 ) -> tuple[str, Principal]:
     """Check the password and open a session. Returns the cookie key and the principal."""
     username = username.strip()
-    keys = (f"user:{username.lower()}", f"ip:{ip}")
     clock = now.timestamp()
-    wait = max(limiter.retry_after(k, clock) for k in keys)
+    wait = limiter.retry_after(username, ip, clock)
     if wait:
         raise RateLimited(seconds=wait)
     async with db.read() as s:
         user = await s.scalar(select(User).options(joinedload(User.agency)).where(User.username == username))
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
-        for k in keys:
-            limiter.fail(k, clock)
+        limiter.fail(username, ip, clock)
         logger.info("login failed", extra={"username": username, "ip": ip})
         raise InvalidCredentials()
-    limiter.reset(keys[0])
+    limiter.succeed(username, ip)
     key = new_token()
     async with db.write() as s:
         s.add(

@@ -8,6 +8,7 @@ program at start with a message naming the variable; nothing else in the code re
 from __future__ import annotations
 
 import email.policy
+import ipaddress
 import os
 import re
 import secrets
@@ -53,6 +54,8 @@ class Config:
     log_format: str = "json"
     # Behind nginx: take the client address from the last X-Forwarded-For entry (login limiter, logs).
     trust_proxy: bool = False
+    # The peers whose X-Forwarded-For is believed (the proxy's own addresses).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     log_level: str = "INFO"
     # Invitations by e-mail (meetings.mail): off while smtp_host is empty. Port 465 means TLS from
     # the first byte; on any other port smtp_starttls requires (true) or forbids (false) STARTTLS.
@@ -147,6 +150,7 @@ class Config:
             login_window_seconds=env.integer("LOGIN_WINDOW_SECONDS", 900, low=1, high=86400),
             log_format=env.choice("LOG_FORMAT", "json", ("json", "text")),
             trust_proxy=env.boolean("TRUST_PROXY", False),
+            trusted_proxies=_addresses(env.text("TRUSTED_PROXIES", "127.0.0.1,::1"), "TRUSTED_PROXIES"),
             log_level=env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             smtp_host=smtp_host,
             smtp_port=env.integer("SMTP_PORT", 587, low=1, high=65535),
@@ -259,3 +263,14 @@ class _Env:
         if value not in allowed:
             raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
+
+
+def _addresses(value: str, name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses, each checked."""
+    found = tuple(part.strip() for part in value.split(",") if part.strip())
+    for address in found:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError as error:
+            raise ConfigError(f"GONGTIAO_{name}: {address!r} is not an IP address") from error
+    return found

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -20,7 +20,18 @@ from hub import audit
 from hub.db import Database
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.i18n import N_
-from hub.models import Agency, AgencyKind, AgencySpecialty, ApiToken, Area, Role, Specialty, User, UserRole
+from hub.models import (
+    Agency,
+    AgencyKind,
+    AgencySpecialty,
+    ApiToken,
+    Area,
+    Role,
+    Specialty,
+    User,
+    UserRole,
+    WebSession,
+)
 from hub.secrets_util import new_token, token_hash
 
 
@@ -210,10 +221,31 @@ async def update_user(
     return user
 
 
-async def set_password(s: AsyncSession, actor: audit.Actor, user: User, password_hash: str) -> None:
+async def set_password(
+    s: AsyncSession, actor: audit.Actor, user: User, password_hash: str, now: datetime
+) -> None:
+    """A new password ends every session and API token the person had: whoever knew the old one
+    (the reason for a reset, often) keeps no way in."""
     user.password_hash = password_hash
+    ended = await s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    revoked = await s.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     await s.flush()
-    await audit.record(s, actor, "user.password_set", "user", user.id)
+    await audit.record(
+        s,
+        actor,
+        "user.password_set",
+        "user",
+        user.id,
+        {"sessions_ended": _count(ended), "tokens_revoked": _count(revoked)},
+    )
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- API tokens ---------------------------------------------------------------------------------

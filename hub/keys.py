@@ -9,13 +9,13 @@ from hub.db import Database
 from hub.directory import AgencyTreeCache
 from hub.events import LocalBus
 from hub.permissions import Principal
-from hub.ratelimit import FailureLimiter
+from hub.ratelimit import LoginThrottle
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
 EVENTS = web.AppKey("events", LocalBus)
 TREE = web.AppKey("agency_tree", AgencyTreeCache)
-LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
+LOGIN_LIMITER = web.AppKey("login_limiter", LoginThrottle)
 
 # What the middlewares learn about a request (aiohttp ``RequestKey``).
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -68,7 +68,10 @@ async def login_submit(ctx: Ctx) -> web.Response:
     except HubError as exc:
         message = exc.text()
         status = exc.status if not isinstance(exc, InvalidCredentials) else 400
-        return render(ctx, "login.html", status=status, next=target, username=username, error=message)
+        page = render(ctx, "login.html", status=status, next=target, username=username, error=message)
+        if "seconds" in exc.params:  # rate limited: say how long, as the API does
+            page.headers["Retry-After"] = str(exc.params["seconds"])
+        return page
     response = web.HTTPSeeOther(target)
     response.set_cookie(
         csrf.SESSION_COOKIE,

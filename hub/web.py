@@ -41,12 +41,18 @@ CSP = (
 
 
 def client_ip(request: web.Request) -> str:
-    """The caller's address; behind a trusted proxy, the address the proxy saw."""
-    if request.app[CONFIG].trust_proxy:
+    """The caller's address; behind a trusted proxy, the address the proxy saw.
+
+    ``X-Forwarded-For`` is believed only from a peer listed in ``GONGTIAO_TRUSTED_PROXIES``
+    (loopback by default, where nginx runs): with the setting on and no proxy in front, a client
+    cannot name its own address."""
+    remote = request.remote or ""
+    config = request.app[CONFIG]
+    if config.trust_proxy and remote in config.trusted_proxies:
         forwarded = request.headers.get("X-Forwarded-For", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()[:64]
-    return request.remote or ""
+    return remote
 
 
 def is_api(request: web.Request) -> bool:
@@ -103,12 +109,13 @@ def error_response(request: web.Request, error: HubError) -> web.StreamResponse:
             raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
         from hub.templating import render_request
 
-        return render_request(request, "error.html", status=error.status, error=error, message=message)
-    body: dict[str, Any] = {"code": error.code, "message": message}
-    if error.details is not None:
-        body["details"] = error.details
-    response = json_response({"error": body}, status=error.status)
-    if error.status == 401:
+        response = render_request(request, "error.html", status=error.status, error=error, message=message)
+    else:
+        body: dict[str, Any] = {"code": error.code, "message": message}
+        if error.details is not None:
+            body["details"] = error.details
+        response = json_response({"error": body}, status=error.status)
+    if error.status == 401 and is_api(request):
         response.headers["WWW-Authenticate"] = 'Bearer realm="gongtiao"'
     if error.status == 429 and "seconds" in error.params:
         response.headers["Retry-After"] = str(error.params["seconds"])
@@ -190,6 +197,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"
+    headers["Server"] = "gongtiao"  # not aiohttp's default, which names Python's and its own versions
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
     if request.app[CONFIG].secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=31536000"

@@ -18,6 +18,7 @@ async def test_pages_carry_security_headers(client: TestClient) -> None:
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Server"] == "gongtiao"  # no Python or aiohttp version for a scanner
 
 
 async def test_the_login_page_is_chinese_by_default_and_english_on_request(client: TestClient) -> None:

@@ -1,8 +1,13 @@
 """Who may do what: anonymous callers, forged forms, and people of another agency."""
 
+from typing import Any
+
 import pytest
 from aiohttp.test_utils import TestClient
 
+from hub.app import create_app
+from hub.config import Config
+from hub.web import client_ip
 from tests.support.web import login
 
 pytestmark = pytest.mark.pg
@@ -123,6 +128,39 @@ async def test_login_attempts_are_rate_limited(client: TestClient) -> None:
         allow_redirects=False,
     )
     assert right.status == 429
+    assert right.headers["Retry-After"].isdigit()  # the HTML page says how long, as the API does
+
+
+async def test_five_bad_logins_from_elsewhere_do_not_lock_the_owner_out(
+    aiohttp_client: Any, config: Config
+) -> None:
+    client = await aiohttp_client(create_app(config.with_overrides(trust_proxy=True)))
+    page = await (await client.get("/login")).text()
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    stranger = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(6):
+        data = {"username": "admin", "password": "wrong-pass", "_csrf": token}
+        await client.post("/login", data=data, headers=stranger)
+    refused = await client.post(
+        "/login", data={"username": "admin", "password": "wrong-pass", "_csrf": token}, headers=stranger
+    )
+    assert refused.status == 429
+    owner = await client.post(
+        "/login",
+        data={"username": "admin", "password": "gongtiao-demo", "_csrf": token},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        allow_redirects=False,
+    )
+    assert owner.status == 303
+
+
+async def test_a_client_cannot_name_its_own_address_without_a_trusted_proxy(config: Config) -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    app = create_app(config.with_overrides(trust_proxy=True, trusted_proxies=("192.0.2.1",)))
+    forged = make_mocked_request("GET", "/", headers={"X-Forwarded-For": "10.9.9.9"}, app=app)
+    # make_mocked_request's peer is not 192.0.2.1: the header is not believed.
+    assert client_ip(forged) != "10.9.9.9"
 
 
 async def test_secret_links_are_cut_short_in_the_access_log(client, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -133,3 +171,22 @@ async def test_secret_links_are_cut_short_in_the_access_log(client, caplog) -> N
     logged = " ".join(r.getMessage() for r in caplog.records if r.name == "hub.access")
     assert "/join/ZStFn3…" in logged and "/calendar/ZStFn3….ics" in logged
     assert token not in logged
+
+
+async def test_a_password_reset_ends_the_persons_sessions_and_tokens(client: TestClient) -> None:
+    admin = {"Authorization": f"Bearer {await api_token(client, 'admin', 'admin')}"}
+    victims_token = {"Authorization": f"Bearer {await api_token(client, 'admin', 'liaison_ps02')}"}
+    client.session.cookie_jar.clear()
+    await login(client, "liaison_ps02")  # the victim's browser session is this client's cookie
+    assert (await client.get("/api/v1/me")).status == 200
+    assert (await client.get("/api/v1/me", headers=victims_token)).status == 200
+
+    users = await (await client.get("/api/v1/users", headers=admin)).json()
+    target = next(u for u in users["items"] if u["username"] == "liaison_ps02")
+    reset = await client.patch(
+        f"/api/v1/users/{target['id']}", json={"password": "a-new-password-1"}, headers=admin
+    )
+    assert reset.status == 200, await reset.text()
+    assert (await client.get("/api/v1/me")).status == 401
+    assert (await client.get("/api/v1/me", headers=victims_token)).status == 401
+    assert (await client.get("/api/v1/me", headers=admin)).status == 200  # the admin's own token goes on
