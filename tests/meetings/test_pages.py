@@ -19,10 +19,12 @@ from hub.live import topics_for
 from hub.models import User
 from hub.permissions import Principal
 from meetings.views import MEETING_CHANGED, ancestors
-from tests.meetings.helpers import Person, agency_ids, joint_series, user_ids
+from tests.meetings.helpers import WRITTEN_FOR, Person, agency_ids, joint_series, user_ids
 from tests.support.web import login
 
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
+# The pages below show December 2026 (the month's week links depend on which month "today" is in).
+pytestmark = pytest.mark.clock(WRITTEN_FOR)
 
 
 async def form_post(

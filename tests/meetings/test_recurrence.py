@@ -269,11 +269,12 @@ def test_the_refusal_names_the_part_that_cannot_be_read_and_the_first_day_the_ru
     ],
 )
 def test_a_rule_that_can_never_match_is_refused_quickly(rule: str) -> None:
-    began = time.perf_counter()
+    # CPU time, not wall time: the bound is about the work done, whatever else the machine runs.
+    began = time.process_time()
     with pytest.raises(HubError) as refused:
         series(rule, START)
     assert refused.value.code == "rrule_empty"
-    assert time.perf_counter() - began < 3  # dateutil alone walks to the year 9999 (6 s and more)
+    assert time.process_time() - began < 3  # dateutil alone walks to the year 9999 (6 s and more)
 
 
 def test_a_window_may_hold_exactly_the_limit_and_not_one_more() -> None:
