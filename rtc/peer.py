@@ -178,6 +178,7 @@ class RecordingPeer:
         self._remote: tuple[str, str] | None = None  # (ICE ufrag, DTLS fingerprint) of the offerer
         self._audio_task: asyncio.Task[None] | None = None
         self._video_tasks: set[asyncio.Task[None]] = set()
+        self._video_writers: list[VideoWriter] = []
         self._aligner = WallClockAligner()
         self._file: _OpenFile | None = None
         self._last_index = 0
@@ -259,9 +260,15 @@ class RecordingPeer:
 
         return pc
 
+    @property
+    def video_frames(self) -> int:
+        """Video frames written so far, over every connection of this peer."""
+        return sum(writer.frames for writer in self._video_writers)
+
     def _start_video(self, track: MediaStreamTrack) -> None:
         # One file per browser connection, named after the segment it started in; not split.
         writer = VideoWriter(self._next_path(self._label, ".webm"))
+        self._video_writers.append(writer)
         self._video_tasks.add(
             asyncio.create_task(self._video_loop(track, writer), name=f"video-{self._prefix}")
         )
