@@ -18,13 +18,15 @@ from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
 from hub.events import bus_for
-from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
+from hub.keys import CALENDAR, CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
 from hub.orm import utcnow
 from hub.plugins import load_models, plugins
 from hub.ratelimit import LoginThrottle
 from hub.routing import ENDPOINTS
 from hub.templating import JINJA, STATIC_DIR, make_environment
 from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
+from hub.workdays import routes as workdays_routes
+from hub.workdays.service import CalendarCache
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ def create_app(config: Config) -> web.Application:
     )
     app[CONFIG] = config
     app[TREE] = AgencyTreeCache()
+    app[CALENDAR] = CalendarCache()
     app[LOGIN_LIMITER] = LoginThrottle.of(config.login_attempts, config.login_window_seconds)
     app[ENDPOINTS] = []
     app[live.STREAMS] = set()
@@ -56,6 +59,7 @@ def create_app(config: Config) -> web.Application:
         inbox.routes,
         live.routes,
         openapi.routes,
+        workdays_routes.routes,
     ):
         package_routes.register(app)
     for plugin in plugins():

@@ -11,7 +11,7 @@ from hub import auth, csrf, i18n
 from hub.directory import update_user
 from hub.errors import HubError, InvalidCredentials, ValidationFailed
 from hub.i18n import N_
-from hub.keys import LOGIN_LIMITER
+from hub.keys import CALENDAR, LOGIN_LIMITER
 from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.permissions import Permission
@@ -125,9 +125,15 @@ async def dashboard(ctx: Ctx) -> web.Response:
         if plugin.dashboard is not None:
             panels.extend(await plugin.dashboard(ctx))
     panels.sort(key=lambda p: p.order)
+    # In December, next year's holidays must be entered before any deadline runs into them.
+    missing_year = None
+    if principal.is_superuser or principal.has_role("admin") or principal.has_role("supervisor"):
+        calendar = await ctx.request.app[CALENDAR].get(ctx.db)
+        missing_year = calendar.missing_year(utcnow().astimezone(ctx.config.zone).date())
     return render(
         ctx,
         "dashboard.html",
+        missing_year=missing_year,
         agency=agency,
         colleagues=colleagues,
         in_scope=in_scope,

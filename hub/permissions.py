@@ -29,6 +29,8 @@ class Permission(StrEnum):
     manage_users = "manage_users"
     manage_tokens = "manage_tokens"
     view_audit = "view_audit"
+    # The statutory calendar (holidays): the handlers also require the platform operator.
+    manage_calendar = "manage_calendar"
 
 
 EVERY_ROLE: frozenset[str] = frozenset(Role)
@@ -40,6 +42,7 @@ POLICY: dict[str, frozenset[str]] = {
     Permission.manage_users: frozenset({Role.admin}),
     Permission.manage_tokens: frozenset({Role.admin}),
     Permission.view_audit: frozenset({Role.admin, Role.supervisor}),
+    Permission.manage_calendar: frozenset({Role.admin}),
 }
 
 

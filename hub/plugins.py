@@ -88,6 +88,7 @@ def load_models() -> None:
     importlib.import_module("hub.audit")
     importlib.import_module("hub.notifications")
     importlib.import_module("hub.early_warnings")
+    importlib.import_module("hub.workdays.models")
     for plugin in plugins():
         if plugin.models:
             importlib.import_module(plugin.models)
