@@ -16,6 +16,12 @@ if [[ "$mode" == "test" ]]; then
   # sox: tests/rtc/test_minutes_flow.py turns espeak-ng's speech into the recorder's format with it.
   packages+=(chromium postgresql poppler-utils espeak-ng sox libatomic1)
 fi
+# The Makefile makes .venv with `python3 -m venv`; Debian's own Python can do that only with python3-venv
+# (its ensurepip lives there). A Python of its own (pyenv, say) has ensurepip and needs nothing.
+python=$(command -v python3.11 || command -v python3 || true)
+if [[ "$python" == /usr/bin/* ]] && ! "$python" -c 'import ensurepip' 2>/dev/null; then
+  packages+=(python3-venv)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -37,6 +43,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 
 echo "installing Debian packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
+# Always refresh the package lists first: a new machine has none, or stale ones.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed Debian packages: ${missing[*]}"
