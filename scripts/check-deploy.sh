@@ -59,8 +59,8 @@ for s in socks:
 EOF
 )
 
-wait_port() { # port, what: up to 5 s
-  for _ in $(seq 50); do
+wait_port() { # port, what: up to 20 s (a loaded CI machine starts Python slowly)
+  for _ in $(seq 200); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
