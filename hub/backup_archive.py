@@ -157,9 +157,7 @@ def verify(archive: Path) -> Manifest:
     try:
         with tarfile.open(archive, "r:") as tar:
             for info in tar:
-                _check_entry(info, found, manifest is not None)
-                stream = tar.extractfile(info)
-                assert stream is not None  # a regular file
+                stream = _open_entry(tar, info, found, manifest is not None)
                 if info.name == MANIFEST:
                     if info.size > MAX_MANIFEST_BYTES:
                         raise ArchiveDamaged(f"{MANIFEST} is implausibly large ({info.size} bytes)")
@@ -179,25 +177,30 @@ def verify(archive: Path) -> Manifest:
     return expected
 
 
-def _check_entry(info: tarfile.TarInfo, seen: dict[str, Member], manifest_seen: bool) -> None:
+def _open_entry(
+    tar: tarfile.TarFile, info: tarfile.TarInfo, seen: dict[str, Member], manifest_seen: bool
+) -> IO[bytes]:
     check_member_name(info.name)
     if manifest_seen:
         raise ArchiveDamaged(f"{info.name!r} follows {MANIFEST}, which must come last")
     if info.name in seen:
         raise ArchiveDamaged(f"{info.name!r} is in the archive twice")
-    if not info.isreg():
+    stream = tar.extractfile(info) if info.isreg() else None
+    if stream is None:
         raise ArchiveDamaged(f"{info.name!r} is not a regular file")
+    return stream
 
 
 def digest(stream: IO[bytes], sink: IO[bytes] | None) -> Member:
-    digest = hashlib.sha256()
+    """SHA-256 and size of what ``stream`` holds, copied to ``sink`` on the way if given."""
+    hasher = hashlib.sha256()
     size = 0
     while chunk := stream.read(CHUNK):
-        digest.update(chunk)
+        hasher.update(chunk)
         size += len(chunk)
         if sink is not None:
             sink.write(chunk)
-    return Member(digest.hexdigest(), size)
+    return Member(hasher.hexdigest(), size)
 
 
 def _check_end(archive: Path, end: int) -> None:
@@ -231,25 +234,28 @@ def _compare(expected: dict[str, Member], found: dict[str, Member]) -> None:
 def extract(archive: Path, manifest: Manifest, staging: Path) -> int:
     """Every member into ``staging``, checked again on the way (the archive may have changed since
     ``verify``). Returns the number of data files."""
-    files = 0
+    changed = ArchiveDamaged("the archive changed since it was checked")
+    written: set[str] = set()
     try:
         with tarfile.open(archive, "r:") as tar:
             for info in tar:
                 if info.name == MANIFEST:
                     continue
                 check_member_name(info.name)
-                stream = tar.extractfile(info)
-                if stream is None or info.name not in manifest.members:
-                    raise ArchiveDamaged(f"{info.name!r} changed since it was checked")
+                stream = tar.extractfile(info) if info.isreg() else None
+                if stream is None or info.name not in manifest.members or info.name in written:
+                    raise changed
                 dest = staging.joinpath(*info.name.split("/"))
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with open(dest, "xb") as sink:
                     got = digest(stream, sink)
                 if got != manifest.members[info.name]:
-                    raise ArchiveDamaged(f"{info.name!r} changed since it was checked")
+                    raise changed
                 os.chmod(dest, (info.mode & 0o777) | 0o600)
                 os.utime(dest, (info.mtime, info.mtime))
-                files += info.name.startswith(DATA)
+                written.add(info.name)
     except (tarfile.TarError, EOFError) as exc:
         raise ArchiveDamaged(f"the archive changed since it was checked: {exc}") from exc
-    return files
+    if written != manifest.members.keys():
+        raise changed
+    return sum(1 for name in written if name.startswith(DATA))

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
 SIDE_FILES = ("-wal", "-shm", "-journal")
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 # Empties the public schema inside the restore's transaction: tables, views and sequences (with
 # what depends on them), then functions (the audit trigger's) and types (enums).
@@ -204,13 +205,17 @@ def libpq_env(database_url: str) -> dict[str, str]:
     (never on a command line that ``ps`` shows)."""
     url = make_url(database_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    sslmode = _query(url.query.get("sslmode") or url.query.get("ssl"))
     settings = {
         "PGHOST": url.host or _query(url.query.get("host")),
         "PGPORT": str(url.port) if url.port else _query(url.query.get("port")),
         "PGUSER": url.username or "",
         "PGPASSWORD": url.password or "",
         "PGDATABASE": url.database or "",
-        "PGSSLMODE": _query(url.query.get("sslmode") or url.query.get("ssl")),
+        "PGSSLMODE": sslmode if sslmode in _SSL_MODES else "",
+        "PGSSLROOTCERT": _query(url.query.get("sslrootcert")),
+        "PGSSLCERT": _query(url.query.get("sslcert")),
+        "PGSSLKEY": _query(url.query.get("sslkey")),
         "PGAPPNAME": "gongtiao-backup",
     }
     env.update({k: v for k, v in settings.items() if v})
