@@ -48,6 +48,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: system-test $(STAMP) lint typecheck pytest
+	bash scripts/check-deploy.sh
 
 bench: system-test $(STAMP)
 	$(BIN)/python -m bench

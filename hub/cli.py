@@ -50,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the whole hash chain")
 
+    backup = sub.add_parser("backup", help="write one archive: database, data directory, SHA-256 manifest")
+    backup.add_argument(
+        "path", help="a new archive file, or a directory (ending in /) to get gongtiao-<time>.tar"
+    )
+    backup.add_argument("--keep-daily", type=int, metavar="N", help="then keep the newest archive of N days")
+    backup.add_argument(
+        "--keep-weekly", type=int, metavar="N", help="then keep the newest archive of N weeks"
+    )
+    restore = sub.add_parser("restore", help="check an archive, then restore it into a fresh place")
+    restore.add_argument("path", help="the archive")
+    restore.add_argument("--force", action="store_true", help="replace a database and data in use")
+
     for plugin in plugins():
         if plugin.add_commands is not None:
             plugin.add_commands(sub)
@@ -71,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(asyncio.run(handler(config, args)) or 0)
     if args.command == "serve":
         return serve(config, args)
+    if args.command in ("backup", "restore"):
+        from hub import backup as backups
+
+        return backups.command(config, args)
     if args.command == "db":
         from hub.migrate import upgrade
 
