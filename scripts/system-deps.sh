@@ -47,5 +47,15 @@ echo "installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
 # Always refresh the package lists first: a new machine has none, or stale ones.
 apt-get update -qq
+# Debian starts a daemon the moment its package is installed. The tests start their own servers
+# (PostgreSQL, nginx, coturn) on loopback; started by the package, nginx would hold port 80 and
+# coturn would be an open TURN relay with its stock settings. policy-rc.d's 101 ("not allowed")
+# keeps them stopped during this install, unless the machine already has a policy of its own.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\n# gongtiao system-deps.sh: no daemon starts while it installs\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "installed Debian packages: ${missing[*]}"
