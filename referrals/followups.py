@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from referrals import deadlines
@@ -51,7 +51,7 @@ def schedule(
         when = deadlines.followup_date(term.due, policy)
         visits.setdefault(when, Visit(term.term_id, when))
     if not visits:
-        return [Visit(None, effective + timedelta(days=NO_DATE_DAYS))]
+        return [Visit(None, policy.calendar.period_end(effective, NO_DATE_DAYS))]
     return [visits[d] for d in sorted(visits)]
 
 

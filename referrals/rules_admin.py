@@ -146,7 +146,7 @@ async def save_policy(
     from referrals.deadlines import Policy
 
     try:
-        Policy(**values)
+        Policy(**values)  # type: ignore[arg-type]  # the form gives only the integer fields
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(N_("The deadlines are inconsistent: %(problem)s"), problem=str(exc)) from None
     row = await s.get(DeadlinePolicy, kind)

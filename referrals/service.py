@@ -7,6 +7,7 @@ notices to the ``Outbox`` (published after commit).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, AgencyKind, Area, Role
 from hub.notifications import notify, people_with_role
+from hub.workdays.service import load as statutory_calendar
 from referrals import deadlines, rules, states
 from referrals.errors import (
     AlreadyReferred,
@@ -128,19 +130,23 @@ async def propose(s: AsyncSession, case: Case, sender_agency_id: int) -> rules.D
 # --- deadlines ------------------------------------------------------------------------------------
 
 
-async def policy_for(s: AsyncSession, agency_id: int) -> deadlines.Policy:
+async def policy_for(s: AsyncSession, agency_id: int, category: str | None = None) -> deadlines.Policy:
+    """The deadlines of the receiving agency's kind, counted by the statutory calendar; for a case
+    of ``category``, the law's own mediation period where it sets one (labour, medical)."""
     kind = await s.scalar(select(Agency.kind).where(Agency.id == agency_id))
     row = await s.get(DeadlinePolicy, kind) if kind else None
+    calendar = await statutory_calendar(s)
     if row is None:
-        return deadlines.DEFAULT
-    return deadlines.Policy(
+        return deadlines.for_category(replace(deadlines.DEFAULT, calendar=calendar), category)
+    policy = deadlines.Policy(
         accept_hours=row.accept_hours,
         mediation_days=row.mediation_days,
         mediation_max_days=row.mediation_max_days,
-        confirmation_days=row.confirmation_days,
         followup_days=row.followup_days,
         soon_hours=row.soon_hours,
+        calendar=calendar,
     )
+    return deadlines.for_category(policy, category)
 
 
 # --- sending --------------------------------------------------------------------------------------

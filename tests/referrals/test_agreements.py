@@ -17,6 +17,7 @@ from hub.early_warnings import EarlyWarning
 from hub.models import User
 from hub.notifications import Notification
 from hub.orm import utcnow
+from hub.workdays import BUILTIN
 from referrals import agreements, deadlines
 from referrals.models import Agreement
 from tests.referrals.helpers import Person, case_body
@@ -245,16 +246,31 @@ async def test_the_page_builds_an_agreement_from_form_rows(client: TestClient) -
     assert 'data-testid="confirmation-clock"' in text and "clock-ok" in text
 
 
+def effective_leaving(days_left: range) -> date:
+    """An effective date whose confirmation window (30 days, moved past holidays by the statutory
+    calendar) has ``days_left`` from today: the nearest such date looking back."""
+    for back in range(0, 120):
+        effective = today() - timedelta(days=back)
+        if deadlines.days_left(deadlines.confirmation_deadline(effective), today()) in days_left:
+            return effective
+    raise AssertionError(f"no effective date leaves {days_left}")
+
+
 @pytest.mark.parametrize(
-    ("effective_days_ago", "css"),
-    [(0, "clock-ok"), (24, "clock-soon"), (30, "clock-soon"), (31, "clock-expired")],
+    ("days_left", "css"),
+    [
+        (range(30, 60), "clock-ok"),
+        (range(8, 30), "clock-ok"),
+        (range(0, 8), "clock-soon"),
+        (range(-9, 0), "clock-expired"),
+    ],
 )
 async def test_the_page_colours_the_confirmation_clock(
-    client: TestClient, effective_days_ago: int, css: str
+    client: TestClient, days_left: range, css: str
 ) -> None:
     case_id, _rid, parties = await case_in_mediation(client)
     room = await Person.login(client, "liaison_sr01")
-    effective = today() - timedelta(days=effective_days_ago)
+    effective = effective_leaving(days_left)
     await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, effective))
     text = await (await room.client.get(f"/cases/{case_id}/agreement")).text()
     assert css in text
@@ -318,19 +334,21 @@ async def test_the_courts_steps_are_taken_only_on_the_agreement_and_a_settled_ca
 
 
 async def test_applying_after_the_window_is_refused(client: TestClient) -> None:
-    room, case_id, _parties = await resolved_with_agreement(client, today() - timedelta(days=31))
+    effective = effective_leaving(range(-9, 0))
+    room, case_id, _parties = await resolved_with_agreement(client, effective)
     status, out = await room.post(f"/api/v1/cases/{case_id}/agreement/application", {})
     assert status == 409 and out["error"]["code"] == "confirmation_window_closed"
-    deadline = (today() - timedelta(days=1)).isoformat()
-    assert deadline in out["error"]["message"]
+    assert deadlines.confirmation_deadline(effective).isoformat() in out["error"]["message"]
     status, out = await room.get(f"/api/v1/cases/{case_id}/agreement")
     assert out["referral_state"] == "resolved" and out["confirmation_applied_at"] is None
     assert out["confirmation_clock"]["expired"]
 
 
 async def test_judicial_confirmation_is_applied_for_and_decided(client: TestClient) -> None:
-    room, case_id, _parties = await resolved_with_agreement(client, today() - timedelta(days=30))
-    status, out = await room.post(f"/api/v1/cases/{case_id}/agreement/application", {})  # the last day
+    # The last day of the window (on a working day: the window never ends on a rest day).
+    last_day = range(0, 1) if BUILTIN.is_workday(today()) else range(1, 8)
+    room, case_id, _parties = await resolved_with_agreement(client, effective_leaving(last_day))
+    status, out = await room.post(f"/api/v1/cases/{case_id}/agreement/application", {})
     assert status == 200, out
     assert out["referral_state"] == "confirmation_applied" and out["court_agency_id"]
     assert out["confirmation_clock"] is None
@@ -431,7 +449,8 @@ async def test_an_agreement_without_dated_terms_gets_one_visit_a_week_after_it_t
 async def test_the_dashboard_can_list_the_running_clocks_of_what_one_may_see(
     client: TestClient, db: Database
 ) -> None:
-    room, case_id, _parties = await resolved_with_agreement(client, today() - timedelta(days=25))
+    effective = effective_leaving(range(1, 8))
+    room, case_id, _parties = await resolved_with_agreement(client, effective)
     from hub.permissions import Scope
 
     async with db.read() as s:
@@ -441,6 +460,7 @@ async def test_the_dashboard_can_list_the_running_clocks_of_what_one_may_see(
         mine = await agreements.running_clocks(s, Scope(frozenset({sr01})), today())
         theirs = await agreements.running_clocks(s, Scope(frozenset({ps02})), today())
     clock = next(c for c in mine if c.case_id == case_id)
-    assert clock.days_left == 5 and clock.deadline == today() + timedelta(days=5)
+    assert clock.deadline == deadlines.confirmation_deadline(effective)
+    assert clock.days_left == deadlines.days_left(clock.deadline, today()) in range(1, 8)
     assert mine == sorted(mine, key=lambda c: c.days_left)
     assert case_id not in {c.case_id for c in theirs}

@@ -1,9 +1,11 @@
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hub.workdays import BUILTIN, Pause
 from referrals import deadlines
 from referrals.deadlines import DEFAULT, ExtensionRefused, Policy
 
@@ -22,12 +24,59 @@ def test_acceptance_is_due_hours_after_sending(policy: Policy, expected: datetim
     ("effective", "last_day"),
     [
         (date(2026, 1, 31), date(2026, 3, 2)),  # across a short February
-        (date(2024, 2, 15), date(2024, 3, 16)),  # leap year
+        (date(2024, 2, 15), date(2024, 3, 18)),  # leap year: day 30 is Saturday 16 March, runs to Monday
         (date(2026, 12, 15), date(2027, 1, 14)),  # across the year end
+        (date(2026, 9, 1), date(2026, 10, 8)),  # day 30 is 1 October: after the National Day holiday
+        (date(2026, 1, 17), date(2026, 2, 24)),  # day 30 inside the Spring Festival holiday
+        (date(2026, 1, 15), date(2026, 2, 14)),  # day 30 is a Saturday worked for the Spring Festival
     ],
 )
-def test_the_judicial_confirmation_window_is_thirty_calendar_days(effective: date, last_day: date) -> None:
+def test_the_judicial_confirmation_window_is_thirty_days_to_a_working_day(
+    effective: date, last_day: date
+) -> None:
     assert deadlines.confirmation_deadline(effective) == last_day
+
+
+def test_no_policy_changes_the_statutory_thirty_days() -> None:
+    assert deadlines.confirmation_deadline(date(2026, 11, 2), Policy(confirmation_days=90)) == date(
+        2026, 12, 2
+    )
+
+
+def test_the_courts_decision_is_due_fifteen_days_after_acceptance_or_ten_more() -> None:
+    assert deadlines.court_decision_due(date(2026, 11, 2), extended=False) == date(2026, 11, 17)
+    assert deadlines.court_decision_due(date(2026, 11, 2), extended=True) == date(2026, 11, 27)
+    # Day 15 is Saturday 3 October, in the National Day holiday: the 8th.
+    assert deadlines.court_decision_due(date(2026, 9, 18), extended=False) == date(2026, 10, 8)
+
+
+def test_enforcement_may_be_applied_for_within_two_years() -> None:
+    assert deadlines.enforcement_deadline(date(2024, 12, 3)) == date(2026, 12, 3)
+    assert deadlines.enforcement_deadline(date(2024, 10, 1)) == date(2026, 10, 8)  # National Day
+    assert deadlines.enforcement_deadline(date(2024, 2, 29)).month == 2  # no 29 February in 2026
+
+
+def test_labour_disputes_are_mediated_within_fifteen_days_without_extension() -> None:
+    labour = deadlines.for_category(DEFAULT, "labour")
+    accepted = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+    due = deadlines.mediation_due(accepted, labour)
+    assert due == datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+    with pytest.raises(ExtensionRefused):
+        deadlines.extended_mediation_due(accepted, due, 1, labour)
+    assert deadlines.for_category(DEFAULT, "neighbour") == DEFAULT
+
+
+def test_medical_disputes_count_thirty_working_days_without_the_appraisal() -> None:
+    medical = deadlines.for_category(DEFAULT, "medical")
+    accepted = datetime(2026, 9, 21, 2, 0, tzinfo=UTC)  # Monday 21 September, 10:00 in Shanghai
+    due = deadlines.mediation_due(accepted, medical)
+    # 30 working days, across the Mid-autumn and National Day holidays and two working weekend days.
+    local_due = due.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert local_due.date() == BUILTIN.add_workdays(date(2026, 9, 21), 30) and local_due.hour == 10
+    assert local_due.date() > date(2026, 9, 21) + timedelta(days=30 + 9)
+    appraisal = Pause(date(2026, 10, 12), date(2026, 10, 16))
+    paused = deadlines.mediation_due(accepted, medical, [appraisal]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert BUILTIN.workdays_between(local_due.date() + timedelta(days=1), paused.date()) == 5
 
 
 @pytest.mark.parametrize(
@@ -62,7 +111,8 @@ def test_a_policy_refuses_nonsense() -> None:
 )
 def test_extensions_never_pass_the_maximum(accepted: datetime, first: int, second: int) -> None:
     due = deadlines.mediation_due(accepted)
-    limit = accepted + timedelta(days=DEFAULT.mediation_max_days)
+    # The longest mediation, itself a period that ends on a working day.
+    limit = deadlines.mediation_due(accepted, Policy(mediation_days=60, mediation_max_days=60))
     for days in (first, second):
         try:
             due = deadlines.extended_mediation_due(accepted, due, days)
@@ -72,9 +122,10 @@ def test_extensions_never_pass_the_maximum(accepted: datetime, first: int, secon
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)))
-def test_the_window_closes_exactly_thirty_days_after_taking_effect(effective: date) -> None:
+def test_the_window_closes_thirty_days_after_taking_effect_on_a_working_day(effective: date) -> None:
     last = deadlines.confirmation_deadline(effective)
-    assert deadlines.days_left(last, effective) == 30
+    assert 30 <= deadlines.days_left(last, effective) <= 30 + 12  # the longest holiday moves it
+    assert BUILTIN.is_workday(last)
     assert deadlines.days_left(last, last + timedelta(days=1)) == -1
 
 

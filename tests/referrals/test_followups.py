@@ -19,7 +19,11 @@ D = date
     ("terms", "policy", "expected"),
     [
         pytest.param(
-            [TermDue(1, D(2026, 12, 10))], deadlines.DEFAULT, [Visit(1, D(2026, 12, 13))], id="one dated term"
+            # Three days after is Sunday 13 December: the visit is on the next working day.
+            [TermDue(1, D(2026, 12, 10))],
+            deadlines.DEFAULT,
+            [Visit(1, D(2026, 12, 14))],
+            id="one dated term",
         ),
         pytest.param(
             [TermDue(1, D(2026, 12, 20)), TermDue(2, D(2026, 12, 5))],
@@ -36,10 +40,10 @@ D = date
         pytest.param(
             [TermDue(1, None), TermDue(2, None)],
             deadlines.DEFAULT,
-            [Visit(None, D(2026, 12, 5))],
+            [Visit(None, D(2026, 12, 7))],  # 7 days is Saturday the 5th: Monday
             id="no dated term: one visit 7 days after the effective date",
         ),
-        pytest.param([], deadlines.DEFAULT, [Visit(None, D(2026, 12, 5))], id="no terms at all"),
+        pytest.param([], deadlines.DEFAULT, [Visit(None, D(2026, 12, 7))], id="no terms at all"),
         pytest.param(
             [TermDue(1, D(2026, 12, 5)), TermDue(2, D(2026, 12, 5))],
             deadlines.DEFAULT,
@@ -49,7 +53,7 @@ D = date
         pytest.param(
             [TermDue(1, D(2026, 12, 31))],
             deadlines.Policy(followup_days=10),
-            [Visit(1, D(2027, 1, 10))],
+            [Visit(1, D(2027, 1, 11))],  # the 10th is a Sunday
             id="the agency's own follow-up days, across the year",
         ),
         pytest.param(
