@@ -178,11 +178,12 @@ def test_a_model_directory_that_is_not_one_is_refused_naming_what_is_missing(tmp
 
 
 def test_an_unknown_engine_is_refused_with_the_choices() -> None:
-    assert ENGINE_NAMES == ("none", "pocketsphinx", "vosk")
+    assert ENGINE_NAMES == ("none", "pocketsphinx", "vosk", "whisper")
     with pytest.raises(
-        ValueError, match="unknown transcription engine 'whisper'; choose one of: none, pocketsphinx, vosk"
+        ValueError,
+        match="unknown transcription engine 'sphinx'; choose one of: none, pocketsphinx, vosk, whisper",
     ):
-        engine_for("whisper", None)
+        engine_for("sphinx", None)
 
 
 def test_vosk_needs_its_package_and_a_model_directory(tmp_path: Path) -> None:
