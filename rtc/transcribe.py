@@ -25,6 +25,7 @@ import importlib.util
 import json
 import logging
 import multiprocessing
+import os
 import re
 import threading
 import wave
@@ -44,6 +45,8 @@ _PACKAGES = {"pocketsphinx": "pocketsphinx==5.1.1", "vosk": "vosk==0.3.45"}
 # floor after speech keeps an utterance open for seconds, which are then decoded for nothing (4x the
 # work on a track that is mostly silence); 2 ends it with the speech.
 _VAD_MODE = 2
+# A worker started for a file gives way to the live rooms, whose recording peers decode in real time.
+_WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -241,8 +244,8 @@ async def transcribe_off_loop(
 
     With an executor, in it (a long-lived ``ProcessPoolExecutor`` keeps the model loaded between
     files; a thread pool only suits engines that release the GIL, which PocketSphinx does not).
-    Without one, in a process started for this file and killed if the caller is cancelled, so a
-    hub that shuts down does not wait for an hour of audio.
+    Without one, in a process started for this file, at a lower priority than the hub's, and
+    killed if the caller is cancelled, so a hub that shuts down does not wait for an hour of audio.
     """
     if isinstance(engine, NullEngine):
         return []
@@ -286,6 +289,7 @@ def _settle(future: asyncio.Future[None]) -> None:
 
 
 def _transcribe_in_child(engine: TranscriptionEngine, wav_path: Path, sender: Any) -> None:
+    os.nice(_WORKER_NICENESS)
     try:
         outcome: tuple[bool, Any] = (True, engine.transcribe(wav_path))
     except Exception as error:  # handed to the parent, which raises it
