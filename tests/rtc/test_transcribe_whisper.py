@@ -164,6 +164,22 @@ def test_the_statement_is_written_down_in_simplified_characters(engine: Transcri
     assert duration(STATEMENT) - 1.0 < pieces[-1].end <= duration(STATEMENT)
 
 
+@pytest.mark.slow
+def test_each_turn_is_written_down_on_its_own_at_its_own_time(
+    engine: TranscriptionEngine, tmp_path: Path
+) -> None:
+    # Whisper given both turns in one stream (faster-whisper's own filter joins them) wrote the
+    # sentence once, timed across the silence between them.
+    with wave.open(str(STATEMENT)) as track:
+        said = track.readframes(track.getnframes())
+    twice = write_wav(tmp_path / "twice.wav", said + noise(10.0).tobytes() + said)
+    first, second = engine.transcribe(twice)
+    again = duration(STATEMENT) + 10.0
+    assert 0.0 <= first.start < 1.0 and first.end < duration(STATEMENT)
+    assert again <= second.start < again + 1.0 and second.end <= 2 * duration(STATEMENT) + 10.0
+    assert cer(SAID, first.text) < MAX_CER and cer(SAID, second.text) < MAX_CER
+
+
 def test_traditional_characters_and_ascii_punctuation_come_out_simplified(
     engine: TranscriptionEngine,
 ) -> None:
