@@ -11,7 +11,15 @@ from pathlib import Path
 from bench.support import Options
 
 # Module names under bench/, run in this order.
-BENCHMARKS: tuple[str, ...] = ("api_read", "intake", "case_list", "meetings_docs", "recording", "rtc_join")
+BENCHMARKS: tuple[str, ...] = (
+    "api_read",
+    "intake",
+    "case_list",
+    "meetings_docs",
+    "recording",
+    "rtc_join",
+    "transcribe_zh",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PREFIX = "GONGTIAO_"
 SECRET_NAMES = ("SECRET_KEY", "DATABASE_URL", "TURN_SECRET", "SMTP_PASSWORD")
 ICE_SCHEMES = ("stun:", "turn:", "turns:")
-TRANSCRIBE_ENGINES = ("none", "pocketsphinx", "vosk")
+TRANSCRIBE_ENGINES = ("none", "pocketsphinx", "vosk", "whisper")
 # A sender address: one @, a dot in the domain, ASCII only (anything else would need SMTPUTF8 or
 # IDNA from every relay on the way).
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")

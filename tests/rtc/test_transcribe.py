@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import io
 import multiprocessing
+import os
 import pickle
 import shutil
 import subprocess
@@ -178,11 +179,12 @@ def test_a_model_directory_that_is_not_one_is_refused_naming_what_is_missing(tmp
 
 
 def test_an_unknown_engine_is_refused_with_the_choices() -> None:
-    assert ENGINE_NAMES == ("none", "pocketsphinx", "vosk")
+    assert ENGINE_NAMES == ("none", "pocketsphinx", "vosk", "whisper")
     with pytest.raises(
-        ValueError, match="unknown transcription engine 'whisper'; choose one of: none, pocketsphinx, vosk"
+        ValueError,
+        match="unknown transcription engine 'sphinx'; choose one of: none, pocketsphinx, vosk, whisper",
     ):
-        engine_for("whisper", None)
+        engine_for("sphinx", None)
 
 
 def test_vosk_needs_its_package_and_a_model_directory(tmp_path: Path) -> None:
@@ -282,6 +284,24 @@ async def test_cancelling_kills_the_worker(
     with pytest.raises(asyncio.CancelledError):
         await early
     assert multiprocessing.active_children() == []
+
+
+class NicenessEngine:
+    """Writes down the priority it runs at (a worker process imports it from this module)."""
+
+    name = "niceness"
+
+    def available(self) -> bool:
+        return True
+
+    def transcribe(self, wav_path: Path) -> list[TranscriptPiece]:
+        return [TranscriptPiece(0.0, 0.0, str(os.nice(0)))]
+
+
+@pytest.mark.slow
+async def test_the_worker_gives_way_to_the_live_rooms(tmp_path: Path) -> None:
+    (piece,) = await transcribe_off_loop(NicenessEngine(), write_wav(tmp_path / "t.wav", silence(0.1)))
+    assert int(piece.text) == min(19, os.nice(0) + 10)
 
 
 def test_the_config_offers_exactly_the_engines_there_are() -> None:
