@@ -57,5 +57,9 @@ register(
         "started": N_("Session started"),
         "minutes_circulated": N_("Minutes sent to the parties"),
         "minutes_confirmed": N_("Confirmed the minutes"),
+        "transcription_started": N_("Transcription started"),
+        "recording_transcribed": N_("Recording transcribed"),
+        "recording_not_transcribed": N_("Recording not transcribed"),
+        "transcription_unavailable": N_("Transcription unavailable"),
     }
 )

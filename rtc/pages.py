@@ -18,7 +18,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
-from rtc import codes, invitations, service, views  # noqa: F401 - codes: labels
+from rtc import codes, invitations, service, transcribe_progress, views  # noqa: F401 - codes: labels
 from rtc.api import resolve_mediator
 from rtc.keys import ROOMS
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
@@ -128,6 +128,7 @@ async def _detail(s: AsyncSession, ctx: Ctx, session: MediationSession) -> dict[
         )
     mediator = await s.get(User, session.mediator_id)
     return {
+        "transcription": await transcribe_progress.progress(s, session.id),
         "session": session,
         "view": views.session_out(session, people, utcnow()),
         "names": names,

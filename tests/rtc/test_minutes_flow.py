@@ -408,3 +408,6 @@ async def test_aftercare_transcribes_each_recording_once_at_absolute_times(
     text = (await minutes_row(db, held.session_id)).content
     transcript = next(s for s in text["sections"] if s["key"] == "transcript")
     assert "14:01:4" in transcript["paragraphs"][0] and held.parties[0]["name"] in transcript["paragraphs"][0]
+    # The session page says the transcription is done (the mediator's browser is this client).
+    page = await (await client.get(f"/mediations/{held.session_id}")).text()
+    assert 'data-testid="transcription" data-state="finished"' in page and "发言已转写进笔录草稿" in page
