@@ -71,9 +71,47 @@ class Party(Base):
     name: Mapped[str] = mapped_column(String(100), index=True)
     id_number: Mapped[str] = mapped_column(String(32), default="", index=True)
     phone: Mapped[str] = mapped_column(String(32), default="")
-    address: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")  # 住址, or 住所地 of an organisation
+    # What a mediation paper and a court need of a party (codes in referrals.codes):
+    kind: Mapped[str] = mapped_column(String(16), default="person")  # person | organisation
+    id_type: Mapped[str] = mapped_column(String(24), default="resident_id")  # credit_code for organisations
+    sex: Mapped[str] = mapped_column(String(8), default="")  # male | female
+    ethnicity: Mapped[str] = mapped_column(String(16), default="")  # 民族, e.g. 汉族
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    occupation: Mapped[str] = mapped_column(String(100), default="")  # 职业或工作单位
+    # An organisation acts through its 法定代表人 (legal representative) or 负责人 (person in charge).
+    representative_role: Mapped[str] = mapped_column(String(24), default="")
+    representative_name: Mapped[str] = mapped_column(String(100), default="")
+    representative_title: Mapped[str] = mapped_column(String(50), default="")  # 职务
+    # Consent to mediation, each party its own (People's Mediation Law art. 17: any one may refuse).
+    consent: Mapped[str] = mapped_column(String(16), default="pending")  # pending | given | refused
+    consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    consent_method: Mapped[str] = mapped_column(String(16), default="")  # in_person, phone, written, online
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
     case: Mapped[Case] = relationship(back_populates="parties")
+    agents: Mapped[list[PartyAgent]] = relationship(
+        back_populates="party", cascade="all, delete-orphan", order_by="PartyAgent.id", lazy="selectin"
+    )
+
+
+class PartyAgent(Base):
+    """A 委托代理人: who acts for a party, on what footing, with which authority."""
+
+    __tablename__ = "party_agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    # A relative or colleague (关系) or a lawyer (律师事务所).
+    relation: Mapped[str] = mapped_column(String(100), default="")
+    law_firm: Mapped[str] = mapped_column(String(100), default="")
+    authority: Mapped[str] = mapped_column(String(16), default="general")  # general | special
+    scope: Mapped[str] = mapped_column(String(500), default="")  # 代理权限, e.g. 代为承认、放弃、变更调解请求
+
+    party: Mapped[Party] = relationship(back_populates="agents")
 
 
 class Evidence(Base):
