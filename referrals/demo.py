@@ -17,7 +17,7 @@ from hub.demo_context import DemoContext, DemoLogin
 from hub.events import Outbox
 from hub.models import Setting
 from referrals import mediators, moves, service, states
-from referrals.intake import CaseInput, ConsentInput, PartyInput, take_in
+from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.models import MediatorProfile, Referral, RoutingRule
 
 MARK = "demo.referrals"
@@ -316,9 +316,11 @@ async def load(ctx: DemoContext) -> None:
                     )
     for number, story in enumerate(STORIES, start=1):
         await _play(ctx, story, number)
-    from referrals import agreements, evidence, reports
+    from referrals.agreements import agreements
+    from referrals.evidence import records
+    from referrals.reports import filing
 
-    for part in (agreements, evidence, reports):
+    for part in (agreements, records, filing):
         await part.demo(ctx)
     async with ctx.db.write() as s:
         s.add(Setting(key=MARK, value=ctx.now.isoformat()))

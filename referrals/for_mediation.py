@@ -23,8 +23,9 @@ from hub import audit
 from hub.errors import NotFound
 from hub.events import Outbox
 from hub.permissions import Scope
-from referrals import evidence, moves, states
-from referrals.evidence_store import BlobStore
+from referrals import moves, states
+from referrals.evidence import records
+from referrals.evidence.store import BlobStore
 from referrals.models import Agreement, Evidence, Party, Referral
 from referrals.visibility import get_visible_case
 
@@ -84,7 +85,7 @@ async def case_for_mediation(s: AsyncSession, scope: Scope, case_id: int) -> Cas
         mediating_agency_id=referral.to_agency_id if referral else None,
         mediator_id=referral.mediator_id if referral else None,
         parties=tuple(PartyInfo(p.id, p.role, p.name, bool(p.id_number)) for p in case.parties),
-        evidence=tuple(EvidenceInfo(e.id, evidence.download_name(e), e.kind, e.media_type) for e in rows),
+        evidence=tuple(EvidenceInfo(e.id, records.download_name(e), e.kind, e.media_type) for e in rows),
     )
 
 
@@ -103,8 +104,8 @@ async def evidence_for_room(
     row = await s.get(Evidence, evidence_id)
     if row is None or row.case_id != case_id:
         raise NotFound()
-    path = await evidence.stored_file(store, row)
-    return path, EvidenceInfo(row.id, evidence.download_name(row), row.kind, row.media_type)
+    path = await records.stored_file(store, row)
+    return path, EvidenceInfo(row.id, records.download_name(row), row.kind, row.media_type)
 
 
 async def mediation_started(

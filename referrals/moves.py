@@ -109,12 +109,15 @@ async def move(
     elif action is states.Action.start_mediation and referral.mediator_id is None:
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
     if action is states.Action.close:
-        from referrals import agreements, followup_visits  # imported here: they build on this module
+        from referrals.agreements import (
+            agreements,
+            visits,  # imported here: they build on this module
+        )
 
         # Visits that a race left unscheduled (the last party confirming while the referral was
         # being resolved) are scheduled now, and then they too must be done before closing.
         await agreements.after_resolve(s, actor, referral)
-        await followup_visits.require_done(s, referral)
+        await visits.require_done(s, referral)
     result = await s.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.state == old_state)
@@ -139,7 +142,7 @@ async def move(
         )
     )
     if action is states.Action.resolve:
-        from referrals import agreements  # imported here: it builds on this module
+        from referrals.agreements import agreements  # imported here: it builds on this module
 
         await agreements.after_resolve(s, actor, referral)
     case = await s.get(Case, referral.case_id)

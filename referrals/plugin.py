@@ -21,18 +21,17 @@ SWEEP_SECONDS = 60.0
 
 
 def setup(app: web.Application) -> None:
-    from referrals import (  # noqa: F401 - codes and permissions register labels and policies
-        agreement_routes,
-        api,
-        codes,
-        evidence_routes,
-        pages,
-        permissions,
-        report_routes,
-        rule_routes,
-    )
+    from referrals import codes, permissions  # noqa: F401 - codes and permissions register labels and policies
+    from referrals.agreements import api as agreement_routes
+    from referrals.cases import api, intake_pages, pages, queue
+    from referrals.evidence import routes as evidence_routes
+    from referrals.reports import routes as report_routes
+    from referrals.routing import pages as rule_routes
 
-    for module in (api, pages, agreement_routes, evidence_routes, report_routes, rule_routes):
+    # /cases/new before /cases/{id}: the router tries routes in the order they were added.
+    for module in (api, intake_pages, queue, pages):
+        module.routes.register(app)
+    for module in (agreement_routes, evidence_routes, report_routes, rule_routes):
         module.routes.register(app)
     app.cleanup_ctx.append(_sweeper)
 
@@ -66,7 +65,7 @@ async def demo(ctx):  # type: ignore[no-untyped-def]
 
 
 async def dashboard(ctx: Ctx) -> list[Panel]:
-    from referrals.dashboard import panels
+    from referrals.cases.panels import panels
 
     return await panels(ctx)
 

@@ -19,7 +19,7 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, AgencyKind, Area, Role
 from hub.notifications import notify, people_with_role
-from referrals import deadlines, rules, states
+from referrals import deadlines, states
 from referrals.errors import (
     AlreadyReferred,
     BadTarget,
@@ -29,6 +29,7 @@ from referrals.errors import (
     ReasonRequired,
 )
 from referrals.models import Case, DeadlinePolicy, Referral, ReferralEvent, RoutingRule
+from referrals.routing import rules
 
 RECEIVING_KINDS = frozenset(
     {

@@ -143,10 +143,10 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
 
 async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> dict[str, int]:
     """``zone``: the district's (the configured) time zone, in which report days begin and end."""
-    from referrals import warning_sweep
+    from referrals.reports import sweep
 
     return {
         "expired": await expire_overdue(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
-        **await warning_sweep.sweep(db, now, zone=zone),
+        **await sweep.sweep(db, now, zone=zone),
     }

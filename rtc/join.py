@@ -15,7 +15,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
-from referrals.evidence import store_for
+from referrals.evidence.records import store_for
 from rtc import errors, invitations, service
 from rtc.keys import ROOMS
 from rtc.models import MediationSession, Participant

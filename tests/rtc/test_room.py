@@ -490,13 +490,13 @@ async def test_a_room_nobody_is_in_is_let_go_but_the_session_stays_open(client, 
 async def test_evidence_shown_by_the_mediator_reaches_those_let_in_even_from_another_process(
     client, db, browsers
 ) -> None:
-    from referrals import evidence_demo
+    from referrals.evidence import demo
     from rtc.keys import ROOMS
-    from tests.referrals.test_evidence import upload
+    from tests.referrals.evidence.test_evidence import upload
 
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
-    status, photo = await upload(mediator, session["case_id"], evidence_demo.photo_png(), "现场照片.png")
+    status, photo = await upload(mediator, session["case_id"], demo.photo_png(), "现场照片.png")
     assert status == 201, photo
     host, a, b, welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
     assert photo["id"] in [e["id"] for e in welcome["evidence"]]

@@ -1,0 +1,122 @@
+"""What the agreement, court and follow-up handlers share: loading the case, running one change in a
+write transaction, the JSON shape of an agreement, reading browser forms."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from multidict import MultiDictProxy
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.events import Outbox
+from hub.models import User
+from hub.orm import utcnow
+from hub.routing import Ctx
+from referrals import service
+from referrals.agreement_errors import AgreementMissing
+from referrals.agreements import agreements
+from referrals.agreements.agreements import CaseAgreement
+from referrals.agreements.schemas import AgreementOut, AgreementPartyOut, ClockOut, TermOut
+from referrals.cases.api import works_on
+from referrals.cases.intake import mask_id_number, mask_phone
+
+T = TypeVar("T")
+Op = Callable[[AsyncSession, CaseAgreement, Outbox], Awaitable[T]]
+
+
+def today(ctx: Ctx) -> date:
+    return utcnow().astimezone(ctx.config.zone).date()
+
+
+async def read_case(ctx: Ctx, s: AsyncSession) -> CaseAgreement:
+    return await agreements.open_case(s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"))
+
+
+async def change(ctx: Ctx, op: Op[Any]) -> AgreementOut:
+    """Run one change on the case's agreement in a write transaction; the agreement as it is after."""
+    outbox = Outbox()
+    async with ctx.db.write() as s:
+        ca = await agreements.open_case(
+            s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"), for_update=True
+        )
+        await op(s, ca, outbox)
+        out = await agreement_out(s, ctx, ca)
+    await outbox.send(ctx.events)
+    return out
+
+
+async def user_names(s: AsyncSession, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict((await s.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))).all())
+
+
+async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> AgreementOut:
+    agreement = ca.agreement
+    if agreement is None or ca.referral is None:
+        raise AgreementMissing()
+    reveal = works_on(ctx, ca.case, ca.referral)
+    confirmations = {c.party_id: c for c in agreement.confirmations}
+    names = await user_names(s, {c.recorded_by_id for c in agreement.confirmations})
+    parties = []
+    for p in ca.case.parties:
+        c = confirmations.get(p.id)
+        parties.append(
+            AgreementPartyOut(
+                id=p.id,
+                role=p.role,
+                name=p.name,
+                address=p.address,
+                id_number=p.id_number if reveal else mask_id_number(p.id_number),
+                phone=p.phone if reveal else mask_phone(p.phone),
+                confirmed_at=c.confirmed_at if c else None,
+                method=c.method if c else None,
+                recorded_by=names.get(c.recorded_by_id or 0) if c else None,
+            )
+        )
+    policy = await service.policy_for(s, ca.referral.to_agency_id)
+    clock = agreements.confirmation_clock(agreement, today(ctx), policy)
+    return AgreementOut(
+        id=agreement.id,
+        case_id=ca.case.id,
+        case_number=ca.case.number,
+        referral_id=agreement.referral_id,
+        referral_state=ca.referral.state,
+        facts=agreement.facts,
+        other_terms=agreement.other_terms,
+        effective_date=agreement.effective_date,
+        terms=[TermOut.model_validate(t) for t in agreement.terms],
+        parties=parties,
+        locked=agreements.is_locked(agreement, ca.case.parties),
+        editable=agreements.may_edit(ca),
+        confirmation_clock=ClockOut(deadline=clock[0], days_left=clock[1], expired=clock[1] < 0)
+        if clock
+        else None,
+        court_agency_id=agreement.court_agency_id,
+        confirmation_applied_at=agreement.confirmation_applied_at,
+        court_outcome=agreement.court_outcome,
+        court_decided_at=agreement.court_decided_at,
+        court_reference=agreement.court_reference,
+    )
+
+
+# --- browser forms --------------------------------------------------------------------------------
+
+
+def form_dict(raw: MultiDictProxy[Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in raw.items() if k != "_csrf"}
+
+
+def local_time(value: str, ctx: Ctx) -> str | None:
+    """A ``datetime-local`` field (the user's wall clock) as an aware ISO time; None when empty."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=ctx.config.zone).isoformat()
+    except ValueError:
+        return value  # pydantic names the field and the problem

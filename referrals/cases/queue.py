@@ -1,0 +1,256 @@
+"""The referral queue (/referrals) and the case list (/cases).
+
+The queue shows what waits on the viewer's agencies: incoming referrals and outgoing ones still
+open, soonest deadline first, and cases that came back (declined, expired, failed) to the sender.
+It refreshes itself: ``referrals.js`` hears the live events and fetches ``/referrals?fragment=1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import case as when
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import Agency, User
+from hub.orm import utcnow
+from hub.permissions import Scope
+from hub.routing import Ctx, Routes
+from hub.templating import render
+from referrals import deadlines, service, states
+from referrals.cases import detail, forms, views
+from referrals.cases.intake import mask_id_number
+from referrals.cases.intake_pages import form_dict
+from referrals.codes import Category
+from referrals.models import Case, Party, Referral
+from referrals.permissions import CasePermission
+from referrals.visibility import visible
+
+routes = Routes()
+QUEUE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Row:
+    referral_id: int
+    case_id: int
+    number: str
+    category: str
+    summary: str
+    state: str
+    other: str  # the agency at the other end (sender for incoming, receiver for outgoing)
+    mediator: str
+    due: datetime | None
+    badge: str | None
+    reason: str
+    changed_at: datetime
+
+
+class Policies:
+    """Deadline policies of receiving agencies, read once per agency."""
+
+    def __init__(self, s: AsyncSession) -> None:
+        self.s = s
+        self.known: dict[int, deadlines.Policy] = {}
+
+    async def of(self, agency_id: int) -> deadlines.Policy:
+        if agency_id not in self.known:
+            self.known[agency_id] = await service.policy_for(self.s, agency_id)
+        return self.known[agency_id]
+
+
+async def rows_of(
+    s: AsyncSession, stmt: Select[Referral, Case], now: datetime, *, incoming: bool
+) -> list[Row]:
+    found = (await s.execute(stmt.limit(QUEUE_LIMIT))).all()
+    agencies = await detail.names(
+        s, Agency.id, Agency.name, [a for r, _ in found for a in (r.from_agency_id, r.to_agency_id)]
+    )
+    people = await detail.names(s, User.id, User.display_name, [r.mediator_id for r, _ in found])
+    policies = Policies(s)
+    rows = []
+    for r, case in found:
+        due = views.current_due(r.state, r.accept_due, r.mediation_due)
+        rows.append(
+            Row(
+                referral_id=r.id,
+                case_id=case.id,
+                number=case.number,
+                category=case.category,
+                summary=case.summary,
+                state=r.state,
+                other=agencies.get(r.from_agency_id if incoming else r.to_agency_id, ""),
+                mediator=people.get(r.mediator_id or 0, ""),
+                due=due,
+                badge=views.badge(due, now, await policies.of(r.to_agency_id)),
+                reason=r.last_reason,
+                changed_at=r.state_changed_at,
+            )
+        )
+    return rows
+
+
+def _due() -> ColumnElement[datetime | None]:
+    """``pages_view.current_due`` in SQL: acceptance while sent, mediation while being worked on."""
+    return when(
+        (Referral.state == states.State.sent, Referral.accept_due),
+        (Referral.state.in_(list(views.WORKING)), Referral.mediation_due),
+        else_=None,
+    )
+
+
+def by_deadline(stmt: Select[Referral, Case]) -> Select[Referral, Case]:
+    """Soonest deadline first, in the query: the list is cut at ``QUEUE_LIMIT`` rows, and what is
+    cut must be the least urgent, never the oldest and most overdue."""
+    due = _due()
+    return stmt.order_by(due.is_(None), func.coalesce(due, Referral.state_changed_at), Referral.id)
+
+
+def open_to(agency_id: int) -> Select[Referral, Case]:
+    """The open referrals an agency has received, with their cases."""
+    return (
+        select(Referral, Case)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Referral.to_agency_id == agency_id, Referral.state.in_(list(states.OPEN)))
+    )
+
+
+@dataclass(frozen=True)
+class Tally:
+    waiting: int  # sent, not yet accepted
+    working: int  # accepted or in mediation
+    overdue: int
+
+
+async def tally(s: AsyncSession, stmt: Select[Referral, Case], now: datetime) -> Tally:
+    """Counts over every referral the statement finds, not only the rows a list shows."""
+    found = stmt.with_only_columns(Referral.state.label("state"), _due().label("due")).subquery()
+    waiting, working, overdue = (
+        await s.execute(
+            select(
+                func.count().filter(found.c.state == states.State.sent),
+                func.count().filter(found.c.state.in_(list(views.WORKING))),
+                func.count().filter(found.c.due < now),
+            )
+        )
+    ).one()
+    return Tally(waiting, working, overdue)
+
+
+def _within(column: Any, scope: Scope) -> ColumnElement[bool] | None:
+    return None if scope.agency_ids is None else column.in_(list(scope.agency_ids))
+
+
+@dataclass(frozen=True)
+class Queue:
+    incoming: list[Row]
+    outgoing: list[Row]
+    returned: list[Row]
+
+
+async def queue(s: AsyncSession, scope: Scope, now: datetime) -> Queue:
+    base = select(Referral, Case).join(Case, Case.id == Referral.case_id)
+    open_ = base.where(Referral.state.in_(list(states.OPEN)))
+    mine_in, mine_out = _within(Referral.to_agency_id, scope), _within(Referral.from_agency_id, scope)
+    incoming = open_ if mine_in is None else open_.where(mine_in)
+    outgoing = open_ if mine_out is None else open_.where(mine_out)
+    latest = select(func.max(Referral.id)).group_by(Referral.case_id)
+    back = base.where(Referral.state.in_(list(states.RETURNED)), Referral.id.in_(latest))
+    back = back if mine_out is None else back.where(mine_out)
+    return Queue(
+        incoming=await rows_of(s, by_deadline(incoming), now, incoming=True),
+        outgoing=await rows_of(s, by_deadline(outgoing), now, incoming=False),
+        returned=await rows_of(s, back.order_by(Referral.state_changed_at.desc()), now, incoming=False),
+    )
+
+
+@routes.page("GET", "/referrals", perm=CasePermission.view_cases, name="referral_queue")
+async def queue_page(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        found = await queue(s, ctx.must.scope, utcnow())
+    fragment = ctx.request.query.get("fragment") == "1"
+    return render(
+        ctx,
+        "referrals/queue_tables.html" if fragment else "referrals/queue.html",
+        q=found,
+        live_kinds=views.LIVE_KINDS,
+    )
+
+
+# --- the case list --------------------------------------------------------------------------
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        (Referral.state == states.State.sent) & (Referral.accept_due < now),
+        Referral.state.in_(list(views.WORKING)) & (Referral.mediation_due < now),
+    )
+
+
+@routes.page("GET", "/cases", perm=CasePermission.view_cases, name="cases")
+async def case_list(ctx: Ctx) -> web.Response:
+    f = forms.list_filters(form_dict(ctx.request.query))
+    now = utcnow()
+    latest = (
+        select(Referral.case_id, func.max(Referral.id).label("rid")).group_by(Referral.case_id).subquery()
+    )
+    stmt = (
+        select(Case, Referral)
+        .outerjoin(latest, latest.c.case_id == Case.id)
+        .outerjoin(Referral, Referral.id == latest.c.rid)
+        .where(visible(ctx.must.scope))
+    )
+    if f.state:
+        stmt = stmt.where(Referral.state == f.state)
+    if f.category:
+        stmt = stmt.where(Case.category == f.category)
+    if f.overdue:
+        stmt = stmt.where(overdue_clause(now))
+    if f.q:
+        like = f"%{f.q}%"
+        stmt = stmt.where(
+            or_(
+                Case.number.like(like),
+                Case.incident_no.like(like),
+                Case.summary.like(like),
+                Case.id.in_(select(Party.case_id).where(Party.name.like(like))),
+            )
+        )
+    size = forms.PAGE_SIZE
+    async with ctx.db.read() as s:
+        total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        found = (await s.execute(stmt.order_by(Case.id.desc()).limit(size).offset((f.page - 1) * size))).all()
+        agencies = await detail.names(
+            s, Agency.id, Agency.name, [r.to_agency_id for _, r in found if r is not None]
+        )
+        policies = Policies(s)
+        items = []
+        for case, r in found:
+            due = views.current_due(r.state, r.accept_due, r.mediation_due) if r else None
+            items.append(
+                {
+                    "case": case,
+                    "referral": r,
+                    "to": agencies.get(r.to_agency_id, "") if r else "",
+                    "due": due,
+                    "badge": views.badge(due, now, await policies.of(r.to_agency_id)) if r else None,
+                    "parties": [(p.name, mask_id_number(p.id_number)) for p in case.parties],
+                }
+            )
+    pages = max(1, -(-total // size))
+    return render(
+        ctx,
+        "referrals/case_list.html",
+        items=items,
+        total=total,
+        f=f,
+        pages=pages,
+        link=lambda page: "/cases?" + urlencode(f.query(page)),
+        states=list(states.State),
+        categories=list(Category),
+    )
