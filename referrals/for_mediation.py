@@ -27,7 +27,7 @@ from referrals import moves, states
 from referrals.evidence import records
 from referrals.evidence.store import BlobStore
 from referrals.models import Agreement, Evidence, Party, Referral
-from referrals.visibility import get_visible_case
+from referrals.visibility import get_visible_case, latest_referral
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,10 @@ class CaseInfo:
         return self.referral_state in (states.State.accepted, states.State.in_mediation)
 
 
-async def _latest_referral(s: AsyncSession, case_id: int) -> Referral | None:
-    return await s.scalar(
-        select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc()).limit(1)
-    )
-
-
 async def case_for_mediation(s: AsyncSession, scope: Scope, case_id: int) -> CaseInfo:
     """The case as this scope sees it (404 for outsiders)."""
     case = await get_visible_case(s, scope, case_id)
-    referral = await _latest_referral(s, case.id)
+    referral = await latest_referral(s, case.id)
     rows = (await s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id))).all()
     return CaseInfo(
         case_id=case.id,

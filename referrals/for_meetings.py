@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.early_warnings import EarlyWarning
 from hub.permissions import Scope
 from referrals import states
 from referrals.models import Case, Referral
-from referrals.visibility import visible
+from referrals.visibility import latest_per_case, visible
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,7 @@ async def cases_for_joint_review(
 ) -> list[CaseForReview]:
     """Cases that need joint attention: overdue or escalated referrals, failed mediations,
     group disputes still open, and cases with open early warnings; most reasons first."""
-    latest = (
-        select(Referral.case_id, func.max(Referral.id).label("rid")).group_by(Referral.case_id).subquery()
-    )
+    latest = latest_per_case()
     rows = (
         await s.execute(
             select(Case, Referral)

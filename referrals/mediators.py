@@ -15,9 +15,10 @@ from hub.labels import label
 from hub.models import Role, User, UserRole
 from hub.notifications import notify
 from referrals import deadlines, states
+from referrals.agencies import policy_for
 from referrals.errors import BadMediator, ExtensionNotAllowed, ReasonRequired, TransitionNotAllowed, WrongSide
 from referrals.models import Case, MediatorProfile, Referral, ReferralEvent
-from referrals.service import announce, policy_for
+from referrals.moves import announce
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,17 @@
 Every move writes a ``ReferralEvent`` and an audit row in the caller's transaction and adds live
 notices to the ``Outbox`` (published after commit). State changes use compare-and-set
 (``UPDATE ... WHERE state = old``), so two people acting at once cannot both succeed.
+
+What a capability built on referrals adds to a move (the agreements: closing waits for the
+follow-up visits, resolving schedules them) comes in as ``Effects`` from the caller: this module
+knows nothing above it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,16 +25,9 @@ from hub.labels import label
 from hub.models import Role
 from hub.notifications import notify, people_with_role
 from referrals import deadlines, states
-from referrals.errors import (
-    BadMediator,
-    ReasonRequired,
-    StaleState,
-    TransitionNotAllowed,
-    UseTheCourtForm,
-    WrongSide,
-)
+from referrals.agencies import policy_for
+from referrals.errors import BadMediator, ReasonRequired, StaleState, TransitionNotAllowed, WrongSide
 from referrals.models import Case, Referral, ReferralEvent
-from referrals.service import announce, policy_for, send
 
 
 def side_of(
@@ -53,21 +50,29 @@ class Move:
     data: dict[str, Any] | None = None
 
 
-async def plain_move(
-    s: AsyncSession,
-    actor: audit.Actor | None,
-    referral: Referral,
-    move_: Move,
-    *,
-    sides: set[states.Side],
-    now: datetime,
-    outbox: Outbox,
-) -> Referral:
-    """An action a person picked (a button, the API's actions endpoint): any but the court's
-    steps, which have their own forms."""
-    if move_.action in states.COURT_STEPS:
-        raise UseTheCourtForm()
-    return await move(s, actor, referral, move_, sides=sides, now=now, outbox=outbox)
+class Effects(Protocol):
+    """What another capability adds to a move, in the move's transaction."""
+
+    async def before(self, s: AsyncSession, actor: audit.Actor, referral: Referral, action: str) -> None:
+        """After the move is found allowed, before the referral changes (may refuse it)."""
+
+    async def after(self, s: AsyncSession, actor: audit.Actor, referral: Referral, action: str) -> None:
+        """After the referral changed and its event was written, before the audit row."""
+
+
+def check(referral: Referral, move: Move, sides: set[states.Side]) -> states.State:
+    """The state the move leads to, or the error that refuses it (the state, the side, the reason)."""
+    try:
+        new_state = states.apply(referral.state, states.Action(move.action))
+    except (ValueError, states.TransitionRefused):
+        raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
+    rule = states.ACTIONS[states.Action(move.action)]
+    if rule.side not in sides:
+        side_word = {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
+        raise WrongSide(side=gettext(side_word))
+    if rule.needs_reason and not move.reason.strip():
+        raise ReasonRequired()
+    return new_state
 
 
 async def move(
@@ -79,20 +84,12 @@ async def move(
     sides: set[states.Side],
     now: datetime,
     outbox: Outbox,
+    effects: Effects | None = None,
 ) -> Referral:
     """Apply one action of the state machine to a referral, as the given side."""
     actor = actor or audit.SYSTEM
-    try:
-        action = states.Action(move.action)
-        new_state = states.apply(referral.state, action)
-    except (ValueError, states.TransitionRefused):
-        raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
-    rule = states.ACTIONS[action]
-    if rule.side not in sides:
-        side_word = {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
-        raise WrongSide(side=gettext(side_word))
-    if rule.needs_reason and not move.reason.strip():
-        raise ReasonRequired()
+    new_state = check(referral, move, sides)
+    action = states.Action(move.action)
     old_state = referral.state
     values: dict[str, Any] = {
         "state": new_state,
@@ -108,16 +105,8 @@ async def move(
         values["closed_at"] = now
     elif action is states.Action.start_mediation and referral.mediator_id is None:
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
-    if action is states.Action.close:
-        from referrals.agreements import (
-            agreements,
-            visits,  # imported here: they build on this module
-        )
-
-        # Visits that a race left unscheduled (the last party confirming while the referral was
-        # being resolved) are scheduled now, and then they too must be done before closing.
-        await agreements.after_resolve(s, actor, referral)
-        await visits.require_done(s, referral)
+    if effects is not None:
+        await effects.before(s, actor, referral, action)
     result = await s.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.state == old_state)
@@ -141,10 +130,8 @@ async def move(
             data=move.data or {},
         )
     )
-    if action is states.Action.resolve:
-        from referrals.agreements import agreements  # imported here: it builds on this module
-
-        await agreements.after_resolve(s, actor, referral)
+    if effects is not None:
+        await effects.after(s, actor, referral, action)
     case = await s.get(Case, referral.case_id)
     assert case is not None
     await audit.record(
@@ -204,37 +191,15 @@ async def _tell(
         )
 
 
-async def refer_onward(
-    s: AsyncSession,
-    actor: audit.Actor,
-    referral: Referral,
-    *,
-    target_agency_id: int,
-    reason: str,
-    now: datetime,
-    outbox: Outbox,
-    sides: set[states.Side],
-) -> Referral:
-    """The receiving body passes the case on; the new referral keeps the chain through parent_id."""
-    await move(
-        s,
-        actor,
-        referral,
-        Move(states.Action.refer_onward, reason, {"to": target_agency_id}),
-        sides=sides,
-        now=now,
-        outbox=outbox,
-    )
-    case = await s.get(Case, referral.case_id)
-    assert case is not None
-    return await send(
-        s,
-        actor,
-        case,
-        sender_agency_id=referral.to_agency_id,
-        now=now,
-        outbox=outbox,
-        target_agency_id=target_agency_id,
-        override_reason=reason,
-        parent=referral,
-    )
+def announce(outbox: Outbox, referral: Referral, kind: str, actor: audit.Actor, number: str) -> None:
+    """The live notice of a change to both agencies of the referral."""
+    for agency_id in {referral.from_agency_id, referral.to_agency_id}:
+        outbox.add(
+            f"agency:{agency_id}",
+            kind,
+            actor.user_id,
+            referral_id=referral.id,
+            case_id=referral.case_id,
+            number=number,
+            state=referral.state,
+        )

@@ -27,11 +27,12 @@ def setup(app: web.Application) -> None:
     from referrals.evidence import routes as evidence_routes
     from referrals.reports import routes as report_routes
     from referrals.routing import pages as rule_routes
+    from referrals.stats import routes as stats_routes
 
     # /cases/new before /cases/{id}: the router tries routes in the order they were added.
     for module in (api, intake_pages, queue, pages):
         module.routes.register(app)
-    for module in (agreement_routes, evidence_routes, report_routes, rule_routes):
+    for module in (agreement_routes, evidence_routes, report_routes, stats_routes, rule_routes):
         module.routes.register(app)
     app.cleanup_ctx.append(_sweeper)
 
@@ -65,9 +66,10 @@ async def demo(ctx):  # type: ignore[no-untyped-def]
 
 
 async def dashboard(ctx: Ctx) -> list[Panel]:
-    from referrals.cases.panels import panels
+    from referrals.cases import panels
+    from referrals.reports import panels as report_panels
 
-    return await panels(ctx)
+    return [*await panels.panels(ctx), *await report_panels.panels(ctx)]
 
 
 plugin = Plugin(

@@ -5,30 +5,30 @@
 - Each party's confirmation is recorded by the mediator (who, when, online or in person). Changing the
   text withdraws the confirmations given so far (they confirmed another text). Once every party has
   confirmed, the agreement is locked: ``AgreementLocked`` (409) for any further change.
-- ``confirmation_clock`` counts the days left to apply for judicial confirmation (art. 33: 30 days).
 - Follow-up visits are scheduled once the referral is resolved and every party has confirmed
-  (``ensure_followups``; see ``referrals.followups`` for when).
+  (``ensure_followups``; see ``followups`` for when), and the referral is closed only once they
+  are made: ``EFFECTS``, which whoever moves a referral hands to ``moves.move``.
 
-Judicial confirmation itself is in ``agreement_court``, the visits in ``followup_visits``.
+Judicial confirmation and its 30-day clock are in ``court``, the visits in ``visits``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.db import lock_row
-from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.labels import label
 from hub.permissions import Scope
-from referrals import deadlines, moves, service
+from referrals import deadlines, moves, states
+from referrals.agencies import policy_for
 from referrals.agreement_errors import (
     AgreementIncomplete,
     AgreementLocked,
@@ -38,13 +38,14 @@ from referrals.agreement_errors import (
     AlreadyConfirmed,
     BadDate,
     BadParty,
+    FollowUpsPending,
     NotReceiver,
 )
 from referrals.agreements import followups
 from referrals.agreements.schemas import AgreementIn
 from referrals.models import Agreement, AgreementTerm, Case, FollowUp, Party, PartyConfirmation, Referral
 from referrals.states import Side, State
-from referrals.visibility import get_visible_case, visible
+from referrals.visibility import get_visible_case, latest_referral
 
 # While the agreement may be written and the parties' confirmations recorded.
 WRITABLE = frozenset({State.in_mediation, State.resolved})
@@ -84,9 +85,7 @@ async def open_case(
     case = await get_visible_case(s, scope, case_id)
     if for_update:  # the case's row too: before the first agreement exists there is none to lock
         await lock_row(s, Case, case.id)
-    referral = await s.scalar(
-        select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
-    )
+    referral = await latest_referral(s, case.id)
     query = select(Agreement).where(Agreement.case_id == case.id).order_by(Agreement.id.desc()).limit(1)
     agreement = await s.scalar(query.with_for_update() if for_update else query)
     sides = moves.side_of(referral, scope.agency_ids, agency_id) if referral else set()
@@ -114,65 +113,6 @@ def may_edit(ca: CaseAgreement) -> bool:
         and ca.referral.state in WRITABLE
         and not is_locked(ca.current, ca.case.parties)
     )
-
-
-def confirmation_clock(
-    agreement: Agreement | None, today: date, policy: deadlines.Policy = deadlines.DEFAULT
-) -> tuple[date, int] | None:
-    """(last day to apply for judicial confirmation, days left: 0 on that day, negative after).
-
-    None while no clock runs: no agreement, no effective date yet, or the application is made.
-    """
-    if agreement is None or agreement.effective_date is None or agreement.confirmation_applied_at:
-        return None
-    deadline = deadlines.confirmation_deadline(agreement.effective_date, policy)
-    return deadline, deadlines.days_left(deadline, today)
-
-
-@dataclass(frozen=True)
-class RunningClock:
-    """An agreement whose parties may still apply for judicial confirmation (for the dashboard)."""
-
-    case_id: int
-    number: str
-    deadline: date
-    days_left: int
-
-    @property
-    def expired(self) -> bool:
-        return self.days_left < 0
-
-
-async def running_clocks(
-    s: AsyncSession, scope: Scope, today: date, *, limit: int = 20, include_expired_days: int = 7
-) -> list[RunningClock]:
-    """Resolved cases the scope may see whose 30 days are running (or ran out in the last week),
-    the nearest deadline first."""
-    rows = (
-        await s.execute(
-            select(Case.id, Case.number, Agreement.effective_date, Referral.to_agency_id)
-            .join(Agreement, Agreement.case_id == Case.id)
-            .join(Referral, Referral.id == Agreement.referral_id)
-            .where(
-                visible(scope),
-                Referral.state == State.resolved,
-                Agreement.effective_date.isnot(None),
-                Agreement.confirmation_applied_at.is_(None),
-            )
-        )
-    ).all()
-    policies: dict[int, deadlines.Policy] = {}
-    found = []
-    for case_id, number, effective, agency_id in rows:
-        if effective is None:  # excluded by the query; here for the type checker
-            continue
-        if agency_id not in policies:
-            policies[agency_id] = await service.policy_for(s, agency_id)
-        deadline = deadlines.confirmation_deadline(effective, policies[agency_id])
-        left = deadlines.days_left(deadline, today)
-        if left >= -include_expired_days:
-            found.append(RunningClock(case_id, number, deadline, left))
-    return sorted(found, key=lambda c: (c.days_left, c.case_id))[:limit]
 
 
 def _require_writable(ca: CaseAgreement) -> Referral:
@@ -324,7 +264,7 @@ async def ensure_followups(s: AsyncSession, actor: audit.Actor, ca: CaseAgreemen
         return []
     if await s.scalar(select(FollowUp.id).where(FollowUp.agreement_id == agreement.id).limit(1)):
         return []
-    policy = await service.policy_for(s, referral.to_agency_id)
+    policy = await policy_for(s, referral.to_agency_id)
     return await schedule_followups(s, actor, ca.case, agreement, referral.to_agency_id, policy)
 
 
@@ -380,13 +320,43 @@ async def resolve(
         raise AgreementMissing()
     if not is_locked(ca.current, ca.case.parties):
         raise AgreementNotConfirmed()
-    await moves.move(s, actor, referral, moves.Move("resolve"), sides=ca.sides, now=now, outbox=outbox)
+    await moves.move(
+        s, actor, referral, moves.Move("resolve"), sides=ca.sides, now=now, outbox=outbox, effects=EFFECTS
+    )
     await ensure_followups(s, actor, ca)
     return referral
 
 
-async def demo(ctx: DemoContext) -> None:
-    """Demo data of this part; called by referrals.demo after the cases exist."""
-    from referrals.agreements import demo
+async def pending_visits(s: AsyncSession, referral: Referral) -> int:
+    """Follow-up visits of the referral's agreement still to be made."""
+    query = (
+        select(func.count(FollowUp.id))
+        .join(Agreement, Agreement.id == FollowUp.agreement_id)
+        .where(Agreement.referral_id == referral.id, FollowUp.done_at.is_(None))
+    )
+    return int(await s.scalar(query) or 0)
 
-    await demo.load(ctx)
+
+async def require_visits_done(s: AsyncSession, referral: Referral) -> None:
+    """Refuse to close a referral while follow-up visits remain (for every path that closes one)."""
+    count = await pending_visits(s, referral)
+    if count:
+        raise FollowUpsPending(count=count)
+
+
+class AgreementEffects:
+    """What agreements add to a referral's moves (``moves.Effects``)."""
+
+    async def before(self, s: AsyncSession, actor: audit.Actor, referral: Referral, action: str) -> None:
+        if action == states.Action.close:
+            # Visits that a race left unscheduled (the last party confirming while the referral
+            # was being resolved) are scheduled now, and then they too must be done before closing.
+            await after_resolve(s, actor, referral)
+            await require_visits_done(s, referral)
+
+    async def after(self, s: AsyncSession, actor: audit.Actor, referral: Referral, action: str) -> None:
+        if action == states.Action.resolve:
+            await after_resolve(s, actor, referral)
+
+
+EFFECTS = AgreementEffects()

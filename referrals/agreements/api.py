@@ -15,8 +15,8 @@ from hub.templating import JINJA
 from referrals.agreements import agreements, court, documents, followup_pages, pages
 from referrals.agreements.schemas import AgreementIn, AgreementOut, ApplicationIn, OutcomeIn, PartyConfirmIn
 from referrals.agreements.views import agreement_out, change, read_case
-from referrals.cases.api import works_on
 from referrals.permissions import CasePermission
+from referrals.visibility import works_on
 
 routes = Routes()
 TAGS = ("agreements",)
@@ -155,7 +155,7 @@ async def _pdf(ctx: Ctx, document: documents.Document) -> web.Response:
 async def agreement_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        reveal = works_on(ctx, ca.case, ca.referral)
+        reveal = works_on(ctx.user, ca.case, ca.referral)
         document = await documents.agreement_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )
@@ -173,7 +173,7 @@ async def agreement_pdf(ctx: Ctx) -> web.Response:
 async def confirmation_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        reveal = works_on(ctx, ca.case, ca.referral)
+        reveal = works_on(ctx.user, ca.case, ca.referral)
         document = await documents.confirmation_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )

@@ -5,12 +5,16 @@ effect (People's Mediation Law art. 33; ``deadlines.confirmation_deadline``). Re
 application moves the referral resolved -> confirmation_applied; the court's decision moves it on to
 confirmed or confirmation_refused (with the court's reason). Both through ``moves.move``, so the
 referral's event, audit row and notices are written as for any other move.
+
+``confirmation_clock`` counts the days left to apply; ``running_clocks`` lists the agreements whose
+days are running, for the dashboard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,7 +24,9 @@ from hub import audit
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, AgencyKind
-from referrals import deadlines, moves, service
+from hub.permissions import Scope
+from referrals import deadlines, moves
+from referrals.agencies import policy_for
 from referrals.agreement_errors import (
     AgreementMissing,
     AgreementNotConfirmed,
@@ -30,7 +36,68 @@ from referrals.agreement_errors import (
     NotReceiver,
 )
 from referrals.agreements.agreements import FUTURE_SLACK_SECONDS, CaseAgreement, is_locked
-from referrals.models import Agreement
+from referrals.models import Agreement, Case, Referral
+from referrals.states import State
+from referrals.visibility import visible
+
+
+def confirmation_clock(
+    agreement: Agreement | None, today: date, policy: deadlines.Policy = deadlines.DEFAULT
+) -> tuple[date, int] | None:
+    """(last day to apply for judicial confirmation, days left: 0 on that day, negative after).
+
+    None while no clock runs: no agreement, no effective date yet, or the application is made.
+    """
+    if agreement is None or agreement.effective_date is None or agreement.confirmation_applied_at:
+        return None
+    deadline = deadlines.confirmation_deadline(agreement.effective_date, policy)
+    return deadline, deadlines.days_left(deadline, today)
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    """An agreement whose parties may still apply for judicial confirmation (for the dashboard)."""
+
+    case_id: int
+    number: str
+    deadline: date
+    days_left: int
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+
+async def running_clocks(
+    s: AsyncSession, scope: Scope, today: date, *, limit: int = 20, include_expired_days: int = 7
+) -> list[RunningClock]:
+    """Resolved cases the scope may see whose 30 days are running (or ran out in the last week),
+    the nearest deadline first."""
+    rows = (
+        await s.execute(
+            select(Case.id, Case.number, Agreement.effective_date, Referral.to_agency_id)
+            .join(Agreement, Agreement.case_id == Case.id)
+            .join(Referral, Referral.id == Agreement.referral_id)
+            .where(
+                visible(scope),
+                Referral.state == State.resolved,
+                Agreement.effective_date.isnot(None),
+                Agreement.confirmation_applied_at.is_(None),
+            )
+        )
+    ).all()
+    policies: dict[int, deadlines.Policy] = {}
+    found = []
+    for case_id, number, effective, agency_id in rows:
+        if effective is None:  # excluded by the query; here for the type checker
+            continue
+        if agency_id not in policies:
+            policies[agency_id] = await policy_for(s, agency_id)
+        deadline = deadlines.confirmation_deadline(effective, policies[agency_id])
+        left = deadlines.days_left(deadline, today)
+        if left >= -include_expired_days:
+            found.append(RunningClock(case_id, number, deadline, left))
+    return sorted(found, key=lambda c: (c.days_left, c.case_id))[:limit]
 
 
 async def courts(s: AsyncSession) -> Sequence[Agency]:
@@ -85,7 +152,7 @@ async def apply(
     applied_at = applied_at or now
     _not_future(applied_at, now)
     assert agreement.effective_date is not None  # every party confirmed a complete agreement
-    policy = await service.policy_for(s, ca.referral.to_agency_id)
+    policy = await policy_for(s, ca.referral.to_agency_id)
     deadline = deadlines.confirmation_deadline(agreement.effective_date, policy)
     if applied_at.astimezone(zone).date() > deadline:
         raise ConfirmationWindowClosed(deadline=deadline.isoformat())

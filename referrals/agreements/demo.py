@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.demo_context import DemoContext
 from hub.events import Outbox
-from referrals import service
+from referrals.agencies import policy_for
 from referrals.agreements import agreements, visits
 from referrals.models import (
     Agreement,
@@ -187,7 +187,7 @@ async def _agreement(
             agreement.court_outcome = outcome
             agreement.court_decided_at = decided_at
             agreement.court_reference = f"（{decided_at.year}）浙0106民特{100 + number}号"
-    policy = await service.policy_for(s, referral.to_agency_id)
+    policy = await policy_for(s, referral.to_agency_id)
     rows = await agreements.schedule_followups(s, actor, case, agreement, referral.to_agency_id, policy)
     await _visits(s, ctx, actor, case, referral, agreement, rows, story, outbox)
 

@@ -26,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.documents import Document, render_template
 from hub.models import Agency, User
 from hub.plaintext import day_text
-from referrals import codes, deadlines, service  # noqa: F401 - codes: party roles' names
+from referrals import codes, deadlines  # noqa: F401 - codes: party roles' names
+from referrals.agencies import policy_for
 from referrals.agreement_errors import AgreementMissing, BadCourt
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.court import court_for
-from referrals.cases.intake import mask_id_number, mask_phone
 from referrals.models import Agreement, AgreementTerm, Party, Referral
+from referrals.visibility import mask_id_number, mask_phone
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _UNITS = ("", "拾", "佰", "仟")
@@ -174,7 +175,7 @@ async def _context(s: AsyncSession, ca: CaseAgreement, zone: ZoneInfo, reveal: b
     assert referral is not None
     organisation = await s.get(Agency, referral.to_agency_id)
     mediator = await s.scalar(select(User.display_name).where(User.id == referral.mediator_id))
-    policy = await service.policy_for(s, referral.to_agency_id)
+    policy = await policy_for(s, referral.to_agency_id)
     names = {p.id: p.name for p in ca.case.parties}
     applied = agreement.confirmation_applied_at
     return {

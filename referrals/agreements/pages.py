@@ -18,15 +18,15 @@ from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.routing import Ctx, Routes, validate
 from hub.templating import render
-from referrals import deadlines, service
-from referrals.agreements import agreements, court, visits
+from referrals import deadlines
+from referrals.agencies import policy_for
+from referrals.agreements import agreements, court
 from referrals.agreements.schemas import AgreementIn, ApplicationIn, OutcomeIn, PartyConfirmIn
 from referrals.agreements.views import change, form_dict, local_time, read_case, today, user_names
-from referrals.cases.api import works_on
-from referrals.cases.intake import mask_id_number, mask_phone
 from referrals.models import Agreement
 from referrals.permissions import CasePermission
 from referrals.states import State
+from referrals.visibility import mask_id_number, mask_phone, works_on
 
 routes = Routes()
 SOON_DAYS = 7  # the clock turns to a warning colour this many days before the deadline
@@ -106,15 +106,15 @@ async def page(
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
         agreement, referral = ca.agreement, ca.referral
-        policy = await service.policy_for(s, referral.to_agency_id) if referral else deadlines.DEFAULT
+        policy = await policy_for(s, referral.to_agency_id) if referral else deadlines.DEFAULT
         confirmations = {c.party_id: c for c in agreement.confirmations} if agreement else {}
         names = await user_names(
             s,
             {c.recorded_by_id for c in confirmations.values()} | {referral.mediator_id if referral else None},
         )
         courts = await court.courts(s)
-        pending = await visits.pending_count(s, referral) if referral else 0
-    reveal = works_on(ctx, ca.case, referral)
+        pending = await agreements.pending_visits(s, referral) if referral else 0
+    reveal = works_on(ctx.user, ca.case, referral)
     parties = [
         {
             "party": p,
@@ -130,7 +130,7 @@ async def page(
     state = referral.state if referral else ""
     may_act = ca.receiver and allowed(ctx.user, CasePermission.act_on_referrals)
     locked = agreements.is_locked(ca.current, ca.case.parties)
-    clock = agreements.confirmation_clock(agreement, today(ctx), policy)
+    clock = court.confirmation_clock(agreement, today(ctx), policy)
     deadline = (
         deadlines.confirmation_deadline(agreement.effective_date, policy)
         if agreement and agreement.effective_date

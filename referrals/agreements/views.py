@@ -15,13 +15,12 @@ from hub.events import Outbox
 from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx
-from referrals import service
+from referrals.agencies import policy_for
 from referrals.agreement_errors import AgreementMissing
-from referrals.agreements import agreements
+from referrals.agreements import agreements, court
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.schemas import AgreementOut, AgreementPartyOut, ClockOut, TermOut
-from referrals.cases.api import works_on
-from referrals.cases.intake import mask_id_number, mask_phone
+from referrals.visibility import mask_id_number, mask_phone, works_on
 
 T = TypeVar("T")
 Op = Callable[[AsyncSession, CaseAgreement, Outbox], Awaitable[T]]
@@ -59,7 +58,7 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
     agreement = ca.agreement
     if agreement is None or ca.referral is None:
         raise AgreementMissing()
-    reveal = works_on(ctx, ca.case, ca.referral)
+    reveal = works_on(ctx.user, ca.case, ca.referral)
     confirmations = {c.party_id: c for c in agreement.confirmations}
     names = await user_names(s, {c.recorded_by_id for c in agreement.confirmations})
     parties = []
@@ -78,8 +77,8 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
                 recorded_by=names.get(c.recorded_by_id or 0) if c else None,
             )
         )
-    policy = await service.policy_for(s, ca.referral.to_agency_id)
-    clock = agreements.confirmation_clock(agreement, today(ctx), policy)
+    policy = await policy_for(s, ca.referral.to_agency_id)
+    clock = court.confirmation_clock(agreement, today(ctx), policy)
     return AgreementOut(
         id=agreement.id,
         case_id=ca.case.id,

@@ -2,7 +2,8 @@
 
 A visit that finds the agreement partly or not performed raises one early warning per visit (kind
 ``nonperformance``, keyed on the visit) and tells the supervisors of the receiving agency and of every
-agency above it. The referral may be closed only when no visit is left (``require_done``).
+agency above it. The referral may be closed only when no visit is left
+(``agreements.require_visits_done``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
@@ -22,11 +23,11 @@ from hub.labels import register
 from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
 from referrals import moves
-from referrals.agreement_errors import BadDate, FollowUpDone, FollowUpsPending, NotReceiver
-from referrals.agreements import followups
+from referrals.agreement_errors import BadDate, FollowUpDone, NotReceiver
+from referrals.agreements import agreements, followups
 from referrals.agreements.agreements import FUTURE_SLACK_SECONDS, CaseAgreement
 from referrals.agreements.schemas import FollowUpOut
-from referrals.models import Agreement, FollowUp, Referral
+from referrals.models import FollowUp, Referral
 
 WARNING_KIND = "nonperformance"
 WARNING_TITLES = {
@@ -123,28 +124,19 @@ async def record_visit(
     return row
 
 
-async def pending_count(s: AsyncSession, referral: Referral) -> int:
-    query = (
-        select(func.count(FollowUp.id))
-        .join(Agreement, Agreement.id == FollowUp.agreement_id)
-        .where(Agreement.referral_id == referral.id, FollowUp.done_at.is_(None))
-    )
-    return int(await s.scalar(query) or 0)
-
-
-async def require_done(s: AsyncSession, referral: Referral) -> None:
-    """Refuse to close a referral while follow-up visits remain (for every path that closes one)."""
-    count = await pending_count(s, referral)
-    if count:
-        raise FollowUpsPending(count=count)
-
-
 async def close(
     s: AsyncSession, actor: audit.Actor, ca: CaseAgreement, *, now: datetime, outbox: Outbox
 ) -> Referral:
     if ca.referral is None or not ca.receiver:
         raise NotReceiver()
-    await require_done(s, ca.referral)
+    await agreements.require_visits_done(s, ca.referral)
     return await moves.move(
-        s, actor, ca.referral, moves.Move("close"), sides=ca.sides, now=now, outbox=outbox
+        s,
+        actor,
+        ca.referral,
+        moves.Move("close"),
+        sides=ca.sides,
+        now=now,
+        outbox=outbox,
+        effects=agreements.EFFECTS,
     )

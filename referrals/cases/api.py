@@ -10,14 +10,13 @@ from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
-from referrals import moves, service, states
+from referrals import moves, sending, states
+from referrals.cases import actions
 from referrals.cases.intake import (
     CaseInput,
     ConsentInput,
     PartyInput,
     duplicate,
-    mask_id_number,
-    mask_phone,
     submitted,
     take_in,
 )
@@ -36,11 +35,20 @@ from referrals.cases.schemas import (
     ReferralOut,
     SendIn,
 )
-from referrals.errors import BadTarget
 from referrals.mediators import assign_mediator, extend_mediation, propose_mediators
 from referrals.models import Case, Party, Referral, ReferralEvent
 from referrals.permissions import CasePermission
-from referrals.visibility import get_visible_case, get_visible_referral, visible
+from referrals.routing import proposal
+from referrals.visibility import (
+    get_visible_case,
+    get_visible_referral,
+    latest_per_case,
+    latest_referral,
+    mask_id_number,
+    mask_phone,
+    visible,
+    works_on,
+)
 
 routes = Routes()
 TAGS = ("referrals",)
@@ -85,22 +93,6 @@ def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
             "state": referral.state if referral else None,
             "referral_id": referral.id if referral else None,
         }
-    )
-
-
-async def latest_referral(s, case_id: int) -> Referral | None:  # type: ignore[no-untyped-def]
-    return await s.scalar(
-        select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc()).limit(1)
-    )
-
-
-def works_on(ctx: Ctx, case: Case, referral: Referral | None) -> bool:
-    """Those who need the full identity: the taking-in agency and the current receiving body."""
-    agency = ctx.user.agency_id
-    return (
-        ctx.user.is_superuser
-        or agency == case.created_agency_id
-        or (referral is not None and agency in (referral.to_agency_id, referral.from_agency_id))
     )
 
 
@@ -157,9 +149,7 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
     tags=TAGS,
 )
 async def list_cases(ctx: Ctx, query: CaseQuery) -> Page[CaseOut]:
-    latest = (
-        select(Referral.case_id, func.max(Referral.id).label("rid")).group_by(Referral.case_id).subquery()
-    )
+    latest = latest_per_case()
     stmt = (
         select(Case, Referral)
         .outerjoin(latest, latest.c.case_id == Case.id)
@@ -214,7 +204,7 @@ async def get_case(ctx: Ctx) -> CaseOut:
     async with ctx.db.read() as s:
         case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
         referral = await latest_referral(s, case.id)
-        return case_out(case, referral, reveal=works_on(ctx, case, referral))
+        return case_out(case, referral, reveal=works_on(ctx.user, case, referral))
 
 
 @routes.api(
@@ -229,7 +219,7 @@ async def propose_route(ctx: Ctx) -> ProposalOut:
     async with ctx.db.read() as s:
         case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
         ctx.must.check_agency(case.created_agency_id)
-        decision = await service.propose(s, case, case.created_agency_id)
+        decision = await proposal.propose(s, case, case.created_agency_id)
         name = await s.scalar(select(Agency.name).where(Agency.id == decision.target_agency_id)) or ""
     explanation = decision.explanation()
     return ProposalOut(
@@ -257,7 +247,7 @@ async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
     async with ctx.db.write() as s:
         case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
         ctx.must.check_agency(case.created_agency_id)
-        referral = await service.send(
+        referral = await sending.send(
             s,
             ctx.user.actor,
             case,
@@ -347,29 +337,16 @@ async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
     async with ctx.db.write() as s:
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
-        if body.action is states.Action.refer_onward:
-            if body.target_agency_id is None:
-                raise BadTarget()
-            await moves.refer_onward(
-                s,
-                ctx.user.actor,
-                referral,
-                target_agency_id=body.target_agency_id,
-                reason=body.reason,
-                now=utcnow(),
-                outbox=outbox,
-                sides=sides,
-            )
-        else:
-            await moves.plain_move(
-                s,
-                ctx.user.actor,
-                referral,
-                moves.Move(body.action, body.reason),
-                sides=sides,
-                now=utcnow(),
-                outbox=outbox,
-            )
+        await actions.act(
+            s,
+            ctx.user.actor,
+            referral,
+            moves.Move(body.action, body.reason),
+            target_agency_id=body.target_agency_id,
+            sides=sides,
+            now=utcnow(),
+            outbox=outbox,
+        )
         out = ReferralOut.model_validate(referral)
     await outbox.send(ctx.events)
     return out

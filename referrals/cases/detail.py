@@ -16,12 +16,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 from hub.errors import HubError
 from hub.models import Agency, Area, User
 from hub.permissions import Guard, allowed
-from referrals import mediators, moves, service, states
+from referrals import mediators, moves, states
+from referrals.agencies import RECEIVING_KINDS, policy_for
 from referrals.cases import views
-from referrals.cases.intake import mask_id_number, mask_phone
 from referrals.cases.views import Deadline, Offer, Why
 from referrals.models import Case, Referral, ReferralEvent
 from referrals.permissions import CasePermission
+from referrals.routing import proposal
+from referrals.visibility import mask_id_number, mask_phone
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ async def names(
 async def receiving_agencies(s: AsyncSession) -> list[Agency]:
     rows = await s.scalars(
         select(Agency)
-        .where(Agency.kind.in_([k.value for k in service.RECEIVING_KINDS]), Agency.active.is_(True))
+        .where(Agency.kind.in_([k.value for k in RECEIVING_KINDS]), Agency.active.is_(True))
         .order_by(Agency.kind, Agency.code)
     )
     return list(rows.all())
@@ -152,7 +154,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
     proposal_error = None
     if may_send:
         try:
-            proposal_decision = await service.propose(s, case, case.created_agency_id)
+            proposal_decision = await proposal.propose(s, case, case.created_agency_id)
             area_ids |= views.area_ids(proposal_decision.explanation())
         except HubError as exc:
             proposal_error = exc.text()
@@ -163,7 +165,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
     chain: list[ReferralView] = []
     position: dict[int, int] = {}
     for r in referrals:
-        policy = await service.policy_for(s, r.to_agency_id)
+        policy = await policy_for(s, r.to_agency_id)
         parent = position.get(r.parent_id) if r.parent_id else None
         view = ReferralView(
             ref=r,

@@ -1,4 +1,4 @@
-"""Taking a case in: the case, its parties, the consent to mediation. And masking what lists show.
+"""Taking a case in: the case, its parties, the consent to mediation.
 
 Intake is idempotent per agency: the same ``idempotency_key`` twice gives ``DuplicateSubmission``
 naming the case already created, and changes nothing.
@@ -147,17 +147,3 @@ def case_number(now: datetime, case_id: int, zone: str = "Asia/Shanghai") -> str
     """Readable and unique: the year (the district's, not UTC's: a case taken in at 07:00 on
     1 January belongs to the new year) and the case id, e.g. QC2026-000123."""
     return f"QC{now.astimezone(ZoneInfo(zone)).year}-{case_id:06d}"
-
-
-def mask_id_number(value: str) -> str:
-    """Keep the first 4 and last 4 characters of an ID number (e.g. 3301**********1234)."""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """Keep the first 3 and last 4 digits of a phone number (e.g. 138****5678)."""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -12,12 +12,12 @@ from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from referrals import mediators, moves, service, states
-from referrals.cases import api, detail, forms, views
+from referrals import mediators, moves, sending
+from referrals.cases import actions, detail, forms, views
 from referrals.cases.intake_pages import form_dict
 from referrals.errors import BadMediator, BadTarget, ReasonRequired
 from referrals.permissions import CasePermission
-from referrals.visibility import get_visible_case, get_visible_referral
+from referrals.visibility import get_visible_case, get_visible_referral, latest_referral, works_on
 
 routes = Routes()
 MAX_EXTENSION_DAYS = 60
@@ -26,8 +26,8 @@ MAX_EXTENSION_DAYS = 60
 async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None = None) -> web.Response:
     async with ctx.db.read() as s:
         case = await get_visible_case(s, ctx.must.scope, case_id)
-        latest = await api.latest_referral(s, case.id)
-        view = await detail.case_view(s, ctx.must, case, utcnow(), reveal=api.works_on(ctx, case, latest))
+        latest = await latest_referral(s, case.id)
+        view = await detail.case_view(s, ctx.must, case, utcnow(), reveal=works_on(ctx.user, case, latest))
     return render(
         ctx,
         "referrals/case.html",
@@ -62,7 +62,7 @@ async def send_form(ctx: Ctx) -> web.Response:
                     raise BadTarget()
                 if not reason:
                     raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
-            await service.send(
+            await sending.send(
                 s,
                 ctx.user.actor,
                 case,
@@ -103,23 +103,16 @@ async def act_form(ctx: Ctx) -> web.Response:
                 if days is None or not 1 <= days <= MAX_EXTENSION_DAYS:
                     raise ValidationFailed(N_("Enter the number of days to add (1 to 60)."))
                 await mediators.extend_mediation(s, actor, referral, days, reason, sides=sides, outbox=outbox)
-            elif action == states.Action.refer_onward:
-                target = forms.optional_int(form, "target_agency_id")
-                if target is None:
-                    raise BadTarget()
-                await moves.refer_onward(
+            else:
+                await actions.act(
                     s,
                     actor,
                     referral,
-                    target_agency_id=target,
-                    reason=reason,
+                    moves.Move(action, reason),
+                    target_agency_id=forms.optional_int(form, "target_agency_id"),
+                    sides=sides,
                     now=utcnow(),
                     outbox=outbox,
-                    sides=sides,
-                )
-            else:
-                await moves.plain_move(
-                    s, actor, referral, moves.Move(action, reason), sides=sides, now=utcnow(), outbox=outbox
                 )
     except HubError as exc:
         if case_id is None or exc.status == 404:

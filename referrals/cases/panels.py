@@ -1,5 +1,5 @@
 """The referrals package's cards on the dashboard: the incoming queue for receiving bodies, cases
-that came back for senders, a mediator's own open cases; then reports and warnings."""
+that came back for senders, a mediator's own open cases, the agreements' running clocks."""
 
 from __future__ import annotations
 
@@ -10,22 +10,18 @@ from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.plugins import Panel
 from hub.routing import Ctx
-from referrals import service, states
-from referrals.agreements import agreements
+from referrals import states
+from referrals.agencies import RECEIVING_KINDS
+from referrals.agreements import court
 from referrals.cases import queue, views
 from referrals.cases.views import DUE_SOON
 from referrals.models import Case, Referral
 from referrals.permissions import CasePermission
-from referrals.reports import panels as report_panels
 
 SHOW = 5
 
 
 async def panels(ctx: Ctx) -> list[Panel]:
-    return [*await referral_panels(ctx), *await report_panels.panels(ctx)]
-
-
-async def referral_panels(ctx: Ctx) -> list[Panel]:
     principal = ctx.user
     now = utcnow()
     mine = principal.agency_id
@@ -33,7 +29,7 @@ async def referral_panels(ctx: Ctx) -> list[Panel]:
     base = select(Referral, Case).join(Case, Case.id == Referral.case_id)
     async with ctx.db.read() as s:
         kind = await s.scalar(select(Agency.kind).where(Agency.id == mine))
-        if kind in service.RECEIVING_KINDS and allowed(principal, CasePermission.act_on_referrals):
+        if kind in RECEIVING_KINDS and allowed(principal, CasePermission.act_on_referrals):
             stmt = queue.open_to(mine)
             rows = await queue.rows_of(s, queue.by_deadline(stmt), now, incoming=True)
             counted = await queue.tally(s, stmt, now)
@@ -63,7 +59,7 @@ async def referral_panels(ctx: Ctx) -> list[Panel]:
             rows = await queue.rows_of(s, queue.by_deadline(stmt), now, incoming=True)
             found.append(Panel("referrals/panel_assigned.html", {"rows": rows}, order=4))
         today = now.astimezone(ctx.config.zone).date()
-        clocks = await agreements.running_clocks(s, ctx.must.scope, today, limit=SHOW)
+        clocks = await court.running_clocks(s, ctx.must.scope, today, limit=SHOW)
         if clocks:
             found.append(Panel("referrals/panel_clocks.html", {"clocks": clocks}, order=7))
     return found

@@ -22,14 +22,14 @@ from hub.orm import utcnow
 from hub.permissions import Scope
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from referrals import deadlines, service, states
+from referrals import deadlines, states
+from referrals.agencies import policy_for
 from referrals.cases import detail, forms, views
-from referrals.cases.intake import mask_id_number
 from referrals.cases.intake_pages import form_dict
 from referrals.codes import Category
 from referrals.models import Case, Party, Referral
 from referrals.permissions import CasePermission
-from referrals.visibility import visible
+from referrals.visibility import latest_per_case, mask_id_number, visible
 
 routes = Routes()
 QUEUE_LIMIT = 200
@@ -60,7 +60,7 @@ class Policies:
 
     async def of(self, agency_id: int) -> deadlines.Policy:
         if agency_id not in self.known:
-            self.known[agency_id] = await service.policy_for(self.s, agency_id)
+            self.known[agency_id] = await policy_for(self.s, agency_id)
         return self.known[agency_id]
 
 
@@ -196,9 +196,7 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 async def case_list(ctx: Ctx) -> web.Response:
     f = forms.list_filters(form_dict(ctx.request.query))
     now = utcnow()
-    latest = (
-        select(Referral.case_id, func.max(Referral.id).label("rid")).group_by(Referral.case_id).subquery()
-    )
+    latest = latest_per_case()
     stmt = (
         select(Case, Referral)
         .outerjoin(latest, latest.c.case_id == Case.id)

@@ -29,7 +29,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.config import Config
-from hub.demo_context import DemoContext
 from hub.errors import Forbidden, NotFound, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
@@ -333,13 +332,3 @@ def download_name(row: Evidence) -> str:
         key = next((t for t in sniff.TYPES.values() if t.media_type == row.media_type), None)
         name += f".{key.extensions[0]}" if key else ""
     return name
-
-
-# --- demo -----------------------------------------------------------------------------------------
-
-
-async def demo(ctx: DemoContext) -> None:
-    """Demo data of this part; called by referrals.demo after the cases exist."""
-    from referrals.evidence.demo import attach_demo_files
-
-    await attach_demo_files(ctx)

@@ -18,12 +18,11 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from hub.templating import render
-from referrals.cases.api import latest_referral
 from referrals.evidence import custody, records, sniff
 from referrals.evidence.schemas import EvidenceOut
 from referrals.models import Case, Referral
 from referrals.permissions import CasePermission
-from referrals.visibility import get_visible_case
+from referrals.visibility import get_visible_case, latest_referral
 
 routes = Routes()
 TAGS = ("evidence",)

@@ -13,7 +13,7 @@ from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.models import Agency, AgencyKind
 from hub.permissions import Scope
-from referrals import mediators, moves, service, states
+from referrals import mediators, moves, sending, states
 from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.models import Case, Report
 from referrals.reports.filing import REPORTING_KINDS, ReportInput, ReportKind, file_report, local_day
@@ -126,7 +126,7 @@ async def _demo_cases(ctx: DemoContext) -> None:
         )
         async with ctx.db.write() as s:
             case = await take_in(s, police, station, data, clock, outbox)
-            referral = await service.send(s, police, case, sender_agency_id=station, now=clock, outbox=outbox)
+            referral = await sending.send(s, police, case, sender_agency_id=station, now=clock, outbox=outbox)
             for step in steps:
                 clock += timedelta(hours=2)
                 sides = {states.Side.receiver}

@@ -20,7 +20,6 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
-from hub.demo_context import DemoContext
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
@@ -312,10 +311,3 @@ async def missing(
 
 def figures_of(report: Report) -> list[tuple[str, Any]]:
     return [(name, report.figures.get(name, 0)) for name in FIGURES if name in report.figures]
-
-
-async def demo(ctx: DemoContext) -> None:
-    """Demo reports and warnings (``referrals.report_demo``); called by referrals.demo after the cases."""
-    from referrals.reports import demo
-
-    await demo.load(ctx)

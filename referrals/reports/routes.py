@@ -1,4 +1,4 @@
-"""Reports and early warnings: pages and JSON API (statistics live in ``stats_routes``).
+"""Reports and early warnings: pages and JSON API.
 
 - ``/reports``: file today's report (zero in one click, or periodic), a special or a direct
   report; the reports one may read. ``/reports/missing``: who has not reported (supervisors).
@@ -41,7 +41,6 @@ from referrals.reports.schemas import (
     WarningOut,
     WarningQuery,
 )
-from referrals.stats import routes as stats_routes
 from referrals.visibility import visible
 
 routes = Routes()
@@ -361,7 +360,3 @@ async def acknowledge_page(ctx: Ctx) -> web.Response:
     await acknowledge_one(ctx, ctx.match_int("id"), body.note)
     kind = str(form.get("kind", ""))
     raise web.HTTPSeeOther(f"/warnings?kind={quote(kind)}" if kind else "/warnings")
-
-
-# Statistics are served with these routes (one entry in the package's list of route modules).
-routes.endpoints.extend(stats_routes.routes.endpoints)

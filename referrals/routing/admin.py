@@ -20,7 +20,7 @@ from hub.i18n import N_
 from hub.models import Area
 from referrals.models import Case, DeadlinePolicy, RoutingRule
 from referrals.routing import rules
-from referrals.service import case_facts, path_in, rule_spec, stationed_rooms
+from referrals.routing.proposal import case_facts, path_in, rule_spec, stationed_rooms
 
 DRY_RUN_DAYS = 90
 

@@ -14,12 +14,12 @@ from hub.models import AgencyKind
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
+from referrals.agencies import RECEIVING_KINDS
 from referrals.codes import Category, Flag
 from referrals.models import RoutingRule
 from referrals.permissions import CasePermission, check_district_admin
 from referrals.routing import admin
 from referrals.routing.rules import TARGET_AGENCY, TARGET_STATIONED_ROOM
-from referrals.service import RECEIVING_KINDS
 
 routes = Routes()
 POLICY_FIELDS = (

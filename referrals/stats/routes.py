@@ -1,8 +1,7 @@
 """Statistics: the page with its charts, the CSV and XLSX downloads, and the JSON API.
 
 Everyone who may view cases sees the figures of the cases they may see (``visibility.visible``):
-a supervisor their agency's subtree, everyone else their own agency's cases. These routes are
-registered together with ``report_routes``.
+a supervisor their agency's subtree, everyone else their own agency's cases.
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ from hub.routing import Ctx, Routes, parse_query
 from hub.templating import render
 from referrals.models import Case, MediatorProfile, Referral, ReferralEvent
 from referrals.permissions import CasePermission
-from referrals.reports.schemas import DayOut, GroupOut, MediatorLoadOut, StatsOut, StatsQuery
 from referrals.stats import charts, stats
+from referrals.stats.schemas import DayOut, GroupOut, MediatorLoadOut, StatsOut, StatsQuery
 from referrals.visibility import visible
 
 routes = Routes()

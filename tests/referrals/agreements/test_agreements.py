@@ -18,7 +18,7 @@ from hub.models import User
 from hub.notifications import Notification
 from hub.orm import utcnow
 from referrals import deadlines
-from referrals.agreements import agreements
+from referrals.agreements import court
 from referrals.models import Agreement
 from tests.referrals.helpers import Person, case_body
 
@@ -275,12 +275,12 @@ def test_the_confirmation_clock_counts_calendar_days(
     effective: date | None, today_: date, expected: tuple[date, int] | None
 ) -> None:
     agreement = Agreement(effective_date=effective)
-    assert agreements.confirmation_clock(agreement, today_, deadlines.DEFAULT) == expected
+    assert court.confirmation_clock(agreement, today_, deadlines.DEFAULT) == expected
 
 
 def test_no_clock_runs_once_the_application_is_made() -> None:
     agreement = Agreement(effective_date=date(2026, 11, 28), confirmation_applied_at=utcnow())
-    assert agreements.confirmation_clock(agreement, date(2026, 11, 29)) is None
+    assert court.confirmation_clock(agreement, date(2026, 11, 29)) is None
 
 
 async def resolved_with_agreement(
@@ -439,8 +439,8 @@ async def test_the_dashboard_can_list_the_running_clocks_of_what_one_may_see(
         sr01 = await s.scalar(select(User.agency_id).where(User.username == "liaison_sr01"))
         ps02 = await s.scalar(select(User.agency_id).where(User.username == "liaison_ps02"))
         assert sr01 and ps02
-        mine = await agreements.running_clocks(s, Scope(frozenset({sr01})), today())
-        theirs = await agreements.running_clocks(s, Scope(frozenset({ps02})), today())
+        mine = await court.running_clocks(s, Scope(frozenset({sr01})), today())
+        theirs = await court.running_clocks(s, Scope(frozenset({ps02})), today())
     clock = next(c for c in mine if c.case_id == case_id)
     assert clock.days_left == 5 and clock.deadline == today() + timedelta(days=5)
     assert mine == sorted(mine, key=lambda c: c.days_left)

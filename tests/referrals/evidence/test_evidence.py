@@ -22,7 +22,7 @@ from hub.db import Database
 from hub.demo_context import DemoContext
 from hub.models import Agency, User
 from hub.orm import utcnow
-from referrals.evidence import demo, records
+from referrals.evidence import demo
 from referrals.evidence.store import BlobStore
 from tests.referrals.helpers import Person, case_body
 
@@ -266,10 +266,10 @@ async def test_the_demo_attaches_a_photo_a_recording_and_a_sketch(
         agencies = {code: i for code, i in (await s.execute(select(Agency.code, Agency.id))).all()}
         users = {name: i for name, i in (await s.execute(select(User.username, User.id))).all()}
     ctx = DemoContext(db=db, now=utcnow(), agencies=agencies, users=users)
-    await records.demo(ctx)  # no data directory given: nothing half-made
+    await demo.attach_demo_files(ctx)  # no data directory given: nothing half-made
     assert stored_files(config) == []
     ctx.data_dir = config.data_dir  # type: ignore[attr-defined]
-    await records.demo(ctx)
+    await demo.attach_demo_files(ctx)
     assert len(stored_files(config)) == 3
 
     police = await Person.login(client, "liaison_ps01")

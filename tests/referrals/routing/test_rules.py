@@ -82,7 +82,7 @@ def test_dry_run_lists_only_the_cases_whose_target_changes() -> None:
 
 
 def test_an_area_path_runs_from_the_cell_up_to_the_district_and_stops_at_a_loop() -> None:
-    from referrals.service import path_in
+    from referrals.routing.proposal import path_in
 
     parents = {4: 3, 3: 2, 2: 1, 1: None, 8: 9, 9: 8}
     assert path_in(parents, 4) == (4, 3, 2, 1)

@@ -1,4 +1,4 @@
-"""Referral use cases: propose a route and send (moves through the states are ``moves``).
+"""Sending a case to the body that should mediate it, and passing it on from there (onward).
 
 A send writes its ``ReferralEvent`` and audit row in the caller's transaction and adds live
 notices to the ``Outbox`` (published after commit).
@@ -6,7 +6,6 @@ notices to the ``Outbox`` (published after commit).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,134 +16,13 @@ from hub.db import lock_row
 from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Agency, AgencyKind, Area, Role
+from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
-from referrals import deadlines, states
-from referrals.errors import (
-    AlreadyReferred,
-    BadTarget,
-    CaseSettled,
-    ConsentMissing,
-    NoRouteFound,
-    ReasonRequired,
-)
-from referrals.models import Case, DeadlinePolicy, Referral, ReferralEvent, RoutingRule
-from referrals.routing import rules
-
-RECEIVING_KINDS = frozenset(
-    {
-        AgencyKind.stationed_room,
-        AgencyKind.mediation_committee,
-        AgencyKind.specialised_body,
-        AgencyKind.judicial_office,
-        AgencyKind.justice_bureau,
-    }
-)
-
-
-# --- routing --------------------------------------------------------------------------------------
-
-
-def rule_spec(row: RoutingRule) -> rules.RuleSpec:
-    return rules.RuleSpec(
-        id=row.id,
-        name=row.name,
-        priority=row.priority,
-        target_kind=row.target_kind,
-        target_agency_id=row.target_agency_id,
-        categories=tuple(row.categories),
-        area_ids=tuple(row.area_ids),
-        amount_min=row.amount_min,
-        amount_max=row.amount_max,
-        parties_min=row.parties_min,
-        parties_max=row.parties_max,
-        flags_all=tuple(row.flags_all),
-        is_fallback=row.is_fallback,
-        active=row.active,
-    )
-
-
-async def area_path(s: AsyncSession, area_id: int | None) -> tuple[int, ...]:
-    path: list[int] = []
-    while area_id is not None and area_id not in path:
-        path.append(area_id)
-        area_id = await s.scalar(select(Area.parent_id).where(Area.id == area_id))
-    return tuple(path)
-
-
-def path_in(parents: Mapping[int, int | None], area_id: int | None) -> tuple[int, ...]:
-    """``area_path`` from a map of area -> parent already read (for many cases at once)."""
-    path: list[int] = []
-    while area_id is not None and area_id not in path:
-        path.append(area_id)
-        area_id = parents.get(area_id)
-    return tuple(path)
-
-
-def case_facts(case: Case, path: tuple[int, ...]) -> rules.CaseFacts:
-    return rules.CaseFacts(
-        category=case.category,
-        area_path=path,
-        amount=case.amount,
-        party_count=case.party_count,
-        flags=frozenset(case.flags),
-    )
-
-
-async def facts_of(s: AsyncSession, case: Case) -> rules.CaseFacts:
-    return case_facts(case, await area_path(s, case.area_id))
-
-
-async def stationed_room_of(s: AsyncSession, agency_id: int) -> int | None:
-    return (await stationed_rooms(s, [agency_id])).get(agency_id)
-
-
-async def stationed_rooms(s: AsyncSession, agency_ids: Iterable[int]) -> dict[int, int]:
-    """Police station -> its active stationed mediation room."""
-    rows = await s.execute(
-        select(Agency.host_agency_id, Agency.id).where(
-            Agency.host_agency_id.in_(list(set(agency_ids))),
-            Agency.kind == AgencyKind.stationed_room,
-            Agency.active.is_(True),
-        )
-    )
-    return {host: room for host, room in rows.all() if host is not None}
-
-
-async def active_rules(s: AsyncSession) -> list[rules.RuleSpec]:
-    return [
-        rule_spec(r) for r in (await s.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))).all()
-    ]
-
-
-async def propose(s: AsyncSession, case: Case, sender_agency_id: int) -> rules.Decision:
-    try:
-        return rules.decide(
-            await facts_of(s, case), await active_rules(s), await stationed_room_of(s, sender_agency_id)
-        )
-    except rules.NoRoute:
-        raise NoRouteFound() from None
-
-
-# --- deadlines ------------------------------------------------------------------------------------
-
-
-async def policy_for(s: AsyncSession, agency_id: int) -> deadlines.Policy:
-    kind = await s.scalar(select(Agency.kind).where(Agency.id == agency_id))
-    row = await s.get(DeadlinePolicy, kind) if kind else None
-    if row is None:
-        return deadlines.DEFAULT
-    return deadlines.Policy(
-        accept_hours=row.accept_hours,
-        mediation_days=row.mediation_days,
-        mediation_max_days=row.mediation_max_days,
-        confirmation_days=row.confirmation_days,
-        followup_days=row.followup_days,
-        soon_hours=row.soon_hours,
-    )
-
-
-# --- sending --------------------------------------------------------------------------------------
+from referrals import deadlines, moves, states
+from referrals.agencies import RECEIVING_KINDS, policy_for
+from referrals.errors import AlreadyReferred, BadTarget, CaseSettled, ConsentMissing, ReasonRequired
+from referrals.models import Case, Referral, ReferralEvent
+from referrals.routing import proposal
 
 
 async def open_referral(s: AsyncSession, case_id: int) -> Referral | None:
@@ -179,7 +57,7 @@ async def send(
         )
         if not states.may_send_again(last):  # resolved, confirmed, closed: its course is run
             raise CaseSettled()
-    decision = await propose(s, case, sender_agency_id)
+    decision = await proposal.propose(s, case, sender_agency_id)
     target = decision.target_agency_id
     explanation = decision.explanation()
     if target_agency_id is not None and target_agency_id != target:
@@ -252,7 +130,7 @@ async def send(
     )
     if case.group_dispute or case.violence_risk:
         await _alert_supervisors(s, outbox, case, [sender_agency_id, target], link, now)
-    announce(outbox, referral, "referral.sent", actor, case.number)
+    moves.announce(outbox, referral, "referral.sent", actor, case.number)
     return referral
 
 
@@ -299,14 +177,37 @@ async def _agency_name(s: AsyncSession, agency_id: int) -> str:
     return await s.scalar(select(Agency.name).where(Agency.id == agency_id)) or ""
 
 
-def announce(outbox: Outbox, referral: Referral, kind: str, actor: audit.Actor, number: str) -> None:
-    for agency_id in {referral.from_agency_id, referral.to_agency_id}:
-        outbox.add(
-            f"agency:{agency_id}",
-            kind,
-            actor.user_id,
-            referral_id=referral.id,
-            case_id=referral.case_id,
-            number=number,
-            state=referral.state,
-        )
+async def refer_onward(
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral: Referral,
+    *,
+    target_agency_id: int,
+    reason: str,
+    now: datetime,
+    outbox: Outbox,
+    sides: set[states.Side],
+) -> Referral:
+    """The receiving body passes the case on; the new referral keeps the chain through parent_id."""
+    await moves.move(
+        s,
+        actor,
+        referral,
+        moves.Move(states.Action.refer_onward, reason, {"to": target_agency_id}),
+        sides=sides,
+        now=now,
+        outbox=outbox,
+    )
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    return await send(
+        s,
+        actor,
+        case,
+        sender_agency_id=referral.to_agency_id,
+        now=now,
+        outbox=outbox,
+        target_agency_id=target_agency_id,
+        override_reason=reason,
+        parent=referral,
+    )
