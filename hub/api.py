@@ -1,8 +1,12 @@
-"""The core's JSON API: who am I, the directory of agencies and areas, people and tokens."""
+"""The core's JSON API: who am I, the directory of agencies and areas, people and tokens, one's
+notifications, the health check and the OpenAPI document."""
 
 from __future__ import annotations
 
-from hub import directory
+from aiohttp import web
+from sqlalchemy import text
+
+from hub import directory, notifications, openapi
 from hub.errors import ValidationFailed
 from hub.events import Event
 from hub.i18n import N_
@@ -10,14 +14,16 @@ from hub.keys import TREE
 from hub.orm import utcnow
 from hub.passwords import hash_password
 from hub.permissions import Permission
-from hub.routing import Ctx, Routes
+from hub.routing import ENDPOINTS, Ctx, Routes
 from hub.schemas import (
     AgencyIn,
     AgencyOut,
     AgencyQuery,
     AreaOut,
     Me,
+    NotificationOut,
     Page,
+    ReadIn,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -28,6 +34,7 @@ from hub.schemas import (
 
 routes = Routes()
 TAGS = ("directory",)
+INBOX = ("inbox",)
 
 
 @routes.api("GET", "/api/v1/me", perm=Permission.use_hub, summary="The caller", response=Me, tags=TAGS)
@@ -260,3 +267,62 @@ async def revoke_token(ctx: Ctx) -> TokenOut:
         row = await directory.get_token(s, ctx.match_int("id"))
         ctx.must.check_agency(row.agency_id)
         return TokenOut.model_validate(await directory.revoke_token(s, ctx.user.actor, row, utcnow()))
+
+
+# --- notifications ---------------------------------------------------------------------------------
+
+
+def _out(n: notifications.Notification) -> NotificationOut:
+    return NotificationOut(
+        id=n.id, kind=n.kind, text=n.text(), link=n.link, created_at=n.created_at, read_at=n.read_at
+    )
+
+
+@routes.api(
+    "GET",
+    "/api/v1/notifications",
+    perm=Permission.use_hub,
+    summary="My notifications, newest first",
+    response=Page[NotificationOut],
+    tags=INBOX,
+)
+async def list_notifications(ctx: Ctx) -> Page[NotificationOut]:
+    async with ctx.db.read() as s:
+        rows = await notifications.inbox(s, ctx.user.user_id)
+        unread = await notifications.unread_count(s, ctx.user.user_id)
+    return Page[NotificationOut](items=[_out(n) for n in rows], total=unread)
+
+
+@routes.api(
+    "POST",
+    "/api/v1/notifications/read",
+    perm=Permission.use_hub,
+    summary="Mark notifications read",
+    body=ReadIn,
+    response=Page[NotificationOut],
+    tags=INBOX,
+)
+async def mark_read(ctx: Ctx, body: ReadIn) -> Page[NotificationOut]:
+    async with ctx.db.write() as s:
+        await notifications.mark_read(s, ctx.user.user_id, body.ids)
+    return await list_notifications(ctx)
+
+
+# --- the service itself ----------------------------------------------------------------------------
+
+
+@routes.page("GET", "/healthz", public=True, summary="Liveness and database check")
+async def healthz(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        await s.execute(text("SELECT 1"))
+    return web.json_response(
+        {"status": "ok", "database": "postgresql" if ctx.config.is_postgres else "sqlite"}
+    )
+
+
+@routes.page("GET", "/api/v1/openapi.json", public=True)
+async def openapi_document(ctx: Ctx) -> web.Response:
+    document = ctx.request.app.get(openapi.OPENAPI_CACHE)
+    if document is None:
+        document = openapi.build(ctx.request.app[ENDPOINTS])
+    return web.json_response(document)

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub import admin as admin_pages
-from hub import api, inbox, live, openapi, pages
+from hub import api, live, openapi, pages
 from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
@@ -20,13 +19,15 @@ from hub.directory import AgencyTreeCache
 from hub.events import bus_for
 from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
 from hub.orm import utcnow
-from hub.plugins import load_models, plugins
+from hub.plugins import load_models, plugins, route_tables
 from hub.ratelimit import FailureLimiter
 from hub.routing import ENDPOINTS
 from hub.templating import JINJA, STATIC_DIR, make_environment
 from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
 
 logger = logging.getLogger(__name__)
+# The core's route tables, before every plugin's (``Plugin.routes``).
+CORE_ROUTES = (pages.routes, api.routes)
 
 
 def static_dir() -> Path:
@@ -49,16 +50,11 @@ def create_app(config: Config) -> web.Application:
     package_templates = [p.templates for p in plugins() if p.templates is not None]
     app[JINJA] = make_environment(package_templates, static)
 
-    for package_routes in (
-        pages.routes,
-        api.routes,
-        admin_pages.routes,
-        inbox.routes,
-        live.routes,
-        openapi.routes,
-    ):
-        package_routes.register(app)
+    for table in CORE_ROUTES:
+        table.register(app)
     for plugin in plugins():
+        for table in route_tables(plugin):
+            table.register(app)
         if plugin.setup is not None:
             plugin.setup(app)
     app.router.add_static("/static", static, append_version=False)

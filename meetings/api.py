@@ -5,7 +5,6 @@ answer an invitation. The record of a meeting (attendance, agenda, decisions, ac
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,26 +41,11 @@ from meetings.schemas import (
     SeriesOut,
 )
 from meetings.timezones import to_utc
-from meetings.views import announce, conflicts_out, meeting_out
+from meetings.views import announce, conflicts_out, meeting_out, rsvp_link, send_mail
 
 routes = Routes()
 TAGS = ("meetings",)
 VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meetings
-
-
-def rsvp_link(meeting_id: int, token: str) -> str:
-    return f"/meetings/{meeting_id}/rsvp/{token}"
-
-
-def send_mail(
-    ctx: Ctx, meeting_id: int, change: mail.Change, tokens: dict[int, str] | None = None, **more: Any
-) -> None:
-    """After commit: e-mail the meeting's calendar to its invitees (nothing when SMTP is off);
-    ``tokens``: the RSVP tokens of the people just invited to this meeting, for their links."""
-    links = {uid: rsvp_link(meeting_id, tok) for uid, tok in (tokens or {}).items()}
-    mail.post(
-        ctx.request.app, mail.Notice(meeting_id, change, ctx.user.actor, ctx.base_url, links=links, **more)
-    )
 
 
 async def _check_people(s: AsyncSession, *user_ids: int | None) -> None:
@@ -293,7 +277,7 @@ async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
         if body.title is not None:
             await service.retitle(s, ctx.user.actor, meeting, body.title)
         if body.notes is not None:
-            from meetings.proceedings import set_meeting_notes
+            from meetings.record.proceedings import set_meeting_notes
 
             await set_meeting_notes(s, ctx.user.actor, meeting, body.notes)
         out = MeetingChanged(

@@ -39,8 +39,9 @@ from hub.keys import CONFIG, DB, EVENTS
 from hub.models import User
 from hub.notifications import notify
 from hub.orm import utcnow
-from meetings import calendars, service
-from meetings.calendar_ics import Method, valid_email
+from meetings import service
+from meetings.calendars import calendars
+from meetings.calendars.ical import Method, valid_email
 from meetings.models import Meeting, Series
 
 logger = logging.getLogger(__name__)

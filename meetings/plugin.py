@@ -21,16 +21,6 @@ from hub.routing import Ctx
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
-ROUTE_MODULES = (
-    "meetings.api",
-    "meetings.api_record",
-    "meetings.rsvp_routes",
-    "meetings.calendar_routes",
-    "meetings.minutes_routes",
-    "meetings.pages",
-    "meetings.page_forms",
-    "meetings.pages_minutes",
-)
 
 
 def setup(app: web.Application) -> None:
@@ -39,14 +29,12 @@ def setup(app: web.Application) -> None:
     from meetings import mail
 
     mail.setup(app)  # invitations by e-mail, when SMTP is configured
-    for name in ROUTE_MODULES:  # .ics before /meetings/{id}: the page would take "{id}.ics"
-        import_module(name).routes.register(app)
     app.cleanup_ctx.append(_sweeper)
 
 
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
     async def loop() -> None:
-        from meetings import sweeps
+        from meetings.record import sweeps
 
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
@@ -73,7 +61,7 @@ async def demo(ctx: DemoContext) -> None:
 
 
 async def dashboard(ctx: Ctx) -> list[Panel]:
-    from meetings.dashboard import panels
+    from meetings.panels import panels
 
     return await panels(ctx)
 
@@ -82,6 +70,16 @@ plugin = Plugin(
     name="meetings",
     package="meetings",
     models="meetings.models",
+    # .ics before /meetings/{id} (the page would take "{id}.ics"); /meetings/actions before it too.
+    routes=(
+        "meetings.api",
+        "meetings.record.api",
+        "meetings.minutes.api",
+        "meetings.calendars.routes",
+        "meetings.record.pages",
+        "meetings.minutes.pages",
+        "meetings.pages",
+    ),
     setup=setup,
     demo=demo,
     dashboard=dashboard,

@@ -22,18 +22,7 @@ SWEEP_SECONDS = 60.0
 
 def setup(app: web.Application) -> None:
     from referrals import codes, permissions  # noqa: F401 - codes and permissions register labels and policies
-    from referrals.agreements import api as agreement_routes
-    from referrals.cases import api, intake_pages, pages, queue
-    from referrals.evidence import routes as evidence_routes
-    from referrals.reports import routes as report_routes
-    from referrals.routing import pages as rule_routes
-    from referrals.stats import routes as stats_routes
 
-    # /cases/new before /cases/{id}: the router tries routes in the order they were added.
-    for module in (api, intake_pages, queue, pages):
-        module.routes.register(app)
-    for module in (agreement_routes, evidence_routes, report_routes, stats_routes, rule_routes):
-        module.routes.register(app)
     app.cleanup_ctx.append(_sweeper)
 
 
@@ -76,6 +65,17 @@ plugin = Plugin(
     name="referrals",
     package="referrals",
     models="referrals.models",
+    routes=(
+        "referrals.cases.api",
+        "referrals.cases.pages",
+        "referrals.agreements.api",
+        "referrals.agreements.pages",
+        "referrals.evidence.routes",
+        "referrals.reports.api",
+        "referrals.reports.pages",
+        "referrals.stats.routes",
+        "referrals.routing.pages",
+    ),
     setup=setup,
     demo=demo,
     dashboard=dashboard,

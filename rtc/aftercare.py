@@ -20,7 +20,7 @@ from hub import audit
 from hub.config import Config
 from hub.db import Database
 from hub.orm import utcnow
-from rtc import minutes_service
+from rtc.minutes import service as minutes_service
 from rtc.models import MediationSession, Recording, TranscriptSegment
 
 logger = logging.getLogger(__name__)

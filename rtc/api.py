@@ -9,14 +9,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hub.errors import Forbidden
-from hub.models import Role, User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from referrals import for_mediation
 from rtc import invitations, service, views
-from rtc.keys import ROOMS
 from rtc.models import MediationSession
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, visible
+from rtc.room.host import ROOMS
 
 routes = Routes()
 TAGS = ("mediations",)
@@ -50,19 +49,6 @@ class InvitationOut(BaseModel):
 
 class EmptyOut(BaseModel):
     ok: bool = True
-
-
-async def resolve_mediator(ctx: Ctx, s: object, info: for_mediation.CaseInfo, wanted: int | None) -> int:
-    """The mediator must belong to the mediating agency (and be one); by default the referral's."""
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    assert isinstance(s, AsyncSession)
-    candidate = wanted or info.mediator_id or ctx.user.user_id
-    user = await s.get(User, candidate)
-    if user is None or user.agency_id != info.mediating_agency_id or Role.mediator not in user.role_names:
-        if not (user is not None and user.id == ctx.user.user_id and ctx.user.is_superuser):
-            raise Forbidden("The mediator must be a mediator of the agency that mediates this case.")
-    return candidate
 
 
 @routes.api(
@@ -103,7 +89,7 @@ async def schedule(ctx: Ctx, body: ScheduleIn) -> views.SessionOut:
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, body.case_id)
         if not ctx.must.scope.covers(info.mediating_agency_id):
             raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
-        mediator_id = await resolve_mediator(ctx, s, info, body.mediator_id)
+        mediator_id = await views.resolve_mediator(ctx, s, info, body.mediator_id)
         guests = (
             [service.GuestSpec(g.role, g.name, g.party_id, g.identity_check) for g in body.guests]
             if body.guests is not None

@@ -19,10 +19,9 @@ from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
 from rtc import codes, invitations, service, views  # noqa: F401 - codes: labels
-from rtc.api import resolve_mediator
-from rtc.keys import ROOMS
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
+from rtc.room.host import ROOMS
 
 routes = Routes()
 VIEW, RUN = MediationPermission.view_mediations, MediationPermission.run_mediations
@@ -97,7 +96,7 @@ async def create(ctx: Ctx) -> web.Response:
             s,
             ctx.user.actor,
             info,
-            mediator_id=await resolve_mediator(ctx, s, info, mediator_id),
+            mediator_id=await views.resolve_mediator(ctx, s, info, mediator_id),
             start=start,
             guests=guests,
             record_video=bool(form.get("record_video")),

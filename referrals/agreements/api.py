@@ -1,5 +1,5 @@
-"""Agreements, judicial confirmation and follow-ups over HTTP: the JSON API and the two PDFs here,
-the pages in ``agreement_pages`` and ``followup_routes`` (their routes join this table below).
+"""JSON API of agreements, judicial confirmation and follow-up visits (the pages and the two PDFs
+are in ``pages``).
 
 Reading needs only to see the case (outsiders get 404); every change is the receiving agency's
 (``act_on_referrals`` and the receiving side of the case's current referral).
@@ -7,16 +7,21 @@ Reading needs only to see the case (outsiders get 404); every change is the rece
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
-from hub.templating import JINJA
-from referrals.agreements import agreements, court, documents, followup_pages, pages
-from referrals.agreements.schemas import AgreementIn, AgreementOut, ApplicationIn, OutcomeIn, PartyConfirmIn
-from referrals.agreements.views import agreement_out, change, read_case
+from hub.schemas import Page
+from referrals.agreements import agreements, court, visits
+from referrals.agreements.schemas import (
+    AgreementIn,
+    AgreementOut,
+    ApplicationIn,
+    FollowUpOut,
+    OutcomeIn,
+    PartyConfirmIn,
+    VisitIn,
+)
+from referrals.agreements.views import agreement_out, change, read_case, record_visit, today
 from referrals.permissions import CasePermission
-from referrals.visibility import works_on
 
 routes = Routes()
 TAGS = ("agreements",)
@@ -133,51 +138,32 @@ async def court_outcome(ctx: Ctx, body: OutcomeIn) -> AgreementOut:
     )
 
 
-async def _pdf(ctx: Ctx, document: documents.Document) -> web.Response:
-    return web.Response(
-        body=await document.pdf(),
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": document.disposition,
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-@routes.page(
+@routes.api(
     "GET",
-    "/cases/{id}/agreement.pdf",
+    "/api/v1/cases/{id}/followups",
     perm=CasePermission.view_cases,
-    summary="人民调解协议书 (the mediation agreement) as PDF, with signature lines",
-    produces="application/pdf",
+    summary="Follow-up visits of the case's agreement, earliest first",
+    response=Page[FollowUpOut],
     tags=TAGS,
 )
-async def agreement_pdf(ctx: Ctx) -> web.Response:
+async def list_api(ctx: Ctx) -> Page[FollowUpOut]:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        reveal = works_on(ctx.user, ca.case, ca.referral)
-        document = await documents.agreement_document(
-            s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
-        )
-    return await _pdf(ctx, document)
+        items = [visits.out(r, today(ctx)) for r in await visits.for_case(s, ca.case.id)]
+    return Page[FollowUpOut](items=items, total=len(items))
 
 
-@routes.page(
-    "GET",
-    "/cases/{id}/confirmation.pdf",
-    perm=CasePermission.view_cases,
-    summary="司法确认申请书 (application for judicial confirmation) as PDF",
-    produces="application/pdf",
+@routes.api(
+    "POST",
+    "/api/v1/cases/{id}/followups/{followup_id}",
+    perm=CasePermission.act_on_referrals,
+    summary=(
+        "Record a follow-up visit (performed, partly, not_performed); partly or not performed raises an "
+        "early warning for the supervisors above"
+    ),
+    body=VisitIn,
+    response=FollowUpOut,
     tags=TAGS,
 )
-async def confirmation_pdf(ctx: Ctx) -> web.Response:
-    async with ctx.db.read() as s:
-        ca = await read_case(ctx, s)
-        reveal = works_on(ctx.user, ca.case, ca.referral)
-        document = await documents.confirmation_document(
-            s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
-        )
-    return await _pdf(ctx, document)
-
-
-routes.endpoints += pages.routes.endpoints + followup_pages.routes.endpoints
+async def visit_api(ctx: Ctx, body: VisitIn) -> FollowUpOut:
+    return await record_visit(ctx, body)

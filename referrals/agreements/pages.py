@@ -1,9 +1,8 @@
-"""The agreement page: the builder, the parties' confirmations, resolving, judicial confirmation.
+"""The agreement's pages: the builder, the parties' confirmations, resolving, judicial confirmation;
+the follow-up visits and closing the case after them; the two PDFs (人民调解协议书, 司法确认申请书).
 
-Forms post back to ``/cases/{id}/agreement[/...]``; a refused change shows the page again with the
-reason and what was typed. The term rows of the builder are plain repeated fields (``obligor``,
-``obligee``, ``description``, ``amount``, ``due_date``), so the page works without script;
-``static/js/agreements.js`` only adds and removes rows.
+Forms post back to ``/cases/{id}/agreement[/...]`` or ``/cases/{id}/followups[/...]``; a refused
+change shows the page again with the reason and what was typed (``forms``).
 """
 
 from __future__ import annotations
@@ -11,91 +10,41 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from hub.errors import HubError
+from hub.events import Outbox
 from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.routing import Ctx, Routes, validate
-from hub.templating import render
+from hub.templating import JINJA, render
 from referrals import deadlines
 from referrals.agencies import policy_for
-from referrals.agreements import agreements, court
-from referrals.agreements.schemas import AgreementIn, ApplicationIn, OutcomeIn, PartyConfirmIn
-from referrals.agreements.views import change, form_dict, local_time, read_case, today, user_names
-from referrals.models import Agreement
+from referrals.agreements import agreements, court, documents, visits
+from referrals.agreements.forms import body_of, draft_from_form, draft_of
+from referrals.agreements.schemas import ApplicationIn, OutcomeIn, PartyConfirmIn, VisitIn
+from referrals.agreements.views import (
+    change,
+    form_dict,
+    local_time,
+    read_case,
+    record_visit,
+    today,
+    user_names,
+)
 from referrals.permissions import CasePermission
 from referrals.states import State
 from referrals.visibility import mask_id_number, mask_phone, works_on
 
 routes = Routes()
+TAGS = ("agreements",)
 SOON_DAYS = 7  # the clock turns to a warning colour this many days before the deadline
-TERM_FIELDS = ("obligor", "obligee", "description", "amount", "due_date")
-
-
-def draft_of(agreement: Agreement | None) -> dict[str, Any]:
-    """What the builder's fields hold: the saved agreement (or nothing yet)."""
-    if agreement is None:
-        return {"facts": "", "other_terms": "", "effective_date": "", "terms": []}
-    return {
-        "facts": agreement.facts,
-        "other_terms": agreement.other_terms,
-        "effective_date": agreement.effective_date.isoformat() if agreement.effective_date else "",
-        "terms": [
-            {
-                "obligor": str(t.obligor_party_id),
-                "obligee": str(t.obligee_party_id or ""),
-                "description": t.description,
-                "amount": "" if t.amount is None else str(t.amount),
-                "due_date": t.due_date.isoformat() if t.due_date else "",
-            }
-            for t in agreement.terms
-        ],
-    }
-
-
-def draft_from_form(raw: MultiDictProxy[Any]) -> dict[str, Any]:
-    columns = {name: [str(v) for v in raw.getall(name, [])] for name in TERM_FIELDS}
-    count = max((len(c) for c in columns.values()), default=0)
-    rows = [
-        {name: (columns[name][i] if i < len(columns[name]) else "").strip() for name in TERM_FIELDS}
-        for i in range(count)
-    ]
-    return {
-        "facts": str(raw.get("facts", "")),
-        "other_terms": str(raw.get("other_terms", "")),
-        "effective_date": str(raw.get("effective_date", "")).strip(),
-        # A row with nothing to say is a spare row, not a term.
-        "terms": [r for r in rows if r["description"] or r["amount"] or r["due_date"]],
-    }
-
-
-def body_of(draft: dict[str, Any]) -> AgreementIn:
-    return validate(
-        AgreementIn,
-        {
-            "facts": draft["facts"],
-            "other_terms": draft["other_terms"],
-            "effective_date": draft["effective_date"] or None,
-            "terms": [
-                {
-                    "obligor_party_id": r["obligor"] or None,
-                    "obligee_party_id": r["obligee"] or None,
-                    "description": r["description"],
-                    "amount": r["amount"] or None,
-                    "due_date": r["due_date"] or None,
-                }
-                for r in draft["terms"]
-            ],
-        },
-    )
 
 
 def clock_status(days_left: int) -> str:
     return "expired" if days_left < 0 else "soon" if days_left <= SOON_DAYS else "ok"
 
 
-async def page(
+async def agreement_view(
     ctx: Ctx,
     *,
     status: int = 200,
@@ -173,13 +122,15 @@ async def _post(ctx: Ctx, op: Any, draft: dict[str, Any] | None = None, anchor: 
     except HubError as exc:
         if exc.status == 404:
             raise
-        return await page(ctx, status=exc.status, error=exc.text(), details=exc.details, draft=draft)
+        return await agreement_view(
+            ctx, status=exc.status, error=exc.text(), details=exc.details, draft=draft
+        )
     raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/agreement{anchor}")
 
 
 @routes.page("GET", "/cases/{id}/agreement", perm=CasePermission.view_cases, name="case_agreement")
 async def agreement_page(ctx: Ctx) -> web.Response:
-    return await page(ctx)
+    return await agreement_view(ctx)
 
 
 @routes.page("POST", "/cases/{id}/agreement", perm=CasePermission.act_on_referrals)
@@ -280,3 +231,133 @@ async def outcome_form(ctx: Ctx) -> web.Response:
         )
 
     return await _post(ctx, op, anchor="#court")
+
+
+# --- follow-up visits ------------------------------------------------------------------------------
+
+
+CLOSABLE = frozenset({State.resolved, State.confirmed, State.confirmation_refused})
+
+
+async def followups_view(ctx: Ctx, *, status: int = 200, error: str | None = None) -> web.Response:
+    async with ctx.db.read() as s:
+        ca = await read_case(ctx, s)
+        rows = await visits.for_case(s, ca.case.id)
+        names = await user_names(s, {r.visited_by_id for r in rows})
+    terms = {t.id: t for t in ca.agreement.terms} if ca.agreement else {}
+    state = ca.referral.state if ca.referral else ""
+    may_act = ca.receiver and allowed(ctx.user, CasePermission.act_on_referrals)
+    pending = sum(1 for r in rows if r.done_at is None)
+    return render(
+        ctx,
+        "referrals/followups.html",
+        status=status,
+        case=ca.case,
+        state=state,
+        visits=[
+            {
+                "row": r,
+                "term": terms.get(r.term_id or 0),
+                "overdue": visits.out(r, today(ctx)).overdue,
+                "visited_by": names.get(r.visited_by_id or 0, ""),
+            }
+            for r in rows
+        ],
+        may_record=may_act,
+        may_close=may_act and state in CLOSABLE and pending == 0,
+        pending=pending,
+        closable_state=state in CLOSABLE,
+        outcomes=("performed", "partly", "not_performed"),
+        error=error,
+    )
+
+
+@routes.page("GET", "/cases/{id}/followups", perm=CasePermission.view_cases, name="case_followups")
+async def followups_page(ctx: Ctx) -> web.Response:
+    return await followups_view(ctx)
+
+
+@routes.page("POST", "/cases/{id}/followups/close", perm=CasePermission.act_on_referrals)
+async def close_form(ctx: Ctx) -> web.Response:
+    outbox = Outbox()
+    try:
+        async with ctx.db.write() as s:
+            ca = await agreements.open_case(s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"))
+            await visits.close(s, ctx.user.actor, ca, now=utcnow(), outbox=outbox)
+    except HubError as exc:
+        if exc.status == 404:
+            raise
+        return await followups_view(ctx, status=exc.status, error=exc.text())
+    await outbox.send(ctx.events)
+    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups")
+
+
+# After .../close: the router tries routes in order, and this one would take that name too.
+@routes.page("POST", "/cases/{id}/followups/{followup_id}", perm=CasePermission.act_on_referrals)
+async def visit_form(ctx: Ctx) -> web.Response:
+    form = form_dict(await ctx.request.post())
+    try:
+        body = validate(
+            VisitIn,
+            {
+                "outcome": form.get("outcome"),
+                "notes": form.get("notes", ""),
+                "visited_at": local_time(form.get("visited_at", ""), ctx),
+            },
+        )
+        await record_visit(ctx, body)
+    except HubError as exc:
+        if exc.status == 404:
+            raise
+        return await followups_view(ctx, status=exc.status, error=exc.text())
+    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups#followup-{ctx.match_int('followup_id')}")
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+
+async def _pdf(ctx: Ctx, document: documents.Document) -> web.Response:
+    return web.Response(
+        body=await document.pdf(),
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": document.disposition,
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@routes.page(
+    "GET",
+    "/cases/{id}/agreement.pdf",
+    perm=CasePermission.view_cases,
+    summary="人民调解协议书 (the mediation agreement) as PDF, with signature lines",
+    produces="application/pdf",
+    tags=TAGS,
+)
+async def agreement_pdf(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        ca = await read_case(ctx, s)
+        reveal = works_on(ctx.user, ca.case, ca.referral)
+        document = await documents.agreement_document(
+            s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
+        )
+    return await _pdf(ctx, document)
+
+
+@routes.page(
+    "GET",
+    "/cases/{id}/confirmation.pdf",
+    perm=CasePermission.view_cases,
+    summary="司法确认申请书 (application for judicial confirmation) as PDF",
+    produces="application/pdf",
+    tags=TAGS,
+)
+async def confirmation_pdf(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        ca = await read_case(ctx, s)
+        reveal = works_on(ctx.user, ca.case, ca.referral)
+        document = await documents.confirmation_document(
+            s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
+        )
+    return await _pdf(ctx, document)

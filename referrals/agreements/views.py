@@ -1,5 +1,5 @@
 """What the agreement, court and follow-up handlers share: loading the case, running one change in a
-write transaction, the JSON shape of an agreement, reading browser forms."""
+write transaction, recording a visit, the JSON shape of an agreement, reading browser forms."""
 
 from __future__ import annotations
 
@@ -17,9 +17,16 @@ from hub.orm import utcnow
 from hub.routing import Ctx
 from referrals.agencies import policy_for
 from referrals.agreement_errors import AgreementMissing
-from referrals.agreements import agreements, court
+from referrals.agreements import agreements, court, visits
 from referrals.agreements.agreements import CaseAgreement
-from referrals.agreements.schemas import AgreementOut, AgreementPartyOut, ClockOut, TermOut
+from referrals.agreements.schemas import (
+    AgreementOut,
+    AgreementPartyOut,
+    ClockOut,
+    FollowUpOut,
+    TermOut,
+    VisitIn,
+)
 from referrals.visibility import mask_id_number, mask_phone, works_on
 
 T = TypeVar("T")
@@ -101,6 +108,27 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
         court_decided_at=agreement.court_decided_at,
         court_reference=agreement.court_reference,
     )
+
+
+async def record_visit(ctx: Ctx, body: VisitIn) -> FollowUpOut:
+    """Record the visit the URL names (the API and the follow-up page both post here)."""
+    outbox = Outbox()
+    async with ctx.db.write() as s:
+        ca = await agreements.open_case(s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"))
+        row = await visits.record_visit(
+            s,
+            ctx.user.actor,
+            ca,
+            ctx.match_int("followup_id"),
+            body.outcome,
+            body.notes,
+            visited_at=body.visited_at,
+            now=utcnow(),
+            outbox=outbox,
+        )
+        out = visits.out(row, today(ctx))
+    await outbox.send(ctx.events)
+    return out
 
 
 # --- browser forms --------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
-from referrals import moves, sending, states
-from referrals.cases import actions
+from referrals import moves, sending
+from referrals.cases import actions, queue
 from referrals.cases.intake import (
     CaseInput,
     ConsentInput,
@@ -36,17 +36,15 @@ from referrals.cases.schemas import (
     SendIn,
 )
 from referrals.mediators import assign_mediator, extend_mediation, propose_mediators
-from referrals.models import Case, Party, Referral, ReferralEvent
+from referrals.models import Case, Referral, ReferralEvent
 from referrals.permissions import CasePermission
 from referrals.routing import proposal
 from referrals.visibility import (
     get_visible_case,
     get_visible_referral,
-    latest_per_case,
     latest_referral,
     mask_id_number,
     mask_phone,
-    visible,
     works_on,
 )
 
@@ -149,42 +147,16 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
     tags=TAGS,
 )
 async def list_cases(ctx: Ctx, query: CaseQuery) -> Page[CaseOut]:
-    latest = latest_per_case()
-    stmt = (
-        select(Case, Referral)
-        .outerjoin(latest, latest.c.case_id == Case.id)
-        .outerjoin(Referral, Referral.id == latest.c.rid)
-        .where(visible(ctx.must.scope))
+    stmt = queue.cases_query(
+        ctx.must.scope,
+        utcnow(),
+        state=query.state,
+        category=query.category,
+        q=query.q,
+        overdue=bool(query.overdue),
+        area_id=query.area_id,
+        agency_id=query.agency_id,
     )
-    if query.state:
-        stmt = stmt.where(Referral.state == query.state)
-    if query.category:
-        stmt = stmt.where(Case.category == query.category)
-    if query.area_id:
-        stmt = stmt.where(Case.area_id == query.area_id)
-    if query.agency_id:
-        stmt = stmt.where(
-            or_(Case.created_agency_id == query.agency_id, Referral.to_agency_id == query.agency_id)
-        )
-    if query.overdue:
-        now = utcnow()
-        stmt = stmt.where(
-            or_(
-                (Referral.state == states.State.sent) & (Referral.accept_due < now),
-                Referral.state.in_([states.State.accepted, states.State.in_mediation])
-                & (Referral.mediation_due < now),
-            )
-        )
-    if query.q:
-        like = f"%{query.q}%"
-        stmt = stmt.where(
-            or_(
-                Case.number.like(like),
-                Case.incident_no.like(like),
-                Case.summary.like(like),
-                Case.id.in_(select(Party.case_id).where(Party.name.like(like))),
-            )
-        )
     async with ctx.db.read() as s:
         total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = (await s.execute(stmt.order_by(Case.id.desc()).limit(query.limit).offset(query.offset))).all()

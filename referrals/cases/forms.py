@@ -67,6 +67,11 @@ PATTERNS: dict[str, str] = {
 }
 
 
+def form_dict(form: Any) -> dict[str, list[str]]:
+    """aiohttp's form (or query) multidict as plain lists of strings (files, if any, are ignored)."""
+    return {k: [v for v in form.getall(k) if isinstance(v, str)] for k in set(form.keys())}
+
+
 def first(raw: Raw, key: str) -> str:
     values = raw.get(key) or [""]
     return str(values[0]).strip()

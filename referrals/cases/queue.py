@@ -1,4 +1,4 @@
-"""The referral queue (/referrals) and the case list (/cases).
+"""What the referral queue (/referrals) and the case list (/cases) show, read from the database.
 
 The queue shows what waits on the viewer's agencies: incoming referrals and outgoing ones still
 open, soonest deadline first, and cases that came back (declined, expired, failed) to the sender.
@@ -7,31 +7,23 @@ It refreshes itself: ``referrals.js`` hears the live events and fetches ``/refer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from aiohttp import web
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Agency, User
-from hub.orm import utcnow
 from hub.permissions import Scope
-from hub.routing import Ctx, Routes
-from hub.templating import render
-from referrals import deadlines, states
-from referrals.agencies import policy_for
-from referrals.cases import detail, forms, views
-from referrals.cases.intake_pages import form_dict
-from referrals.codes import Category
+from referrals import states
+from referrals.agencies import Policies
+from referrals.cases import detail, views
 from referrals.models import Case, Party, Referral
-from referrals.permissions import CasePermission
 from referrals.visibility import latest_per_case, mask_id_number, visible
 
-routes = Routes()
 QUEUE_LIMIT = 200
 
 
@@ -49,19 +41,6 @@ class Row:
     badge: str | None
     reason: str
     changed_at: datetime
-
-
-class Policies:
-    """Deadline policies of receiving agencies, read once per agency."""
-
-    def __init__(self, s: AsyncSession) -> None:
-        self.s = s
-        self.known: dict[int, deadlines.Policy] = {}
-
-    async def of(self, agency_id: int) -> deadlines.Policy:
-        if agency_id not in self.known:
-            self.known[agency_id] = await policy_for(self.s, agency_id)
-        return self.known[agency_id]
 
 
 async def rows_of(
@@ -169,19 +148,6 @@ async def queue(s: AsyncSession, scope: Scope, now: datetime) -> Queue:
     )
 
 
-@routes.page("GET", "/referrals", perm=CasePermission.view_cases, name="referral_queue")
-async def queue_page(ctx: Ctx) -> web.Response:
-    async with ctx.db.read() as s:
-        found = await queue(s, ctx.must.scope, utcnow())
-    fragment = ctx.request.query.get("fragment") == "1"
-    return render(
-        ctx,
-        "referrals/queue_tables.html" if fragment else "referrals/queue.html",
-        q=found,
-        live_kinds=views.LIVE_KINDS,
-    )
-
-
 # --- the case list --------------------------------------------------------------------------
 
 
@@ -192,25 +158,38 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     )
 
 
-@routes.page("GET", "/cases", perm=CasePermission.view_cases, name="cases")
-async def case_list(ctx: Ctx) -> web.Response:
-    f = forms.list_filters(form_dict(ctx.request.query))
-    now = utcnow()
+def cases_query(
+    scope: Scope,
+    now: datetime,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    overdue: bool = False,
+    area_id: int | None = None,
+    agency_id: int | None = None,
+) -> Select[Case, Referral]:
+    """The cases the scope may see, each with its current referral (or none), filtered; the case
+    list page and the API's list both read it."""
     latest = latest_per_case()
     stmt = (
         select(Case, Referral)
         .outerjoin(latest, latest.c.case_id == Case.id)
         .outerjoin(Referral, Referral.id == latest.c.rid)
-        .where(visible(ctx.must.scope))
+        .where(visible(scope))
     )
-    if f.state:
-        stmt = stmt.where(Referral.state == f.state)
-    if f.category:
-        stmt = stmt.where(Case.category == f.category)
-    if f.overdue:
+    if state:
+        stmt = stmt.where(Referral.state == state)
+    if category:
+        stmt = stmt.where(Case.category == category)
+    if area_id:
+        stmt = stmt.where(Case.area_id == area_id)
+    if agency_id:
+        stmt = stmt.where(or_(Case.created_agency_id == agency_id, Referral.to_agency_id == agency_id))
+    if overdue:
         stmt = stmt.where(overdue_clause(now))
-    if f.q:
-        like = f"%{f.q}%"
+    if q:
+        like = f"%{q}%"
         stmt = stmt.where(
             or_(
                 Case.number.like(like),
@@ -219,36 +198,26 @@ async def case_list(ctx: Ctx) -> web.Response:
                 Case.id.in_(select(Party.case_id).where(Party.name.like(like))),
             )
         )
-    size = forms.PAGE_SIZE
-    async with ctx.db.read() as s:
-        total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        found = (await s.execute(stmt.order_by(Case.id.desc()).limit(size).offset((f.page - 1) * size))).all()
-        agencies = await detail.names(
-            s, Agency.id, Agency.name, [r.to_agency_id for _, r in found if r is not None]
-        )
-        policies = Policies(s)
-        items = []
-        for case, r in found:
-            due = views.current_due(r.state, r.accept_due, r.mediation_due) if r else None
-            items.append(
-                {
-                    "case": case,
-                    "referral": r,
-                    "to": agencies.get(r.to_agency_id, "") if r else "",
-                    "due": due,
-                    "badge": views.badge(due, now, await policies.of(r.to_agency_id)) if r else None,
-                    "parties": [(p.name, mask_id_number(p.id_number)) for p in case.parties],
-                }
-            )
-    pages = max(1, -(-total // size))
-    return render(
-        ctx,
-        "referrals/case_list.html",
-        items=items,
-        total=total,
-        f=f,
-        pages=pages,
-        link=lambda page: "/cases?" + urlencode(f.query(page)),
-        states=list(states.State),
-        categories=list(Category),
+    return stmt
+
+
+async def list_rows(s: AsyncSession, found: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
+    """The case list's rows: the case, its current referral, who has it and how urgent it is."""
+    agencies = await detail.names(
+        s, Agency.id, Agency.name, [r.to_agency_id for _, r in found if r is not None]
     )
+    policies = Policies(s)
+    items = []
+    for case, r in found:
+        due = views.current_due(r.state, r.accept_due, r.mediation_due) if r else None
+        items.append(
+            {
+                "case": case,
+                "referral": r,
+                "to": agencies.get(r.to_agency_id, "") if r else "",
+                "due": due,
+                "badge": views.badge(due, now, await policies.of(r.to_agency_id)) if r else None,
+                "parties": [(p.name, mask_id_number(p.id_number)) for p in case.parties],
+            }
+        )
+    return items

@@ -10,9 +10,10 @@ from sqlalchemy import or_, select
 from hub.orm import utcnow
 from hub.plugins import Panel
 from hub.routing import Ctx
-from meetings import proceedings
 from meetings.models import Invitee, Meeting
+from meetings.record import proceedings
 from meetings.timezones import to_local
+from meetings.views import owner_names
 
 SHOW = 6
 AHEAD = timedelta(days=45)
@@ -24,7 +25,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
     today = to_local(now, ctx.config.time_zone).date()
     async with ctx.db.read() as s:
         actions = await proceedings.actions_of(s, principal.user_id, principal.agency_id)
-        owners = await proceedings.owner_names(s, actions)
+        owners = await owner_names(s, actions)
         titles = dict(
             (
                 await s.execute(

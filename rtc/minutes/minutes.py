@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.plaintext import Table, day_text, normalise, table_lines
-from rtc.minutes_record import (  # noqa: F401 - re-exported: the record is part of this module's API
+from rtc.minutes.record import (  # noqa: F401 - re-exported: the record is part of this module's API
     CONSENT_TEXT,
     MAIN,
     OUTCOME_TEXT,

@@ -9,12 +9,13 @@ import logging
 from typing import Any
 
 from hub.events import Outbox
-from rtc import recordings, service, signalling
-from rtc.host import LiveRoom, Port, RoomHost, now
+from rtc import recordings, service
 from rtc.models import MediationSession, Participant
 from rtc.peer import RecordingPeer
+from rtc.room import signalling
+from rtc.room.host import LiveRoom, Port, RoomHost, now
+from rtc.room.signalling import Message, SignalError
 from rtc.rooms import RoomError
-from rtc.signalling import Message, SignalError
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +192,9 @@ async def end_session(host: RoomHost, live: LiveRoom, pid: int, outcome: str, no
         await host.close_peer(live, other)
     await outbox.send(host.events)
     await host.close_room(live, reason="ended")
-    host.spawn(recordings.after_session(host, live.session_id), f"mediation-{live.session_id}-after")
+    host.spawn(
+        recordings.after_session(host.db, host.config, live.session_id), f"mediation-{live.session_id}-after"
+    )
 
 
 def _actor_of(session: MediationSession, mediator: Participant) -> Any:

@@ -20,9 +20,9 @@ from hub.models import Agency, User
 from hub.notifications import notify
 from hub.orm import utcnow
 from hub.permissions import Principal
-from meetings import cases, service
+from meetings import cases
 from meetings.errors import MinutesChanged, MinutesFrozen
-from meetings.minutes import (
+from meetings.minutes.minutes import (
     ActionRecord,
     AgendaRecord,
     Attendance,
@@ -39,9 +39,9 @@ from meetings.minutes import (
 )
 from meetings.models import ActionItem, Decision, Meeting, Minutes, MinutesComment
 from meetings.permissions import check_chair
-from meetings.proceedings import owner_names
+from meetings.record import proceedings
 from meetings.timezones import to_local, to_utc
-from meetings.views import actions_in, decisions_of, people
+from meetings.views import actions_in, decisions_of, owner_names, people
 
 MAX_TEXT = 200_000
 
@@ -85,7 +85,7 @@ async def record_of(s: AsyncSession, meeting: Meeting, now: datetime) -> Minutes
     agencies = dict((await s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids)))).all())
     decisions: Sequence[Decision] = await decisions_of(s, meeting.id)
     actions = list(await actions_in(s, meeting.id))
-    carried = list(await service.open_actions_before(s, meeting))
+    carried = list(await proceedings.open_actions_before(s, meeting))
     owners = await owner_names(s, actions + carried)
     wanted = {c for item in meeting.agenda for c in item.case_ids} | {
         a.case_id for a in actions + carried if a.case_id

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from hub.events import Outbox
 from hub.permissions import Scope
 from referrals import for_mediation
-from rtc import dispatch, recordings, service, signalling
-from rtc.host import LiveRoom, Port, RoomHost, now
+from rtc import recordings, service
 from rtc.models import MediationSession, Participant
+from rtc.room import dispatch, signalling
+from rtc.room.host import LiveRoom, Port, RoomHost, now
+from rtc.room.signalling import SignalError
 from rtc.rooms import MEDIATOR, RoomError
-from rtc.signalling import SignalError
 
 logger = logging.getLogger(__name__)
 

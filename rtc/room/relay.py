@@ -25,10 +25,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub.events import Event, LocalBus
-from rtc import members, signalling
-from rtc.host import LiveRoom, RoomHost, now
-from rtc.members import Member
 from rtc.models import MediationSession, Participant
+from rtc.room import members, signalling
+from rtc.room.host import LiveRoom, RoomHost, now
+from rtc.room.members import Member
 
 logger = logging.getLogger(__name__)
 BEAT_SECONDS = 5.0

@@ -25,8 +25,8 @@ from hub.labels import LABELS
 from hub.models import Agency, User
 from hub.permissions import Scope
 from referrals import for_mediation
-from rtc import minutes as pure
 from rtc import service
+from rtc.minutes import minutes as pure
 from rtc.models import (
     ChatMessage,
     MediationMinutes,

@@ -11,9 +11,13 @@ from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
-from meetings import calendars, feeds
+from hub.templating import render
+from meetings.calendars import calendars, feeds
 from meetings.models import CalendarFeedToken
-from meetings.permissions import MeetingPermission, get_visible_meeting
+from meetings.permissions import (
+    MeetingPermission,
+    get_visible_meeting,
+)
 from meetings.schemas import FeedCreated, FeedIn, FeedOut
 
 routes = Routes()
@@ -125,3 +129,10 @@ async def revoke_feed(ctx: Ctx) -> FeedOut:
                 raise NotFound()
         await feeds.revoke(s, ctx.user.actor, row)
         return FeedOut.model_validate(row)
+
+
+@routes.page("POST", "/meetings/feed", perm=VIEW)
+async def feed_form(ctx: Ctx) -> web.Response:
+    async with ctx.db.write() as s:
+        row, token = await feeds.create(s, ctx.user.actor, user_id=ctx.user.user_id, agency_id=None)
+    return render(ctx, "meetings/feed.html", url=f"{ctx.base_url}/calendar/{token}.ics", row=row)

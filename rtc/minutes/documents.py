@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.documents import Document, render_template
 from hub.plaintext import blocks, day_text
-from rtc import minutes as pure
-from rtc import minutes_service, service
+from rtc import service
+from rtc.minutes import minutes as pure
+from rtc.minutes import service as minutes_service
 from rtc.models import MediationMinutes, MediationSession
 
 STATUS_TEXT = {"draft": "草稿", "circulated": "待当事人确认", "confirmed": "已确认"}

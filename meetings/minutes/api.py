@@ -3,14 +3,12 @@ meeting's viewers (``views.announce``, part ``minutes``) after the commit."""
 
 from __future__ import annotations
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.events import Outbox
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
-from hub.templating import JINJA
-from meetings import documents, minutes_service
+from meetings.minutes import service as minutes_service
 from meetings.models import Meeting, Minutes
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting
 from meetings.schemas import CommentIn, CommentOut, DraftIn, MinutesOut, MinutesTextIn, RevisionOut
@@ -155,27 +153,3 @@ async def approve(ctx: Ctx) -> MinutesOut:
         out = await minutes_out(s, row)
     await outbox.send(ctx.events)
     return out
-
-
-@routes.page(
-    "GET",
-    "/meetings/{id}/minutes.pdf",
-    perm=VIEW,
-    summary="会议纪要 (the minutes) as PDF: attendance, decisions, actions, signature lines; ?revision=N",
-    produces="application/pdf",
-    tags=TAGS,
-)
-async def minutes_pdf(ctx: Ctx) -> web.Response:
-    raw = ctx.request.query.get("revision", "")
-    revision = int(raw) if raw.isdigit() else None
-    async with ctx.db.read() as s:
-        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        document = await documents.minutes_document(s, ctx.request.app[JINJA], meeting, utcnow(), revision)
-    return web.Response(
-        body=await document.pdf(),
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": document.disposition,
-            "Cache-Control": "private, no-store",
-        },
-    )

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.documents import Document, render_template
 from hub.plaintext import Block, blocks, day_text
-from meetings import minutes_service
-from meetings.minutes import SIGNATURE_LINE, assemble, render_text
+from meetings.minutes import service as minutes_service
+from meetings.minutes.minutes import SIGNATURE_LINE, assemble, render_text
 from meetings.models import Meeting, Minutes
 from meetings.timezones import to_local
 

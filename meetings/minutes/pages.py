@@ -11,11 +11,12 @@ from hub.errors import HubError
 from hub.events import Outbox
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
-from hub.templating import render
-from meetings import minutes_service
-from meetings.minutes import freeze
+from hub.templating import JINJA, render
+from meetings.forms import Form, text
+from meetings.minutes import documents
+from meetings.minutes import service as minutes_service
+from meetings.minutes.minutes import freeze
 from meetings.models import Meeting
-from meetings.page_forms import Form, text
 from meetings.permissions import (
     MeetingPermission,
     check_manage,
@@ -26,6 +27,7 @@ from meetings.permissions import (
 from meetings.views import announce
 
 routes = Routes()
+TAGS = ("meetings",)
 VIEW = MeetingPermission.view_meetings
 STEPS = ("assemble", "save", "circulate", "comment", "approve", "revise")
 
@@ -108,3 +110,27 @@ async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Fo
         await minutes_service.edit(s, actor, meeting, text(form, "text"), new_revision=True, seen=seen)
     else:  # circulate
         await minutes_service.circulate(s, actor, meeting, outbox)
+
+
+@routes.page(
+    "GET",
+    "/meetings/{id}/minutes.pdf",
+    perm=VIEW,
+    summary="会议纪要 (the minutes) as PDF: attendance, decisions, actions, signature lines; ?revision=N",
+    produces="application/pdf",
+    tags=TAGS,
+)
+async def minutes_pdf(ctx: Ctx) -> web.Response:
+    raw = ctx.request.query.get("revision", "")
+    revision = int(raw) if raw.isdigit() else None
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        document = await documents.minutes_document(s, ctx.request.app[JINJA], meeting, utcnow(), revision)
+    return web.Response(
+        body=await document.pdf(),
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": document.disposition,
+            "Cache-Control": "private, no-store",
+        },
+    )

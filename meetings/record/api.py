@@ -12,10 +12,11 @@ from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
-from meetings import proceedings, service
+from meetings import service
 from meetings.cases import proposed_cases
 from meetings.models import ActionItem, Meeting
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, may_manage
+from meetings.record import proceedings
 from meetings.schemas import (
     ActionIn,
     ActionOut,
@@ -30,7 +31,7 @@ from meetings.schemas import (
     NotesIn,
     ProposedCase,
 )
-from meetings.views import action_out, actions_out, announce, meeting_out, people
+from meetings.views import action_out, actions_out, announce, meeting_out, owner_names, people
 
 routes = Routes()
 TAGS = ("meetings",)
@@ -57,7 +58,7 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
-        invitee = await service.record_attendance(
+        invitee = await proceedings.record_attendance(
             s, ctx.user.actor, meeting, body.invitee_id, body.status, body.proxy_name
         )
         if meeting.status == "scheduled":
@@ -127,7 +128,7 @@ async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
     async with ctx.db.write() as s:
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
-        item = await service.add_agenda_item(
+        item = await proceedings.add_agenda_item(
             s,
             ctx.user.actor,
             meeting,
@@ -200,7 +201,7 @@ async def decision(ctx: Ctx, body: DecisionIn) -> DecisionOut:
         service.ensure_open(meeting)
         item = _item_of(meeting, body.agenda_item_id)
         out = DecisionOut.model_validate(
-            await service.add_decision(s, ctx.user.actor, meeting, body.text, item)
+            await proceedings.add_decision(s, ctx.user.actor, meeting, body.text, item)
         )
         await announce(s, outbox, meeting, "decisions", ctx.user.user_id)
     await outbox.send(ctx.events)
@@ -224,7 +225,7 @@ async def add_action(ctx: Ctx, body: ActionIn) -> ActionOut:
         service.ensure_open(meeting)
         if body.owner_agency_id is not None and body.owner_user_id is not None:
             raise ValidationFailed(N_("Give the action one owner: an agency or a person."))
-        action = await service.add_action(
+        action = await proceedings.add_action(
             s,
             ctx.user.actor,
             meeting,
@@ -276,11 +277,11 @@ async def patch_action(ctx: Ctx, body: ActionPatch) -> ActionOut:
             meeting = await get_visible_meeting(s, ctx.must, action.meeting_id)
             if not may_manage(ctx.must, meeting):
                 raise Forbidden()
-        await service.set_action_status(s, ctx.user.actor, action, body.status)
+        await proceedings.set_action_status(s, ctx.user.actor, action, body.status)
         changed = await s.get(Meeting, action.meeting_id)  # the owner may not see the meeting itself
         if changed is not None:
             await announce(s, outbox, changed, "actions", ctx.user.user_id)
-        names = await proceedings.owner_names(s, [action])
+        names = await owner_names(s, [action])
         out = action_out(action, names.get(action.id, ""))
     await outbox.send(ctx.events)
     return out

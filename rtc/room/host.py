@@ -26,9 +26,10 @@ from hub.db import Database
 from hub.events import LocalBus
 from hub.keys import CONFIG, DB, EVENTS
 from hub.orm import utcnow
-from rtc import recordings, signalling, turn
+from rtc import recordings, turn
 from rtc.models import MediationSession
 from rtc.peer import RecordingPeer, SegmentRecord
+from rtc.room import signalling
 from rtc.rooms import MemberState, Room
 
 logger = logging.getLogger(__name__)
@@ -285,3 +286,6 @@ async def _quietly(closing: Any) -> None:
 
 def now() -> datetime:
     return utcnow()
+
+
+ROOMS = web.AppKey("mediation_rooms", RoomHost)

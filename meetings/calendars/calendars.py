@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Agency, User
 from meetings import series as series_service
-from meetings.calendar_ics import (
+from meetings.calendars.ical import (
     PARTSTAT_OF_RSVP,
     Attendee,
     CalendarEvent,
