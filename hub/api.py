@@ -8,7 +8,6 @@ from sqlalchemy import text
 
 from hub import directory, notifications, openapi
 from hub.errors import ValidationFailed
-from hub.events import Event
 from hub.i18n import N_
 from hub.keys import TREE
 from hub.orm import utcnow
@@ -107,18 +106,11 @@ async def create_agency(ctx: Ctx, body: AgencyIn) -> AgencyOut:
         phone=body.phone,
         address=body.address,
     )
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         agency = await directory.create_agency(s, ctx.user.actor, data)
         out = AgencyOut.model_validate(agency)
+        outbox.add("directory", "agency.created", ctx.user.user_id, id=out.id, name=out.name)
     ctx.request.app[TREE].invalidate()
-    await ctx.events.publish(
-        Event(
-            topic="directory",
-            kind="agency.created",
-            data={"id": out.id, "name": out.name},
-            actor_user_id=ctx.user.user_id,
-        )
-    )
     return out
 
 
@@ -188,7 +180,7 @@ async def create_user(ctx: Ctx, body: UserIn) -> UserOut:
         phone=body.phone,
         email=body.email,
     )
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         return UserOut.model_validate(await directory.create_user(s, ctx.user.actor, data))
 
 
@@ -203,7 +195,7 @@ async def create_user(ctx: Ctx, body: UserIn) -> UserOut:
 )
 async def patch_user(ctx: Ctx, body: UserPatch) -> UserOut:
     new_hash = await hash_password(body.password) if body.password else None
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         user = await directory.get_user(s, ctx.match_int("id"))
         ctx.must.check_agency(user.agency_id)
         await directory.update_user(
@@ -247,7 +239,7 @@ async def list_tokens(ctx: Ctx) -> Page[TokenOut]:
     tags=TAGS,
 )
 async def create_token(ctx: Ctx, body: TokenIn) -> TokenCreated:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         user = await directory.get_user(s, body.user_id)
         ctx.must.check_agency(user.agency_id)
         token, row = await directory.create_token(s, ctx.user.actor, user, body.name, body.expires_at)
@@ -263,7 +255,7 @@ async def create_token(ctx: Ctx, body: TokenIn) -> TokenCreated:
     tags=TAGS,
 )
 async def revoke_token(ctx: Ctx) -> TokenOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         row = await directory.get_token(s, ctx.match_int("id"))
         ctx.must.check_agency(row.agency_id)
         return TokenOut.model_validate(await directory.revoke_token(s, ctx.user.actor, row, utcnow()))
@@ -303,7 +295,7 @@ async def list_notifications(ctx: Ctx) -> Page[NotificationOut]:
     tags=INBOX,
 )
 async def mark_read(ctx: Ctx, body: ReadIn) -> Page[NotificationOut]:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         await notifications.mark_read(s, ctx.user.user_id, body.ids)
     return await list_notifications(ctx)
 

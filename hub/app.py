@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -16,12 +14,13 @@ from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
-from hub.events import bus_for
+from hub.events import Outbox, bus_for
 from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
 from hub.orm import utcnow
 from hub.plugins import load_models, plugins, route_tables
 from hub.ratelimit import FailureLimiter
 from hub.routing import ENDPOINTS
+from hub.tasks import every
 from hub.templating import JINJA, STATIC_DIR, make_environment
 from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
 
@@ -60,7 +59,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_static("/static", static, append_version=False)
 
     app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(_housekeeping)
+    app.cleanup_ctx.append(every(3600, _purge_sessions, name="housekeeping"))
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(_build_openapi)
     app.on_shutdown.append(_close_streams)
@@ -79,25 +78,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await app[DB].dispose()
 
 
-async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
-    """Background chores: drop expired browser sessions every hour."""
-
-    async def loop() -> None:
-        while True:
-            # Wait first: a chore cut short by a quick shutdown could leave a connection behind.
-            await asyncio.sleep(3600)
-            try:
-                removed = await purge_expired_sessions(app[DB], utcnow())
-                if removed:
-                    logger.info("purged %d expired sessions", removed)
-            except Exception:  # a failed chore must not stop the next one
-                logger.exception("housekeeping failed")
-
-    task = asyncio.create_task(loop(), name="housekeeping")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def _purge_sessions(app: web.Application, _outbox: Outbox) -> None:
+    """Drop expired browser sessions (every hour)."""
+    removed = await purge_expired_sessions(app[DB], utcnow())
+    if removed:
+        logger.info("purged %d expired sessions", removed)
 
 
 async def _build_openapi(app: web.Application) -> None:

@@ -1,6 +1,7 @@
 """Tables as files: CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese
 right) and XLSX, written by hand as the smallest valid Office Open XML workbook (zipfile + XML,
-inline strings, no styles), so no spreadsheet library is needed. Pure: rows in, bytes out.
+inline strings, no styles), so no spreadsheet library is needed. Rows in, bytes out; ``download``
+hands the bytes out as an attachment that no cache keeps.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import re
 import zipfile
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+from hub.documents import inline_disposition
 
 Cell = str | int | float | None
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -118,3 +123,21 @@ def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]], *, name: s
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         book.writestr("xl/worksheets/sheet1.xml", _sheet(header, rows))
     return buffer.getvalue()
+
+
+def attachment(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 ``filename*``."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;%' else "_" for c in filename)
+    return inline_disposition(filename, fallback, "attachment")
+
+
+def download(body: bytes, content_type: str, filename: str) -> web.Response:
+    """A file for the reader to keep (a CSV or XLSX table): private, never cached."""
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": attachment(filename),
+            "Cache-Control": "private, no-store",
+        },
+    )

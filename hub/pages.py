@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from hub import auth, csrf, directory, i18n, live, notifications
 from hub.directory import update_user
 from hub.errors import HubError, InvalidCredentials, ValidationFailed
+from hub.forms import Form
 from hub.i18n import N_, gettext
 from hub.keys import LOGIN_LIMITER, TREE
 from hub.models import Agency, AgencyKind, Role, Specialty, User
@@ -45,10 +46,10 @@ async def login_form(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/login", public=True)
 async def login_submit(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    username = str(form.get("username", ""))
-    password = str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "")))
+    form = await Form.read(ctx.request)
+    username = form.raw("username")
+    password = form.raw("password")
+    target = _safe_next(form.raw("next"))
     ip = client_ip(ctx.request)
     try:
         key, _principal = await auth.login(
@@ -90,16 +91,16 @@ async def logout(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/lang", public=True)
 async def switch_language(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    locale = i18n.normalise(str(form.get("locale", "")))
+    form = await Form.read(ctx.request)
+    locale = i18n.normalise(form.raw("locale"))
     if locale is None:
         raise ValidationFailed(N_("Unknown language."))
     if ctx.principal is not None:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             user = await s.get(User, ctx.principal.user_id)
             if user is not None:
                 await update_user(s, ctx.principal.actor, user, locale=locale)
-    response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
+    response = web.HTTPSeeOther(_safe_next(form.raw("next", "/")))
     response.set_cookie(
         LANG_COOKIE, locale, samesite="Lax", path="/", max_age=365 * 86400, secure=ctx.config.secure_cookies
     )
@@ -149,7 +150,7 @@ async def inbox_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/inbox/read", perm=Permission.use_hub)
 async def inbox_read(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         await notifications.mark_read(s, ctx.user.user_id)
     raise web.HTTPSeeOther("/inbox")
 
@@ -157,15 +158,13 @@ async def inbox_read(ctx: Ctx) -> web.Response:
 # --- administration ------------------------------------------------------------------------------
 
 
-async def _form(ctx: Ctx) -> dict[str, str | list[str]]:
-    form = await ctx.request.post()
-    data: dict[str, str | list[str]] = {}
-    for key in form:
-        if key == "_csrf":
-            continue
-        values = [str(v) for v in form.getall(key)]
-        data[key] = values if key in ("roles", "specialties") else values[0]
-    return data
+MULTIPLE = ("roles", "specialties")
+
+
+def _values(form: Form) -> dict[str, str | list[str]]:
+    """An admin form as the schemas read it (and the page shows it again): lists for the fields
+    that take several choices."""
+    return {k: form.getall(k) if k in MULTIPLE else form.raw(k) for k in form}
 
 
 async def _agencies_page(ctx: Ctx, status: int = 200, **extra: object) -> web.Response:
@@ -203,7 +202,7 @@ async def agencies_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/agencies", perm=Permission.manage_agencies)
 async def agencies_create(ctx: Ctx) -> web.Response:
-    form = await _form(ctx)
+    form = _values(await Form.read(ctx.request))
     try:
         body = validate(AgencyIn, {k: v for k, v in form.items() if v != ""})
         if body.parent_id is None and not ctx.user.is_superuser:
@@ -220,7 +219,7 @@ async def agencies_create(ctx: Ctx) -> web.Response:
             phone=body.phone,
             address=body.address,
         )
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             await directory.create_agency(s, ctx.user.actor, data)
     except HubError as exc:
         return await _agencies_page(ctx, status=exc.status, error=exc.text(), details=exc.details, form=form)
@@ -251,7 +250,7 @@ async def users_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/users", perm=Permission.manage_users)
 async def users_create(ctx: Ctx) -> web.Response:
-    form = await _form(ctx)
+    form = _values(await Form.read(ctx.request))
     try:
         body = validate(UserIn, form)
         ctx.must.check_agency(body.agency_id)
@@ -263,7 +262,7 @@ async def users_create(ctx: Ctx) -> web.Response:
             password_hash=await hash_password(body.password),
             locale=body.locale,
         )
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             await directory.create_user(s, ctx.user.actor, data)
     except HubError as exc:
         form.pop("password", None)
@@ -278,10 +277,10 @@ class _UserChange(BaseModel):
 
 @routes.page("POST", "/admin/users/{id}", perm=Permission.manage_users)
 async def users_update(ctx: Ctx) -> web.Response:
-    form = await _form(ctx)
+    form = await Form.read(ctx.request)
     try:
-        change = validate(_UserChange, {"roles": form.get("roles", []), "active": form.get("active") == "on"})
-        async with ctx.db.write() as s:
+        change = validate(_UserChange, {"roles": form.getall("roles"), "active": form.checked("active")})
+        async with ctx.write() as (s, _):
             user = await directory.get_user(s, ctx.match_int("id"))
             ctx.must.check_agency(user.agency_id)
             await directory.update_user(
@@ -316,13 +315,13 @@ async def tokens_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/tokens", perm=Permission.manage_tokens)
 async def tokens_create(ctx: Ctx) -> web.Response:
-    form = await _form(ctx)
+    form = await Form.read(ctx.request)
     try:
-        user_id = int(str(form.get("user_id", "0")) or 0)
-        async with ctx.db.write() as s:
+        user_id = int(form.raw("user_id", "0") or 0)
+        async with ctx.write() as (s, _):
             user = await directory.get_user(s, user_id)
             ctx.must.check_agency(user.agency_id)
-            name = str(form.get("name", "")).strip()[:100] or user.username
+            name = form.text("name")[:100] or user.username
             token, _row = await directory.create_token(s, ctx.user.actor, user, name)
     except (HubError, ValueError) as exc:
         message = exc.text() if isinstance(exc, HubError) else gettext("Choose a person.")
@@ -333,7 +332,7 @@ async def tokens_create(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/tokens/{id}/revoke", perm=Permission.manage_tokens)
 async def tokens_revoke(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         row = await directory.get_token(s, ctx.match_int("id"))
         ctx.must.check_agency(row.agency_id)
         await directory.revoke_token(s, ctx.user.actor, row, utcnow())

@@ -102,8 +102,7 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
         secretary_id=body.secretary_id or ctx.user.user_id,
         chair_id=body.chair_id,
     )
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
         meeting = await service.create_meeting(s, ctx.user.actor, data)
         tokens = await service.invite(
@@ -119,7 +118,6 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
         out = MeetingChanged(
             meeting=await meeting_out(s, meeting, ctx.must), conflicts=await conflicts_out(s, found, ctx.must)
         )
-    await outbox.send(ctx.events)
     if tokens:
         send_mail(ctx, meeting.id, mail.Change.INVITED, tokens, user_ids=tuple(tokens))
     return out
@@ -151,8 +149,7 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
         horizon_months=body.horizon_months,
     )
     series.plan(data)  # refuse bad input before opening a write transaction
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
         created, meetings = await series.create_series(s, ctx.user.actor, data)
         tokens: dict[int, dict[int, str]] = {}
@@ -174,7 +171,6 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
             meetings=[MeetingSummary.model_validate(m) for m in meetings],
             conflicts=await conflicts_out(s, found, ctx.must),
         )
-    await outbox.send(ctx.events)
     if invited := tuple(sorted({uid for per_meeting in tokens.values() for uid in per_meeting})):
         first = meetings[0].id  # one message per person for the series, answering for its first meeting
         send_mail(ctx, first, mail.Change.INVITED, tokens[first], user_ids=invited)
@@ -222,8 +218,7 @@ async def get_series(ctx: Ctx) -> SeriesOut:
     tags=TAGS,
 )
 async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         found = await series.get_series(s, ctx.match_int("id"), lock=True)
         first = await s.scalar(
             select(Meeting.id).where(Meeting.series_id == found.id).order_by(Meeting.start).limit(1)
@@ -233,7 +228,6 @@ async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
         for occurrence in await series.occurrences(s, found.id):  # open meeting pages refresh
             await announce(s, outbox, occurrence, "meeting", ctx.user.user_id)
         out = SeriesOut.model_validate(found)
-    await outbox.send(ctx.events)
     send_mail(ctx, meeting.id, mail.Change.CANCELLED, whole_series=True, reason=body.reason)
     return out
 
@@ -262,8 +256,7 @@ async def get_meeting(ctx: Ctx) -> MeetingOut:
     tags=TAGS,
 )
 async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         found: list[conflicts.ConflictNotice] = []
@@ -283,7 +276,6 @@ async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
         out = MeetingChanged(
             meeting=await meeting_out(s, meeting, ctx.must), conflicts=await conflicts_out(s, found, ctx.must)
         )
-    await outbox.send(ctx.events)
     if meeting.sequence != sequence:  # what calendars show changed (time, place or title)
         send_mail(ctx, meeting.id, mail.Change.UPDATED)
     return out
@@ -320,13 +312,11 @@ async def _tell_invitees(s: AsyncSession, outbox: Outbox, meeting: Meeting, titl
     tags=TAGS,
 )
 async def cancel_meeting(ctx: Ctx, body: CancelIn) -> MeetingOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, meeting, body.reason)
         await _tell_invitees(s, outbox, meeting, N_("%(meeting)s on %(when)s was cancelled"))
         out = await meeting_out(s, meeting, ctx.must)
-    await outbox.send(ctx.events)
     send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=body.reason)
     return out
 
@@ -341,8 +331,7 @@ async def cancel_meeting(ctx: Ctx, body: CancelIn) -> MeetingOut:
     tags=TAGS,
 )
 async def invite(ctx: Ctx, body: InviteIn) -> Invited:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await _check_people(s, *body.user_ids)
         targets = [meeting]
@@ -375,7 +364,6 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             links=links,
             conflicts=await conflicts_out(s, found, ctx.must),
         )
-    await outbox.send(ctx.events)
     if invited:
         send_mail(ctx, meeting.id, mail.Change.INVITED, asked, user_ids=tuple(sorted(invited)))
     return out
@@ -391,8 +379,7 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
     tags=TAGS,
 )
 async def rsvp(ctx: Ctx, body: RsvpIn) -> MeetingOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         invitee = next((i for i in meeting.invitees if i.user_id == ctx.user.user_id), None)
         if invitee is None:
@@ -400,5 +387,4 @@ async def rsvp(ctx: Ctx, body: RsvpIn) -> MeetingOut:
         await service.rsvp(s, meeting, invitee, body.answer)
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
         out = await meeting_out(s, meeting, ctx.must)
-    await outbox.send(ctx.events)
     return out

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import HubError, ValidationFailed
-from hub.events import Outbox
+from hub.forms import Form
 from hub.i18n import N_
 from hub.models import Agency, User
 from hub.orm import utcnow
@@ -24,7 +24,6 @@ from hub.templating import render
 from meetings import conflicts, mail, month, series, service, week
 from meetings.cases import case_numbers, proposed_cases
 from meetings.errors import RSVPRefused
-from meetings.forms import back, local_time, number, numbers, text
 from meetings.minutes import service as minutes_service
 from meetings.models import Invitee, Meeting
 from meetings.permissions import (
@@ -39,6 +38,8 @@ from meetings.views import (
     ROLES,
     agencies_to_invite,
     announce,
+    back,
+    local_time,
     meeting_out,
     meetings_between,
     people_in,
@@ -176,9 +177,9 @@ async def meeting_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/meetings/new", perm=MANAGE)
 async def create(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
+    form = await Form.read(ctx.request)
     values = {
-        k: text(form, k)
+        k: form.text(k)
         for k in (
             "kind",
             "title",
@@ -195,11 +196,10 @@ async def create(ctx: Ctx) -> web.Response:
     try:
         zone = values["zone"] or "Asia/Shanghai"
         start = local_time(values["start"])
-        minutes = number(form, "duration") or 0
-        agency_ids = numbers(form, "agency_ids")
-        roles = [r for r in form.getall("roles", []) if isinstance(r, str)]
-        outbox = Outbox()
-        async with ctx.db.write() as s:
+        minutes = form.number("duration") or 0
+        agency_ids = form.numbers("agency_ids")
+        roles = form.getall("roles")
+        async with ctx.write() as (s, outbox):
             if values["kind"] == "single":
                 data = service.MeetingInput(
                     values["title"],
@@ -209,7 +209,7 @@ async def create(ctx: Ctx) -> web.Response:
                     zone,
                     values["place"],
                     ctx.user.user_id,
-                    number(form, "chair_id"),
+                    form.number("chair_id"),
                 )
                 meetings = [await service.create_meeting(s, ctx.user.actor, data)]
             else:
@@ -223,8 +223,8 @@ async def create(ctx: Ctx) -> web.Response:
                     zone,
                     values["place"],
                     ctx.user.user_id,
-                    number(form, "chair_id"),
-                    number(form, "horizon"),
+                    form.number("chair_id"),
+                    form.number("horizon"),
                 )
                 meetings = (await series.create_series(s, ctx.user.actor, plan))[1]
             first_tokens: dict[int, str] = {}  # the links in the e-mail are to the first meeting
@@ -239,7 +239,6 @@ async def create(ctx: Ctx) -> web.Response:
     except HubError as exc:
         message = exc.text()
         return await new_form(ctx, status=exc.status, error=message, values=values)
-    await outbox.send(ctx.events)
     if everyone:  # one message per person: a series travels as one calendar
         send_mail(ctx, meetings[0].id, mail.Change.INVITED, first_tokens, user_ids=tuple(sorted(everyone)))
     raise back(meetings[0].id)
@@ -247,30 +246,27 @@ async def create(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/meetings/{id}/rsvp", perm=VIEW)
 async def rsvp(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         invitee = next((i for i in meeting.invitees if i.user_id == ctx.user.user_id), None)
         if invitee is None:
             raise ValidationFailed(N_("You are not invited to this meeting."))
-        await service.rsvp(s, meeting, invitee, text(form, "answer"))
+        await service.rsvp(s, meeting, invitee, form.text("answer"))
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/invite", perm=MANAGE)
 async def invite(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         targets = [meeting]
-        if text(form, "whole_series") and meeting.series_id is not None:
+        if form.text("whole_series") and meeting.series_id is not None:
             later = await series.occurrences(s, meeting.series_id)
             targets += [m for m in later if m.start > meeting.start and m.status == "scheduled"]
-        roles = [r for r in form.getall("roles", []) if isinstance(r, str)]
+        roles = form.getall("roles")
         asked: dict[int, str] = {}  # links in the e-mail are to the meeting asked about
         invited: set[int] = set()
         for target in targets:
@@ -278,7 +274,7 @@ async def invite(ctx: Ctx) -> web.Response:
                 s,
                 ctx.user.actor,
                 target,
-                agency_ids=numbers(form, "agency_ids"),
+                agency_ids=form.numbers("agency_ids"),
                 roles=roles,
                 outbox=outbox,
                 quiet=target is not meeting,
@@ -286,7 +282,6 @@ async def invite(ctx: Ctx) -> web.Response:
             invited |= set(tokens)
             asked = tokens if target is meeting else asked
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
-    await outbox.send(ctx.events)
     if invited:
         send_mail(ctx, meeting.id, mail.Change.INVITED, asked, user_ids=tuple(sorted(invited)))
     raise back(meeting.id)
@@ -294,29 +289,25 @@ async def invite(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/meetings/{id}/reschedule", perm=MANAGE)
 async def reschedule(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
-        start = to_utc(local_time(text(form, "start")), meeting.time_zone)
-        end = to_utc(local_time(text(form, "end")), meeting.time_zone)
-        await service.reschedule(s, ctx.user.actor, meeting, start, end, text(form, "place"))
+        start = to_utc(local_time(form.text("start")), meeting.time_zone)
+        end = to_utc(local_time(form.text("end")), meeting.time_zone)
+        await service.reschedule(s, ctx.user.actor, meeting, start, end, form.text("place"))
         await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
-    await outbox.send(ctx.events)
     send_mail(ctx, meeting.id, mail.Change.UPDATED)
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/cancel", perm=MANAGE)
 async def cancel(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
-        await service.cancel(s, ctx.user.actor, meeting, text(form, "reason"))
+        await service.cancel(s, ctx.user.actor, meeting, form.text("reason"))
         await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
-    await outbox.send(ctx.events)
-    send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=text(form, "reason"))
+    send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=form.text("reason"))
     raise back(meeting.id)
 
 
@@ -370,16 +361,14 @@ async def rsvp_page(ctx: Ctx) -> web.Response:
     tags=TAGS,
 )
 async def rsvp_answer(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    answer = str(form.get("answer", ""))
+    form = await Form.read(ctx.request)
+    answer = form.raw("answer")
     if answer not in service.RSVP_VALUES:
         raise ValidationFailed()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         invitee = await _invitee(ctx, s)
         meeting = await s.get(Meeting, invitee.meeting_id)
         assert meeting is not None
         await service.rsvp(s, meeting, invitee, answer)
         await announce(s, outbox, meeting, "attendance", None)
-    await outbox.send(ctx.events)
     return await rsvp_view(ctx, saved=True)

@@ -7,9 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import directory
+from hub.errors import ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, AgencyKind, User, UserRole
@@ -119,17 +122,6 @@ async def conflicts_out(s: AsyncSession, found: Sequence[ConflictNotice], viewer
 MEETING_CHANGED = "meeting.changed"
 
 
-def ancestors(tree: Mapping[int, int | None], agency_ids: Iterable[int]) -> set[int]:
-    """The agencies strictly above any of ``agency_ids``; ``tree`` maps agency id -> parent id."""
-    found: set[int] = set()
-    for agency_id in agency_ids:
-        parent = tree.get(agency_id)
-        while parent is not None and parent not in found:
-            found.add(parent)
-            parent = tree.get(parent)
-    return found
-
-
 def meeting_agencies(meeting: Meeting) -> set[int]:
     """The agencies whose every member sees the meeting: the organiser and the invited ones."""
     return {meeting.organiser_agency_id} | {
@@ -148,18 +140,8 @@ def meeting_topics(meeting: Meeting, overseer_ids: Iterable[int], agency_of: Map
     return {f"agency:{a}" for a in agencies} | {f"user:{u}" for u in named}
 
 
-async def _tree(s: AsyncSession) -> dict[int, int | None]:
-    """The agency tree, read once per transaction (announcing a whole series asks for each
-    occurrence)."""
-    if "agency_tree" not in s.info:
-        s.info["agency_tree"] = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
-    tree: dict[int, int | None] = s.info["agency_tree"]
-    return tree
-
-
 async def audience(s: AsyncSession, meeting: Meeting) -> set[str]:
-    tree = await _tree(s)
-    above = ancestors(tree, meeting_agencies(meeting))
+    above = directory.above(await directory.tree_of(s), meeting_agencies(meeting))
     subtree_people = select(UserRole.user_id).where(UserRole.role.in_(list(SUBTREE_ROLES)))
     overseers = set(
         await s.scalars(
@@ -249,3 +231,15 @@ async def meetings_between(ctx: Ctx, low: datetime, high: datetime) -> Sequence[
             visible(ctx.must.scope, ctx.user.user_id), Meeting.start < high, Meeting.end > low
         )
         return (await s.scalars(query.order_by(Meeting.start))).all()
+
+
+def local_time(value: str) -> datetime:
+    """A ``datetime-local`` field: wall clock, read in the meeting's zone by the caller."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(N_("Give a date and a time.")) from None
+
+
+def back(meeting_id: int, anchor: str = "") -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"/meetings/{meeting_id}" + (f"#{anchor}" if anchor else ""))

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.keys import CONFIG, DB, EVENTS
+from hub.keys import CONFIG, DB
 from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
+from hub.tasks import every
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
@@ -23,29 +21,16 @@ SWEEP_SECONDS = 60.0
 def setup(app: web.Application) -> None:
     from referrals import codes, permissions  # noqa: F401 - codes and permissions register labels and policies
 
-    app.cleanup_ctx.append(_sweeper)
+    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="referrals-sweep"))
 
 
-async def _sweeper(app: web.Application) -> AsyncIterator[None]:
+async def _sweep(app: web.Application, outbox: Outbox) -> None:
+    """Deadlines (expiry, escalation, overdue mediations) and early warnings, every minute."""
     from referrals import sweeps
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            outbox = Outbox()
-            try:
-                done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone)
-                if any(done.values()):
-                    logger.info("deadline sweep", extra=done)
-            except Exception:  # one failed sweep must not stop the next
-                logger.exception("deadline sweep failed")
-            await outbox.send(app[EVENTS])
-
-    task = asyncio.create_task(loop(), name="referrals-sweep")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone)
+    if any(done.values()):
+        logger.info("deadline sweep", extra=done)
 
 
 async def demo(ctx):  # type: ignore[no-untyped-def]

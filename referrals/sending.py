@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.db import lock_row
+from hub.directory import overseers
 from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
@@ -138,13 +139,7 @@ async def _alert_supervisors(
     s: AsyncSession, outbox: Outbox, case: Case, agency_ids: list[int], link: str, now: datetime
 ) -> None:
     """Group disputes and violence risk reach the supervisors above the agencies involved at once."""
-    chain: set[int] = set()
-    for agency_id in agency_ids:
-        current: int | None = agency_id
-        while current is not None and current not in chain:
-            chain.add(current)
-            current = await s.scalar(select(Agency.parent_id).where(Agency.id == current))
-    supervisors = await people_with_role(s, chain, Role.supervisor)
+    supervisors = await overseers(s, agency_ids, Role.supervisor)
     flags = ", ".join(case.flags)
     await notify(
         s,

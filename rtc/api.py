@@ -85,7 +85,7 @@ async def list_sessions(ctx: Ctx) -> SessionList:
 )
 async def schedule(ctx: Ctx, body: ScheduleIn) -> views.SessionOut:
     now = utcnow()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, body.case_id)
         if not ctx.must.scope.covers(info.mediating_agency_id):
             raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
@@ -128,7 +128,7 @@ async def get_session(ctx: Ctx) -> views.SessionOut:
     tags=TAGS,
 )
 async def add_participant(ctx: Ctx, body: GuestIn) -> views.ParticipantOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, session.case_id)
         participant = await service.add_guest(
@@ -147,7 +147,7 @@ async def add_participant(ctx: Ctx, body: GuestIn) -> views.ParticipantOut:
     tags=TAGS,
 )
 async def issue_link(ctx: Ctx) -> InvitationOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
@@ -170,7 +170,7 @@ async def issue_link(ctx: Ctx) -> InvitationOut:
     tags=TAGS,
 )
 async def revoke_link(ctx: Ctx) -> EmptyOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
@@ -186,7 +186,7 @@ async def revoke_link(ctx: Ctx) -> EmptyOut:
     tags=TAGS,
 )
 async def cancel(ctx: Ctx) -> views.SessionOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, session, now=utcnow())
         out = views.session_out(session, await service.participants(s, session.id), utcnow())

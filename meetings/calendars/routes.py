@@ -89,7 +89,7 @@ async def create_feed(ctx: Ctx, body: FeedIn) -> FeedCreated:
         runs = allowed(ctx.user, MeetingPermission.manage_meetings)
         if not (runs or ctx.user.has_role(Role.supervisor, Role.admin)):
             raise Forbidden()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         user_id = None if body.agency_id is not None else ctx.user.user_id
         row, token = await feeds.create(s, ctx.user.actor, user_id=user_id, agency_id=body.agency_id)
         return FeedCreated(**FeedOut.model_validate(row).model_dump(), token=token, url=_feed_url(ctx, token))
@@ -118,7 +118,7 @@ async def list_feeds(ctx: Ctx) -> Page[FeedOut]:
     tags=TAGS,
 )
 async def revoke_feed(ctx: Ctx) -> FeedOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         row = await s.get(CalendarFeedToken, ctx.match_int("id"))
         me = ctx.user.user_id
         if row is None:
@@ -133,6 +133,6 @@ async def revoke_feed(ctx: Ctx) -> FeedOut:
 
 @routes.page("POST", "/meetings/feed", perm=VIEW)
 async def feed_form(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         row, token = await feeds.create(s, ctx.user.actor, user_id=ctx.user.user_id, agency_id=None)
     return render(ctx, "meetings/feed.html", url=f"{ctx.base_url}/calendar/{token}.ics", row=row)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.events import Outbox
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from meetings.minutes import service as minutes_service
@@ -62,15 +61,13 @@ async def get_minutes(ctx: Ctx) -> MinutesOut:
     tags=TAGS,
 )
 async def draft(ctx: Ctx, body: DraftIn) -> MinutesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.draft(
             s, ctx.user.actor, meeting, utcnow(), new_revision=body.new_revision
         )
         await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -84,15 +81,13 @@ async def draft(ctx: Ctx, body: DraftIn) -> MinutesOut:
     tags=TAGS,
 )
 async def edit(ctx: Ctx, body: MinutesTextIn) -> MinutesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.edit(
             s, ctx.user.actor, meeting, body.text, new_revision=body.new_revision
         )
         await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -105,13 +100,11 @@ async def edit(ctx: Ctx, body: MinutesTextIn) -> MinutesOut:
     tags=TAGS,
 )
 async def circulate(ctx: Ctx) -> MinutesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.circulate(s, ctx.user.actor, meeting, outbox)
         await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -126,13 +119,11 @@ async def circulate(ctx: Ctx) -> MinutesOut:
     tags=TAGS,
 )
 async def add_comment(ctx: Ctx, body: CommentIn) -> MinutesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         await minutes_service.comment(s, ctx.user.actor, meeting, body.text)
         await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, await _current(s, meeting))
-    await outbox.send(ctx.events)
     return out
 
 
@@ -145,11 +136,9 @@ async def add_comment(ctx: Ctx, body: CommentIn) -> MinutesOut:
     tags=TAGS,
 )
 async def approve(ctx: Ctx) -> MinutesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         row = await minutes_service.approve(s, ctx.user, meeting, outbox)
         await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
-    await outbox.send(ctx.events)
     return out

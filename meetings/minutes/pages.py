@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import HubError
 from hub.events import Outbox
+from hub.forms import Form
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import JINJA, render
-from meetings.forms import Form, text
 from meetings.minutes import documents
 from meetings.minutes import service as minutes_service
 from meetings.minutes.minutes import freeze
@@ -73,41 +73,39 @@ async def _page(
 @routes.page("POST", "/meetings/{id}/minutes", perm=VIEW)
 async def minutes_step(ctx: Ctx) -> web.Response:
     """One form, several buttons (``step``): what the person may do is checked per step."""
-    form = await ctx.request.post()
-    step = text(form, "step")
+    form = await Form.read(ctx.request)
+    step = form.text("step")
     if step not in STEPS:
         raise web.HTTPBadRequest()
-    outbox = Outbox()
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, outbox):
             meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
             await _step(ctx, s, meeting, step, form, outbox)
             await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
     except HubError as exc:
         if exc.status == 404:
             raise
-        typed = text(form, "text") if step in ("save", "revise") else None
-        return await _page(ctx, status=exc.status, error=exc, typed=typed, comment=text(form, "comment"))
-    await outbox.send(ctx.events)
+        typed = form.text("text") if step in ("save", "revise") else None
+        return await _page(ctx, status=exc.status, error=exc, typed=typed, comment=form.text("comment"))
     raise web.HTTPSeeOther(f"/meetings/{meeting.id}/minutes")
 
 
 async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Form, outbox: Outbox) -> None:
-    seen = text(form, "seen") or None  # the text the person had on screen
+    seen = form.text("seen") or None  # the text the person had on screen
     if step == "approve":
         await minutes_service.approve(s, ctx.user, meeting, outbox, seen=seen)
         return
     if step == "comment":
-        await minutes_service.comment(s, ctx.user.actor, meeting, text(form, "comment"))
+        await minutes_service.comment(s, ctx.user.actor, meeting, form.text("comment"))
         return
     check_manage(ctx.must, meeting)
     actor = ctx.user.actor
     if step == "assemble":
         await minutes_service.draft(s, actor, meeting, utcnow())
     elif step == "save":
-        await minutes_service.edit(s, actor, meeting, text(form, "text"), seen=seen)
+        await minutes_service.edit(s, actor, meeting, form.text("text"), seen=seen)
     elif step == "revise":
-        await minutes_service.edit(s, actor, meeting, text(form, "text"), new_revision=True, seen=seen)
+        await minutes_service.edit(s, actor, meeting, form.text("text"), new_revision=True, seen=seen)
     else:  # circulate
         await minutes_service.circulate(s, actor, meeting, outbox)
 
@@ -126,11 +124,4 @@ async def minutes_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         document = await documents.minutes_document(s, ctx.request.app[JINJA], meeting, utcnow(), revision)
-    return web.Response(
-        body=await document.pdf(),
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": document.disposition,
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return await document.response()

@@ -7,7 +7,6 @@ the commit, so their open meeting pages refresh themselves."""
 from __future__ import annotations
 
 from hub.errors import Forbidden, NotFound, ValidationFailed
-from hub.events import Outbox
 from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -54,8 +53,7 @@ def _item_of(meeting: Meeting, item_id: int | None) -> int | None:
     tags=TAGS,
 )
 async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         invitee = await proceedings.record_attendance(
@@ -75,7 +73,6 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
             attendance=invitee.attendance,
             proxy_name=invitee.proxy_name,
         )
-    await outbox.send(ctx.events)
     return out
 
 
@@ -88,13 +85,11 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
     tags=TAGS,
 )
 async def held(ctx: Ctx) -> MeetingOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await proceedings.mark_held(s, ctx.user.actor, meeting)
         await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
         out = await meeting_out(s, meeting, ctx.must)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -124,8 +119,7 @@ async def proposals(ctx: Ctx) -> Page[ProposedCase]:
     tags=TAGS,
 )
 async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         item = await proceedings.add_agenda_item(
@@ -140,7 +134,6 @@ async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
         )
         await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
         out = AgendaItemOut.model_validate(item)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -153,14 +146,12 @@ async def add_item(ctx: Ctx, body: AgendaIn) -> AgendaItemOut:
     tags=TAGS,
 )
 async def carry(ctx: Ctx) -> Page[AgendaItemOut]:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         added = await proceedings.carry_open_actions(s, ctx.user.actor, meeting)
         if added:
             await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
         out = Page[AgendaItemOut](items=[AgendaItemOut.model_validate(i) for i in added], total=len(added))
-    await outbox.send(ctx.events)
     return out
 
 
@@ -174,13 +165,11 @@ async def carry(ctx: Ctx) -> Page[AgendaItemOut]:
     tags=TAGS,
 )
 async def item_notes(ctx: Ctx, body: NotesIn) -> AgendaItemOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         item = await proceedings.set_item_notes(s, ctx.user.actor, meeting, ctx.match_int("item"), body.notes)
         await announce(s, outbox, meeting, "notes", ctx.user.user_id)
         out = AgendaItemOut.model_validate(item)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -195,8 +184,7 @@ async def item_notes(ctx: Ctx, body: NotesIn) -> AgendaItemOut:
     tags=TAGS,
 )
 async def decision(ctx: Ctx, body: DecisionIn) -> DecisionOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         item = _item_of(meeting, body.agenda_item_id)
@@ -204,7 +192,6 @@ async def decision(ctx: Ctx, body: DecisionIn) -> DecisionOut:
             await proceedings.add_decision(s, ctx.user.actor, meeting, body.text, item)
         )
         await announce(s, outbox, meeting, "decisions", ctx.user.user_id)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -219,8 +206,7 @@ async def decision(ctx: Ctx, body: DecisionIn) -> DecisionOut:
     tags=TAGS,
 )
 async def add_action(ctx: Ctx, body: ActionIn) -> ActionOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         if body.owner_agency_id is not None and body.owner_user_id is not None:
@@ -239,7 +225,6 @@ async def add_action(ctx: Ctx, body: ActionIn) -> ActionOut:
         )
         await announce(s, outbox, meeting, "actions", ctx.user.user_id)
         out = (await actions_out(s, [action]))[0]
-    await outbox.send(ctx.events)
     return out
 
 
@@ -267,8 +252,7 @@ async def my_actions(ctx: Ctx) -> Page[ActionOut]:
     tags=TAGS,
 )
 async def patch_action(ctx: Ctx, body: ActionPatch) -> ActionOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         action = await s.get(ActionItem, ctx.match_int("id"))
         if action is None:
             raise NotFound()
@@ -283,5 +267,4 @@ async def patch_action(ctx: Ctx, body: ActionPatch) -> ActionOut:
             await announce(s, outbox, changed, "actions", ctx.user.user_id)
         names = await owner_names(s, [action])
         out = action_out(action, names.get(action.id, ""))
-    await outbox.send(ctx.events)
     return out

@@ -10,13 +10,12 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hub.errors import ValidationFailed
-from hub.events import Outbox
+from hub.forms import Form
 from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import service
-from meetings.forms import back, number, numbers, text
 from meetings.models import ActionItem, Meeting
 from meetings.permissions import (
     MeetingPermission,
@@ -29,6 +28,7 @@ from meetings.timezones import to_local
 from meetings.views import (
     actions_out,
     announce,
+    back,
 )
 
 routes = Routes()
@@ -37,9 +37,8 @@ VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meeting
 
 @routes.page("POST", "/meetings/actions/{id}", perm=VIEW)
 async def action_status(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         action = await s.get(ActionItem, ctx.match_int("id"))
         if action is None:
             raise web.HTTPNotFound()
@@ -47,116 +46,104 @@ async def action_status(ctx: Ctx) -> web.Response:
             meeting = await get_visible_meeting(s, ctx.must, action.meeting_id)
             if not may_manage(ctx.must, meeting):
                 raise web.HTTPNotFound()
-        await proceedings.set_action_status(s, ctx.user.actor, action, text(form, "status"))
+        await proceedings.set_action_status(s, ctx.user.actor, action, form.text("status"))
         changed = await s.get(Meeting, action.meeting_id)
         if changed is not None:
             await announce(s, outbox, changed, "actions", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther("/meetings/actions")
 
 
 @routes.page("POST", "/meetings/{id}/attendance", perm=MANAGE)
 async def attendance(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
-        invitee_id = number(form, "invitee_id") or 0
+        invitee_id = form.number("invitee_id") or 0
         await proceedings.record_attendance(
-            s, ctx.user.actor, meeting, invitee_id, text(form, "status"), text(form, "proxy_name")
+            s, ctx.user.actor, meeting, invitee_id, form.text("status"), form.text("proxy_name")
         )
         if meeting.status == "scheduled":
             await proceedings.mark_held(s, ctx.user.actor, meeting)
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id)
 
 
 @routes.page("POST", "/meetings/{id}/agenda", perm=MANAGE)
 async def agenda(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         await proceedings.add_agenda_item(
             s,
             ctx.user.actor,
             meeting,
-            kind=text(form, "kind"),
-            title=text(form, "title"),
-            presenter=text(form, "presenter"),
-            minutes=number(form, "minutes") or 10,
-            case_ids=numbers(form, "case_ids"),
+            kind=form.text("kind"),
+            title=form.text("title"),
+            presenter=form.text("presenter"),
+            minutes=form.number("minutes") or 10,
+            case_ids=form.numbers("case_ids"),
         )
         await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/agenda/carried", perm=MANAGE)
 async def carried(ctx: Ctx) -> web.Response:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         if await proceedings.carry_open_actions(s, ctx.user.actor, meeting):
             await announce(s, outbox, meeting, "agenda", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/agenda/{item}/notes", perm=MANAGE)
 async def notes(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await proceedings.set_item_notes(
-            s, ctx.user.actor, meeting, ctx.match_int("item"), text(form, "notes")
+            s, ctx.user.actor, meeting, ctx.match_int("item"), form.text("notes")
         )
         await announce(s, outbox, meeting, "notes", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/decisions", perm=MANAGE)
 async def decision(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
-        item = number(form, "agenda_item_id")
+        item = form.number("agenda_item_id")
         if item is not None:
             proceedings.agenda_item(meeting, item)
-        await proceedings.add_decision(s, ctx.user.actor, meeting, text(form, "text"), item)
+        await proceedings.add_decision(s, ctx.user.actor, meeting, form.text("text"), item)
         await announce(s, outbox, meeting, "decisions", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/actions", perm=MANAGE)
 async def action(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    kind, _, owner = text(form, "owner").partition(":")
+    form = await Form.read(ctx.request)
+    kind, _, owner = form.text("owner").partition(":")
     try:
-        due = date.fromisoformat(text(form, "due"))
+        due = date.fromisoformat(form.text("due"))
         owner_id = int(owner)
     except ValueError:
         raise ValidationFailed(N_("Give the action an owner and a due date.")) from None
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
-        item = number(form, "agenda_item_id")
+        item = form.number("agenda_item_id")
         if item is not None:
             proceedings.agenda_item(meeting, item)
         await proceedings.add_action(
             s,
             ctx.user.actor,
             meeting,
-            text=text(form, "text"),
+            text=form.text("text"),
             due=due,
             outbox=outbox,
             owner_agency_id=owner_id if kind == "agency" else None,
@@ -164,18 +151,15 @@ async def action(ctx: Ctx) -> web.Response:
             agenda_item_id=item,
         )
         await announce(s, outbox, meeting, "actions", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id, "agenda")
 
 
 @routes.page("POST", "/meetings/{id}/held", perm=MANAGE)
 async def held(ctx: Ctx) -> web.Response:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await proceedings.mark_held(s, ctx.user.actor, meeting)
         await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
-    await outbox.send(ctx.events)
     raise back(meeting.id)
 
 

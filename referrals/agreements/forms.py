@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from multidict import MultiDictProxy
-
+from hub.forms import Form
 from hub.routing import validate
 from referrals.agreements.schemas import AgreementIn
 from referrals.models import Agreement
@@ -38,17 +37,17 @@ def draft_of(agreement: Agreement | None) -> dict[str, Any]:
     }
 
 
-def draft_from_form(raw: MultiDictProxy[Any]) -> dict[str, Any]:
-    columns = {name: [str(v) for v in raw.getall(name, [])] for name in TERM_FIELDS}
+def draft_from_form(raw: Form) -> dict[str, Any]:
+    columns = {name: raw.getall(name) for name in TERM_FIELDS}
     count = max((len(c) for c in columns.values()), default=0)
     rows = [
         {name: (columns[name][i] if i < len(columns[name]) else "").strip() for name in TERM_FIELDS}
         for i in range(count)
     ]
     return {
-        "facts": str(raw.get("facts", "")),
-        "other_terms": str(raw.get("other_terms", "")),
-        "effective_date": str(raw.get("effective_date", "")).strip(),
+        "facts": raw.raw("facts"),
+        "other_terms": raw.raw("other_terms"),
+        "effective_date": raw.text("effective_date"),
         # A row with nothing to say is a spare row, not a term.
         "terms": [r for r in rows if r["description"] or r["amount"] or r["due_date"]],
     }

@@ -11,8 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
+from hub import directory
 from hub.errors import HubError
-from hub.events import Outbox
+from hub.forms import Form
+from hub.models import User
 from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.routing import Ctx, Routes, validate
@@ -24,12 +26,10 @@ from referrals.agreements.forms import body_of, draft_from_form, draft_of
 from referrals.agreements.schemas import ApplicationIn, OutcomeIn, PartyConfirmIn, VisitIn
 from referrals.agreements.views import (
     change,
-    form_dict,
     local_time,
     read_case,
     record_visit,
     today,
-    user_names,
 )
 from referrals.permissions import CasePermission
 from referrals.states import State
@@ -57,8 +57,9 @@ async def agreement_view(
         agreement, referral = ca.agreement, ca.referral
         policy = await policy_for(s, referral.to_agency_id) if referral else deadlines.DEFAULT
         confirmations = {c.party_id: c for c in agreement.confirmations} if agreement else {}
-        names = await user_names(
+        names = await directory.names(
             s,
+            User,
             {c.recorded_by_id for c in confirmations.values()} | {referral.mediator_id if referral else None},
         )
         courts = await court.courts(s)
@@ -135,7 +136,7 @@ async def agreement_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/cases/{id}/agreement", perm=CasePermission.act_on_referrals)
 async def save_form(ctx: Ctx) -> web.Response:
-    draft = draft_from_form(await ctx.request.post())
+    draft = draft_from_form(await Form.read(ctx.request))
 
     async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
         await agreements.save(s, ctx.user.actor, ca, body_of(draft), now=utcnow(), outbox=outbox)
@@ -145,15 +146,15 @@ async def save_form(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/cases/{id}/agreement/confirmations", perm=CasePermission.act_on_referrals)
 async def confirm_form(ctx: Ctx) -> web.Response:
-    form = form_dict(await ctx.request.post())
+    form = await Form.read(ctx.request)
 
     async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
         body = validate(
             PartyConfirmIn,
             {
-                "party_id": form.get("party_id"),
-                "method": form.get("method"),
-                "confirmed_at": local_time(form.get("confirmed_at", ""), ctx),
+                "party_id": form.raw("party_id"),
+                "method": form.raw("method"),
+                "confirmed_at": local_time(form.raw("confirmed_at"), ctx),
             },
         )
         await agreements.confirm_party(
@@ -180,14 +181,14 @@ async def resolve_form(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/cases/{id}/agreement/application", perm=CasePermission.act_on_referrals)
 async def apply_form(ctx: Ctx) -> web.Response:
-    form = form_dict(await ctx.request.post())
+    form = await Form.read(ctx.request)
 
     async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
         body = validate(
             ApplicationIn,
             {
-                "court_agency_id": form.get("court_agency_id") or None,
-                "applied_at": local_time(form.get("applied_at", ""), ctx),
+                "court_agency_id": form.raw("court_agency_id") or None,
+                "applied_at": local_time(form.raw("applied_at"), ctx),
             },
         )
         await court.apply(
@@ -206,16 +207,16 @@ async def apply_form(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/cases/{id}/agreement/outcome", perm=CasePermission.act_on_referrals)
 async def outcome_form(ctx: Ctx) -> web.Response:
-    form = form_dict(await ctx.request.post())
+    form = await Form.read(ctx.request)
 
     async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
         body = validate(
             OutcomeIn,
             {
-                "outcome": form.get("outcome"),
-                "reason": form.get("reason", ""),
-                "court_reference": form.get("court_reference", ""),
-                "decided_at": local_time(form.get("decided_at", ""), ctx),
+                "outcome": form.raw("outcome"),
+                "reason": form.raw("reason"),
+                "court_reference": form.raw("court_reference"),
+                "decided_at": local_time(form.raw("decided_at"), ctx),
             },
         )
         await court.record_outcome(
@@ -243,7 +244,7 @@ async def followups_view(ctx: Ctx, *, status: int = 200, error: str | None = Non
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
         rows = await visits.for_case(s, ca.case.id)
-        names = await user_names(s, {r.visited_by_id for r in rows})
+        names = await directory.names(s, User, {r.visited_by_id for r in rows})
     terms = {t.id: t for t in ca.agreement.terms} if ca.agreement else {}
     state = ca.referral.state if ca.referral else ""
     may_act = ca.receiver and allowed(ctx.user, CasePermission.act_on_referrals)
@@ -279,30 +280,28 @@ async def followups_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/cases/{id}/followups/close", perm=CasePermission.act_on_referrals)
 async def close_form(ctx: Ctx) -> web.Response:
-    outbox = Outbox()
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, outbox):
             ca = await agreements.open_case(s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"))
             await visits.close(s, ctx.user.actor, ca, now=utcnow(), outbox=outbox)
     except HubError as exc:
         if exc.status == 404:
             raise
         return await followups_view(ctx, status=exc.status, error=exc.text())
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups")
 
 
 # After .../close: the router tries routes in order, and this one would take that name too.
 @routes.page("POST", "/cases/{id}/followups/{followup_id}", perm=CasePermission.act_on_referrals)
 async def visit_form(ctx: Ctx) -> web.Response:
-    form = form_dict(await ctx.request.post())
+    form = await Form.read(ctx.request)
     try:
         body = validate(
             VisitIn,
             {
-                "outcome": form.get("outcome"),
-                "notes": form.get("notes", ""),
-                "visited_at": local_time(form.get("visited_at", ""), ctx),
+                "outcome": form.raw("outcome"),
+                "notes": form.raw("notes"),
+                "visited_at": local_time(form.raw("visited_at"), ctx),
             },
         )
         await record_visit(ctx, body)
@@ -314,17 +313,6 @@ async def visit_form(ctx: Ctx) -> web.Response:
 
 
 # --- documents -------------------------------------------------------------------------------------
-
-
-async def _pdf(ctx: Ctx, document: documents.Document) -> web.Response:
-    return web.Response(
-        body=await document.pdf(),
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": document.disposition,
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @routes.page(
@@ -342,7 +330,7 @@ async def agreement_pdf(ctx: Ctx) -> web.Response:
         document = await documents.agreement_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )
-    return await _pdf(ctx, document)
+    return await document.response()
 
 
 @routes.page(
@@ -360,4 +348,4 @@ async def confirmation_pdf(ctx: Ctx) -> web.Response:
         document = await documents.confirmation_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )
-    return await _pdf(ctx, document)
+    return await document.response()

@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from multidict import MultiDictProxy
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import directory
 from hub.events import Outbox
 from hub.models import User
 from hub.orm import utcnow
@@ -43,22 +42,13 @@ async def read_case(ctx: Ctx, s: AsyncSession) -> CaseAgreement:
 
 async def change(ctx: Ctx, op: Op[Any]) -> AgreementOut:
     """Run one change on the case's agreement in a write transaction; the agreement as it is after."""
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         ca = await agreements.open_case(
             s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"), for_update=True
         )
         await op(s, ca, outbox)
         out = await agreement_out(s, ctx, ca)
-    await outbox.send(ctx.events)
     return out
-
-
-async def user_names(s: AsyncSession, ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    return dict((await s.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))).all())
 
 
 async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> AgreementOut:
@@ -67,7 +57,7 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
         raise AgreementMissing()
     reveal = works_on(ctx.user, ca.case, ca.referral)
     confirmations = {c.party_id: c for c in agreement.confirmations}
-    names = await user_names(s, {c.recorded_by_id for c in agreement.confirmations})
+    names = await directory.names(s, User, {c.recorded_by_id for c in agreement.confirmations})
     parties = []
     for p in ca.case.parties:
         c = confirmations.get(p.id)
@@ -112,8 +102,7 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
 
 async def record_visit(ctx: Ctx, body: VisitIn) -> FollowUpOut:
     """Record the visit the URL names (the API and the follow-up page both post here)."""
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         ca = await agreements.open_case(s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"))
         row = await visits.record_visit(
             s,
@@ -127,15 +116,10 @@ async def record_visit(ctx: Ctx, body: VisitIn) -> FollowUpOut:
             outbox=outbox,
         )
         out = visits.out(row, today(ctx))
-    await outbox.send(ctx.events)
     return out
 
 
 # --- browser forms --------------------------------------------------------------------------------
-
-
-def form_dict(raw: MultiDictProxy[Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in raw.items() if k != "_csrf"}
 
 
 def local_time(value: str, ctx: Ctx) -> str | None:

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.directory import overseers
 from hub.early_warnings import raise_warning
 from hub.errors import NotFound
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.labels import register
-from hub.models import Agency, Role
-from hub.notifications import notify, people_with_role
+from hub.models import Role
+from hub.notifications import notify
 from referrals import moves
 from referrals.agreement_errors import BadDate, FollowUpDone, NotReceiver
 from referrals.agreements import agreements, followups
@@ -52,16 +53,6 @@ def out(row: FollowUp, today: date) -> FollowUpOut:
     result = FollowUpOut.model_validate(row)
     result.overdue = followups.is_overdue(row.due_date, row.done_at is not None, today)
     return result
-
-
-async def agencies_above(s: AsyncSession, agency_id: int) -> list[int]:
-    """The agency and each one above it (``Agency.parent_id``), nearest first."""
-    chain: list[int] = []
-    current: int | None = agency_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = await s.scalar(select(Agency.parent_id).where(Agency.id == current))
-    return chain
 
 
 async def record_visit(
@@ -118,7 +109,7 @@ async def record_visit(
             now=now,
             **params,
         )
-        supervisors = await people_with_role(s, await agencies_above(s, row.agency_id), Role.supervisor)
+        supervisors = await overseers(s, [row.agency_id], Role.supervisor)
         await notify(s, outbox, supervisors, "followup.nonperformance", title, link, **params)
     outbox.add(f"agency:{row.agency_id}", "followup.visited", actor.user_id, case_id=ca.case.id)
     return row

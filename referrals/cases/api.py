@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from hub.events import Outbox
 from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -105,7 +104,6 @@ def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
     tags=TAGS,
 )
 async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
-    outbox = Outbox()
     data = CaseInput(
         channel=body.channel,
         category=body.category,
@@ -120,7 +118,7 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
         idempotency_key=body.idempotency_key or ctx.request.headers.get("Idempotency-Key"),
     )
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, outbox):
             case = await take_in(
                 s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=ctx.config.time_zone
             )
@@ -133,7 +131,6 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
         if existing is None:
             raise
         raise duplicate(existing) from None
-    await outbox.send(ctx.events)
     return out
 
 
@@ -215,8 +212,7 @@ async def propose_route(ctx: Ctx) -> ProposalOut:
     tags=TAGS,
 )
 async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
         ctx.must.check_agency(case.created_agency_id)
         referral = await sending.send(
@@ -230,7 +226,6 @@ async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
             override_reason=body.override_reason,
         )
         out = ReferralOut.model_validate(referral)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -305,8 +300,7 @@ async def referral_events(ctx: Ctx) -> Page[EventOut]:
     tags=TAGS,
 )
 async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
         await actions.act(
@@ -320,7 +314,6 @@ async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
             outbox=outbox,
         )
         out = ReferralOut.model_validate(referral)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -350,13 +343,11 @@ async def mediators(ctx: Ctx) -> Page[MediatorOut]:
     tags=TAGS,
 )
 async def assign(ctx: Ctx, body: AssignIn) -> ReferralOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
         await assign_mediator(s, ctx.user.actor, referral, body.user_id, sides=sides, outbox=outbox)
         out = ReferralOut.model_validate(referral)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -370,13 +361,11 @@ async def assign(ctx: Ctx, body: AssignIn) -> ReferralOut:
     tags=TAGS,
 )
 async def extend(ctx: Ctx, body: ExtendIn) -> ReferralOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
         sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
         await extend_mediation(
             s, ctx.user.actor, referral, body.days, body.reason, sides=sides, outbox=outbox
         )
         out = ReferralOut.model_validate(referral)
-    await outbox.send(ctx.events)
     return out

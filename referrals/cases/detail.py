@@ -4,20 +4,19 @@ proposed receiving body and why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
+from hub import directory
 from hub.errors import HubError
 from hub.models import Agency, Area, User
 from hub.permissions import Guard, allowed
 from referrals import mediators, moves, states
-from referrals.agencies import RECEIVING_KINDS, policy_for
+from referrals.agencies import policy_for, receiving_agencies
 from referrals.cases import views
 from referrals.cases.views import Deadline, Offer, Why
 from referrals.models import Case, Referral, ReferralEvent
@@ -77,29 +76,6 @@ class CaseView:
     targets: list[Agency] = field(default_factory=list)
 
 
-async def names(
-    s: AsyncSession,
-    id_column: InstrumentedAttribute[int],
-    name_column: InstrumentedAttribute[str],
-    ids: Iterable[Any],
-) -> dict[int, str]:
-    """Names for ids (people, agencies, areas), in one query."""
-    wanted = {i for i in ids if isinstance(i, int)}
-    if not wanted:
-        return {}
-    rows = await s.execute(select(id_column, name_column).where(id_column.in_(wanted)))
-    return {i: n for i, n in rows.all()}
-
-
-async def receiving_agencies(s: AsyncSession) -> list[Agency]:
-    rows = await s.scalars(
-        select(Agency)
-        .where(Agency.kind.in_([k.value for k in RECEIVING_KINDS]), Agency.active.is_(True))
-        .order_by(Agency.kind, Agency.code)
-    )
-    return list(rows.all())
-
-
 def shown_parties(case: Case, reveal: bool) -> list[dict[str, str]]:
     return [
         {
@@ -124,19 +100,17 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
             .order_by(ReferralEvent.at, ReferralEvent.id)
         )
     ).all()
-    people = await names(
+    people = await directory.names(
         s,
-        User.id,
-        User.display_name,
+        User,
         [case.created_by_id]
         + [r.sent_by_id for r in referrals]
         + [r.mediator_id for r in referrals]
         + [e.actor_user_id for e in events],
     )
-    agencies = await names(
+    agencies = await directory.names(
         s,
-        Agency.id,
-        Agency.name,
+        Agency,
         [case.created_agency_id]
         + [a for r in referrals for a in (r.from_agency_id, r.to_agency_id)]
         + [e.actor_agency_id for e in events]
@@ -158,7 +132,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
             area_ids |= views.area_ids(proposal_decision.explanation())
         except HubError as exc:
             proposal_error = exc.text()
-    areas = await names(s, Area.id, Area.name, area_ids)
+    areas = await directory.names(s, Area, area_ids)
     may_act = allowed(principal, CasePermission.act_on_referrals)
     targets = await receiving_agencies(s) if may_send or may_act else []
 

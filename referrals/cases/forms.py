@@ -1,8 +1,8 @@
 """Reading the referral pages' HTML forms, pure: what was typed (to show it again), the body for
 the pydantic models in ``referrals.schemas``, and the problems in words for the person at the form.
 
-Forms arrive as ``{name: [values]}`` (the handler copies aiohttp's multidict); party rows repeat
-the same field names, so a row cloned by the "add party" button needs no renumbering.
+Forms arrive as ``{name: [values]}`` (``hub.forms.Form`` is one); party rows repeat the same field
+names, so a row cloned by the "add party" button needs no renumbering.
 """
 
 from __future__ import annotations
@@ -65,11 +65,6 @@ PATTERNS: dict[str, str] = {
     "id_number": N_("Use digits and letters only."),
     "phone": N_("Use digits, spaces, + and - only."),
 }
-
-
-def form_dict(form: Any) -> dict[str, list[str]]:
-    """aiohttp's form (or query) multidict as plain lists of strings (files, if any, are ignored)."""
-    return {k: [v for v in form.getall(k) if isinstance(v, str)] for k in set(form.keys())}
 
 
 def first(raw: Raw, key: str) -> str:
@@ -267,11 +262,3 @@ def list_filters(raw: Raw) -> ListFilters:
         overdue=first(raw, "overdue") in ("1", "on", "true"),
         page=max(1, min(int(page), 10_000)) if page.isdigit() else 1,
     )
-
-
-# --- case page actions ----------------------------------------------------------------------
-
-
-def optional_int(raw: Raw, key: str) -> int | None:
-    value = first(raw, key)
-    return int(value) if value.isdigit() else None

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub import directory
 from hub.errors import HubError, ValidationFailed
-from hub.events import Outbox
+from hub.forms import Form
 from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -78,7 +78,7 @@ async def intake_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/cases/new", perm=CasePermission.take_in)
 async def intake_submit(ctx: Ctx) -> web.Response:
-    values = forms.intake_values(forms.form_dict(await ctx.request.post()))
+    values = forms.intake_values(await Form.read(ctx.request))
     if not values["idempotency_key"]:
         values["idempotency_key"] = uuid.uuid4().hex
     checked = forms.case_body(values, ctx.config.zone)
@@ -89,9 +89,8 @@ async def intake_submit(ctx: Ctx) -> web.Response:
         forms.add_errors(checked, exc.errors(include_url=False, include_input=False))
     if checked.errors or body is None:
         return await _form(ctx, values, status=422, errors=checked.errors)
-    outbox = Outbox()
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, outbox):
             data = forms.case_input(body)
             zone = ctx.config.time_zone
             case = await take_in(s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=zone)
@@ -106,7 +105,6 @@ async def intake_submit(ctx: Ctx) -> web.Response:
         case_id = found
     except HubError as exc:
         return await _form(ctx, values, status=exc.status, error=exc.text())
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{case_id}")
 
 
@@ -121,7 +119,7 @@ async def _existing(ctx: Ctx, key: str) -> int | None:
 
 @routes.page("GET", "/cases", perm=CasePermission.view_cases, name="cases")
 async def case_list(ctx: Ctx) -> web.Response:
-    f = forms.list_filters(forms.form_dict(ctx.request.query))
+    f = forms.list_filters(Form.query(ctx.request))
     now = utcnow()
     stmt = queue.cases_query(
         ctx.must.scope, now, state=f.state, category=f.category, q=f.q, overdue=f.overdue
@@ -187,15 +185,14 @@ async def case_page(ctx: Ctx) -> web.Response:
 @routes.page("POST", "/cases/{id}/send", perm=CasePermission.take_in)
 async def send_form(ctx: Ctx) -> web.Response:
     case_id = ctx.match_int("id")
-    form = forms.form_dict(await ctx.request.post())
-    target = forms.optional_int(form, "target_agency_id")
-    reason = forms.first(form, "override_reason")
-    outbox = Outbox()
+    form = await Form.read(ctx.request)
+    target = form.digits("target_agency_id")
+    reason = form.text("override_reason")
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, outbox):
             case = await get_visible_case(s, ctx.must.scope, case_id)
             ctx.must.check_agency(case.created_agency_id)
-            if forms.first(form, "intent") == "other":
+            if form.text("intent") == "other":
                 if target is None:
                     raise BadTarget()
                 if not reason:
@@ -214,30 +211,28 @@ async def send_form(ctx: Ctx) -> web.Response:
         if exc.status == 404:
             raise
         return await _page(ctx, case_id, status=exc.status, error=exc.text())
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{case_id}")
 
 
 @routes.page("POST", "/referrals/{id}/act", perm=CasePermission.act_on_referrals)
 async def act_form(ctx: Ctx) -> web.Response:
-    form = forms.form_dict(await ctx.request.post())
-    action = forms.first(form, "action")
-    reason = forms.first(form, "reason")
-    outbox = Outbox()
+    form = await Form.read(ctx.request)
+    action = form.text("action")
+    reason = form.text("reason")
     case_id: int | None = None
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, outbox):
             referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
             case_id = referral.case_id
             sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
             actor = ctx.user.actor
             if action == views.ASSIGN:
-                mediator = forms.optional_int(form, "mediator_id")
+                mediator = form.digits("mediator_id")
                 if mediator is None:
                     raise BadMediator()
                 await mediators.assign_mediator(s, actor, referral, mediator, sides=sides, outbox=outbox)
             elif action == views.EXTEND:
-                days = forms.optional_int(form, "days")
+                days = form.digits("days")
                 if days is None or not 1 <= days <= MAX_EXTENSION_DAYS:
                     raise ValidationFailed(N_("Enter the number of days to add (1 to 60)."))
                 await mediators.extend_mediation(s, actor, referral, days, reason, sides=sides, outbox=outbox)
@@ -247,7 +242,7 @@ async def act_form(ctx: Ctx) -> web.Response:
                     actor,
                     referral,
                     moves.Move(action, reason),
-                    target_agency_id=forms.optional_int(form, "target_agency_id"),
+                    target_agency_id=form.digits("target_agency_id"),
                     sides=sides,
                     now=utcnow(),
                     outbox=outbox,
@@ -256,5 +251,4 @@ async def act_form(ctx: Ctx) -> web.Response:
         if case_id is None or exc.status == 404:
             raise
         return await _page(ctx, case_id, status=exc.status, error=exc.text())
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/cases/{case_id}")

@@ -16,11 +16,12 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import directory
 from hub.models import Agency, User
 from hub.permissions import Scope
 from referrals import states
 from referrals.agencies import Policies
-from referrals.cases import detail, views
+from referrals.cases import views
 from referrals.models import Case, Party, Referral
 from referrals.visibility import latest_per_case, mask_id_number, visible
 
@@ -47,10 +48,10 @@ async def rows_of(
     s: AsyncSession, stmt: Select[Referral, Case], now: datetime, *, incoming: bool
 ) -> list[Row]:
     found = (await s.execute(stmt.limit(QUEUE_LIMIT))).all()
-    agencies = await detail.names(
-        s, Agency.id, Agency.name, [a for r, _ in found for a in (r.from_agency_id, r.to_agency_id)]
+    agencies = await directory.names(
+        s, Agency, [a for r, _ in found for a in (r.from_agency_id, r.to_agency_id)]
     )
-    people = await detail.names(s, User.id, User.display_name, [r.mediator_id for r, _ in found])
+    people = await directory.names(s, User, [r.mediator_id for r, _ in found])
     policies = Policies(s)
     rows = []
     for r, case in found:
@@ -203,9 +204,7 @@ def cases_query(
 
 async def list_rows(s: AsyncSession, found: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
     """The case list's rows: the case, its current referral, who has it and how urgent it is."""
-    agencies = await detail.names(
-        s, Agency.id, Agency.name, [r.to_agency_id for _, r in found if r is not None]
-    )
+    agencies = await directory.names(s, Agency, [r.to_agency_id for _, r in found if r is not None])
     policies = Policies(s)
     items = []
     for case, r in found:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import audit
+from hub import audit, directory
 from hub.exports import Cell
 from hub.i18n import gettext
 from hub.labels import label
@@ -47,18 +46,18 @@ async def custody(s: AsyncSession, case_id: int) -> list[CustodyEvent]:
             .order_by(audit.AuditEvent.id)
         )
     ).all()
-    users = await _names(s, User, User.display_name, {e.uploaded_by_id for e in pieces.values()})
-    users |= await _names(s, User, User.display_name, {e.actor_user_id for e in events})
-    agencies = await _names(s, Agency, Agency.name, {e.uploaded_agency_id for e in pieces.values()})
-    agencies |= await _names(s, Agency, Agency.name, {e.actor_agency_id for e in events})
+    users = await directory.names(s, User, {e.uploaded_by_id for e in pieces.values()})
+    users |= await directory.names(s, User, {e.actor_user_id for e in events})
+    agencies = await directory.names(s, Agency, {e.uploaded_agency_id for e in pieces.values()})
+    agencies |= await directory.names(s, Agency, {e.actor_agency_id for e in events})
     upload_hash = {e.object_id: e.hash for e in events if e.action == UPLOADED}
     out = [
         CustodyEvent(
             e.uploaded_at,
             UPLOADED,
             e,
-            users.get(e.uploaded_by_id, ""),
-            agencies.get(e.uploaded_agency_id, ""),
+            users.get(e.uploaded_by_id or 0, ""),
+            agencies.get(e.uploaded_agency_id or 0, ""),
             upload_hash.get(str(e.id), ""),
         )
         for e in pieces.values()
@@ -68,22 +67,14 @@ async def custody(s: AsyncSession, case_id: int) -> list[CustodyEvent]:
             e.created_at,
             DOWNLOADED,
             pieces[int(e.object_id)],
-            users.get(e.actor_user_id, ""),
-            agencies.get(e.actor_agency_id, ""),
+            users.get(e.actor_user_id or 0, ""),
+            agencies.get(e.actor_agency_id or 0, ""),
             e.hash,
         )
         for e in events
         if e.action == DOWNLOADED
     ]
     return sorted(out, key=lambda c: (c.at, c.action != UPLOADED, c.evidence.id))
-
-
-async def _names(s: AsyncSession, model: Any, column: Any, ids: set[int | None]) -> dict[int | None, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = await s.execute(select(model.id, column).where(model.id.in_(wanted)))
-    return {i: name for i, name in rows.all()}
 
 
 def table(events: list[CustodyEvent], zone: str) -> tuple[list[str], list[list[Cell]]]:

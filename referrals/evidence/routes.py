@@ -10,10 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.documents import inline_disposition
+from hub import exports
 from hub.errors import HubError
-from hub.events import Outbox
-from hub.exports import CSV_TYPE, csv_bytes
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
@@ -41,11 +39,9 @@ async def _upload(ctx: Ctx) -> EvidenceOut:
     now = utcnow()
     store = records.store_for(ctx.config)
     received = await records.receive(ctx.request, store, zone=ctx.config.zone, now=now)
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         row = await records.attach(s, ctx.user.actor, case, received, referral, outbox)
         out = records.evidence_out(row, ctx.user.display_name, ctx.user.agency_name)
-    await outbox.send(ctx.events)
     return out
 
 
@@ -118,12 +114,6 @@ async def evidence_form(ctx: Ctx) -> web.Response:
     raise web.HTTPSeeOther(f"/cases/{out.case_id}/evidence?added={out.id}#evidence-{out.id}")
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 ``filename*``."""
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;%' else "_" for c in filename)
-    return inline_disposition(filename, fallback, "attachment")
-
-
 @routes.page(
     "GET",
     "/cases/{id}/evidence/custody.csv",
@@ -138,14 +128,7 @@ async def custody_csv(ctx: Ctx) -> web.Response:
         events = await custody.custody(s, case.id)
     header, rows = custody.table(events, ctx.config.time_zone)
     name = f"{case.number}-evidence-custody.csv"
-    return web.Response(
-        body=csv_bytes(header, rows),
-        headers={
-            "Content-Type": CSV_TYPE,
-            "Content-Disposition": content_disposition(name),
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return exports.download(exports.csv_bytes(header, rows), exports.CSV_TYPE, name)
 
 
 # After custody.csv: the router tries routes in order, and this one would take that name too.
@@ -159,14 +142,14 @@ async def custody_csv(ctx: Ctx) -> web.Response:
 )
 async def download(ctx: Ctx) -> web.StreamResponse:
     store = records.store_for(ctx.config)
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
         row = await records.get(s, case.id, ctx.match_int("evidence_id"))
         path = await records.stored_file(store, row)
         await records.record_download(s, ctx.user.actor, row)
     headers = {
         "Content-Type": row.media_type,
-        "Content-Disposition": content_disposition(records.download_name(row)),
+        "Content-Disposition": exports.attachment(records.download_name(row)),
         "X-Content-SHA256": row.sha256,
         "Cache-Control": "private, no-store",
     }

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.directory import overseers
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
@@ -182,7 +183,7 @@ async def file_report(
         for top in tops:
             outbox.add(f"agency:{top}", "report.direct", actor.user_id, id=report.id, name=report.title[:80])
     elif kind is ReportKind.special:
-        people = await people_with_role(s, await chain_above(s, agency.id), Role.supervisor)
+        people = await overseers(s, [agency.id], Role.supervisor)
         await notify(
             s,
             outbox,
@@ -200,15 +201,6 @@ async def file_report(
 async def top_agencies(s: AsyncSession) -> list[int]:
     """The district-level agencies (no parent): the sub-bureau, the justice bureau, the court."""
     return list((await s.scalars(select(Agency.id).where(Agency.parent_id.is_(None)))).all())
-
-
-async def chain_above(s: AsyncSession, agency_id: int) -> set[int]:
-    chain: set[int] = set()
-    current: int | None = agency_id
-    while current is not None and current not in chain:
-        chain.add(current)
-        current = await s.scalar(select(Agency.parent_id).where(Agency.id == current))
-    return chain
 
 
 def sees_direct_reports(principal: Principal, top_ids: Sequence[int]) -> bool:

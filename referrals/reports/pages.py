@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from hub.errors import HubError
+from hub.forms import Form
 from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes, parse_query, validate
@@ -100,8 +101,7 @@ async def reports_get(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/reports", perm=CasePermission.file_reports)
 async def reports_post(ctx: Ctx) -> web.Response:
-    raw = await ctx.request.post()
-    form = {k: str(v) for k, v in raw.items() if k != "_csrf"}
+    form = (await Form.read(ctx.request)).fields()
     try:
         out = await file(ctx, report_form(form))
     except HubError as exc:
@@ -156,8 +156,8 @@ async def warnings_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/warnings/{id}/acknowledge", perm=CasePermission.acknowledge_warnings)
 async def acknowledge_page(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    body = validate(AcknowledgeIn, {"note": str(form.get("note", ""))})
+    form = await Form.read(ctx.request)
+    body = validate(AcknowledgeIn, {"note": form.raw("note")})
     await acknowledge_one(ctx, ctx.match_int("id"), body.note)
-    kind = str(form.get("kind", ""))
+    kind = form.raw("kind")
     raise web.HTTPSeeOther(f"/warnings?kind={quote(kind)}" if kind else "/warnings")

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, select
 
 from hub.early_warnings import EarlyWarning, acknowledge, open_warnings
 from hub.errors import NotFound
-from hub.events import Outbox
 from hub.i18n import gettext
 from hub.models import Agency
 from hub.orm import utcnow
@@ -54,14 +53,12 @@ async def file(ctx: Ctx, body: ReportIn) -> ReportOut:
         case_id=body.case_id,
         figures=body.figures.model_dump() if body.figures else {},
     )
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         report = await filing.file_report(
             s, ctx.user.actor, ctx.must.scope, data, now=utcnow(), zone=ctx.config.zone, outbox=outbox
         )
         name = await s.scalar(select(Agency.name).where(Agency.id == agency_id)) or ""
         out = report_out(filing.ReportRow(report, name, ctx.user.display_name))
-    await outbox.send(ctx.events)
     return out
 
 
@@ -110,7 +107,7 @@ async def warnings_in_scope(ctx: Ctx, kind: str | None) -> tuple[list[EarlyWarni
 
 
 async def acknowledge_one(ctx: Ctx, warning_id: int, note: str) -> EarlyWarning:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         warning = await s.get(EarlyWarning, warning_id)
         if warning is None:
             raise NotFound()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from aiohttp import web
 
 from hub import directory
 from hub.errors import HubError, ValidationFailed
+from hub.forms import Form
 from hub.i18n import N_
 from hub.models import AgencyKind
 from hub.orm import utcnow
@@ -52,32 +52,30 @@ def _decimal(value: str) -> Decimal | None:
         raise ValidationFailed(N_("Enter an amount such as 5000 or 5000.50.")) from None
 
 
-def parse_rule(form: Any) -> admin.RuleInput:
-    name = str(form.get("name", "")).strip()
+def parse_rule(form: Form) -> admin.RuleInput:
+    name = form.text("name")
     if not name:
         raise ValidationFailed(N_("Give the rule a name."))
-    target_kind = str(form.get("target_kind", TARGET_AGENCY))
+    target_kind = form.raw("target_kind", TARGET_AGENCY)
     if target_kind not in (TARGET_AGENCY, TARGET_STATIONED_ROOM):
         raise ValidationFailed(N_("Choose a target."))
-    categories = tuple(c for c in form.getall("categories", []) if c in Category.__members__)
-    flags = tuple(f for f in form.getall("flags_all", []) if f in Flag.__members__)
-    areas = tuple(int(a) for a in form.getall("area_ids", []) if str(a).isdigit())
+    categories = tuple(c for c in form.getall("categories") if c in Category.__members__)
+    flags = tuple(f for f in form.getall("flags_all") if f in Flag.__members__)
+    areas = tuple(int(a) for a in form.getall("area_ids") if a.isdigit())
     return admin.RuleInput(
         name=name[:120],
-        priority=_int(str(form.get("priority", "100")), optional=False) or 0,
+        priority=_int(form.raw("priority", "100"), optional=False) or 0,
         target_kind=target_kind,
-        target_agency_id=_int(str(form.get("target_agency_id", "")))
-        if target_kind == TARGET_AGENCY
-        else None,
+        target_agency_id=_int(form.raw("target_agency_id")) if target_kind == TARGET_AGENCY else None,
         categories=categories,
         area_ids=areas,
-        amount_min=_decimal(str(form.get("amount_min", ""))),
-        amount_max=_decimal(str(form.get("amount_max", ""))),
-        parties_min=_int(str(form.get("parties_min", ""))),
-        parties_max=_int(str(form.get("parties_max", ""))),
+        amount_min=_decimal(form.raw("amount_min")),
+        amount_max=_decimal(form.raw("amount_max")),
+        parties_min=_int(form.raw("parties_min")),
+        parties_max=_int(form.raw("parties_max")),
         flags_all=flags,
-        is_fallback=form.get("is_fallback") == "on",
-        active=form.get("active") == "on",
+        is_fallback=form.checked("is_fallback"),
+        active=form.checked("active"),
     )
 
 
@@ -123,17 +121,17 @@ async def rules_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/rules", perm=CasePermission.manage_rules)
 async def rules_submit(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    rule_id = _int(str(form.get("rule_id", "")))
+    form = await Form.read(ctx.request)
+    rule_id = _int(form.raw("rule_id"))
     async with ctx.db.read() as s:
         await check_district_admin(s, ctx.user)
     try:
         change = parse_rule(form)
-        if form.get("intent") == "dry_run":
+        if form.raw("intent") == "dry_run":
             async with ctx.db.read() as s:
                 changes = await admin.dry_run(s, rule_id, change, utcnow())
             return await _page(ctx, changes=changes, form=change, rule_id=rule_id)
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             await admin.save(s, ctx.user.actor, rule_id, change, utcnow())
     except HubError as exc:
         message = exc.text()
@@ -143,15 +141,15 @@ async def rules_submit(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/deadlines", perm=CasePermission.manage_rules)
 async def deadlines_submit(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    kind = str(form.get("agency_kind", ""))
+    form = await Form.read(ctx.request)
+    kind = form.raw("agency_kind")
     async with ctx.db.read() as s:
         await check_district_admin(s, ctx.user)
     try:
         if kind not in {k.value for k in RECEIVING_KINDS}:
             raise ValidationFailed(N_("Unknown agency kind."))
-        values = {f: _int(str(form.get(f, "")), optional=False) or 0 for f in POLICY_FIELDS}
-        async with ctx.db.write() as s:
+        values = {f: _int(form.raw(f), optional=False) or 0 for f in POLICY_FIELDS}
+        async with ctx.write() as (s, _):
             await admin.save_policy(s, ctx.user.actor, kind, values)
     except HubError as exc:
         message = exc.text()

@@ -20,16 +20,8 @@ routes = Routes()
 TAGS = ("statistics",)
 
 
-def _download(body: bytes, content_type: str, data: Figures, extension: str) -> web.Response:
-    filename = f"stats-{data.result.start.isoformat()}-{data.result.end.isoformat()}.{extension}"
-    return web.Response(
-        body=body,
-        headers={
-            "Content-Type": content_type,
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+def _filename(data: Figures, extension: str) -> str:
+    return f"stats-{data.result.start.isoformat()}-{data.result.end.isoformat()}.{extension}"
 
 
 @routes.page(
@@ -43,7 +35,7 @@ def _download(body: bytes, content_type: str, data: Figures, extension: str) -> 
 async def stats_csv(ctx: Ctx) -> web.Response:
     data = await figures(ctx)
     header, rows = export_table(data)
-    return _download(exports.csv_bytes(header, rows), exports.CSV_TYPE, data, "csv")
+    return exports.download(exports.csv_bytes(header, rows), exports.CSV_TYPE, _filename(data, "csv"))
 
 
 @routes.page(
@@ -58,7 +50,8 @@ async def stats_xlsx(ctx: Ctx) -> web.Response:
     data = await figures(ctx)
     header, rows = export_table(data)
     name = f"{data.result.start.isoformat()}~{data.result.end.isoformat()}"
-    return _download(exports.xlsx_bytes(header, rows, name=name), exports.XLSX_TYPE, data, "xlsx")
+    body = exports.xlsx_bytes(header, rows, name=name)
+    return exports.download(body, exports.XLSX_TYPE, _filename(data, "xlsx"))
 
 
 @routes.api(

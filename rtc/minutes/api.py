@@ -3,7 +3,6 @@ are in ``pages``)."""
 
 from __future__ import annotations
 
-from hub.events import Outbox
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from rtc.minutes import service as minutes_service
@@ -57,7 +56,7 @@ async def get_minutes(ctx: Ctx) -> MinutesOut:
     tags=TAGS,
 )
 async def redraft(ctx: Ctx) -> MinutesOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         minutes = await minutes_service.draft(
             s, ctx.user.actor, session, now=utcnow(), zone=ctx.config.time_zone
@@ -75,7 +74,7 @@ async def redraft(ctx: Ctx) -> MinutesOut:
     tags=TAGS,
 )
 async def edit(ctx: Ctx, body: EditsIn) -> MinutesOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         minutes = await minutes_service.save_edits(
             s,
@@ -98,10 +97,8 @@ async def edit(ctx: Ctx, body: EditsIn) -> MinutesOut:
     tags=TAGS,
 )
 async def circulate(ctx: Ctx) -> MinutesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         minutes = await minutes_service.circulate(s, ctx.user.actor, session, now=utcnow(), outbox=outbox)
         out = await minutes_json(s, minutes)
-    await outbox.send(ctx.events)
     return out

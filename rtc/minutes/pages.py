@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.errors import ValidationFailed
-from hub.events import Outbox
+from hub.forms import Form
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import JINJA, render
@@ -49,27 +49,27 @@ async def minutes_page(ctx: Ctx) -> web.Response:
     )
 
 
-def _changes(form: object, minutes: MediationMinutes | None) -> dict[str, str]:
+def _changes(form: Form, minutes: MediationMinutes | None) -> dict[str, str]:
     if minutes is None:
         return {}
     found = {}
     for section in minutes.content.get("sections", ()):
-        value = form.get(f"section-{section['key']}")  # type: ignore[attr-defined]
-        if isinstance(value, str):
-            found[section["key"]] = value
+        name = f"section-{section['key']}"
+        if name in form:
+            found[section["key"]] = form.raw(name)
     return found
 
 
 @routes.page("POST", "/mediations/{id}/minutes", perm=RUN, summary="Save, redraft or circulate the minutes")
 async def minutes_step(ctx: Ctx) -> web.Response:
     """One form, three buttons; each first saves the text in the form, so nothing typed is lost."""
-    form = await ctx.request.post()
-    step = form.get("step")
+    form = await Form.read(ctx.request)
+    step = form.raw("step")
     if step not in STEPS:
         raise ValidationFailed()
-    summary = form.get("caucus_summary")
-    outbox, now, zone = Outbox(), utcnow(), ctx.config.time_zone
-    async with ctx.db.write() as s:
+    summary = form.raw("caucus_summary") if "caucus_summary" in form else None
+    now, zone = utcnow(), ctx.config.time_zone
+    async with ctx.write() as (s, outbox):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         actor = ctx.user.actor
         minutes = await minutes_service.get(s, session.id)
@@ -81,7 +81,7 @@ async def minutes_step(ctx: Ctx) -> web.Response:
                 actor,
                 session,
                 _changes(form, minutes),
-                caucus_summary=summary if isinstance(summary, str) else None,
+                caucus_summary=summary,
                 now=now,
                 zone=zone,
             )
@@ -89,7 +89,6 @@ async def minutes_step(ctx: Ctx) -> web.Response:
             await minutes_service.draft(s, actor, session, now=now, zone=zone)
         if step == "circulate":
             await minutes_service.circulate(s, actor, session, now=now, outbox=outbox)
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/mediations/{session.id}/minutes")
 
 
@@ -116,14 +115,7 @@ async def minutes_pdf(ctx: Ctx) -> web.Response:
             minutes = await minutes_service.get(s, session_id)
         zone = ctx.config.time_zone
         document = await documents.minutes_document(s, ctx.request.app[JINJA], session, minutes, zone=zone)
-    return web.Response(
-        body=await document.pdf(),
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": document.disposition,
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return await document.response()
 
 
 @routes.page(
@@ -159,16 +151,12 @@ async def confirm_page(ctx: Ctx) -> web.Response:
 )
 async def confirm(ctx: Ctx) -> web.Response:
     session_id = ctx.match_int("id")
-    form = await ctx.request.post()
-    seen = form.get("hash")
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    seen_hash = (await Form.read(ctx.request)).raw("hash")
+    async with ctx.write() as (s, outbox):
         guest = await guest_of(ctx, s, session_id)
         if guest is None:
             raise refusal(ctx) if ctx.principal is None else minutes_service.NotAParty()
         session = await s.get(MediationSession, session_id)
         assert session is not None
-        seen_hash = seen if isinstance(seen, str) else ""
         await minutes_service.confirm(s, session, guest, seen_hash, now=utcnow(), outbox=outbox)
-    await outbox.send(ctx.events)
     raise web.HTTPSeeOther(f"/mediations/{session_id}/minutes/confirm")

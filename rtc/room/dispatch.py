@@ -177,7 +177,7 @@ async def end_session(host: RoomHost, live: LiveRoom, pid: int, outcome: str, no
     memory, recordings closed, while the database still said live)."""
     caucus = live.room.caucus
     live.room.end(pid)  # the mediator's to do; no one joins from here on
-    outbox = Outbox()
+    outbox = Outbox()  # published once the peers are closed, not when the transaction commits
     try:
         async with host.db.write() as s:
             session = await s.get(MediationSession, live.session_id)

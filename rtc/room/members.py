@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from hub.events import Outbox
+from hub.events import transaction
 from hub.permissions import Scope
 from referrals import for_mediation
 from rtc import recordings, service
@@ -65,8 +65,7 @@ async def open_room(host: RoomHost, session: MediationSession, participant: Part
         )
         live.evidence_names = {e.evidence_id: e.name for e in info.evidence}
     if participant.role == MEDIATOR and session.status == "scheduled":
-        outbox = Outbox()
-        async with host.db.write() as s:
+        async with transaction(host.db, host.events) as (s, outbox):
             # Locked and looked at again: two tabs of the mediator must not both start it.
             fresh = await s.get(MediationSession, session.id, with_for_update=True)
             assert fresh is not None
@@ -75,7 +74,6 @@ async def open_room(host: RoomHost, session: MediationSession, participant: Part
             await service.start(
                 s, recordings.actor_for(fresh), fresh, now=now(), instance=host.instance, outbox=outbox
             )
-        await outbox.send(host.events)
     return live
 
 

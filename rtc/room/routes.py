@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 
 from hub.errors import Forbidden, NotFound, Unauthenticated
+from hub.forms import Form
 from hub.keys import CONFIG, PRINCIPAL
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -69,10 +70,9 @@ async def join_page(ctx: Ctx) -> web.Response:
 @routes.page("POST", "/join/{token}", public=True, summary="Use an invitation link")
 async def join_post(ctx: Ctx) -> web.Response:
     token = ctx.match("token")
-    form = await ctx.request.post()
-    digits = form.get("last4", "")
+    digits = (await Form.read(ctx.request)).raw("last4")
     now = utcnow()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         try:
             participant, session = await invitations.find(s, token, now, lock=True)
         except errors.LinkInvalid as exc:
