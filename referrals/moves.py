@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.events import Outbox
 from hub.i18n import N_, gettext
 from hub.labels import label
-from hub.models import Role
+from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
 from referrals import deadlines, states
 from referrals.agencies import policy_for
@@ -47,7 +47,8 @@ def side_of(
 class Move:
     action: str
     reason: str = ""
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None  # kept with the referral's event
+    audit: dict[str, Any] | None = None  # more facts for the audit row
 
 
 class Effects(Protocol):
@@ -91,11 +92,9 @@ async def move(
     new_state = check(referral, move, sides)
     action = states.Action(move.action)
     old_state = referral.state
-    values: dict[str, Any] = {
-        "state": new_state,
-        "state_changed_at": now,
-        "last_reason": move.reason.strip()[:500],
-    }
+    values: dict[str, Any] = {"state": new_state, "state_changed_at": now}
+    if action is not states.Action.send:  # a send's reason is the override's (override_reason)
+        values["last_reason"] = move.reason.strip()[:500]
     if action is states.Action.accept:
         values["accepted_at"] = now
         values["mediation_due"] = deadlines.mediation_due(now, await policy_for(s, referral.to_agency_id))
@@ -134,16 +133,17 @@ async def move(
         await effects.after(s, actor, referral, action)
     case = await s.get(Case, referral.case_id)
     assert case is not None
+    kind = states.kind_of(action)
     await audit.record(
         s,
         actor,
-        f"referral.{action}",
+        kind,
         "referral",
         referral.id,
-        {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200]},
+        {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200], **(move.audit or {})},
     )
     await _tell(s, outbox, referral, case, action)
-    announce(outbox, referral, f"referral.{action}", actor, case.number)
+    announce(outbox, referral, kind, actor, case.number)
     return referral
 
 
@@ -152,6 +152,19 @@ async def _tell(
 ) -> None:
     """Who hears of which move, in their inbox."""
     link = f"/cases/{case.id}"
+    if action is states.Action.send:
+        people = await people_with_role(s, [referral.to_agency_id], Role.liaison, Role.admin)
+        sender = await s.scalar(select(Agency.name).where(Agency.id == referral.from_agency_id))
+        await notify(
+            s,
+            outbox,
+            people,
+            "referral.received",
+            N_("New referral %(number)s from %(sender)s"),
+            link,
+            number=case.number,
+            sender=sender or "",
+        )
     if action in (
         states.Action.decline,
         states.Action.expire,

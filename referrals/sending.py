@@ -1,7 +1,9 @@
 """Sending a case to the body that should mediate it, and passing it on from there (onward).
 
-A send writes its ``ReferralEvent`` and audit row in the caller's transaction and adds live
-notices to the ``Outbox`` (published after commit).
+``send`` checks what only sending needs (consent, nothing open, a case whose course is not run,
+the route or an override with its reason, a body that may receive it), writes the referral, and
+moves it from ``states.UNSENT`` to ``sent`` with ``moves.move``, like every other move: the
+event, the audit row and the notices. High-risk cases also reach the supervisors above.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, Role
-from hub.notifications import notify, people_with_role
+from hub.notifications import notify
 from referrals import deadlines, moves, states
 from referrals.agencies import RECEIVING_KINDS, policy_for
 from referrals.errors import AlreadyReferred, BadTarget, CaseSettled, ConsentMissing, ReasonRequired
-from referrals.models import Case, Referral, ReferralEvent
+from referrals.models import Case, Referral
 from referrals.routing import proposal
 
 
@@ -80,7 +82,7 @@ async def send(
         parent_id=parent.id if parent else None,
         from_agency_id=sender_agency_id,
         to_agency_id=target,
-        state=states.State.sent,
+        state=states.UNSENT,
         rule_id=decision.rule.id if decision.rule.id > 0 else None,
         explanation=explanation,
         override_reason=override_reason.strip(),
@@ -91,47 +93,24 @@ async def send(
     )
     s.add(referral)
     await s.flush()
-    s.add(
-        ReferralEvent(
-            referral_id=referral.id,
-            action="send",
-            from_state="",
-            to_state=states.State.sent,
-            actor_user_id=actor.user_id,
-            actor_agency_id=actor.agency_id,
-            at=now,
-            reason=override_reason.strip(),
-            data={"rule": explanation.get("rule_name")},
-        )
-    )
-    await audit.record(
+    # The first move: its event, audit row and notices are written as for every other move.
+    rule = explanation.get("rule_name")
+    await moves.move(
         s,
         actor,
-        "referral.sent",
-        "referral",
-        referral.id,
-        {
-            "case": case.number,
-            "to": target,
-            "rule": explanation.get("rule_name"),
-            "override": override_reason.strip(),
-        },
-    )
-    link = f"/cases/{case.id}"
-    receivers = await people_with_role(s, [target], Role.liaison, Role.admin)
-    await notify(
-        s,
-        outbox,
-        receivers,
-        "referral.received",
-        N_("New referral %(number)s from %(sender)s"),
-        link,
-        number=case.number,
-        sender=await _agency_name(s, sender_agency_id),
+        referral,
+        moves.Move(
+            states.Action.send,
+            override_reason,
+            data={"rule": rule},
+            audit={"case": case.number, "agency": target, "rule": rule},
+        ),
+        sides={states.Side.sender},
+        now=now,
+        outbox=outbox,
     )
     if case.group_dispute or case.violence_risk:
-        await _alert_supervisors(s, outbox, case, [sender_agency_id, target], link, now)
-    moves.announce(outbox, referral, "referral.sent", actor, case.number)
+        await _alert_supervisors(s, outbox, case, [sender_agency_id, target], f"/cases/{case.id}", now)
     return referral
 
 
@@ -166,10 +145,6 @@ async def _alert_supervisors(
         number=case.number,
         flags=flags,
     )
-
-
-async def _agency_name(s: AsyncSession, agency_id: int) -> str:
-    return await s.scalar(select(Agency.name).where(Agency.id == agency_id)) or ""
 
 
 async def refer_onward(

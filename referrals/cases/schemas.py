@@ -141,9 +141,16 @@ class ReferralOut(Output):
 
 
 class ActionIn(Input):
-    action: Action
+    action: Action = Field(description="Any move but send, which has its own route (POST .../referrals)")
     reason: Text = ""
     target_agency_id: int | None = Field(default=None, description="For refer_onward: the next body")
+
+    @field_validator("action")
+    @classmethod
+    def _not_send(cls, value: Action) -> Action:
+        if value is Action.send:
+            raise ValueError("a case is sent with POST /api/v1/cases/{id}/referrals")
+        return value
 
 
 class ExtendIn(Input):

@@ -15,8 +15,7 @@ from referrals import deadlines, states
 # Event kinds the live pages listen to (see referrals.service._announce and hub.notifications).
 LIVE_KINDS = " ".join(
     [
-        "referral.sent",
-        *(f"referral.{a.value}" for a in states.Action),
+        *(states.kind_of(a) for a in states.Action),
         "referral.mediator_assigned",
         "referral.extended",
         "case.created",
