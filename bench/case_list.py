@@ -184,7 +184,7 @@ class District:
 
 
 async def _district(conn: Any) -> District:
-    from referrals import rules as rule_logic
+    from referrals.routing import rules as rule_logic
 
     stations = [
         (r["id"], r["area_id"])
@@ -252,7 +252,7 @@ def _id_number(rng: random.Random) -> str:
 
 def _rows(d: District, count: int, now: datetime, seed: int) -> tuple[list[tuple[Any, ...]], ...]:
     """Rows of cases, parties and referrals, in the column order of ``CASE_COLS`` etc."""
-    from referrals import rules as rule_logic
+    from referrals.routing import rules as rule_logic
 
     rng = random.Random(seed)
     categories, cat_w = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())

@@ -51,10 +51,14 @@ from hub.plaintext import blocks
 from hub.plugins import load_models, plugins
 from hub.secrets_util import token_hash
 from hub.templating import make_environment
-from meetings import calendars, documents, feeds, minutes_service, proceedings, service
-from meetings.calendar_ics import PARTSTAT_OF_RSVP, Attendee, CalendarEvent, Organizer, feed_calendar
-from meetings.calendars import sender_address
+from meetings import service
+from meetings.calendars import calendars, feeds
+from meetings.calendars.calendars import sender_address
+from meetings.calendars.ical import PARTSTAT_OF_RSVP, Attendee, CalendarEvent, Organizer, feed_calendar
+from meetings.minutes import documents
+from meetings.minutes import service as minutes_service
 from meetings.models import Invitee, Meeting
+from meetings.record import proceedings
 
 DEFAULT_DURATION = 8.0  # measured seconds per variant
 DEFAULT_WARMUP = 1.0
@@ -133,10 +137,10 @@ async def minutes_meeting(db: Database) -> int:
         for n, invitee in enumerate(meeting.invitees):
             status = ("present", "present", "present", "absent", "excused", "proxy")[n % 6]
             proxy = "李明（代）" if status == "proxy" else ""
-            await service.record_attendance(s, actor, meeting, invitee.id, status, proxy)
+            await proceedings.record_attendance(s, actor, meeting, invitee.id, status, proxy)
         for n in range(ITEMS):
             kind = ("report", "discussion", "decision")[n % 3]
-            item = await service.add_agenda_item(
+            item = await proceedings.add_agenda_item(
                 s,
                 actor,
                 meeting,
@@ -146,10 +150,10 @@ async def minutes_meeting(db: Database) -> int:
             )
             notes = "各单位通报了本月受理、移送和化解情况，对超期未办结案件逐件分析原因。" * 4
             await proceedings.set_item_notes(s, actor, meeting, item.id, notes)
-            await service.add_decision(
+            await proceedings.add_decision(
                 s, actor, meeting, f"对第{n + 1}批超期案件实行挂牌督办，限期办结。", item.id
             )
-            await service.add_action(
+            await proceedings.add_action(
                 s,
                 actor,
                 meeting,

@@ -1,23 +1,28 @@
-"""The core's JSON API: who am I, the directory of agencies and areas, people and tokens."""
+"""The core's JSON API: who am I, the directory of agencies and areas, people and tokens, one's
+notifications, the health check and the OpenAPI document."""
 
 from __future__ import annotations
 
-from hub import directory
+from aiohttp import web
+from sqlalchemy import text
+
+from hub import directory, notifications, openapi
 from hub.errors import ValidationFailed
-from hub.events import Event
 from hub.i18n import N_
 from hub.keys import TREE
 from hub.orm import utcnow
 from hub.passwords import hash_password
 from hub.permissions import Permission
-from hub.routing import Ctx, Routes
+from hub.routing import ENDPOINTS, Ctx, Routes
 from hub.schemas import (
     AgencyIn,
     AgencyOut,
     AgencyQuery,
     AreaOut,
     Me,
+    NotificationOut,
     Page,
+    ReadIn,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -28,6 +33,7 @@ from hub.schemas import (
 
 routes = Routes()
 TAGS = ("directory",)
+INBOX = ("inbox",)
 
 
 @routes.api("GET", "/api/v1/me", perm=Permission.use_hub, summary="The caller", response=Me, tags=TAGS)
@@ -100,18 +106,11 @@ async def create_agency(ctx: Ctx, body: AgencyIn) -> AgencyOut:
         phone=body.phone,
         address=body.address,
     )
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         agency = await directory.create_agency(s, ctx.user.actor, data)
         out = AgencyOut.model_validate(agency)
+        outbox.add("directory", "agency.created", ctx.user.user_id, id=out.id, name=out.name)
     ctx.request.app[TREE].invalidate()
-    await ctx.events.publish(
-        Event(
-            topic="directory",
-            kind="agency.created",
-            data={"id": out.id, "name": out.name},
-            actor_user_id=ctx.user.user_id,
-        )
-    )
     return out
 
 
@@ -181,7 +180,7 @@ async def create_user(ctx: Ctx, body: UserIn) -> UserOut:
         phone=body.phone,
         email=body.email,
     )
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         return UserOut.model_validate(await directory.create_user(s, ctx.user.actor, data))
 
 
@@ -196,7 +195,7 @@ async def create_user(ctx: Ctx, body: UserIn) -> UserOut:
 )
 async def patch_user(ctx: Ctx, body: UserPatch) -> UserOut:
     new_hash = await hash_password(body.password) if body.password else None
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         user = await directory.get_user(s, ctx.match_int("id"))
         ctx.must.check_agency(user.agency_id)
         await directory.update_user(
@@ -240,7 +239,7 @@ async def list_tokens(ctx: Ctx) -> Page[TokenOut]:
     tags=TAGS,
 )
 async def create_token(ctx: Ctx, body: TokenIn) -> TokenCreated:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         user = await directory.get_user(s, body.user_id)
         ctx.must.check_agency(user.agency_id)
         token, row = await directory.create_token(s, ctx.user.actor, user, body.name, body.expires_at)
@@ -256,7 +255,66 @@ async def create_token(ctx: Ctx, body: TokenIn) -> TokenCreated:
     tags=TAGS,
 )
 async def revoke_token(ctx: Ctx) -> TokenOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         row = await directory.get_token(s, ctx.match_int("id"))
         ctx.must.check_agency(row.agency_id)
         return TokenOut.model_validate(await directory.revoke_token(s, ctx.user.actor, row, utcnow()))
+
+
+# --- notifications ---------------------------------------------------------------------------------
+
+
+def _out(n: notifications.Notification) -> NotificationOut:
+    return NotificationOut(
+        id=n.id, kind=n.kind, text=n.text(), link=n.link, created_at=n.created_at, read_at=n.read_at
+    )
+
+
+@routes.api(
+    "GET",
+    "/api/v1/notifications",
+    perm=Permission.use_hub,
+    summary="My notifications, newest first",
+    response=Page[NotificationOut],
+    tags=INBOX,
+)
+async def list_notifications(ctx: Ctx) -> Page[NotificationOut]:
+    async with ctx.db.read() as s:
+        rows = await notifications.inbox(s, ctx.user.user_id)
+        unread = await notifications.unread_count(s, ctx.user.user_id)
+    return Page[NotificationOut](items=[_out(n) for n in rows], total=unread)
+
+
+@routes.api(
+    "POST",
+    "/api/v1/notifications/read",
+    perm=Permission.use_hub,
+    summary="Mark notifications read",
+    body=ReadIn,
+    response=Page[NotificationOut],
+    tags=INBOX,
+)
+async def mark_read(ctx: Ctx, body: ReadIn) -> Page[NotificationOut]:
+    async with ctx.write() as (s, _):
+        await notifications.mark_read(s, ctx.user.user_id, body.ids)
+    return await list_notifications(ctx)
+
+
+# --- the service itself ----------------------------------------------------------------------------
+
+
+@routes.page("GET", "/healthz", public=True, summary="Liveness and database check")
+async def healthz(ctx: Ctx) -> web.Response:
+    async with ctx.db.read() as s:
+        await s.execute(text("SELECT 1"))
+    return web.json_response(
+        {"status": "ok", "database": "postgresql" if ctx.config.is_postgres else "sqlite"}
+    )
+
+
+@routes.page("GET", "/api/v1/openapi.json", public=True)
+async def openapi_document(ctx: Ctx) -> web.Response:
+    document = ctx.request.app.get(openapi.OPENAPI_CACHE)
+    if document is None:
+        document = openapi.build(ctx.request.app[ENDPOINTS])
+    return web.json_response(document)

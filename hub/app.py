@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -11,24 +9,26 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub import admin as admin_pages
-from hub import api, inbox, live, openapi, pages
+from hub import api, live, openapi, pages
 from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
-from hub.events import bus_for
+from hub.events import Outbox, bus_for
 from hub.keys import CALENDAR, CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
 from hub.orm import utcnow
-from hub.plugins import load_models, plugins
+from hub.plugins import load_models, plugins, route_tables
 from hub.ratelimit import LoginThrottle
 from hub.routing import ENDPOINTS
+from hub.tasks import every
 from hub.templating import JINJA, STATIC_DIR, make_environment
 from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
 from hub.workdays import routes as workdays_routes
 from hub.workdays.service import CalendarCache
 
 logger = logging.getLogger(__name__)
+# The core's route tables, before every plugin's (``Plugin.routes``).
+CORE_ROUTES = (pages.routes, api.routes, workdays_routes.routes)
 
 
 def static_dir() -> Path:
@@ -52,23 +52,17 @@ def create_app(config: Config) -> web.Application:
     package_templates = [p.templates for p in plugins() if p.templates is not None]
     app[JINJA] = make_environment(package_templates, static)
 
-    for package_routes in (
-        pages.routes,
-        api.routes,
-        admin_pages.routes,
-        inbox.routes,
-        live.routes,
-        openapi.routes,
-        workdays_routes.routes,
-    ):
-        package_routes.register(app)
+    for table in CORE_ROUTES:
+        table.register(app)
     for plugin in plugins():
+        for table in route_tables(plugin):
+            table.register(app)
         if plugin.setup is not None:
             plugin.setup(app)
     app.router.add_static("/static", static, append_version=False)
 
     app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(_housekeeping)
+    app.cleanup_ctx.append(every(3600, _purge_sessions, name="housekeeping"))
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(_build_openapi)
     app.on_shutdown.append(_close_streams)
@@ -87,25 +81,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await app[DB].dispose()
 
 
-async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
-    """Background chores: drop expired browser sessions every hour."""
-
-    async def loop() -> None:
-        while True:
-            # Wait first: a chore cut short by a quick shutdown could leave a connection behind.
-            await asyncio.sleep(3600)
-            try:
-                removed = await purge_expired_sessions(app[DB], utcnow())
-                if removed:
-                    logger.info("purged %d expired sessions", removed)
-            except Exception:  # a failed chore must not stop the next one
-                logger.exception("housekeeping failed")
-
-    task = asyncio.create_task(loop(), name="housekeeping")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def _purge_sessions(app: web.Application, _outbox: Outbox) -> None:
+    """Drop expired browser sessions (every hour)."""
+    removed = await purge_expired_sessions(app[DB], utcnow())
+    if removed:
+        logger.info("purged %d expired sessions", removed)
 
 
 async def _build_openapi(app: web.Application) -> None:

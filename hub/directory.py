@@ -1,16 +1,23 @@
-"""Agencies, people and API tokens: the use cases behind the admin pages and API.
+"""Agencies, people and API tokens: the use cases behind the admin pages and API, and the agency
+tree every package walks.
 
-Every function takes an open session and an actor, checks what only the data can tell (duplicate
+Every use case takes an open session and an actor, checks what only the data can tell (duplicate
 names, unknown agencies), writes its audit row in the same transaction, and leaves permission
 checks to the caller's ``Guard``.
+
+The agency tree (agency id -> parent id) is cached by the app (``AgencyTreeCache``, ``keys.TREE``);
+``Ctx.write()`` hands the cached tree to its transaction, and ``tree_of`` reads it from there (or
+from the database once per transaction, outside a request). ``above`` and ``with_above`` walk it
+upwards (who oversees an agency); ``hub.permissions.descendants`` walks it downwards.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +39,32 @@ from hub.models import (
     UserRole,
     WebSession,
 )
+from hub.notifications import people_with_role
 from hub.secrets_util import new_token, token_hash
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+async def names(s: AsyncSession, model: Any, ids: Iterable[Any]) -> dict[int, str]:
+    """Id -> name of people (``User``: their display name), agencies or areas, in one query; ids
+    that are None or unknown are left out."""
+    column = model.display_name if model is User else model.name
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return {}
+    rows = await s.execute(select(model.id, column).where(model.id.in_(wanted)))
+    return {i: name for i, name in rows.all()}
+
+
+# --- the agency tree ----------------------------------------------------------------------------
+
+Tree = Mapping[int, int | None]
+TREE_INFO = "agency_tree"  # where a session keeps the tree it was given (``AsyncSession.info``)
+
+
+async def read_tree(s: AsyncSession) -> dict[int, int | None]:
+    """Agency id -> parent id, in one query."""
+    return {agency_id: parent for agency_id, parent in (await s.execute(select(Agency.id, Agency.parent_id)))}
 
 
 class AgencyTreeCache:
@@ -43,16 +75,45 @@ class AgencyTreeCache:
         self._loaded = 0.0
         self._ttl = ttl
 
-    async def get(self, db: Database) -> Mapping[int, int | None]:
+    async def get(self, db: Database) -> Tree:
         if self._tree is None or time.monotonic() - self._loaded > self._ttl:
             async with db.read() as s:
-                rows = (await s.execute(select(Agency.id, Agency.parent_id))).all()
-            self._tree = {agency_id: parent for agency_id, parent in rows}
+                self._tree = await read_tree(s)
             self._loaded = time.monotonic()
         return self._tree
 
     def invalidate(self) -> None:
         self._tree = None
+
+
+async def tree_of(s: AsyncSession) -> Tree:
+    """The tree the transaction was given (the app's cached one), or read once for it."""
+    tree: Tree | None = s.info.get(TREE_INFO)
+    if tree is None:
+        tree = s.info[TREE_INFO] = await read_tree(s)
+    return tree
+
+
+def above(tree: Tree, agency_ids: Iterable[int]) -> set[int]:
+    """The agencies strictly above any of ``agency_ids``."""
+    found: set[int] = set()
+    for agency_id in agency_ids:
+        parent = tree.get(agency_id)
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = tree.get(parent)
+    return found
+
+
+def with_above(tree: Tree, agency_ids: Iterable[int]) -> set[int]:
+    """``agency_ids`` and every agency above them: whose supervisors oversee them."""
+    chosen = set(agency_ids)
+    return chosen | above(tree, chosen)
+
+
+async def overseers(s: AsyncSession, agency_ids: Iterable[int], *roles: str) -> list[int]:
+    """Active people holding one of ``roles`` in these agencies or any agency above them."""
+    return await people_with_role(s, with_above(await tree_of(s), agency_ids), *roles)
 
 
 # --- agencies -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from aiohttp import web
 
 from hub import i18n
 from hub.templating import TEMPLATES
@@ -91,3 +92,14 @@ class Document:
     @property
     def disposition(self) -> str:
         return inline_disposition(self.filename, self.fallback)
+
+    async def response(self) -> web.Response:
+        """The PDF as an HTTP answer: shown in the browser, never kept by a cache."""
+        return web.Response(
+            body=await self.pdf(),
+            headers={
+                "Content-Type": "application/pdf",
+                "Content-Disposition": self.disposition,
+                "Cache-Control": "private, no-store",
+            },
+        )

@@ -18,11 +18,17 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.orm import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from hub.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +224,16 @@ class Outbox:
             except Exception:  # the change is committed; a lost notice only delays a page refresh
                 logger.exception("could not publish %s", event.kind)
         self.events.clear()
+
+
+@asynccontextmanager
+async def transaction(db: Database, bus: LocalBus) -> AsyncIterator[tuple[AsyncSession, Outbox]]:
+    """A write transaction and the outbox its notices go to, published once it committed (not at
+    all if it failed). Handlers use ``Ctx.write()``, which is this with the request's app."""
+    outbox = Outbox()
+    async with db.write() as s:
+        yield s, outbox
+    await outbox.send(bus)
 
 
 def bus_for(database_url: str) -> EventBus:

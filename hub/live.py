@@ -13,10 +13,9 @@ from aiohttp import web
 
 from hub.events import Subscription
 from hub.keys import EVENTS
-from hub.permissions import Permission, Principal
-from hub.routing import Ctx, Routes
+from hub.permissions import Principal
+from hub.routing import Ctx
 
-routes = Routes()
 HEARTBEAT_SECONDS = 20.0
 STREAMS = web.AppKey("live_streams", set[Subscription])
 
@@ -25,14 +24,8 @@ def topics_for(principal: Principal) -> set[str]:
     return {f"user:{principal.user_id}", f"agency:{principal.agency_id}", "directory"}
 
 
-@routes.page(
-    "GET",
-    "/events",
-    perm=Permission.use_hub,
-    summary="Live events (text/event-stream)",
-    produces="text/event-stream",
-)
-async def event_stream(ctx: Ctx) -> web.StreamResponse:
+async def stream(ctx: Ctx) -> web.StreamResponse:
+    """Send the viewer's events as they come, with a heartbeat, until the client or the bus goes."""
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )

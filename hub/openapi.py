@@ -9,10 +9,9 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from hub.routing import ENDPOINTS, Ctx, Endpoint, Routes
+from hub.routing import Endpoint
 from hub.schemas import ErrorEnvelope, Health
 
-routes = Routes()
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {
     400: "Bad request",
@@ -145,14 +144,6 @@ def _fix_refs(node: Any) -> Any:
         for item in node:
             _fix_refs(item)
     return node
-
-
-@routes.page("GET", "/api/v1/openapi.json", public=True)
-async def openapi(ctx: Ctx) -> web.Response:
-    document = ctx.request.app.get(OPENAPI_CACHE)
-    if document is None:
-        document = build(ctx.request.app[ENDPOINTS])
-    return web.json_response(document)
 
 
 OPENAPI_CACHE = web.AppKey("openapi_cache", dict)

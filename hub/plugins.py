@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from hub.demo_context import DemoContext
-    from hub.routing import Ctx
+    from hub.routing import Ctx, Routes
 
 ENTRY_POINT_GROUP = "gongtiao.packages"
 
@@ -47,6 +47,9 @@ class Plugin:
     package: str
     # Module whose import registers the package's tables on hub.orm.Base.
     models: str | None = None
+    # The package's route modules (each with a ``routes`` table), registered in this order: the
+    # router tries routes in the order they were added (``/cases/new`` before ``/cases/{id}``).
+    routes: tuple[str, ...] = ()
     setup: Callable[[web.Application], None] | None = None
     demo: Callable[[DemoContext], Awaitable[None]] | None = None
     add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None
@@ -92,6 +95,11 @@ def load_models() -> None:
     for plugin in plugins():
         if plugin.models:
             importlib.import_module(plugin.models)
+
+
+def route_tables(plugin: Plugin) -> list[Routes]:
+    """The plugin's route tables, in its order."""
+    return [importlib.import_module(name).routes for name in plugin.routes]
 
 
 def migration_dirs() -> list[Path]:

@@ -9,18 +9,23 @@ request validation and the OpenAPI document (``hub.openapi``) are produced. Hand
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hub.directory import TREE_INFO
 from hub.errors import MalformedJSON, PayloadTooLarge, Unauthenticated, UnsupportedMediaType, ValidationFailed
+from hub.events import Outbox, transaction
 from hub.keys import CONFIG, DB, EVENTS, PRINCIPAL, TREE
 from hub.permissions import Guard, Principal
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from hub.config import Config
     from hub.db import Database
     from hub.events import EventBus
@@ -48,6 +53,16 @@ class Ctx:
     @property
     def events(self) -> EventBus:
         return self.request.app[EVENTS]
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[tuple[AsyncSession, Outbox]]:
+        """The one way a handler changes data: a write transaction and the outbox its notices go
+        to, published once the transaction has committed (not at all if it failed). The session
+        carries the app's cached agency tree (``directory.tree_of``)."""
+        tree = await self.request.app[TREE].get(self.db)
+        async with transaction(self.db, self.events) as (s, outbox):
+            s.info[TREE_INFO] = tree
+            yield s, outbox
 
     @property
     def user(self) -> Principal:

@@ -5,7 +5,6 @@ answer an invitation. The record of a meeting (attendance, agenda, decisions, ac
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,26 +41,11 @@ from meetings.schemas import (
     SeriesOut,
 )
 from meetings.timezones import to_utc
-from meetings.views import announce, conflicts_out, meeting_out
+from meetings.views import announce, conflicts_out, meeting_out, rsvp_link, send_mail
 
 routes = Routes()
 TAGS = ("meetings",)
 VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meetings
-
-
-def rsvp_link(meeting_id: int, token: str) -> str:
-    return f"/meetings/{meeting_id}/rsvp/{token}"
-
-
-def send_mail(
-    ctx: Ctx, meeting_id: int, change: mail.Change, tokens: dict[int, str] | None = None, **more: Any
-) -> None:
-    """After commit: e-mail the meeting's calendar to its invitees (nothing when SMTP is off);
-    ``tokens``: the RSVP tokens of the people just invited to this meeting, for their links."""
-    links = {uid: rsvp_link(meeting_id, tok) for uid, tok in (tokens or {}).items()}
-    mail.post(
-        ctx.request.app, mail.Notice(meeting_id, change, ctx.user.actor, ctx.base_url, links=links, **more)
-    )
 
 
 async def _check_people(s: AsyncSession, *user_ids: int | None) -> None:
@@ -118,8 +102,7 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
         secretary_id=body.secretary_id or ctx.user.user_id,
         chair_id=body.chair_id,
     )
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
         meeting = await service.create_meeting(s, ctx.user.actor, data)
         tokens = await service.invite(
@@ -135,7 +118,6 @@ async def create_meeting(ctx: Ctx, body: MeetingIn) -> MeetingChanged:
         out = MeetingChanged(
             meeting=await meeting_out(s, meeting, ctx.must), conflicts=await conflicts_out(s, found, ctx.must)
         )
-    await outbox.send(ctx.events)
     if tokens:
         send_mail(ctx, meeting.id, mail.Change.INVITED, tokens, user_ids=tuple(tokens))
     return out
@@ -167,8 +149,7 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
         horizon_months=body.horizon_months,
     )
     series.plan(data)  # refuse bad input before opening a write transaction
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
         created, meetings = await series.create_series(s, ctx.user.actor, data)
         tokens: dict[int, dict[int, str]] = {}
@@ -190,7 +171,6 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
             meetings=[MeetingSummary.model_validate(m) for m in meetings],
             conflicts=await conflicts_out(s, found, ctx.must),
         )
-    await outbox.send(ctx.events)
     if invited := tuple(sorted({uid for per_meeting in tokens.values() for uid in per_meeting})):
         first = meetings[0].id  # one message per person for the series, answering for its first meeting
         send_mail(ctx, first, mail.Change.INVITED, tokens[first], user_ids=invited)
@@ -238,8 +218,7 @@ async def get_series(ctx: Ctx) -> SeriesOut:
     tags=TAGS,
 )
 async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         found = await series.get_series(s, ctx.match_int("id"), lock=True)
         first = await s.scalar(
             select(Meeting.id).where(Meeting.series_id == found.id).order_by(Meeting.start).limit(1)
@@ -249,7 +228,6 @@ async def cancel_series(ctx: Ctx, body: CancelIn) -> SeriesOut:
         for occurrence in await series.occurrences(s, found.id):  # open meeting pages refresh
             await announce(s, outbox, occurrence, "meeting", ctx.user.user_id)
         out = SeriesOut.model_validate(found)
-    await outbox.send(ctx.events)
     send_mail(ctx, meeting.id, mail.Change.CANCELLED, whole_series=True, reason=body.reason)
     return out
 
@@ -278,8 +256,7 @@ async def get_meeting(ctx: Ctx) -> MeetingOut:
     tags=TAGS,
 )
 async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         service.ensure_open(meeting)
         found: list[conflicts.ConflictNotice] = []
@@ -293,13 +270,12 @@ async def patch_meeting(ctx: Ctx, body: MeetingPatch) -> MeetingChanged:
         if body.title is not None:
             await service.retitle(s, ctx.user.actor, meeting, body.title)
         if body.notes is not None:
-            from meetings.proceedings import set_meeting_notes
+            from meetings.record.proceedings import set_meeting_notes
 
             await set_meeting_notes(s, ctx.user.actor, meeting, body.notes)
         out = MeetingChanged(
             meeting=await meeting_out(s, meeting, ctx.must), conflicts=await conflicts_out(s, found, ctx.must)
         )
-    await outbox.send(ctx.events)
     if meeting.sequence != sequence:  # what calendars show changed (time, place or title)
         send_mail(ctx, meeting.id, mail.Change.UPDATED)
     return out
@@ -336,13 +312,11 @@ async def _tell_invitees(s: AsyncSession, outbox: Outbox, meeting: Meeting, titl
     tags=TAGS,
 )
 async def cancel_meeting(ctx: Ctx, body: CancelIn) -> MeetingOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, meeting, body.reason)
         await _tell_invitees(s, outbox, meeting, N_("%(meeting)s on %(when)s was cancelled"))
         out = await meeting_out(s, meeting, ctx.must)
-    await outbox.send(ctx.events)
     send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=body.reason)
     return out
 
@@ -357,8 +331,7 @@ async def cancel_meeting(ctx: Ctx, body: CancelIn) -> MeetingOut:
     tags=TAGS,
 )
 async def invite(ctx: Ctx, body: InviteIn) -> Invited:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
         await _check_people(s, *body.user_ids)
         targets = [meeting]
@@ -391,7 +364,6 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             links=links,
             conflicts=await conflicts_out(s, found, ctx.must),
         )
-    await outbox.send(ctx.events)
     if invited:
         send_mail(ctx, meeting.id, mail.Change.INVITED, asked, user_ids=tuple(sorted(invited)))
     return out
@@ -407,8 +379,7 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
     tags=TAGS,
 )
 async def rsvp(ctx: Ctx, body: RsvpIn) -> MeetingOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         invitee = next((i for i in meeting.invitees if i.user_id == ctx.user.user_id), None)
         if invitee is None:
@@ -416,5 +387,4 @@ async def rsvp(ctx: Ctx, body: RsvpIn) -> MeetingOut:
         await service.rsvp(s, meeting, invitee, body.answer)
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
         out = await meeting_out(s, meeting, ctx.must)
-    await outbox.send(ctx.events)
     return out

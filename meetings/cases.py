@@ -20,7 +20,7 @@ from hub.permissions import Scope, descendants
 from meetings import conflicts
 from meetings.models import Meeting
 from meetings.schemas import ProposedCase
-from referrals import public as _referrals  # the published functions of the referrals package
+from referrals import for_meetings as _referrals  # the published functions of the referrals package
 
 PROPOSED = 30
 

@@ -23,9 +23,11 @@ from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.models import Agency, Setting, User
 from hub.permissions import Principal
-from meetings import minutes_service, proceedings, series, service
+from meetings import series, service
 from meetings.cases import proposed_cases
+from meetings.minutes import service as minutes_service
 from meetings.models import Meeting
+from meetings.record import proceedings
 from meetings.timezones import to_local
 
 MARK = "demo.meetings"
@@ -124,7 +126,7 @@ async def _review(s: AsyncSession, actor: audit.Actor, meeting: Meeting, now: da
     """A case-review item with the cases the hub proposes."""
     proposed = await proposed_cases(s, meeting, now)
     if proposed:
-        await service.add_agenda_item(
+        await proceedings.add_agenda_item(
             s,
             actor,
             meeting,
@@ -134,7 +136,7 @@ async def _review(s: AsyncSession, actor: audit.Actor, meeting: Meeting, now: da
             minutes=30,
             case_ids=[c.case_id for c in proposed[:3]],
         )
-    await service.add_agenda_item(
+    await proceedings.add_agenda_item(
         s, actor, meeting, kind="report", title="本月公调对接工作情况通报", presenter="区公安分局", minutes=15
     )
 
@@ -151,15 +153,15 @@ async def _hold(
 ) -> None:
     """A past meeting as it went: agenda, attendance, notes, decisions and actions."""
     await proceedings.carry_open_actions(s, actor, meeting)
-    for action in await service.open_actions_before(s, meeting):
-        await service.set_action_status(s, actor, action, "done")
+    for action in await proceedings.open_actions_before(s, meeting):
+        await proceedings.set_action_status(s, actor, action, "done")
     await _review(s, actor, meeting, now)
     for k, invitee in enumerate(meeting.invitees):
         status, proxy = ("excused", "") if (k + n) % 5 == 4 else ("present", "")
         if (k + n) % 7 == 3:
             status, proxy = "proxy", "刘志强"
         await service.rsvp(s, meeting, invitee, "accepted" if status != "excused" else "declined")
-        await service.record_attendance(s, actor, meeting, invitee.id, status, proxy)
+        await proceedings.record_attendance(s, actor, meeting, invitee.id, status, proxy)
     review = next((i for i in meeting.agenda if i.kind == "case_review"), meeting.agenda[-1])
     await proceedings.set_item_notes(
         s,
@@ -168,12 +170,12 @@ async def _hold(
         review.id,
         "与会单位逐案听取了办理情况。\n\n对超期未受理的案件，明确由受理单位限期答复。",
     )
-    await service.add_decision(
+    await proceedings.add_decision(
         s, actor, meeting, "超期未受理案件由派驻调解室三个工作日内答复受理意见", review.id
     )
-    await service.add_decision(s, actor, meeting, "群体性纠纷由区司法局牵头组织联合调解", review.id)
+    await proceedings.add_decision(s, actor, meeting, "群体性纠纷由区司法局牵头组织联合调解", review.id)
     due = to_local(meeting.start, ZONE).date() + timedelta(days=21)
-    await service.add_action(
+    await proceedings.add_action(
         s,
         actor,
         meeting,
@@ -183,7 +185,7 @@ async def _hold(
         owner_agency_id=agencies["PSB"],
         agenda_item_id=review.id,
     )
-    await service.add_action(
+    await proceedings.add_action(
         s,
         actor,
         meeting,

@@ -33,14 +33,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.config import Config
 from hub.db import Database
-from hub.events import LocalBus, Outbox
+from hub.events import LocalBus, transaction
 from hub.i18n import N_, gettext, normalise
 from hub.keys import CONFIG, DB, EVENTS
 from hub.models import User
 from hub.notifications import notify
 from hub.orm import utcnow
-from meetings import calendars, service
-from meetings.calendar_ics import Method, valid_email
+from meetings import service
+from meetings.calendars import calendars
+from meetings.calendars.ical import Method, valid_email
 from meetings.models import Meeting, Series
 
 logger = logging.getLogger(__name__)
@@ -363,9 +364,8 @@ async def _record_failure(
     db: Database, events: LocalBus, notice: Notice, title: str, user_ids: Sequence[int], error: str
 ) -> None:
     """An audit row (the system tried and failed) and a word to whoever made the change."""
-    outbox = Outbox()
     try:
-        async with db.write() as s:
+        async with transaction(db, events) as (s, outbox):
             data = {"change": notice.change.value, "users": list(user_ids), "error": error}
             await audit.record(s, audit.SYSTEM, "meeting.mail_failed", "meeting", notice.meeting_id, data)
             if notice.actor.user_id is not None:
@@ -380,8 +380,6 @@ async def _record_failure(
                 )
     except Exception:  # the database is gone too: the log line is all there is
         logger.exception("could not record a failed meeting e-mail", extra={"meeting": notice.meeting_id})
-        return
-    await outbox.send(events)
 
 
 MAILER = web.AppKey("meetings_mailer", Mailer)

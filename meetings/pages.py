@@ -5,8 +5,7 @@ post to ``page_forms``; the minutes editor is in ``pages_minutes``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -14,69 +13,43 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.errors import HubError, ValidationFailed
+from hub.forms import Form
 from hub.i18n import N_
-from hub.models import Agency, AgencyKind, User
+from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.permissions import allowed
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from meetings import (
-    codes,  # noqa: F401 - registers the labels the templates use
-    conflicts,
-    minutes_service,
-    month,
-    proceedings,
-    series,
-    week,
-)
+from meetings import conflicts, mail, month, series, service, week
 from meetings.cases import case_numbers, proposed_cases
-from meetings.models import Meeting
-from meetings.permissions import MeetingPermission, get_visible_meeting, may_manage, visible
-from meetings.timezones import known_zones, to_local
-from meetings.views import actions_out, meeting_out
+from meetings.errors import RSVPRefused
+from meetings.minutes import service as minutes_service
+from meetings.models import Invitee, Meeting
+from meetings.permissions import (
+    MeetingPermission,
+    get_managed_meeting,
+    get_visible_meeting,
+    may_manage,
+)
+from meetings.timezones import to_local, to_utc
+from meetings.views import (
+    PRESETS,
+    ROLES,
+    agencies_to_invite,
+    announce,
+    back,
+    local_time,
+    meeting_out,
+    meetings_between,
+    people_in,
+    send_mail,
+    viewer_zone,
+)
 
 routes = Routes()
+TAGS = ("meetings",)
 VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meetings
-INVITABLE = (
-    AgencyKind.police_bureau,
-    AgencyKind.justice_bureau,
-    AgencyKind.court,
-    AgencyKind.police_station,
-    AgencyKind.judicial_office,
-    AgencyKind.specialised_body,
-    AgencyKind.stationed_room,
-)
-PRESETS = (
-    ("FREQ=MONTHLY;BYDAY=1TU", N_("Monthly, first Tuesday")),
-    ("FREQ=MONTHLY;BYDAY=1WE", N_("Monthly, first Wednesday")),
-    ("FREQ=MONTHLY;INTERVAL=3;BYDAY=1TU", N_("Quarterly, first Tuesday")),
-    ("FREQ=WEEKLY", N_("Weekly")),
-)
-ROLES = ("liaison", "supervisor", "admin", "secretary")
-
-
-async def agencies_to_invite(s: AsyncSession) -> list[tuple[int, str]]:
-    query = select(Agency.id, Agency.name).where(Agency.kind.in_(list(INVITABLE)), Agency.active.is_(True))
-    return [(i, n) for i, n in (await s.execute(query.order_by(Agency.kind, Agency.code))).all()]
-
-
-async def people_in(s: AsyncSession, agency_ids: set[int]) -> list[tuple[int, str]]:
-    query = select(User.id, User.display_name).where(User.agency_id.in_(agency_ids), User.active.is_(True))
-    return [(i, n) for i, n in (await s.execute(query.order_by(User.display_name))).all()]
-
-
-def viewer_zone(ctx: Ctx) -> str:
-    """The zone the calendar is drawn in: ``?tz=`` when it names a known zone, else the hub's."""
-    asked = ctx.request.query.get("tz", "")
-    return asked if asked in known_zones() else ctx.config.time_zone
-
-
-async def meetings_between(ctx: Ctx, low: datetime, high: datetime) -> Sequence[Meeting]:
-    async with ctx.db.read() as s:
-        query = select(Meeting).where(
-            visible(ctx.must.scope, ctx.user.user_id), Meeting.start < high, Meeting.end > low
-        )
-        return (await s.scalars(query.order_by(Meeting.start))).all()
 
 
 @routes.page("GET", "/meetings", perm=VIEW, name="meetings")
@@ -151,22 +124,6 @@ async def new_page(ctx: Ctx) -> web.Response:
     return await new_form(ctx)
 
 
-@routes.page("GET", "/meetings/actions", perm=VIEW)
-async def actions_page(ctx: Ctx) -> web.Response:
-    async with ctx.db.read() as s:
-        actions = await proceedings.actions_of(s, ctx.user.user_id, ctx.user.agency_id, open_only=False)
-        rows = await actions_out(s, actions)
-        titles = dict(
-            (
-                await s.execute(
-                    select(Meeting.id, Meeting.title).where(Meeting.id.in_({a.meeting_id for a in rows}))
-                )
-            ).all()
-        )
-    today = to_local(utcnow(), ctx.config.time_zone).date()
-    return render(ctx, "meetings/actions.html", rows=rows, titles=titles, today=today)
-
-
 @routes.page("GET", "/meetings/{id}", perm=VIEW, name="meeting")
 async def meeting_page(ctx: Ctx) -> web.Response:
     now = utcnow()
@@ -213,3 +170,205 @@ async def meeting_page(ctx: Ctx) -> web.Response:
         roles=ROLES,
         **extra,
     )
+
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+@routes.page("POST", "/meetings/new", perm=MANAGE)
+async def create(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    values = {
+        k: form.text(k)
+        for k in (
+            "kind",
+            "title",
+            "start",
+            "duration",
+            "zone",
+            "rrule",
+            "custom_rule",
+            "horizon",
+            "place",
+            "chair_id",
+        )
+    }
+    try:
+        zone = values["zone"] or "Asia/Shanghai"
+        start = local_time(values["start"])
+        minutes = form.number("duration") or 0
+        agency_ids = form.numbers("agency_ids")
+        roles = form.getall("roles")
+        async with ctx.write() as (s, outbox):
+            if values["kind"] == "single":
+                data = service.MeetingInput(
+                    values["title"],
+                    ctx.user.agency_id,
+                    to_utc(start, zone),
+                    to_utc(start, zone) + timedelta(minutes=minutes),
+                    zone,
+                    values["place"],
+                    ctx.user.user_id,
+                    form.number("chair_id"),
+                )
+                meetings = [await service.create_meeting(s, ctx.user.actor, data)]
+            else:
+                rule = values["custom_rule"] if values["rrule"] == "custom" else values["rrule"]
+                plan = series.SeriesInput(
+                    values["title"],
+                    ctx.user.agency_id,
+                    rule,
+                    start,
+                    minutes,
+                    zone,
+                    values["place"],
+                    ctx.user.user_id,
+                    form.number("chair_id"),
+                    form.number("horizon"),
+                )
+                meetings = (await series.create_series(s, ctx.user.actor, plan))[1]
+            first_tokens: dict[int, str] = {}  # the links in the e-mail are to the first meeting
+            everyone: set[int] = set()
+            for meeting in meetings:
+                quiet = meeting is not meetings[0]
+                tokens = await service.invite(
+                    s, ctx.user.actor, meeting, agency_ids=agency_ids, roles=roles, outbox=outbox, quiet=quiet
+                )
+                everyone |= set(tokens)
+                first_tokens = tokens if meeting is meetings[0] else first_tokens
+    except HubError as exc:
+        message = exc.text()
+        return await new_form(ctx, status=exc.status, error=message, values=values)
+    if everyone:  # one message per person: a series travels as one calendar
+        send_mail(ctx, meetings[0].id, mail.Change.INVITED, first_tokens, user_ids=tuple(sorted(everyone)))
+    raise back(meetings[0].id)
+
+
+@routes.page("POST", "/meetings/{id}/rsvp", perm=VIEW)
+async def rsvp(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        invitee = next((i for i in meeting.invitees if i.user_id == ctx.user.user_id), None)
+        if invitee is None:
+            raise ValidationFailed(N_("You are not invited to this meeting."))
+        await service.rsvp(s, meeting, invitee, form.text("answer"))
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
+    raise back(meeting.id)
+
+
+@routes.page("POST", "/meetings/{id}/invite", perm=MANAGE)
+async def invite(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
+        meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
+        targets = [meeting]
+        if form.text("whole_series") and meeting.series_id is not None:
+            later = await series.occurrences(s, meeting.series_id)
+            targets += [m for m in later if m.start > meeting.start and m.status == "scheduled"]
+        roles = form.getall("roles")
+        asked: dict[int, str] = {}  # links in the e-mail are to the meeting asked about
+        invited: set[int] = set()
+        for target in targets:
+            tokens = await service.invite(
+                s,
+                ctx.user.actor,
+                target,
+                agency_ids=form.numbers("agency_ids"),
+                roles=roles,
+                outbox=outbox,
+                quiet=target is not meeting,
+            )
+            invited |= set(tokens)
+            asked = tokens if target is meeting else asked
+        await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
+    if invited:
+        send_mail(ctx, meeting.id, mail.Change.INVITED, asked, user_ids=tuple(sorted(invited)))
+    raise back(meeting.id)
+
+
+@routes.page("POST", "/meetings/{id}/reschedule", perm=MANAGE)
+async def reschedule(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
+        meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
+        start = to_utc(local_time(form.text("start")), meeting.time_zone)
+        end = to_utc(local_time(form.text("end")), meeting.time_zone)
+        await service.reschedule(s, ctx.user.actor, meeting, start, end, form.text("place"))
+        await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
+    send_mail(ctx, meeting.id, mail.Change.UPDATED)
+    raise back(meeting.id)
+
+
+@routes.page("POST", "/meetings/{id}/cancel", perm=MANAGE)
+async def cancel(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    async with ctx.write() as (s, outbox):
+        meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
+        await service.cancel(s, ctx.user.actor, meeting, form.text("reason"))
+        await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
+    send_mail(ctx, meeting.id, mail.Change.CANCELLED, reason=form.text("reason"))
+    raise back(meeting.id)
+
+
+# --- invitation links (no account needed: the link is the key) -------------------------------------
+
+
+async def _invitee(ctx: Ctx, s: AsyncSession) -> Invitee:
+    """The invitee of the link; someone else who is logged in may not answer with it."""
+    invitee = await service.invitee_by_token(s, ctx.match_int("id"), ctx.match("token"))
+    if ctx.principal is not None and ctx.principal.user_id != invitee.user_id:
+        raise RSVPRefused()
+    return invitee
+
+
+async def rsvp_view(ctx: Ctx, *, saved: bool) -> web.Response:
+    meeting_id = ctx.match_int("id")
+    async with ctx.db.read() as s:
+        invitee = await _invitee(ctx, s)
+        meeting = await s.get(Meeting, meeting_id)
+        assert meeting is not None
+        person = await s.get(User, invitee.user_id)
+        organiser = await s.scalar(select(Agency.name).where(Agency.id == meeting.organiser_agency_id))
+    return render(
+        ctx,
+        "meetings/rsvp.html",
+        meeting=meeting,
+        invitee=invitee,
+        person=person.display_name if person else "",
+        organiser=organiser or "",
+        when=service.local_text(meeting),
+        saved=saved,
+    )
+
+
+@routes.page(
+    "GET",
+    "/meetings/{id}/rsvp/{token}",
+    public=True,
+    summary="The page of an invitation link: the meeting, and accept / decline / tentative",
+    tags=TAGS,
+)
+async def rsvp_page(ctx: Ctx) -> web.Response:
+    return await rsvp_view(ctx, saved=False)
+
+
+@routes.page(
+    "POST",
+    "/meetings/{id}/rsvp/{token}",
+    public=True,
+    summary="Answer an invitation by its link (form field answer=accepted|declined|tentative)",
+    tags=TAGS,
+)
+async def rsvp_answer(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    answer = form.raw("answer")
+    if answer not in service.RSVP_VALUES:
+        raise ValidationFailed()
+    async with ctx.write() as (s, outbox):
+        invitee = await _invitee(ctx, s)
+        meeting = await s.get(Meeting, invitee.meeting_id)
+        assert meeting is not None
+        await service.rsvp(s, meeting, invitee, answer)
+        await announce(s, outbox, meeting, "attendance", None)
+    return await rsvp_view(ctx, saved=True)

@@ -3,10 +3,7 @@ dashboard card, menu entries and demo data."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from importlib import import_module
 
 from aiohttp import web
@@ -14,23 +11,14 @@ from aiohttp import web
 from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.keys import DB, EVENTS
+from hub.keys import DB
 from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
+from hub.tasks import every
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
-ROUTE_MODULES = (
-    "meetings.api",
-    "meetings.api_record",
-    "meetings.rsvp_routes",
-    "meetings.calendar_routes",
-    "meetings.minutes_routes",
-    "meetings.pages",
-    "meetings.page_forms",
-    "meetings.pages_minutes",
-)
 
 
 def setup(app: web.Application) -> None:
@@ -39,31 +27,16 @@ def setup(app: web.Application) -> None:
     from meetings import mail
 
     mail.setup(app)  # invitations by e-mail, when SMTP is configured
-    for name in ROUTE_MODULES:  # .ics before /meetings/{id}: the page would take "{id}.ics"
-        import_module(name).routes.register(app)
-    app.cleanup_ctx.append(_sweeper)
+    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="meetings-sweep"))
 
 
-async def _sweeper(app: web.Application) -> AsyncIterator[None]:
-    async def loop() -> None:
-        from meetings import sweeps
+async def _sweep(app: web.Application, outbox: Outbox) -> None:
+    """Overdue actions raise their warnings, every few minutes."""
+    from meetings.record import sweeps
 
-        while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            outbox = Outbox()
-            try:
-                raised = await sweeps.warn_overdue_actions(app[DB], utcnow(), outbox)
-                if raised:
-                    logger.info("overdue actions", extra={"warnings": raised})
-            except Exception:  # one failed sweep must not stop the next
-                logger.exception("overdue-action sweep failed")
-            await outbox.send(app[EVENTS])
-
-    task = asyncio.create_task(loop(), name="meetings-sweep")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    raised = await sweeps.warn_overdue_actions(app[DB], utcnow(), outbox)
+    if raised:
+        logger.info("overdue actions", extra={"warnings": raised})
 
 
 async def demo(ctx: DemoContext) -> None:
@@ -73,7 +46,7 @@ async def demo(ctx: DemoContext) -> None:
 
 
 async def dashboard(ctx: Ctx) -> list[Panel]:
-    from meetings.dashboard import panels
+    from meetings.panels import panels
 
     return await panels(ctx)
 
@@ -82,6 +55,16 @@ plugin = Plugin(
     name="meetings",
     package="meetings",
     models="meetings.models",
+    # .ics before /meetings/{id} (the page would take "{id}.ics"); /meetings/actions before it too.
+    routes=(
+        "meetings.api",
+        "meetings.record.api",
+        "meetings.minutes.api",
+        "meetings.calendars.routes",
+        "meetings.record.pages",
+        "meetings.minutes.pages",
+        "meetings.pages",
+    ),
     setup=setup,
     demo=demo,
     dashboard=dashboard,

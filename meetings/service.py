@@ -1,15 +1,15 @@
-"""Meeting use cases: schedule, change, cancel, invite, RSVP, attendance, agenda, decisions, actions.
+"""Meeting use cases: schedule, change, cancel, invite, RSVP (the record of a meeting is ``record``).
 
 Every change to what invitees see in their calendars raises the meeting's SEQUENCE (RFC 5545), and
-writes its audit row in the same transaction. Action items notify their owners.
+writes its audit row in the same transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,20 +18,16 @@ from hub import audit
 from hub.errors import NotFound, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Agency, User, UserRole
+from hub.models import User, UserRole
 from hub.notifications import notify
 from hub.orm import utcnow
 from hub.secrets_util import new_token, token_hash
-from meetings import cases
 from meetings.errors import MeetingClosed, RSVPExpired, RSVPRefused
-from meetings.models import ActionItem, AgendaItem, Decision, Invitee, Meeting, Series
+from meetings.models import Invitee, Meeting, Series
 from meetings.recurrence import EndBeforeStart
 from meetings.timezones import zone
 
 RSVP_VALUES = ("accepted", "declined", "tentative")
-ATTENDANCE_VALUES = ("present", "absent", "excused", "proxy")
-AGENDA_KINDS = ("report", "discussion", "decision", "case_review")
-ACTION_STATUSES = ("open", "in_progress", "done", "dropped")
 
 
 @dataclass(frozen=True)
@@ -255,152 +251,4 @@ async def invitee_by_token(s: AsyncSession, meeting_id: int, token: str) -> Invi
     return invitee
 
 
-async def record_attendance(
-    s: AsyncSession, actor: audit.Actor, meeting: Meeting, invitee_id: int, status: str, proxy_name: str = ""
-) -> Invitee:
-    if status not in ATTENDANCE_VALUES:
-        raise ValidationFailed(N_("Unknown attendance status."))
-    if status == "proxy" and not proxy_name.strip():
-        raise ValidationFailed(N_("Name the person attending in their place."))
-    invitee = next((i for i in meeting.invitees if i.id == invitee_id), None)
-    if invitee is None:
-        raise NotFound()
-    invitee.attendance, invitee.proxy_name = status, proxy_name.strip()[:100] if status == "proxy" else ""
-    await s.flush()
-    await audit.record(
-        s, actor, "meeting.attendance", "meeting", meeting.id, {"invitee": invitee_id, "status": status}
-    )
-    return invitee
-
-
 # --- agenda, decisions, actions -------------------------------------------------------------------
-
-
-async def add_agenda_item(
-    s: AsyncSession,
-    actor: audit.Actor,
-    meeting: Meeting,
-    *,
-    kind: str,
-    title: str,
-    presenter: str = "",
-    minutes: int = 10,
-    case_ids: Sequence[int] = (),
-    carried_action_id: int | None = None,
-) -> AgendaItem:
-    if kind not in AGENDA_KINDS:
-        raise ValidationFailed(N_("Unknown agenda item kind."))
-    if not title.strip() or not 0 < minutes <= 480:
-        raise ValidationFailed(N_("Give the item a title and a time between 1 and 480 minutes."))
-    item = AgendaItem(
-        position=len(meeting.agenda),
-        kind=kind,
-        title=title.strip()[:300],
-        presenter=presenter[:100],
-        minutes=minutes,
-        case_ids=list(case_ids),
-        carried_action_id=carried_action_id,
-    )
-    meeting.agenda.append(item)
-    await s.flush()
-    await audit.record(
-        s, actor, "meeting.agenda_added", "meeting", meeting.id, {"item": item.id, "kind": kind}
-    )
-    return item
-
-
-async def add_decision(
-    s: AsyncSession, actor: audit.Actor, meeting: Meeting, text: str, agenda_item_id: int | None
-) -> Decision:
-    if not text.strip():
-        raise ValidationFailed(N_("Write the decision."))
-    decision = Decision(meeting_id=meeting.id, agenda_item_id=agenda_item_id, text=text.strip())
-    s.add(decision)
-    await s.flush()
-    await audit.record(s, actor, "meeting.decision", "meeting", meeting.id, {"decision": decision.id})
-    return decision
-
-
-async def add_action(
-    s: AsyncSession,
-    actor: audit.Actor,
-    meeting: Meeting,
-    *,
-    text: str,
-    due: date,
-    outbox: Outbox,
-    owner_agency_id: int | None = None,
-    owner_user_id: int | None = None,
-    agenda_item_id: int | None = None,
-    case_id: int | None = None,
-) -> ActionItem:
-    if not text.strip():
-        raise ValidationFailed(N_("Write what is to be done."))
-    if owner_agency_id is None and owner_user_id is None:
-        raise ValidationFailed(N_("Give the action an owner (an agency or a person)."))
-    owner_user = await s.get(User, owner_user_id) if owner_user_id is not None else None
-    if owner_user_id is not None and (owner_user is None or not owner_user.active):
-        raise ValidationFailed(N_("The person given as the owner is not known."))
-    if owner_agency_id is not None and await s.get(Agency, owner_agency_id) is None:
-        raise ValidationFailed(N_("The agency given as the owner is not known."))
-    await cases.check_case(s, meeting, case_id)
-    action = ActionItem(
-        meeting_id=meeting.id,
-        agenda_item_id=agenda_item_id,
-        text=text.strip(),
-        due=due,
-        owner_agency_id=owner_agency_id,
-        owner_user_id=owner_user_id,
-        case_id=case_id,
-    )
-    s.add(action)
-    await s.flush()
-    await audit.record(
-        s, actor, "meeting.action", "action_item", action.id, {"meeting": meeting.id, "due": due.isoformat()}
-    )
-    owners = (
-        [owner_user_id]
-        if owner_user_id
-        else (
-            await s.scalars(select(User.id).where(User.agency_id == owner_agency_id, User.active.is_(True)))
-        ).all()
-    )
-    await notify(
-        s,
-        outbox,
-        owners,
-        "meeting.action",
-        N_("Action from %(meeting)s, due %(due)s: %(text)s"),
-        f"/meetings/{meeting.id}",
-        meeting=meeting.title,
-        due=due.isoformat(),
-        text=action.text[:80],
-    )
-    return action
-
-
-async def open_actions_before(s: AsyncSession, meeting: Meeting) -> Sequence[ActionItem]:
-    """Open actions of the organiser's earlier meetings: the next agenda starts with them."""
-    earlier = select(Meeting.id).where(
-        Meeting.organiser_agency_id == meeting.organiser_agency_id,
-        Meeting.start < meeting.start,
-        Meeting.id != meeting.id,
-    )
-    query = (
-        select(ActionItem)
-        .where(ActionItem.meeting_id.in_(earlier), ActionItem.status.in_(["open", "in_progress"]))
-        .order_by(ActionItem.due)
-    )
-    return (await s.scalars(query)).all()
-
-
-async def set_action_status(
-    s: AsyncSession, actor: audit.Actor, action: ActionItem, status: str
-) -> ActionItem:
-    if status not in ACTION_STATUSES:
-        raise ValidationFailed(N_("Unknown action status."))
-    action.status = status
-    action.done_at = utcnow() if status == "done" else None
-    await s.flush()
-    await audit.record(s, actor, "meeting.action_status", "action_item", action.id, {"status": status})
-    return action

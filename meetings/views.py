@@ -4,17 +4,24 @@ who hears that it changed (the live refresh of the meeting page)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
+from aiohttp import web
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import directory
+from hub.errors import ValidationFailed
 from hub.events import Outbox
-from hub.models import Agency, User, UserRole
+from hub.i18n import N_
+from hub.models import Agency, AgencyKind, User, UserRole
 from hub.permissions import SUBTREE_ROLES, Guard
-from meetings import proceedings
+from hub.routing import Ctx
+from meetings import mail
 from meetings.conflicts import ConflictNotice, as_seen_by
 from meetings.models import ActionItem, Decision, Meeting
-from meetings.permissions import is_chair, may_manage
+from meetings.permissions import is_chair, may_manage, visible
 from meetings.schemas import (
     ActionOut,
     AgendaItemOut,
@@ -24,6 +31,7 @@ from meetings.schemas import (
     MeetingOut,
     MeetingSummary,
 )
+from meetings.timezones import known_zones
 
 
 async def decisions_of(s: AsyncSession, meeting_id: int) -> Sequence[Decision]:
@@ -42,12 +50,29 @@ async def people(s: AsyncSession, user_ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in (await s.scalars(select(User).where(User.id.in_(user_ids)))).all()}
 
 
+async def owner_names(s: AsyncSession, actions: Sequence[ActionItem]) -> dict[int, str]:
+    """Action id -> its owner's name (the person, or the agency)."""
+    users = {a.owner_user_id for a in actions if a.owner_user_id}
+    agencies = {a.owner_agency_id for a in actions if a.owner_agency_id}
+    user_names = dict((await s.execute(select(User.id, User.display_name).where(User.id.in_(users)))).all())
+    agency_names = dict(
+        (await s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(agencies)))).all()
+    )
+    found: dict[int, str] = {}
+    for a in actions:
+        if a.owner_user_id is not None:
+            found[a.id] = user_names.get(a.owner_user_id, "")
+        elif a.owner_agency_id is not None:
+            found[a.id] = agency_names.get(a.owner_agency_id, "")
+    return found
+
+
 def action_out(action: ActionItem, owner: str) -> ActionOut:
     return ActionOut.model_validate(action).model_copy(update={"owner": owner})
 
 
 async def actions_out(s: AsyncSession, actions: Sequence[ActionItem]) -> list[ActionOut]:
-    names = await proceedings.owner_names(s, actions)
+    names = await owner_names(s, actions)
     return [action_out(a, names.get(a.id, "")) for a in actions]
 
 
@@ -97,17 +122,6 @@ async def conflicts_out(s: AsyncSession, found: Sequence[ConflictNotice], viewer
 MEETING_CHANGED = "meeting.changed"
 
 
-def ancestors(tree: Mapping[int, int | None], agency_ids: Iterable[int]) -> set[int]:
-    """The agencies strictly above any of ``agency_ids``; ``tree`` maps agency id -> parent id."""
-    found: set[int] = set()
-    for agency_id in agency_ids:
-        parent = tree.get(agency_id)
-        while parent is not None and parent not in found:
-            found.add(parent)
-            parent = tree.get(parent)
-    return found
-
-
 def meeting_agencies(meeting: Meeting) -> set[int]:
     """The agencies whose every member sees the meeting: the organiser and the invited ones."""
     return {meeting.organiser_agency_id} | {
@@ -126,18 +140,8 @@ def meeting_topics(meeting: Meeting, overseer_ids: Iterable[int], agency_of: Map
     return {f"agency:{a}" for a in agencies} | {f"user:{u}" for u in named}
 
 
-async def _tree(s: AsyncSession) -> dict[int, int | None]:
-    """The agency tree, read once per transaction (announcing a whole series asks for each
-    occurrence)."""
-    if "agency_tree" not in s.info:
-        s.info["agency_tree"] = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
-    tree: dict[int, int | None] = s.info["agency_tree"]
-    return tree
-
-
 async def audience(s: AsyncSession, meeting: Meeting) -> set[str]:
-    tree = await _tree(s)
-    above = ancestors(tree, meeting_agencies(meeting))
+    above = directory.above(await directory.tree_of(s), meeting_agencies(meeting))
     subtree_people = select(UserRole.user_id).where(UserRole.role.in_(list(SUBTREE_ROLES)))
     overseers = set(
         await s.scalars(
@@ -163,3 +167,79 @@ async def announce(
     outbox after the commit. The notice names no content: pages fetch what they may see."""
     for topic in sorted(await audience(s, meeting)):
         outbox.add(topic, MEETING_CHANGED, actor_user_id, meeting_id=meeting.id, part=part)
+
+
+# --- what the API and the pages share ----------------------------------------------------------
+
+
+def rsvp_link(meeting_id: int, token: str) -> str:
+    return f"/meetings/{meeting_id}/rsvp/{token}"
+
+
+def send_mail(
+    ctx: Ctx, meeting_id: int, change: mail.Change, tokens: dict[int, str] | None = None, **more: Any
+) -> None:
+    """After commit: e-mail the meeting's calendar to its invitees (nothing when SMTP is off);
+    ``tokens``: the RSVP tokens of the people just invited to this meeting, for their links."""
+    links = {uid: rsvp_link(meeting_id, tok) for uid, tok in (tokens or {}).items()}
+    mail.post(
+        ctx.request.app, mail.Notice(meeting_id, change, ctx.user.actor, ctx.base_url, links=links, **more)
+    )
+
+
+INVITABLE = (
+    AgencyKind.police_bureau,
+    AgencyKind.justice_bureau,
+    AgencyKind.court,
+    AgencyKind.police_station,
+    AgencyKind.judicial_office,
+    AgencyKind.specialised_body,
+    AgencyKind.stationed_room,
+)
+
+
+PRESETS = (
+    ("FREQ=MONTHLY;BYDAY=1TU", N_("Monthly, first Tuesday")),
+    ("FREQ=MONTHLY;BYDAY=1WE", N_("Monthly, first Wednesday")),
+    ("FREQ=MONTHLY;INTERVAL=3;BYDAY=1TU", N_("Quarterly, first Tuesday")),
+    ("FREQ=WEEKLY", N_("Weekly")),
+)
+
+
+ROLES = ("liaison", "supervisor", "admin", "secretary")
+
+
+async def agencies_to_invite(s: AsyncSession) -> list[tuple[int, str]]:
+    query = select(Agency.id, Agency.name).where(Agency.kind.in_(list(INVITABLE)), Agency.active.is_(True))
+    return [(i, n) for i, n in (await s.execute(query.order_by(Agency.kind, Agency.code))).all()]
+
+
+async def people_in(s: AsyncSession, agency_ids: set[int]) -> list[tuple[int, str]]:
+    query = select(User.id, User.display_name).where(User.agency_id.in_(agency_ids), User.active.is_(True))
+    return [(i, n) for i, n in (await s.execute(query.order_by(User.display_name))).all()]
+
+
+def viewer_zone(ctx: Ctx) -> str:
+    """The zone the calendar is drawn in: ``?tz=`` when it names a known zone, else the hub's."""
+    asked = ctx.request.query.get("tz", "")
+    return asked if asked in known_zones() else ctx.config.time_zone
+
+
+async def meetings_between(ctx: Ctx, low: datetime, high: datetime) -> Sequence[Meeting]:
+    async with ctx.db.read() as s:
+        query = select(Meeting).where(
+            visible(ctx.must.scope, ctx.user.user_id), Meeting.start < high, Meeting.end > low
+        )
+        return (await s.scalars(query.order_by(Meeting.start))).all()
+
+
+def local_time(value: str) -> datetime:
+    """A ``datetime-local`` field: wall clock, read in the meeting's zone by the caller."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(N_("Give a date and a time.")) from None
+
+
+def back(meeting_id: int, anchor: str = "") -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"/meetings/{meeting_id}" + (f"#{anchor}" if anchor else ""))

@@ -16,9 +16,13 @@ from hub import audit
 from hub.demo_context import DemoContext, DemoLogin
 from hub.events import Outbox
 from hub.models import Setting
-from referrals import mediators, moves, service, states
-from referrals.intake import CaseInput, ConsentInput, PartyInput, take_in
+from referrals import mediators, moves, sending, states
+from referrals.agreements import agreements
+from referrals.agreements import demo as agreement_demo
+from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
+from referrals.evidence import demo as evidence_demo
 from referrals.models import MediatorProfile, Referral, RoutingRule
+from referrals.reports import demo as report_demo
 
 MARK = "demo.referrals"
 
@@ -316,10 +320,10 @@ async def load(ctx: DemoContext) -> None:
                     )
     for number, story in enumerate(STORIES, start=1):
         await _play(ctx, story, number)
-    from referrals import agreements, evidence, reports
-
-    for part in (agreements, evidence, reports):
-        await part.demo(ctx)
+    # What the cases led to: agreements with their visits, evidence files, reports and warnings.
+    await agreement_demo.load(ctx)
+    await evidence_demo.attach_demo_files(ctx)
+    await report_demo.load(ctx)
     async with ctx.db.write() as s:
         s.add(Setting(key=MARK, value=ctx.now.isoformat()))
     ctx.logins.append(
@@ -353,7 +357,7 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
         case = await take_in(s, actor, station, data, started, outbox)
         if not story.consent:
             return
-        referral = await service.send(s, actor, case, sender_agency_id=station, now=started, outbox=outbox)
+        referral = await sending.send(s, actor, case, sender_agency_id=station, now=started, outbox=outbox)
     clock = started
     for step in story.moves:
         clock += timedelta(hours=6)
@@ -369,7 +373,7 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
                     s, receiver, current, choice.user_id, sides=sides, outbox=outbox
                 )
             elif name == "onward":
-                onward = await moves.refer_onward(
+                onward = await sending.refer_onward(
                     s,
                     receiver,
                     current,
@@ -403,7 +407,14 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
                 )
             else:
                 await moves.move(
-                    s, receiver, current, moves.Move(name, reason), sides=sides, now=clock, outbox=outbox
+                    s,
+                    receiver,
+                    current,
+                    moves.Move(name, reason),
+                    sides=sides,
+                    now=clock,
+                    outbox=outbox,
+                    effects=agreements.EFFECTS,
                 )
 
 

@@ -23,10 +23,11 @@ from hub import audit
 from hub.errors import NotFound
 from hub.events import Outbox
 from hub.permissions import Scope
-from referrals import evidence, moves, states
-from referrals.evidence_store import BlobStore
+from referrals import moves, states
+from referrals.evidence import records
+from referrals.evidence.store import BlobStore
 from referrals.models import Agreement, Evidence, Party, Referral
-from referrals.visibility import get_visible_case
+from referrals.visibility import get_visible_case, latest_referral
 
 
 @dataclass(frozen=True)
@@ -63,16 +64,10 @@ class CaseInfo:
         return self.referral_state in (states.State.accepted, states.State.in_mediation)
 
 
-async def _latest_referral(s: AsyncSession, case_id: int) -> Referral | None:
-    return await s.scalar(
-        select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc()).limit(1)
-    )
-
-
 async def case_for_mediation(s: AsyncSession, scope: Scope, case_id: int) -> CaseInfo:
     """The case as this scope sees it (404 for outsiders)."""
     case = await get_visible_case(s, scope, case_id)
-    referral = await _latest_referral(s, case.id)
+    referral = await latest_referral(s, case.id)
     rows = (await s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id))).all()
     return CaseInfo(
         case_id=case.id,
@@ -84,7 +79,7 @@ async def case_for_mediation(s: AsyncSession, scope: Scope, case_id: int) -> Cas
         mediating_agency_id=referral.to_agency_id if referral else None,
         mediator_id=referral.mediator_id if referral else None,
         parties=tuple(PartyInfo(p.id, p.role, p.name, bool(p.id_number)) for p in case.parties),
-        evidence=tuple(EvidenceInfo(e.id, evidence.download_name(e), e.kind, e.media_type) for e in rows),
+        evidence=tuple(EvidenceInfo(e.id, records.download_name(e), e.kind, e.media_type) for e in rows),
     )
 
 
@@ -103,8 +98,8 @@ async def evidence_for_room(
     row = await s.get(Evidence, evidence_id)
     if row is None or row.case_id != case_id:
         raise NotFound()
-    path = await evidence.stored_file(store, row)
-    return path, EvidenceInfo(row.id, evidence.download_name(row), row.kind, row.media_type)
+    path = await records.stored_file(store, row)
+    return path, EvidenceInfo(row.id, records.download_name(row), row.kind, row.media_type)
 
 
 async def mediation_started(

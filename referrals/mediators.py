@@ -15,9 +15,10 @@ from hub.labels import label
 from hub.models import Role, User, UserRole
 from hub.notifications import notify
 from referrals import deadlines, states
+from referrals.agencies import policy_for
 from referrals.errors import BadMediator, ExtensionNotAllowed, ReasonRequired, TransitionNotAllowed, WrongSide
 from referrals.models import Case, MediatorProfile, Referral, ReferralEvent
-from referrals.service import announce, policy_for
+from referrals.moves import announce
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ async def extend_mediation(
         raise TransitionNotAllowed(state=label(referral.state), action=label("extend"))
     if not reason.strip():
         raise ReasonRequired()
-    policy = await policy_for(s, referral.to_agency_id)
+    category = await s.scalar(select(Case.category).where(Case.id == referral.case_id))
+    policy = await policy_for(s, referral.to_agency_id, category)  # labour disputes: no extension
     try:
         new_due = deadlines.extended_mediation_due(
             referral.accepted_at, referral.mediation_due or referral.accepted_at, days, policy

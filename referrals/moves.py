@@ -3,34 +3,31 @@
 Every move writes a ``ReferralEvent`` and an audit row in the caller's transaction and adds live
 notices to the ``Outbox`` (published after commit). State changes use compare-and-set
 (``UPDATE ... WHERE state = old``), so two people acting at once cannot both succeed.
+
+What a capability built on referrals adds to a move (the agreements: closing waits for the
+follow-up visits, resolving schedules them) comes in as ``Effects`` from the caller: this module
+knows nothing above it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.events import Outbox
 from hub.i18n import N_, gettext
 from hub.labels import label
-from hub.models import Role
+from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
 from referrals import deadlines, states
-from referrals.errors import (
-    BadMediator,
-    ReasonRequired,
-    StaleState,
-    TransitionNotAllowed,
-    UseTheCourtForm,
-    WrongSide,
-)
+from referrals.agencies import policy_for
+from referrals.errors import BadMediator, ReasonRequired, StaleState, TransitionNotAllowed, WrongSide
 from referrals.models import Case, Referral, ReferralEvent
-from referrals.service import announce, policy_for, send
 
 
 def side_of(
@@ -50,24 +47,33 @@ def side_of(
 class Move:
     action: str
     reason: str = ""
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None  # kept with the referral's event
+    audit: dict[str, Any] | None = None  # more facts for the audit row
 
 
-async def plain_move(
-    s: AsyncSession,
-    actor: audit.Actor | None,
-    referral: Referral,
-    move_: Move,
-    *,
-    sides: set[states.Side],
-    now: datetime,
-    outbox: Outbox,
-) -> Referral:
-    """An action a person picked (a button, the API's actions endpoint): any but the court's
-    steps, which have their own forms."""
-    if move_.action in states.COURT_STEPS:
-        raise UseTheCourtForm()
-    return await move(s, actor, referral, move_, sides=sides, now=now, outbox=outbox)
+class Effects(Protocol):
+    """What another capability adds to a move, in the move's transaction."""
+
+    async def before(self, s: AsyncSession, actor: audit.Actor, referral: Referral, action: str) -> None:
+        """After the move is found allowed, before the referral changes (may refuse it)."""
+
+    async def after(self, s: AsyncSession, actor: audit.Actor, referral: Referral, action: str) -> None:
+        """After the referral changed and its event was written, before the audit row."""
+
+
+def check(referral: Referral, move: Move, sides: set[states.Side]) -> states.State:
+    """The state the move leads to, or the error that refuses it (the state, the side, the reason)."""
+    try:
+        new_state = states.apply(referral.state, states.Action(move.action))
+    except (ValueError, states.TransitionRefused):
+        raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
+    rule = states.ACTIONS[states.Action(move.action)]
+    if rule.side not in sides:
+        side_word = {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
+        raise WrongSide(side=gettext(side_word))
+    if rule.needs_reason and not move.reason.strip():
+        raise ReasonRequired()
+    return new_state
 
 
 async def move(
@@ -79,42 +85,30 @@ async def move(
     sides: set[states.Side],
     now: datetime,
     outbox: Outbox,
+    effects: Effects | None = None,
 ) -> Referral:
     """Apply one action of the state machine to a referral, as the given side."""
     actor = actor or audit.SYSTEM
-    try:
-        action = states.Action(move.action)
-        new_state = states.apply(referral.state, action)
-    except (ValueError, states.TransitionRefused):
-        raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
-    rule = states.ACTIONS[action]
-    if rule.side not in sides:
-        side_word = {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
-        raise WrongSide(side=gettext(side_word))
-    if rule.needs_reason and not move.reason.strip():
-        raise ReasonRequired()
+    new_state = check(referral, move, sides)
+    action = states.Action(move.action)
     old_state = referral.state
-    values: dict[str, Any] = {
-        "state": new_state,
-        "state_changed_at": now,
-        "last_reason": move.reason.strip()[:500],
-    }
+    values: dict[str, Any] = {"state": new_state, "state_changed_at": now}
+    if action is not states.Action.send:  # a send's reason is the override's (override_reason)
+        values["last_reason"] = move.reason.strip()[:500]
     if action is states.Action.accept:
         values["accepted_at"] = now
-        values["mediation_due"] = deadlines.mediation_due(now, await policy_for(s, referral.to_agency_id))
+        # The law's own period for labour and medical disputes, else the receiving body's policy.
+        category = await s.scalar(select(Case.category).where(Case.id == referral.case_id))
+        policy = await policy_for(s, referral.to_agency_id, category)
+        values["mediation_due"] = deadlines.mediation_due(now, policy)
     elif action in (states.Action.resolve, states.Action.fail):
         values["decided_at"] = now
     elif action is states.Action.close:
         values["closed_at"] = now
     elif action is states.Action.start_mediation and referral.mediator_id is None:
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
-    if action is states.Action.close:
-        from referrals import agreements, followup_visits  # imported here: they build on this module
-
-        # Visits that a race left unscheduled (the last party confirming while the referral was
-        # being resolved) are scheduled now, and then they too must be done before closing.
-        await agreements.after_resolve(s, actor, referral)
-        await followup_visits.require_done(s, referral)
+    if effects is not None:
+        await effects.before(s, actor, referral, action)
     result = await s.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.state == old_state)
@@ -138,22 +132,21 @@ async def move(
             data=move.data or {},
         )
     )
-    if action is states.Action.resolve:
-        from referrals import agreements  # imported here: it builds on this module
-
-        await agreements.after_resolve(s, actor, referral)
+    if effects is not None:
+        await effects.after(s, actor, referral, action)
     case = await s.get(Case, referral.case_id)
     assert case is not None
+    kind = states.kind_of(action)
     await audit.record(
         s,
         actor,
-        f"referral.{action}",
+        kind,
         "referral",
         referral.id,
-        {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200]},
+        {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200], **(move.audit or {})},
     )
     await _tell(s, outbox, referral, case, action)
-    announce(outbox, referral, f"referral.{action}", actor, case.number)
+    announce(outbox, referral, kind, actor, case.number)
     return referral
 
 
@@ -162,6 +155,19 @@ async def _tell(
 ) -> None:
     """Who hears of which move, in their inbox."""
     link = f"/cases/{case.id}"
+    if action is states.Action.send:
+        people = await people_with_role(s, [referral.to_agency_id], Role.liaison, Role.admin)
+        sender = await s.scalar(select(Agency.name).where(Agency.id == referral.from_agency_id))
+        await notify(
+            s,
+            outbox,
+            people,
+            "referral.received",
+            N_("New referral %(number)s from %(sender)s"),
+            link,
+            number=case.number,
+            sender=sender or "",
+        )
     if action in (
         states.Action.decline,
         states.Action.expire,
@@ -201,37 +207,15 @@ async def _tell(
         )
 
 
-async def refer_onward(
-    s: AsyncSession,
-    actor: audit.Actor,
-    referral: Referral,
-    *,
-    target_agency_id: int,
-    reason: str,
-    now: datetime,
-    outbox: Outbox,
-    sides: set[states.Side],
-) -> Referral:
-    """The receiving body passes the case on; the new referral keeps the chain through parent_id."""
-    await move(
-        s,
-        actor,
-        referral,
-        Move(states.Action.refer_onward, reason, {"to": target_agency_id}),
-        sides=sides,
-        now=now,
-        outbox=outbox,
-    )
-    case = await s.get(Case, referral.case_id)
-    assert case is not None
-    return await send(
-        s,
-        actor,
-        case,
-        sender_agency_id=referral.to_agency_id,
-        now=now,
-        outbox=outbox,
-        target_agency_id=target_agency_id,
-        override_reason=reason,
-        parent=referral,
-    )
+def announce(outbox: Outbox, referral: Referral, kind: str, actor: audit.Actor, number: str) -> None:
+    """The live notice of a change to both agencies of the referral."""
+    for agency_id in {referral.from_agency_id, referral.to_agency_id}:
+        outbox.add(
+            f"agency:{agency_id}",
+            kind,
+            actor.user_id,
+            referral_id=referral.id,
+            case_id=referral.case_id,
+            number=number,
+            state=referral.state,
+        )

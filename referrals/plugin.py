@@ -2,61 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.keys import CONFIG, DB, EVENTS
+from hub.keys import CONFIG, DB
 from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
+from hub.tasks import every
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 
 
 def setup(app: web.Application) -> None:
-    from referrals import (  # noqa: F401 - codes and permissions register labels and policies
-        agreement_routes,
-        api,
-        codes,
-        evidence_routes,
-        pages,
-        permissions,
-        report_routes,
-        rule_routes,
-    )
+    from referrals import codes, permissions  # noqa: F401 - codes and permissions register labels and policies
 
-    for module in (api, pages, agreement_routes, evidence_routes, report_routes, rule_routes):
-        module.routes.register(app)
-    app.cleanup_ctx.append(_sweeper)
+    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="referrals-sweep"))
 
 
-async def _sweeper(app: web.Application) -> AsyncIterator[None]:
+async def _sweep(app: web.Application, outbox: Outbox) -> None:
+    """Deadlines (expiry, escalation, overdue mediations) and early warnings, every minute."""
     from referrals import sweeps
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            outbox = Outbox()
-            try:
-                done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone)
-                if any(done.values()):
-                    logger.info("deadline sweep", extra=done)
-            except Exception:  # one failed sweep must not stop the next
-                logger.exception("deadline sweep failed")
-            await outbox.send(app[EVENTS])
-
-    task = asyncio.create_task(loop(), name="referrals-sweep")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone)
+    if any(done.values()):
+        logger.info("deadline sweep", extra=done)
 
 
 async def demo(ctx):  # type: ignore[no-untyped-def]
@@ -66,15 +40,27 @@ async def demo(ctx):  # type: ignore[no-untyped-def]
 
 
 async def dashboard(ctx: Ctx) -> list[Panel]:
-    from referrals.dashboard import panels
+    from referrals.cases import panels
+    from referrals.reports import panels as report_panels
 
-    return await panels(ctx)
+    return [*await panels.panels(ctx), *await report_panels.panels(ctx)]
 
 
 plugin = Plugin(
     name="referrals",
     package="referrals",
     models="referrals.models",
+    routes=(
+        "referrals.cases.api",
+        "referrals.cases.pages",
+        "referrals.agreements.api",
+        "referrals.agreements.pages",
+        "referrals.evidence.routes",
+        "referrals.reports.api",
+        "referrals.reports.pages",
+        "referrals.stats.routes",
+        "referrals.routing.pages",
+    ),
     setup=setup,
     demo=demo,
     dashboard=dashboard,

@@ -3,6 +3,9 @@
 ``apply(state, action)`` returns the next state or raises ``TransitionRefused`` naming the state
 and the action. Each action also says which side may take it (the sending agency, the receiving
 agency, or the system's own deadline checks) and whether a reason is required.
+
+A referral's life begins with a move too: ``send`` takes it from ``UNSENT`` (no referral yet:
+its row is being written) to ``sent``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class State(StrEnum):
 
 
 class Action(StrEnum):
+    send = "send"
     accept = "accept"
     decline = "decline"
     expire = "expire"
@@ -48,6 +52,7 @@ class Side(StrEnum):
     system = "system"
 
 
+UNSENT = ""  # the state of a referral before its send: its row exists only inside the sending
 OPEN = (State.sent, State.accepted, State.in_mediation)
 
 # The court's steps are taken only through the agreement's judicial-confirmation forms
@@ -55,7 +60,8 @@ OPEN = (State.sent, State.accepted, State.in_mediation)
 # answer; as a plain action they would move the referral and leave the agreement behind.
 COURT_STEPS = frozenset({Action.apply_confirmation, Action.confirm, Action.refuse_confirmation})
 
-TRANSITIONS: dict[tuple[State, Action], State] = {
+TRANSITIONS: dict[tuple[str, Action], State] = {
+    (UNSENT, Action.send): State.sent,
     (State.sent, Action.accept): State.accepted,
     (State.sent, Action.decline): State.declined,
     (State.sent, Action.expire): State.expired,
@@ -80,6 +86,7 @@ class ActionRule:
 
 
 ACTIONS: dict[Action, ActionRule] = {
+    Action.send: ActionRule(Side.sender),
     Action.accept: ActionRule(Side.receiver),
     Action.decline: ActionRule(Side.receiver, needs_reason=True),
     Action.expire: ActionRule(Side.system),
@@ -115,13 +122,19 @@ class TransitionRefused(Exception):
 
 def apply(state: str, action: str) -> State:
     try:
-        return TRANSITIONS[(State(state), Action(action))]
+        return TRANSITIONS[(state if state == UNSENT else State(state), Action(action))]
     except (KeyError, ValueError):
         raise TransitionRefused(state, action) from None
 
 
 def allowed_actions(state: str) -> list[Action]:
     return [a for (s, a) in TRANSITIONS if s == state]
+
+
+def kind_of(action: Action) -> str:
+    """What the audit log and the live notices call a move: ``referral.<action>``, and
+    ``referral.sent`` for the first (as it always was)."""
+    return "referral.sent" if action is Action.send else f"referral.{action}"
 
 
 def is_open(state: str) -> bool:

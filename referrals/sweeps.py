@@ -14,27 +14,18 @@ from datetime import datetime
 from sqlalchemy import select
 
 from hub.db import Database
+from hub.directory import overseers
 from hub.early_warnings import known_keys, raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Agency, Role
-from hub.notifications import notify, people_with_role
+from hub.models import Role
+from hub.notifications import notify
 from referrals import states
 from referrals.errors import StaleState
 from referrals.models import Case, Referral
 from referrals.moves import Move, move
 
 logger = logging.getLogger(__name__)
-
-
-async def supervisors_above(s, agency_ids: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
-    chain: set[int] = set()
-    for agency_id in agency_ids:
-        current: int | None = agency_id
-        while current is not None and current not in chain:
-            chain.add(current)
-            current = await s.scalar(select(Agency.parent_id).where(Agency.id == current))
-    return await people_with_role(s, chain, Role.supervisor)
 
 
 async def expire_overdue(db: Database, now: datetime, outbox: Outbox) -> int:
@@ -64,7 +55,7 @@ async def expire_overdue(db: Database, now: datetime, outbox: Outbox) -> int:
                 case = await s.get(Case, referral.case_id)
                 assert case is not None
                 link = f"/cases/{case.id}"
-                people = await supervisors_above(s, [referral.from_agency_id, referral.to_agency_id])
+                people = await overseers(s, [referral.from_agency_id, referral.to_agency_id], Role.supervisor)
                 await notify(
                     s,
                     outbox,
@@ -143,10 +134,10 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
 
 async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> dict[str, int]:
     """``zone``: the district's (the configured) time zone, in which report days begin and end."""
-    from referrals import warning_sweep
+    from referrals.reports import sweep
 
     return {
         "expired": await expire_overdue(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
-        **await warning_sweep.sweep(db, now, zone=zone),
+        **await sweep.sweep(db, now, zone=zone),
     }

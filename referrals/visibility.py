@@ -1,17 +1,19 @@
-"""Which cases an agency may see: those it took in, and those referred to or from it.
+"""Which cases an agency may see: those it took in, and those referred to or from it; and whose
+eyes see the parties' identities in full.
 
 Admins and supervisors see their agency's subtree (``Scope``); everyone else their own agency.
-Outsiders get 404, so they cannot even learn that a case exists.
+Outsiders get 404, so they cannot even learn that a case exists. ID numbers and phones are shown in
+full to those who work on the case (``works_on``), masked to everyone else who may see it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, Subquery, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from hub.errors import NotFound
-from hub.permissions import Scope
+from hub.permissions import Principal, Scope
 from referrals.models import Case, Referral
 
 
@@ -43,3 +45,39 @@ async def get_visible_referral(s: AsyncSession, scope: Scope, referral_id: int) 
         raise NotFound()
     await get_visible_case(s, scope, referral.case_id)
     return referral
+
+
+async def latest_referral(s: AsyncSession, case_id: int) -> Referral | None:
+    """The case's current referral: the last one sent (None before the first)."""
+    return await s.scalar(
+        select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc()).limit(1)
+    )
+
+
+def latest_per_case() -> Subquery:
+    """``(case_id, rid)``: each case's current referral, to join lists of cases with it."""
+    return select(Referral.case_id, func.max(Referral.id).label("rid")).group_by(Referral.case_id).subquery()
+
+
+def works_on(principal: Principal, case: Case, referral: Referral | None) -> bool:
+    """Those who need the full identity: the taking-in agency and both ends of the current referral."""
+    agency = principal.agency_id
+    return (
+        principal.is_superuser
+        or agency == case.created_agency_id
+        or (referral is not None and agency in (referral.to_agency_id, referral.from_agency_id))
+    )
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the first 4 and last 4 characters of an ID number (e.g. 3301**********1234)."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """Keep the first 3 and last 4 digits of a phone number (e.g. 138****5678)."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

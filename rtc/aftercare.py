@@ -24,8 +24,8 @@ from hub import audit
 from hub.config import Config
 from hub.db import Database
 from hub.orm import utcnow
-from rtc import minutes_service
 from rtc import transcribe_progress as progress
+from rtc.minutes import service as minutes_service
 from rtc.models import MediationSession, Recording, SessionEvent, TranscriptSegment
 
 logger = logging.getLogger(__name__)

@@ -9,14 +9,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hub.errors import Forbidden
-from hub.models import Role, User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from referrals import for_mediation
 from rtc import invitations, service, views
-from rtc.keys import ROOMS
 from rtc.models import MediationSession
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, visible
+from rtc.room.host import ROOMS
 
 routes = Routes()
 TAGS = ("mediations",)
@@ -50,19 +49,6 @@ class InvitationOut(BaseModel):
 
 class EmptyOut(BaseModel):
     ok: bool = True
-
-
-async def resolve_mediator(ctx: Ctx, s: object, info: for_mediation.CaseInfo, wanted: int | None) -> int:
-    """The mediator must belong to the mediating agency (and be one); by default the referral's."""
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    assert isinstance(s, AsyncSession)
-    candidate = wanted or info.mediator_id or ctx.user.user_id
-    user = await s.get(User, candidate)
-    if user is None or user.agency_id != info.mediating_agency_id or Role.mediator not in user.role_names:
-        if not (user is not None and user.id == ctx.user.user_id and ctx.user.is_superuser):
-            raise Forbidden("The mediator must be a mediator of the agency that mediates this case.")
-    return candidate
 
 
 @routes.api(
@@ -99,11 +85,11 @@ async def list_sessions(ctx: Ctx) -> SessionList:
 )
 async def schedule(ctx: Ctx, body: ScheduleIn) -> views.SessionOut:
     now = utcnow()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, body.case_id)
         if not ctx.must.scope.covers(info.mediating_agency_id):
             raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
-        mediator_id = await resolve_mediator(ctx, s, info, body.mediator_id)
+        mediator_id = await views.resolve_mediator(ctx, s, info, body.mediator_id)
         guests = (
             [service.GuestSpec(g.role, g.name, g.party_id, g.identity_check) for g in body.guests]
             if body.guests is not None
@@ -142,7 +128,7 @@ async def get_session(ctx: Ctx) -> views.SessionOut:
     tags=TAGS,
 )
 async def add_participant(ctx: Ctx, body: GuestIn) -> views.ParticipantOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, session.case_id)
         participant = await service.add_guest(
@@ -161,7 +147,7 @@ async def add_participant(ctx: Ctx, body: GuestIn) -> views.ParticipantOut:
     tags=TAGS,
 )
 async def issue_link(ctx: Ctx) -> InvitationOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
@@ -184,7 +170,7 @@ async def issue_link(ctx: Ctx) -> InvitationOut:
     tags=TAGS,
 )
 async def revoke_link(ctx: Ctx) -> EmptyOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
@@ -200,7 +186,7 @@ async def revoke_link(ctx: Ctx) -> EmptyOut:
     tags=TAGS,
 )
 async def cancel(ctx: Ctx) -> views.SessionOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, session, now=utcnow())
         out = views.session_out(session, await service.participants(s, session.id), utcnow())

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.demo_context import DemoContext
 from referrals.models import Agreement, Party, Referral
-from rtc import minutes_service
+from rtc.minutes import service as minutes_service
 from rtc.models import (
     ChatMessage,
     MediationSession,

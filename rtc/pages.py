@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import Forbidden, ValidationFailed
+from hub.forms import Form
 from hub.i18n import N_
 from hub.models import User
 from hub.orm import utcnow
@@ -19,18 +20,12 @@ from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
 from rtc import codes, invitations, service, transcribe_progress, views  # noqa: F401 - codes: labels
-from rtc.api import resolve_mediator
-from rtc.keys import ROOMS
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
+from rtc.room.host import ROOMS
 
 routes = Routes()
 VIEW, RUN = MediationPermission.view_mediations, MediationPermission.run_mediations
-
-
-def _text(form: object, name: str) -> str:
-    value = form.get(name, "")  # type: ignore[attr-defined]
-    return value.strip() if isinstance(value, str) else ""
 
 
 @routes.page("GET", "/mediations", perm=VIEW, name="mediations")
@@ -64,43 +59,41 @@ async def new_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/mediations/new", perm=RUN)
 async def create(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
+    form = await Form.read(ctx.request)
     try:
-        case_id = int(_text(form, "case_id"))
-        mediator_id = int(_text(form, "mediator_id")) if _text(form, "mediator_id") else None
+        case_id = int(form.text("case_id"))
+        mediator_id = int(form.text("mediator_id")) if form.text("mediator_id") else None
     except ValueError:
         raise ValidationFailed() from None
     start = None
-    if _text(form, "start"):
+    if form.text("start"):
         try:
-            start = datetime.fromisoformat(_text(form, "start")).replace(
-                tzinfo=ZoneInfo(ctx.config.time_zone)
-            )
+            start = datetime.fromisoformat(form.text("start")).replace(tzinfo=ZoneInfo(ctx.config.time_zone))
         except ValueError:
             raise ValidationFailed(N_("Give a date and a time.")) from None
-    chosen = {int(v) for v in form.getall("party", []) if isinstance(v, str) and v.isdigit()}
-    async with ctx.db.write() as s:
+    chosen = {int(v) for v in form.getall("party") if v.isdigit()}
+    async with ctx.write() as (s, _):
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, case_id)
         if not ctx.must.scope.covers(info.mediating_agency_id):
             raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
         guests = [
             service.GuestSpec(
-                "party", p.name, p.party_id, "id_last4" if p.has_id_number and form.get("check") else "none"
+                "party", p.name, p.party_id, "id_last4" if p.has_id_number and form.raw("check") else "none"
             )
             for p in info.parties
             if p.party_id in chosen
         ]
-        extra_name, extra_role = _text(form, "extra_name"), _text(form, "extra_role")
+        extra_name, extra_role = form.text("extra_name"), form.text("extra_role")
         if extra_name and extra_role:
             guests.append(service.GuestSpec(extra_role, extra_name))
         session = await service.schedule(
             s,
             ctx.user.actor,
             info,
-            mediator_id=await resolve_mediator(ctx, s, info, mediator_id),
+            mediator_id=await views.resolve_mediator(ctx, s, info, mediator_id),
             start=start,
             guests=guests,
-            record_video=bool(form.get("record_video")),
+            record_video=bool(form.raw("record_video")),
             now=utcnow(),
         )
     raise web.HTTPSeeOther(f"/mediations/{session.id}")
@@ -153,7 +146,7 @@ async def detail_page(ctx: Ctx) -> web.Response:
 @routes.page("POST", "/mediations/{id}/participants/{pid}/link", perm=RUN)
 async def issue_link(ctx: Ctx) -> web.Response:
     """Show the fresh link once, with its QR code, on the session page itself."""
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
@@ -172,7 +165,7 @@ async def issue_link(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/mediations/{id}/participants/{pid}/revoke", perm=RUN)
 async def revoke_link(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
@@ -181,11 +174,11 @@ async def revoke_link(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/mediations/{id}/participants", perm=RUN)
 async def add_guest(ctx: Ctx) -> web.Response:
-    form = await ctx.request.post()
-    name, role = _text(form, "name"), _text(form, "role")
+    form = await Form.read(ctx.request)
+    name, role = form.text("name"), form.text("role")
     if not name or role not in ("party", "interpreter", "lawyer", "grid_worker", "observer"):
         raise ValidationFailed(N_("Give a name and a role."))
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, session.case_id)
         await service.add_guest(s, session, info, service.GuestSpec(role, name))
@@ -194,7 +187,7 @@ async def add_guest(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/mediations/{id}/cancel", perm=RUN)
 async def cancel(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, session, now=utcnow())
     await ctx.request.app[ROOMS].close_session(session.id, reason="cancelled")  # the lobby is told

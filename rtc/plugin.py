@@ -11,16 +11,11 @@ from hub.demo_context import DemoContext
 from hub.i18n import N_
 from hub.plugins import NavItem, Plugin
 
-ROUTE_MODULES = ("rtc.api", "rtc.ws", "rtc.join", "rtc.minutes_routes", "rtc.pages")
-
 
 def setup(app: web.Application) -> None:
     import_module("rtc.codes")
     import_module("rtc.permissions")
-    for name in ROUTE_MODULES:
-        import_module(name).routes.register(app)
-    from rtc.host import RoomHost
-    from rtc.keys import ROOMS
+    from rtc.room.host import ROOMS, RoomHost
 
     app[ROOMS] = RoomHost(app)
     app.on_startup.append(_recover)
@@ -29,15 +24,15 @@ def setup(app: web.Application) -> None:
 
 async def _recover(app: web.Application) -> None:
     """Recordings a crash left unregistered are taken in, in the background (rtc/recovery.py)."""
-    from rtc.keys import ROOMS
     from rtc.recovery import recover
+    from rtc.room.host import ROOMS
 
     host = app[ROOMS]
     host.spawn(recover(host.db, host.config.data_dir), "rtc-recover")
 
 
 async def _close_rooms(app: web.Application) -> None:
-    from rtc.keys import ROOMS
+    from rtc.room.host import ROOMS
 
     await app[ROOMS].shutdown()
 
@@ -58,6 +53,7 @@ plugin = Plugin(
     name="rtc",
     package="rtc",
     models="rtc.models",
+    routes=("rtc.api", "rtc.room.routes", "rtc.minutes.api", "rtc.minutes.pages", "rtc.pages"),
     setup=setup,
     add_commands=add_commands,
     demo=demo,

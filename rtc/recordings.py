@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.config import Config
 from hub.db import Database
+from rtc import aftercare
 from rtc.models import MediationSession, Participant, Recording, SessionEvent, SpeechSegment
 from rtc.vad import SpeechSegment as Found
 
 if TYPE_CHECKING:
-    from rtc.host import RoomHost
     from rtc.peer import SegmentRecord
 
 logger = logging.getLogger(__name__)
@@ -137,11 +138,9 @@ async def recordings_of(db: Database, session_id: int) -> list[Recording]:
         return list(rows.all())
 
 
-async def after_session(host: RoomHost, session_id: int) -> None:
+async def after_session(db: Database, config: Config, session_id: int) -> None:
     """Transcribe the recordings (when an engine is set) and draft the minutes."""
-    from rtc import aftercare
-
     try:
-        await aftercare.run(host.db, host.config, session_id)
+        await aftercare.run(db, config, session_id)
     except Exception:
         logger.exception("after-session work failed", extra={"session_id": session_id})

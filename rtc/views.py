@@ -7,9 +7,14 @@ from datetime import datetime
 
 import segno
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.config import Config
+from hub.errors import Forbidden
 from hub.i18n import gettext
+from hub.models import Role, User
+from hub.routing import Ctx
+from referrals import for_mediation
 from rtc.models import MediationSession, Participant
 
 
@@ -118,3 +123,15 @@ def session_out(session: MediationSession, people: list[Participant], now: datet
         minutes_pdf_url=f"/mediations/{session.id}/minutes.pdf",
         participants=[participant_out(p, now) for p in people],
     )
+
+
+async def resolve_mediator(
+    ctx: Ctx, s: AsyncSession, info: for_mediation.CaseInfo, wanted: int | None
+) -> int:
+    """The mediator must belong to the mediating agency (and be one); by default the referral's."""
+    candidate = wanted or info.mediator_id or ctx.user.user_id
+    user = await s.get(User, candidate)
+    if user is None or user.agency_id != info.mediating_agency_id or Role.mediator not in user.role_names:
+        if not (user is not None and user.id == ctx.user.user_id and ctx.user.is_superuser):
+            raise Forbidden("The mediator must be a mediator of the agency that mediates this case.")
+    return candidate

@@ -13,7 +13,7 @@ from hub.events import Outbox
 from hub.notifications import Notification
 from hub.orm import utcnow
 from meetings.models import ActionItem
-from meetings.sweeps import warn_overdue_actions
+from meetings.record.sweeps import warn_overdue_actions
 from tests.meetings.helpers import Person, agency_ids, joint_series, user_ids
 
 pytestmark = pytest.mark.pg

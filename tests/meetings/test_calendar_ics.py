@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.errors import HubError
-from meetings.calendar_ics import (
+from meetings.calendars.ical import (
     Attendee,
     CalendarEvent,
     Method,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hub.db import Database
 from meetings.demo import TITLE
-from meetings.minutes import intact
+from meetings.minutes.minutes import intact
 from meetings.models import ActionItem, Meeting, Minutes
 from tests.meetings.helpers import Person
 

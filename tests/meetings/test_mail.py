@@ -31,7 +31,7 @@ from hub.db import Database
 from hub.i18n import gettext
 from hub.models import User
 from hub.notifications import Notification
-from meetings.calendar_ics import Method
+from meetings.calendars.ical import Method
 from meetings.mail import MAILER, Change, Content, Recipient, build_message
 from tests.meetings.helpers import WRITTEN_FOR, Person, agency_ids, joint_series, user_ids
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from hub.plaintext import Table, blocks
 from meetings.errors import MinutesFrozen
-from meetings.minutes import (
+from meetings.minutes.minutes import (
     ActionRecord,
     AgendaRecord,
     AttendeeRecord,

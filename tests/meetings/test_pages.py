@@ -18,7 +18,7 @@ from hub.keys import EVENTS
 from hub.live import topics_for
 from hub.models import User
 from hub.permissions import Principal
-from meetings.views import MEETING_CHANGED, ancestors
+from meetings.views import MEETING_CHANGED
 from tests.meetings.helpers import WRITTEN_FOR, Person, agency_ids, joint_series, user_ids
 from tests.support.web import login
 
@@ -251,18 +251,3 @@ async def test_the_meeting_page_is_marked_for_live_refresh(client: TestClient, d
     for part in ("head", "facts", "invitees", "agenda", "other-business", "change"):
         assert f'data-live-part="{part}"' in html
     assert 'data-testid="meeting-changed"' in html and "<script>" not in html
-
-
-@pytest.mark.parametrize(
-    ("agencies", "expected"),
-    [
-        ({4}, {2, 1}),  # a station under a sub-bureau under the district
-        ({2}, {1}),
-        ({1}, set()),
-        ({4, 5}, {1, 2, 3}),
-        ({9}, set()),  # unknown: nothing above it
-    ],
-)
-def test_the_agencies_above_are_found_up_the_tree(agencies: set[int], expected: set[int]) -> None:
-    tree = {1: None, 2: 1, 3: 1, 4: 2, 5: 3}
-    assert ancestors(tree, agencies) == expected

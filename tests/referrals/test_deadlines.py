@@ -139,7 +139,7 @@ def test_overdue_and_due_soon_never_hold_together(now: datetime, hours: int) -> 
 
 
 def test_a_case_taken_in_on_new_years_morning_belongs_to_the_new_year() -> None:
-    from referrals.intake import case_number
+    from referrals.cases.intake import case_number
 
     early = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # 07:30 on 1 January 2027 in Shanghai
     assert case_number(early, 123) == "QC2027-000123"

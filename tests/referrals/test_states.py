@@ -56,3 +56,11 @@ def test_every_action_says_who_takes_it() -> None:
     assert ACTIONS[Action.withdraw].side is states.Side.sender
     assert ACTIONS[Action.expire].side is states.Side.system
     assert all(ACTIONS[a].needs_reason for a in (Action.decline, Action.fail, Action.withdraw))
+
+
+def test_sending_is_the_first_move_of_the_table() -> None:
+    assert states.apply(states.UNSENT, Action.send) is State.sent
+    assert ACTIONS[Action.send].side is states.Side.sender
+    assert [a for a in states.allowed_actions(states.UNSENT)] == [Action.send]
+    assert states.kind_of(Action.send) == "referral.sent"
+    assert states.kind_of(Action.accept) == "referral.accept"

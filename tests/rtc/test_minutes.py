@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtc.minutes import (
+from rtc.minutes.minutes import (
     Agreement,
     Event,
     Line,

@@ -335,7 +335,7 @@ async def test_the_identity_check_wants_the_last_four_characters(client, db, bro
 
 
 def test_a_browser_sized_offer_fits_in_one_notification_when_relayed() -> None:
-    from rtc.relay import pack, unpack
+    from rtc.room.relay import pack, unpack
 
     lines = [
         f"a=candidate:{n} 1 udp 2122260223 192.168.{n % 250}.{n} {50000 + n} typ host generation 0"
@@ -459,9 +459,9 @@ async def test_a_refusal_is_recorded_and_recording_stops_only_if_the_mediator_le
 
 
 async def test_a_room_nobody_is_in_is_let_go_but_the_session_stays_open(client, db, monkeypatch) -> None:
-    from rtc import relay
-    from rtc.keys import ROOMS
     from rtc.models import MediationSession
+    from rtc.room import relay
+    from rtc.room.host import ROOMS
 
     monkeypatch.setattr(relay, "BEAT_SECONDS", 0.05)
     monkeypatch.setattr(relay, "IDLE_SECONDS", 0.2)
@@ -490,13 +490,13 @@ async def test_a_room_nobody_is_in_is_let_go_but_the_session_stays_open(client, 
 async def test_evidence_shown_by_the_mediator_reaches_those_let_in_even_from_another_process(
     client, db, browsers
 ) -> None:
-    from referrals import evidence_demo
-    from rtc.keys import ROOMS
-    from tests.referrals.test_evidence import upload
+    from referrals.evidence import demo
+    from rtc.room.host import ROOMS
+    from tests.referrals.evidence.test_evidence import upload
 
     mediator, session, guests = await _scheduled(client, db)
     sid = session["id"]
-    status, photo = await upload(mediator, session["case_id"], evidence_demo.photo_png(), "现场照片.png")
+    status, photo = await upload(mediator, session["case_id"], demo.photo_png(), "现场照片.png")
     assert status == 201, photo
     host, a, b, welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
     assert photo["id"] in [e["id"] for e in welcome["evidence"]]

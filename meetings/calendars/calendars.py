@@ -1,0 +1,246 @@
+"""Meetings as calendar events: the database side of ``calendar_ics`` (which stays pure).
+
+- ``meeting_calendar``: the file of one meeting (``/meetings/{id}.ics``). A meeting alone is one
+  VEVENT; an occurrence of a series gives the whole series (RRULE, EXDATE for cancelled
+  occurrences, RECURRENCE-ID overrides for moved ones), since calendar clients keep a series as one
+  object under its UID. METHOD:CANCEL when the meeting (or the series) is cancelled; a cancelled
+  occurrence is cancelled by its RECURRENCE-ID.
+- ``feed``: a subscription feed of many meetings (series grouped the same way).
+- Someone invited to one occurrence (not to the series from some occurrence on: ``follows_series``)
+  gets that occurrence alone, under a UID of its own (``occurrence_calendar``), in feeds and mail.
+
+SEQUENCE is the meeting's (the series' for a series, raised with every change to any occurrence).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.models import Agency, User
+from meetings import series as series_service
+from meetings.calendars.ical import (
+    PARTSTAT_OF_RSVP,
+    Attendee,
+    CalendarEvent,
+    Method,
+    Organizer,
+    Role,
+    Status,
+    event_calendar,
+    feed_calendar,
+    series_event,
+    valid_email,
+)
+from meetings.models import Meeting, Series
+
+
+def sender_address(base_url: str) -> str:
+    """An address for the organizer when the secretary has none: ``noreply@`` the hub's host name,
+    or a reserved, undeliverable one (RFC 2606 ``.invalid``) for an address-less or local host."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        host = ""
+    except ValueError:
+        pass
+    if "." not in host or host.endswith(".localhost"):
+        host = "gongtiao.invalid"
+    return f"noreply@{host}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Details:
+    """What every event of a meeting carries besides its times."""
+
+    organizer: Organizer
+    attendees: tuple[Attendee, ...]
+    url: str
+    location: str
+
+
+@dataclasses.dataclass(frozen=True)
+class People:
+    """The users and organiser names that some meetings' calendars mention, fetched in two queries."""
+
+    users: dict[int, User]
+    agencies: dict[int, str]
+
+
+async def people_of(s: AsyncSession, meetings: Sequence[Meeting]) -> People:
+    wanted: set[int] = set()
+    for m in meetings:
+        wanted |= {i.user_id for i in m.invitees} | {m.secretary_id or 0, m.chair_id or 0}
+    users = {u.id: u for u in (await s.scalars(select(User).where(User.id.in_(wanted)))).all()}
+    organisers = {m.organiser_agency_id for m in meetings}
+    names = (await s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(organisers)))).all()
+    return People(users, {i: n for i, n in names})
+
+
+async def details(s: AsyncSession, meeting: Meeting, base_url: str, people: People | None = None) -> Details:
+    people = people or await people_of(s, [meeting])
+    users = people.users
+    organiser = people.agencies.get(meeting.organiser_agency_id, "")
+    secretary = users.get(meeting.secretary_id or 0)
+    email = secretary.email if secretary and valid_email(secretary.email) else sender_address(base_url)
+    attendees = []
+    for invitee in meeting.invitees:
+        user = users.get(invitee.user_id)
+        if user is None or not valid_email(user.email):
+            continue
+        role = Role.CHAIR if user.id == meeting.chair_id else Role.REQUIRED
+        attendees.append(Attendee(user.display_name, user.email, PARTSTAT_OF_RSVP[invitee.rsvp], role))
+    chair = users.get(meeting.chair_id or 0)
+    if chair and valid_email(chair.email) and chair.id not in {i.user_id for i in meeting.invitees}:
+        attendees.insert(0, Attendee(chair.display_name, chair.email, role=Role.CHAIR, rsvp=False))
+    return Details(
+        Organizer(organiser, email), tuple(attendees), f"{base_url}/meetings/{meeting.id}", meeting.place
+    )
+
+
+def _single(meeting: Meeting, d: Details, stamp: datetime) -> CalendarEvent:
+    return CalendarEvent(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        summary=meeting.title,
+        start=meeting.start,
+        end=meeting.end,
+        stamp=stamp,
+        zone=meeting.time_zone,
+        location=d.location,
+        url=d.url,
+        organizer=d.organizer,
+        attendees=d.attendees,
+        status=Status.CANCELLED if meeting.status == "cancelled" else Status.CONFIRMED,
+        created=meeting.created_at,
+        last_modified=meeting.updated_at,
+    )
+
+
+def _series(series: Series, occurrences: Sequence[Meeting], d: Details, stamp: datetime) -> CalendarEvent:
+    recurrence = series_service.recurrence_of(series, occurrences)
+    event = series_event(
+        recurrence,
+        uid=series.uid,
+        sequence=series.sequence,
+        summary=series.title,
+        stamp=stamp,
+        location=series.place,
+        url=d.url,
+        organizer=d.organizer,
+        attendees=d.attendees,
+        status=Status.CANCELLED if series.cancelled else Status.CONFIRMED,
+        created=series.created_at,
+    )
+    places = {m.recurrence_id: m.place for m in occurrences}
+    overrides = tuple(
+        dataclasses.replace(o, location=places.get(o.recurrence_id) or None) for o in event.overrides
+    )
+    return dataclasses.replace(event, overrides=overrides)
+
+
+def follows_series(occurrences: Sequence[Meeting], chosen: Collection[int]) -> bool:
+    """Whether someone whose occurrences of a series are ``chosen`` (ids) follows the series:
+    from the first of them on, every occurrence not cancelled is theirs. Who follows a series
+    gets the series (one object under its UID); who was asked to one meeting of it gets that
+    meeting alone, not a year of meetings they were never invited to."""
+    ordered = sorted(occurrences, key=lambda m: m.start)
+    first = next((i for i, m in enumerate(ordered) if m.id in chosen), None)
+    if first is None:
+        return False
+    return all(m.id in chosen for m in ordered[first:] if m.status != "cancelled")
+
+
+async def followers(s: AsyncSession, meeting: Meeting) -> set[int]:
+    """The people who follow the series of this occurrence (``follows_series``), and its secretary
+    and chair."""
+    assert meeting.series_id is not None
+    occurrences = await series_service.occurrences(s, meeting.series_id)
+    invited: dict[int, set[int]] = {}
+    for m in occurrences:
+        for i in m.invitees:
+            invited.setdefault(i.user_id, set()).add(m.id)
+    found = {uid for uid, ids in invited.items() if follows_series(occurrences, ids)}
+    return found | {meeting.secretary_id or 0, meeting.chair_id or 0}
+
+
+def occurrence_uid(series: Series, meeting: Meeting) -> str:
+    """A stable UID of its own for one occurrence sent alone (the series' UID names the series)."""
+    assert meeting.recurrence_id is not None
+    original = meeting.recurrence_id.astimezone(UTC)
+    return f"{original:%Y%m%dT%H%M%SZ}-{series.uid}"
+
+
+def _occurrence(series: Series, meeting: Meeting, d: Details, stamp: datetime) -> CalendarEvent:
+    event = _single(meeting, d, stamp)
+    if series.cancelled:
+        event = dataclasses.replace(event, status=Status.CANCELLED)
+    return dataclasses.replace(event, uid=occurrence_uid(series, meeting))
+
+
+async def occurrence_calendar(
+    s: AsyncSession, meeting: Meeting, base_url: str, stamp: datetime
+) -> tuple[bytes, Method]:
+    """The .ics of one occurrence of a series on its own, for those invited to it alone."""
+    assert meeting.series_id is not None
+    series = await series_service.get_series(s, meeting.series_id)
+    d = await details(s, meeting, base_url)
+    cancelled = meeting.status == "cancelled" or series.cancelled
+    method = Method.CANCEL if cancelled else Method.REQUEST
+    return event_calendar(_occurrence(series, meeting, d, stamp), method), method
+
+
+async def meeting_calendar(
+    s: AsyncSession, meeting: Meeting, base_url: str, stamp: datetime
+) -> tuple[bytes, Method]:
+    """The .ics of one meeting, and its method (REQUEST or CANCEL)."""
+    d = await details(s, meeting, base_url)
+    if meeting.series_id is None:
+        method = Method.CANCEL if meeting.status == "cancelled" else Method.REQUEST
+        return event_calendar(_single(meeting, d, stamp), method), method
+    series = await series_service.get_series(s, meeting.series_id)
+    if series.cancelled:
+        event = _series(series, await series_service.occurrences(s, series.id), d, stamp)
+        return event_calendar(event, Method.CANCEL), Method.CANCEL
+    if meeting.status == "cancelled":
+        single = dataclasses.replace(
+            _single(meeting, d, stamp),
+            uid=series.uid,
+            sequence=series.sequence,
+            recurrence_id=meeting.recurrence_id,
+        )
+        return event_calendar(single, Method.CANCEL), Method.CANCEL
+    event = _series(series, await series_service.occurrences(s, series.id), d, stamp)
+    return event_calendar(event, Method.REQUEST), Method.REQUEST
+
+
+async def feed(s: AsyncSession, meetings: Sequence[Meeting], name: str, base_url: str) -> bytes:
+    """A subscription feed of these meetings: a meeting alone as itself, the occurrences of a
+    series as the series (DTSTAMP: when each last changed)."""
+    events: list[CalendarEvent] = []
+    done: set[int] = set()
+    people = await people_of(s, meetings)
+    chosen = {m.id for m in meetings}
+    for meeting in sorted(meetings, key=lambda m: m.start):
+        d = await details(s, meeting, base_url, people)
+        if meeting.series_id is None:
+            events.append(_single(meeting, d, meeting.updated_at))
+        elif meeting.series_id not in done:
+            done.add(meeting.series_id)
+            series = await series_service.get_series(s, meeting.series_id)
+            occurrences = await series_service.occurrences(s, series.id)
+            if follows_series([m for m in occurrences if m.end >= meeting.start], chosen):
+                stamp = max(m.updated_at for m in occurrences)
+                events.append(_series(series, occurrences, d, stamp))
+            else:  # asked to some meetings of the series only: those meetings alone
+                ours = [m for m in occurrences if m.id in chosen]
+                events += [
+                    _occurrence(series, m, await details(s, m, base_url, people), m.updated_at) for m in ours
+                ]
+    return feed_calendar(events, name)

@@ -1,0 +1,95 @@
+"""The minutes (会议纪要) as a PDF in the official layout, rendered with WeasyPrint (``hub.documents``).
+
+The PDF is laid out from the minutes *text* (as approved, or the latest draft; or, before anything
+was drafted, a draft assembled from the record): its headings, paragraphs and tables, then the
+signature lines. Each page carries the meeting's identity in its header and its number in the
+footer. Approved minutes show their revision and the start of their SHA-256; a draft says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.documents import Document, render_template
+from hub.plaintext import Block, blocks, day_text
+from meetings.minutes import service as minutes_service
+from meetings.minutes.minutes import SIGNATURE_LINE, assemble, render_text
+from meetings.models import Meeting, Minutes
+from meetings.timezones import to_local
+
+STATUS_TEXT = {"draft": "草稿", "circulated": "征求意见稿", "approved": "已审定"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The text read into what the template places: title, subtitle, body blocks, signatures."""
+
+    title: str
+    subtitle: str
+    body: list[Block] = field(default_factory=list)
+    signatures: list[str] = field(default_factory=list)
+
+
+def layout(text: str) -> Layout:
+    """Pure: the first heading is the title, a paragraph right after it in full-width brackets the
+    subtitle, lines ending in the signature blank become signature lines."""
+    found = blocks(text)
+    title, subtitle = "", ""
+    if found and found[0].kind == "heading" and found[0].level == 1:
+        title = found.pop(0).text
+        if found and found[0].kind == "paragraph" and found[0].text.startswith("（"):
+            subtitle = found.pop(0).text
+    body: list[Block] = []
+    signatures: list[str] = []
+    for block in found:
+        if block.kind == "paragraph" and SIGNATURE_LINE in block.text:
+            lines = block.text.split("\n")
+            signatures += [line.split("：")[0] for line in lines if SIGNATURE_LINE in line]
+            rest = "\n".join(line for line in lines if SIGNATURE_LINE not in line)
+            if rest.strip():
+                body.append(Block("paragraph", rest))
+        else:
+            body.append(block)
+    return Layout(title, subtitle, body, signatures)
+
+
+async def minutes_document(
+    s: AsyncSession, env: jinja2.Environment, meeting: Meeting, now: datetime, revision: int | None = None
+) -> Document:
+    """The minutes of a meeting (a given revision, or the latest), filled in inside the caller's
+    transaction; render the PDF after it."""
+    chosen: Minutes | None = None
+    for row in await minutes_service.revisions(s, meeting.id):
+        if revision is None or row.revision == revision:
+            chosen = row
+    if revision is not None and chosen is None:
+        raise minutes_service.NoMinutes()
+    if chosen is None:
+        record = await minutes_service.record_of(s, meeting, now)
+        text, status, number = (
+            render_text(assemble(record, to_local(now, meeting.time_zone).date())),
+            "draft",
+            0,
+        )
+    else:
+        text, status, number = chosen.text, chosen.status, chosen.revision
+    local = to_local(meeting.start, meeting.time_zone)
+    context: dict[str, Any] = {
+        "doc": layout(text),
+        "status": STATUS_TEXT.get(status, status),
+        "approved": chosen is not None and chosen.status == "approved",
+        "sha256": chosen.sha256 if chosen is not None else "",
+        "revision": number,
+        "approved_on": day_text(to_local(chosen.approved_at, meeting.time_zone).date())
+        if chosen is not None and chosen.approved_at
+        else "",
+        "identity": f"{meeting.title} · {day_text(local.date())}",
+    }
+    html = render_template(env, "meetings/documents/minutes.html", **context)
+    stem = f"{local:%Y%m%d}"
+    return Document(html, f"会议纪要-{meeting.title}-{stem}.pdf", f"minutes-{meeting.id}-{stem}.pdf")

@@ -1,0 +1,127 @@
+"""The minutes editor: assemble the draft from the record, edit it, circulate it, take comments,
+approve it (the chair), start a new revision; and the PDF link. Each step tells the meeting's
+viewers (``views.announce``): the meeting page shows the minutes' state, the editor a notice."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.errors import HubError
+from hub.events import Outbox
+from hub.forms import Form
+from hub.orm import utcnow
+from hub.routing import Ctx, Routes
+from hub.templating import JINJA, render
+from meetings.minutes import documents
+from meetings.minutes import service as minutes_service
+from meetings.minutes.minutes import freeze
+from meetings.models import Meeting
+from meetings.permissions import (
+    MeetingPermission,
+    check_manage,
+    get_visible_meeting,
+    is_chair,
+    may_manage,
+)
+from meetings.views import announce
+
+routes = Routes()
+TAGS = ("meetings",)
+VIEW = MeetingPermission.view_meetings
+STEPS = ("assemble", "save", "circulate", "comment", "approve", "revise")
+
+
+@routes.page("GET", "/meetings/{id}/minutes", perm=VIEW)
+async def minutes_page(ctx: Ctx) -> web.Response:
+    return await _page(ctx)
+
+
+async def _page(
+    ctx: Ctx,
+    *,
+    status: int = 200,
+    error: HubError | None = None,
+    typed: str | None = None,
+    comment: str = "",
+) -> web.Response:
+    """The editor; after a refused step, with the message and what the person typed kept."""
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        current = await minutes_service.latest(s, meeting.id)
+        notes = await minutes_service.comments(s, current.id) if current else []
+        revisions = await minutes_service.revisions(s, meeting.id)
+    return render(
+        ctx,
+        "meetings/minutes.html",
+        status=status,
+        error=error.text() if error else "",
+        code=error.code if error else "",
+        typed=typed,
+        comment=comment,
+        meeting=meeting,
+        minutes=current,
+        seen=freeze(current.text) if current else "",
+        comments=notes,
+        revisions=revisions,
+        manage=may_manage(ctx.must, meeting),
+        chair=is_chair(ctx.user, meeting),
+        invited=any(i.user_id == ctx.user.user_id for i in meeting.invitees),
+    )
+
+
+@routes.page("POST", "/meetings/{id}/minutes", perm=VIEW)
+async def minutes_step(ctx: Ctx) -> web.Response:
+    """One form, several buttons (``step``): what the person may do is checked per step."""
+    form = await Form.read(ctx.request)
+    step = form.text("step")
+    if step not in STEPS:
+        raise web.HTTPBadRequest()
+    try:
+        async with ctx.write() as (s, outbox):
+            meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+            await _step(ctx, s, meeting, step, form, outbox)
+            await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
+    except HubError as exc:
+        if exc.status == 404:
+            raise
+        typed = form.text("text") if step in ("save", "revise") else None
+        return await _page(ctx, status=exc.status, error=exc, typed=typed, comment=form.text("comment"))
+    raise web.HTTPSeeOther(f"/meetings/{meeting.id}/minutes")
+
+
+async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Form, outbox: Outbox) -> None:
+    seen = form.text("seen") or None  # the text the person had on screen
+    if step == "approve":
+        await minutes_service.approve(s, ctx.user, meeting, outbox, seen=seen)
+        return
+    if step == "comment":
+        await minutes_service.comment(s, ctx.user.actor, meeting, form.text("comment"))
+        return
+    check_manage(ctx.must, meeting)
+    actor = ctx.user.actor
+    if step == "assemble":
+        await minutes_service.draft(s, actor, meeting, utcnow())
+    elif step == "save":
+        await minutes_service.edit(s, actor, meeting, form.text("text"), seen=seen)
+    elif step == "revise":
+        await minutes_service.edit(s, actor, meeting, form.text("text"), new_revision=True, seen=seen)
+    else:  # circulate
+        await minutes_service.circulate(s, actor, meeting, outbox)
+
+
+@routes.page(
+    "GET",
+    "/meetings/{id}/minutes.pdf",
+    perm=VIEW,
+    summary="会议纪要 (the minutes) as PDF: attendance, decisions, actions, signature lines; ?revision=N",
+    produces="application/pdf",
+    tags=TAGS,
+)
+async def minutes_pdf(ctx: Ctx) -> web.Response:
+    raw = ctx.request.query.get("revision", "")
+    revision = int(raw) if raw.isdigit() else None
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        document = await documents.minutes_document(s, ctx.request.app[JINJA], meeting, utcnow(), revision)
+    return await document.response()

@@ -1,0 +1,371 @@
+"""JSON API of referrals: intake, route proposal, sending, moves, mediators, lists."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from hub.models import Agency
+from hub.orm import utcnow
+from hub.routing import Ctx, Routes
+from hub.schemas import Page
+from referrals import moves, sending
+from referrals.cases import actions, queue
+from referrals.cases.intake import (
+    CaseInput,
+    ConsentInput,
+    PartyInput,
+    duplicate,
+    submitted,
+    take_in,
+)
+from referrals.cases.schemas import (
+    ActionIn,
+    AssignIn,
+    CaseIn,
+    CaseOut,
+    CaseQuery,
+    ConditionOut,
+    EventOut,
+    ExtendIn,
+    MediatorOut,
+    PartyOut,
+    ProposalOut,
+    ReferralOut,
+    SendIn,
+)
+from referrals.mediators import assign_mediator, extend_mediation, propose_mediators
+from referrals.models import Case, Referral, ReferralEvent
+from referrals.permissions import CasePermission
+from referrals.routing import proposal
+from referrals.visibility import (
+    get_visible_case,
+    get_visible_referral,
+    latest_referral,
+    mask_id_number,
+    mask_phone,
+    works_on,
+)
+
+routes = Routes()
+TAGS = ("referrals",)
+
+
+def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
+    """Parties' ID numbers and phones are masked unless the viewer works the case."""
+    parties = [
+        PartyOut(
+            id=p.id,
+            role=p.role,
+            name=p.name,
+            address=p.address,
+            id_number=p.id_number if reveal else mask_id_number(p.id_number),
+            phone=p.phone if reveal else mask_phone(p.phone),
+        )
+        for p in case.parties
+    ]
+    return CaseOut.model_validate(
+        {
+            **{
+                k: getattr(case, k)
+                for k in (
+                    "id",
+                    "number",
+                    "incident_no",
+                    "channel",
+                    "category",
+                    "summary",
+                    "area_id",
+                    "address",
+                    "amount",
+                    "flags",
+                    "consent_by",
+                    "consent_at",
+                    "consent_method",
+                    "created_agency_id",
+                    "created_at",
+                )
+            },
+            "parties": parties,
+            "state": referral.state if referral else None,
+            "referral_id": referral.id if referral else None,
+        }
+    )
+
+
+@routes.api(
+    "POST",
+    "/api/v1/cases",
+    perm=CasePermission.take_in,
+    summary="Take in a case",
+    body=CaseIn,
+    response=CaseOut,
+    status=201,
+    tags=TAGS,
+)
+async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
+    data = CaseInput(
+        channel=body.channel,
+        category=body.category,
+        summary=body.summary,
+        incident_no=body.incident_no,
+        area_id=body.area_id,
+        address=body.address,
+        amount=body.amount,
+        flags=frozenset(body.flags),
+        parties=tuple(PartyInput(p.role, p.name, p.id_number, p.phone, p.address) for p in body.parties),
+        consent=ConsentInput(body.consent.by, body.consent.at, body.consent.method) if body.consent else None,
+        idempotency_key=body.idempotency_key or ctx.request.headers.get("Idempotency-Key"),
+    )
+    try:
+        async with ctx.write() as (s, outbox):
+            case = await take_in(
+                s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=ctx.config.time_zone
+            )
+            out = case_out(case, None, reveal=True)
+    except IntegrityError:
+        # The same submission twice at the same moment (a client retrying): the first one made
+        # the case, and the second hears so, as it would a moment later.
+        async with ctx.db.read() as s:
+            existing = await submitted(s, ctx.user.agency_id, data.idempotency_key)
+        if existing is None:
+            raise
+        raise duplicate(existing) from None
+    return out
+
+
+@routes.api(
+    "GET",
+    "/api/v1/cases",
+    perm=CasePermission.view_cases,
+    summary="Cases your agency may see",
+    query=CaseQuery,
+    response=Page[CaseOut],
+    tags=TAGS,
+)
+async def list_cases(ctx: Ctx, query: CaseQuery) -> Page[CaseOut]:
+    stmt = queue.cases_query(
+        ctx.must.scope,
+        utcnow(),
+        state=query.state,
+        category=query.category,
+        q=query.q,
+        overdue=bool(query.overdue),
+        area_id=query.area_id,
+        agency_id=query.agency_id,
+    )
+    async with ctx.db.read() as s:
+        total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = (await s.execute(stmt.order_by(Case.id.desc()).limit(query.limit).offset(query.offset))).all()
+        items = [case_out(case, ref, reveal=False) for case, ref in rows]
+    return Page[CaseOut](items=items, total=total)
+
+
+@routes.api(
+    "GET",
+    "/api/v1/cases/{id}",
+    perm=CasePermission.view_cases,
+    summary="One case",
+    response=CaseOut,
+    tags=TAGS,
+)
+async def get_case(ctx: Ctx) -> CaseOut:
+    async with ctx.db.read() as s:
+        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
+        referral = await latest_referral(s, case.id)
+        return case_out(case, referral, reveal=works_on(ctx.user, case, referral))
+
+
+@routes.api(
+    "GET",
+    "/api/v1/cases/{id}/route",
+    perm=CasePermission.take_in,
+    summary="The proposed receiving body and why",
+    response=ProposalOut,
+    tags=TAGS,
+)
+async def propose_route(ctx: Ctx) -> ProposalOut:
+    async with ctx.db.read() as s:
+        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
+        ctx.must.check_agency(case.created_agency_id)
+        decision = await proposal.propose(s, case, case.created_agency_id)
+        name = await s.scalar(select(Agency.name).where(Agency.id == decision.target_agency_id)) or ""
+    explanation = decision.explanation()
+    return ProposalOut(
+        target_agency_id=decision.target_agency_id,
+        target_agency_name=name,
+        rule_id=decision.rule.id,
+        rule_name=decision.rule.name,
+        fallback=decision.rule.is_fallback,
+        conditions=[ConditionOut.model_validate(c) for c in explanation["conditions"]],
+    )
+
+
+@routes.api(
+    "POST",
+    "/api/v1/cases/{id}/referrals",
+    perm=CasePermission.take_in,
+    summary="Refer the case (to the proposed body, or another with a reason)",
+    body=SendIn,
+    response=ReferralOut,
+    status=201,
+    tags=TAGS,
+)
+async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
+    async with ctx.write() as (s, outbox):
+        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
+        ctx.must.check_agency(case.created_agency_id)
+        referral = await sending.send(
+            s,
+            ctx.user.actor,
+            case,
+            sender_agency_id=case.created_agency_id,
+            now=utcnow(),
+            outbox=outbox,
+            target_agency_id=body.target_agency_id,
+            override_reason=body.override_reason,
+        )
+        out = ReferralOut.model_validate(referral)
+    return out
+
+
+@routes.api(
+    "GET",
+    "/api/v1/referrals",
+    perm=CasePermission.view_cases,
+    summary="Referrals to or from your agencies",
+    query=CaseQuery,
+    response=Page[ReferralOut],
+    tags=TAGS,
+)
+async def list_referrals(ctx: Ctx, query: CaseQuery) -> Page[ReferralOut]:
+    scope = ctx.must.scope
+    stmt = select(Referral)
+    if scope.agency_ids is not None:
+        ids = list(scope.agency_ids)
+        stmt = stmt.where(or_(Referral.to_agency_id.in_(ids), Referral.from_agency_id.in_(ids)))
+    if query.state:
+        stmt = stmt.where(Referral.state == query.state)
+    async with ctx.db.read() as s:
+        total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = (
+            await s.scalars(stmt.order_by(Referral.id.desc()).limit(query.limit).offset(query.offset))
+        ).all()
+        items = [ReferralOut.model_validate(r) for r in rows]
+    return Page[ReferralOut](items=items, total=total)
+
+
+@routes.api(
+    "GET",
+    "/api/v1/referrals/{id}",
+    perm=CasePermission.view_cases,
+    summary="One referral",
+    response=ReferralOut,
+    tags=TAGS,
+)
+async def get_referral(ctx: Ctx) -> ReferralOut:
+    async with ctx.db.read() as s:
+        return ReferralOut.model_validate(await get_visible_referral(s, ctx.must.scope, ctx.match_int("id")))
+
+
+@routes.api(
+    "GET",
+    "/api/v1/referrals/{id}/events",
+    perm=CasePermission.view_cases,
+    summary="Every move of a referral",
+    response=Page[EventOut],
+    tags=TAGS,
+)
+async def referral_events(ctx: Ctx) -> Page[EventOut]:
+    async with ctx.db.read() as s:
+        referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
+        rows = (
+            await s.scalars(
+                select(ReferralEvent)
+                .where(ReferralEvent.referral_id == referral.id)
+                .order_by(ReferralEvent.id)
+            )
+        ).all()
+        items = [EventOut.model_validate(e) for e in rows]
+    return Page[EventOut](items=items, total=len(items))
+
+
+@routes.api(
+    "POST",
+    "/api/v1/referrals/{id}/actions",
+    perm=CasePermission.act_on_referrals,
+    summary="Move a referral (accept, decline, resolve...)",
+    body=ActionIn,
+    response=ReferralOut,
+    tags=TAGS,
+)
+async def act(ctx: Ctx, body: ActionIn) -> ReferralOut:
+    async with ctx.write() as (s, outbox):
+        referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
+        sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+        await actions.act(
+            s,
+            ctx.user.actor,
+            referral,
+            moves.Move(body.action, body.reason),
+            target_agency_id=body.target_agency_id,
+            sides=sides,
+            now=utcnow(),
+            outbox=outbox,
+        )
+        out = ReferralOut.model_validate(referral)
+    return out
+
+
+@routes.api(
+    "GET",
+    "/api/v1/referrals/{id}/mediators",
+    perm=CasePermission.act_on_referrals,
+    summary="Mediators proposed by specialty and load",
+    response=Page[MediatorOut],
+    tags=TAGS,
+)
+async def mediators(ctx: Ctx) -> Page[MediatorOut]:
+    async with ctx.db.read() as s:
+        referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
+        ctx.must.check_agency(referral.to_agency_id)
+        items = [MediatorOut.model_validate(c) for c in await propose_mediators(s, referral)]
+    return Page[MediatorOut](items=items, total=len(items))
+
+
+@routes.api(
+    "POST",
+    "/api/v1/referrals/{id}/mediator",
+    perm=CasePermission.act_on_referrals,
+    summary="Assign a mediator",
+    body=AssignIn,
+    response=ReferralOut,
+    tags=TAGS,
+)
+async def assign(ctx: Ctx, body: AssignIn) -> ReferralOut:
+    async with ctx.write() as (s, outbox):
+        referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
+        sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+        await assign_mediator(s, ctx.user.actor, referral, body.user_id, sides=sides, outbox=outbox)
+        out = ReferralOut.model_validate(referral)
+    return out
+
+
+@routes.api(
+    "POST",
+    "/api/v1/referrals/{id}/extension",
+    perm=CasePermission.act_on_referrals,
+    summary="Extend the mediation deadline, with a reason",
+    body=ExtendIn,
+    response=ReferralOut,
+    tags=TAGS,
+)
+async def extend(ctx: Ctx, body: ExtendIn) -> ReferralOut:
+    async with ctx.write() as (s, outbox):
+        referral = await get_visible_referral(s, ctx.must.scope, ctx.match_int("id"))
+        sides = moves.side_of(referral, ctx.must.scope.agency_ids, ctx.user.agency_id)
+        await extend_mediation(
+            s, ctx.user.actor, referral, body.days, body.reason, sides=sides, outbox=outbox
+        )
+        out = ReferralOut.model_validate(referral)
+    return out

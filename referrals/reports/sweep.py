@@ -1,0 +1,225 @@
+"""The early-warning sweep: load recent facts, run the pure checks, raise what is new.
+
+Run every minute by ``referrals.sweeps.run_all`` (and once by the demo). Idempotent: each finding
+has a key, warnings already raised are skipped before the write transaction opens, and
+``hub.early_warnings.raise_warning`` dedupes again inside it, so two processes sweeping at once
+raise each warning once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import Database
+from hub.early_warnings import known_keys, raise_warning
+from hub.i18n import N_
+from hub.labels import register
+from hub.models import Area
+from referrals.models import Case, Party, Referral, ReferralEvent
+from referrals.reports import filing
+from referrals.reports.checks import (
+    OPEN_STATES,
+    CaseFacts,
+    CheckSettings,
+    Finding,
+    PartyFacts,
+    ReferralFacts,
+    hotspots,
+    missed_reports,
+    repeat_address,
+    repeat_parties,
+    stuck,
+)
+
+logger = logging.getLogger(__name__)
+DEFAULT_ZONE = "Asia/Shanghai"
+DEFAULT_SETTINGS = CheckSettings()
+KINDS = ("repeat_address", "repeat_parties", "hotspot", "stuck_case", "missed_report")
+
+TITLES = {
+    "repeat_address": N_(
+        "Repeat dispute at one address: %(number)s at %(address)s, %(count)s cases in %(days)s days"
+    ),
+    "repeat_parties": N_(
+        "Repeat dispute between the same parties: %(number)s, %(count)s cases in %(days)s days "
+        "(before: %(previous)s)"
+    ),
+    "hotspot": N_("Hotspot: %(count)s cases in %(area)s within %(days)s days"),
+    "stuck_case": N_("Case %(number)s has not moved for %(days)s days"),
+    "missed_report": N_("%(agency)s has not filed its report for %(day)s"),
+}
+SEVERITY = {"repeat_parties": "critical", "missed_report": "info"}
+
+register(
+    {
+        "repeat_address": N_("Repeat dispute at one address"),
+        "repeat_parties": N_("Repeat dispute between the same parties"),
+        "hotspot": N_("Hotspot"),
+        "stuck_case": N_("Case not moving"),
+        "missed_report": N_("Report not filed"),
+        "overdue_acceptance": N_("Referral not accepted in time"),
+        "overdue_mediation": N_("Mediation past its deadline"),
+        "escalation_risk": N_("Risk of violence"),
+        "info": N_("Information"),
+        "warning": N_("Warning"),
+        "critical": N_("Critical"),
+    }
+)
+
+
+async def recent_cases(s: AsyncSession, since: datetime, now: datetime) -> list[CaseFacts]:
+    window = (Case.created_at >= since) & (Case.created_at <= now)
+    ids = select(Case.id).where(window).scalar_subquery()
+    parties: dict[int, list[PartyFacts]] = {}
+    for case_id, name, id_number in (
+        await s.execute(select(Party.case_id, Party.name, Party.id_number).where(Party.case_id.in_(ids)))
+    ).all():
+        parties.setdefault(case_id, []).append(PartyFacts(name, id_number))
+    handlers: dict[int, int] = {}
+    for case_id, to_agency_id in (
+        await s.execute(
+            select(Referral.case_id, Referral.to_agency_id)
+            .where(Referral.case_id.in_(ids))
+            .order_by(Referral.id)
+        )
+    ).all():
+        handlers[case_id] = to_agency_id  # the latest wins
+    rows = (
+        await s.execute(
+            select(
+                Case.id, Case.number, Case.created_at, Case.created_agency_id, Case.address, Case.area_id
+            ).where(window)
+        )
+    ).all()
+    return [
+        CaseFacts(
+            id=r.id,
+            number=r.number,
+            created_at=r.created_at,
+            agency_id=r.created_agency_id,
+            address=r.address,
+            area_id=r.area_id,
+            parties=tuple(parties.get(r.id, ())),
+            handler_id=handlers.get(r.id),
+        )
+        for r in rows
+    ]
+
+
+async def open_referrals(s: AsyncSession) -> list[ReferralFacts]:
+    open_ids = select(Referral.id).where(Referral.state.in_(list(OPEN_STATES)))
+    last_event = (  # of the open referrals only: the events of closed ones pile up for years
+        select(ReferralEvent.referral_id, func.max(ReferralEvent.at).label("at"))
+        .where(ReferralEvent.referral_id.in_(open_ids))
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
+    )
+    rows = (
+        await s.execute(
+            select(Referral, Case.number, last_event.c.at)
+            .join(Case, Case.id == Referral.case_id)
+            .outerjoin(last_event, last_event.c.referral_id == Referral.id)
+            .where(Referral.state.in_(list(OPEN_STATES)))
+        )
+    ).all()
+    found = []
+    for referral, number, event_at in rows:
+        moved = max(
+            t for t in (referral.state_changed_at, referral.sent_at, _aware(event_at)) if t is not None
+        )
+        found.append(
+            ReferralFacts(
+                referral.id,
+                referral.case_id,
+                number,
+                referral.state,
+                referral.to_agency_id,
+                referral.from_agency_id,
+                moved,
+            )
+        )
+    return found
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type: SQLite hands back naive UTC (or text) for max()."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+async def find(
+    s: AsyncSession, now: datetime, zone: ZoneInfo, settings: CheckSettings = DEFAULT_SETTINGS
+) -> list[Finding]:
+    """Everything the checks find at ``now`` (nothing is written)."""
+    cases = await recent_cases(s, now - timedelta(days=settings.lookback_days), now)
+    area_ids = {c.area_id for c in cases if c.area_id is not None}
+    names = (
+        dict((await s.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))).all())
+        if area_ids
+        else {}
+    )
+    findings = [
+        *repeat_address(cases, now, settings.repeat_days),
+        *repeat_parties(cases, now, settings.repeat_days),
+        *hotspots(cases, now, settings.hotspot_min_cases, settings.hotspot_days, names),
+        *stuck(await open_referrals(s), now, settings.stuck_days),
+    ]
+    if filing.past_due(now, zone):
+        day = filing.local_day(now, zone)
+        expected = await filing.reporting_agencies(s, None)
+        done = await filing.reported(s, list(expected), day)
+        findings += missed_reports(expected, done, day, past_due=True)
+    return findings
+
+
+def warning_key(finding: Finding, agency_id: int) -> str:
+    """The finding's own key for the first agency it concerns, suffixed for the others."""
+    return finding.key if agency_id == finding.agency_ids[0] else f"{finding.key}:agency:{agency_id}"
+
+
+def _link(finding: Finding) -> str:
+    if finding.kind == "missed_report":
+        return f"/reports/missing?day={finding.params['day']}"
+    return f"/cases/{finding.case_id}" if finding.case_id is not None else ""
+
+
+async def sweep(
+    db: Database, now: datetime, *, zone: str = DEFAULT_ZONE, settings: CheckSettings = DEFAULT_SETTINGS
+) -> dict[str, int]:
+    """Raise the warnings found at ``now`` that were not raised before; counts of new ones by kind."""
+    tz = ZoneInfo(zone)
+    async with db.read() as s:
+        findings = await find(s, now, tz, settings)
+        planned = [(f, a, warning_key(f, a)) for f in findings for a in f.agency_ids]
+        known = await known_keys(s, [key for _f, _a, key in planned])
+    counts = dict.fromkeys(KINDS, 0)
+    new = [(f, a, key) for f, a, key in planned if key not in known]
+    if not new:
+        return counts
+    async with db.write() as s:
+        for finding, agency_id, key in new:
+            made = await raise_warning(
+                s,
+                key=key,
+                kind=finding.kind,
+                severity=SEVERITY.get(finding.kind, "warning"),
+                title=TITLES[finding.kind],
+                agency_id=agency_id,
+                case_id=finding.case_id,
+                area_id=finding.area_id,
+                link=_link(finding),
+                now=now,
+                **finding.params,
+            )
+            counts[finding.kind] += made is not None
+    if any(counts.values()):
+        logger.info("early warnings raised", extra=counts)
+    return counts

@@ -1,0 +1,183 @@
+"""Sending a case to the body that should mediate it, and passing it on from there (onward).
+
+``send`` checks what only sending needs (consent, nothing open, a case whose course is not run,
+the route or an override with its reason, a body that may receive it), writes the referral, and
+moves it from ``states.UNSENT`` to ``sent`` with ``moves.move``, like every other move: the
+event, the audit row and the notices. High-risk cases also reach the supervisors above.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import audit
+from hub.db import lock_row
+from hub.directory import overseers
+from hub.early_warnings import raise_warning
+from hub.events import Outbox
+from hub.i18n import N_
+from hub.models import Agency, Role
+from hub.notifications import notify
+from referrals import deadlines, moves, states
+from referrals.agencies import RECEIVING_KINDS, policy_for
+from referrals.errors import AlreadyReferred, BadTarget, CaseSettled, ConsentMissing, ReasonRequired
+from referrals.models import Case, Referral
+from referrals.routing import proposal
+
+
+async def open_referral(s: AsyncSession, case_id: int) -> Referral | None:
+    return await s.scalar(
+        select(Referral).where(Referral.case_id == case_id, Referral.state.in_(list(states.OPEN)))
+    )
+
+
+async def send(
+    s: AsyncSession,
+    actor: audit.Actor,
+    case: Case,
+    *,
+    sender_agency_id: int,
+    now: datetime,
+    outbox: Outbox,
+    target_agency_id: int | None = None,
+    override_reason: str = "",
+    parent: Referral | None = None,
+) -> Referral:
+    """Refer the case to the proposed body, or to another one with a reason."""
+    if not (case.consent_by and case.consent_at and case.consent_method):
+        raise ConsentMissing()
+    # The case's row is locked first: two sends at once (a double click, two liaisons) must not
+    # both find nothing open and both refer it.
+    await lock_row(s, Case, case.id)
+    if parent is None:
+        if await open_referral(s, case.id) is not None:
+            raise AlreadyReferred()
+        last = await s.scalar(
+            select(Referral.state).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
+        )
+        if not states.may_send_again(last):  # resolved, confirmed, closed: its course is run
+            raise CaseSettled()
+    decision = await proposal.propose(s, case, sender_agency_id)
+    target = decision.target_agency_id
+    explanation = decision.explanation()
+    if target_agency_id is not None and target_agency_id != target:
+        if not override_reason.strip():
+            raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
+        target = target_agency_id
+        explanation["overridden_from"] = decision.target_agency_id
+    agency = await s.get(Agency, target)
+    if (
+        agency is None
+        or agency.kind not in RECEIVING_KINDS
+        or not agency.active
+        or target == sender_agency_id
+    ):
+        raise BadTarget()
+    policy = await policy_for(s, target)
+    referral = Referral(
+        case_id=case.id,
+        parent_id=parent.id if parent else None,
+        from_agency_id=sender_agency_id,
+        to_agency_id=target,
+        state=states.UNSENT,
+        rule_id=decision.rule.id if decision.rule.id > 0 else None,
+        explanation=explanation,
+        override_reason=override_reason.strip(),
+        sent_by_id=actor.user_id,
+        sent_at=now,
+        accept_due=deadlines.acceptance_due(now, policy),
+        state_changed_at=now,
+    )
+    s.add(referral)
+    await s.flush()
+    # The first move: its event, audit row and notices are written as for every other move.
+    rule = explanation.get("rule_name")
+    await moves.move(
+        s,
+        actor,
+        referral,
+        moves.Move(
+            states.Action.send,
+            override_reason,
+            data={"rule": rule},
+            audit={"case": case.number, "agency": target, "rule": rule},
+        ),
+        sides={states.Side.sender},
+        now=now,
+        outbox=outbox,
+    )
+    if case.group_dispute or case.violence_risk:
+        await _alert_supervisors(s, outbox, case, [sender_agency_id, target], f"/cases/{case.id}", now)
+    return referral
+
+
+async def _alert_supervisors(
+    s: AsyncSession, outbox: Outbox, case: Case, agency_ids: list[int], link: str, now: datetime
+) -> None:
+    """Group disputes and violence risk reach the supervisors above the agencies involved at once."""
+    supervisors = await overseers(s, agency_ids, Role.supervisor)
+    flags = ", ".join(case.flags)
+    await notify(
+        s,
+        outbox,
+        supervisors,
+        "case.risk",
+        N_("High-risk case %(number)s referred (%(flags)s)"),
+        link,
+        number=case.number,
+        flags=flags,
+    )
+    kind = "group_dispute" if case.group_dispute else "escalation_risk"
+    await raise_warning(
+        s,
+        key=f"{kind}:case:{case.id}",
+        kind=kind,
+        severity="critical",
+        title=N_("High-risk case %(number)s referred (%(flags)s)"),
+        agency_id=case.created_agency_id,
+        case_id=case.id,
+        area_id=case.area_id,
+        link=link,
+        now=now,
+        number=case.number,
+        flags=flags,
+    )
+
+
+async def refer_onward(
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral: Referral,
+    *,
+    target_agency_id: int,
+    reason: str,
+    now: datetime,
+    outbox: Outbox,
+    sides: set[states.Side],
+) -> Referral:
+    """The receiving body passes the case on; the new referral keeps the chain through parent_id."""
+    await moves.move(
+        s,
+        actor,
+        referral,
+        moves.Move(states.Action.refer_onward, reason, {"to": target_agency_id}),
+        sides=sides,
+        now=now,
+        outbox=outbox,
+    )
+    case = await s.get(Case, referral.case_id)
+    assert case is not None
+    return await send(
+        s,
+        actor,
+        case,
+        sender_agency_id=referral.to_agency_id,
+        now=now,
+        outbox=outbox,
+        target_agency_id=target_agency_id,
+        override_reason=reason,
+        parent=referral,
+    )

@@ -1,0 +1,261 @@
+"""The agreement and the application for judicial confirmation as PDFs: Chinese, an embedded CJK
+font, the parties, the terms and the deadline; for those who may see the case, cookie or token.
+The formatting helpers are pure and tested by table."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from hub import audit
+from hub.db import Database
+from hub.directory import create_token
+from hub.documents import fonts_available, inline_disposition
+from hub.models import User
+from referrals import deadlines
+from referrals.agreements import documents
+from referrals.models import AgreementTerm
+from tests.referrals.agreements.test_agreements import (
+    agreement_body,
+    case_in_mediation,
+    confirm_all,
+    put,
+    today,
+)
+from tests.referrals.helpers import Person
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (date(2026, 12, 28), "2026年12月28日"),
+        (date(2027, 1, 5), "2027年1月5日"),
+        (None, documents.BLANK_DATE),
+    ],
+)
+def test_dates_are_written_the_chinese_way(value: date | None, text: str) -> None:
+    assert documents.date_cn(value) == text
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(1, "一"), (3, "三"), (10, "十"), (11, "十一"), (20, "二十"), (30, "三十"), (47, "四十七")],
+)
+def test_small_numbers_in_chinese(n: int, text: str) -> None:
+    assert documents.number_cn(n) == text
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        ("3500", "叁仟伍佰元整"),
+        ("6000.00", "陆仟元整"),
+        ("1200", "壹仟贰佰元整"),
+        ("10", "壹拾元整"),
+        ("105", "壹佰零伍元整"),
+        ("1005", "壹仟零伍元整"),
+        ("10050", "壹万零伍拾元整"),
+        ("100000", "壹拾万元整"),
+        ("1000000", "壹佰万元整"),
+        ("100010000", "壹亿零壹万元整"),
+        ("3500.50", "叁仟伍佰元伍角"),
+        ("3500.05", "叁仟伍佰元零伍分"),
+        ("0.35", "叁角伍分"),
+        ("0", "零元整"),
+    ],
+)
+def test_amounts_in_capital_numerals(amount: str, text: str) -> None:
+    assert documents.rmb_upper(Decimal(amount)) == text
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"), [("3500", "3500元"), ("3500.00", "3500元"), ("3500.5", "3500.50元")]
+)
+def test_amounts_in_figures(amount: str, text: str) -> None:
+    assert documents.yuan(Decimal(amount)) == text
+
+
+NAMES = {1: "王芳", 2: "李雷"}
+
+
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [
+        (
+            AgreementTerm(
+                obligor_party_id=2,
+                obligee_party_id=1,
+                description="支付维修费",
+                amount=Decimal("1500"),
+                due_date=date(2026, 12, 8),
+            ),
+            "李雷于2026年12月8日前向王芳支付维修费人民币1500元（大写：壹仟伍佰元整）。",
+        ),
+        (
+            AgreementTerm(
+                obligor_party_id=2, obligee_party_id=1, description="赔礼道歉。", amount=None, due_date=None
+            ),
+            "李雷向王芳赔礼道歉。",
+        ),
+        (
+            AgreementTerm(
+                obligor_party_id=1, obligee_party_id=None, description="修复防水层", due_date=date(2027, 1, 1)
+            ),
+            "王芳于2027年1月1日前修复防水层。",
+        ),
+    ],
+)
+def test_each_term_reads_as_a_sentence(term: AgreementTerm, text: str) -> None:
+    assert documents.term_sentence(term, NAMES) == text
+
+
+def test_the_deadline_line_names_the_last_day() -> None:
+    line = documents.deadline_line(date(2026, 11, 28), deadlines.DEFAULT)
+    assert line == "双方当事人可自本协议生效之日起三十日内（即2026年12月28日前）共同向人民法院申请司法确认。"
+    assert "即" not in documents.deadline_line(None, deadlines.DEFAULT)
+
+
+def test_the_file_name_is_chinese_in_rfc_5987_with_an_ascii_fallback() -> None:
+    header = inline_disposition("人民调解协议书-QC2026-000001.pdf", "agreement-QC2026-000001.pdf")
+    assert header.startswith("inline; filename=\"agreement-QC2026-000001.pdf\"; filename*=UTF-8''")
+    assert unquote(header.split("''", 1)[1]) == "人民调解协议书-QC2026-000001.pdf"
+
+
+# --- the PDFs ---------------------------------------------------------------------------------------
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> tuple[str, str]:
+    assert fonts_available() and shutil.which("pdftotext"), "install fonts-noto-cjk and poppler-utils"
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split()), fonts
+
+
+def assert_cjk_embedded(fonts: str) -> None:
+    rows = [line for line in fonts.splitlines() if "CJK" in line]
+    assert rows, fonts
+    assert all(" yes " in row for row in rows), fonts  # emb column
+
+
+async def locked_agreement(client: TestClient) -> tuple[Person, int]:
+    case_id, _rid, parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    status, out = await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties))
+    assert status == 200, out
+    await confirm_all(room, case_id, parties)
+    return room, case_id
+
+
+async def test_the_agreement_pdf_shows_parties_terms_and_the_deadline(
+    client: TestClient, tmp_path: Path
+) -> None:
+    room, case_id = await locked_agreement(client)
+    response = await room.client.get(f"/cases/{case_id}/agreement.pdf")
+    assert response.status == 200 and response.content_type == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("inline;") and "filename*=UTF-8''" in disposition
+    assert unquote(disposition.split("''", 1)[1]).startswith("人民调解协议书-")
+    text, fonts = pdf_text(await response.read(), tmp_path)
+    assert_cjk_embedded(fonts)
+    deadline = documents.date_cn(today() + timedelta(days=30))
+    due = documents.date_cn(today() + timedelta(days=10))
+    for expected in (
+        "人民调解协议书",
+        "王芳",
+        "李雷",
+        "330106199001011234",  # unmasked: the official document
+        "13900002222",
+        "纠纷主要事实、争议事项",
+        "李雷家卫生间漏水",
+        "经调解，自愿达成如下协议",
+        f"一、李雷于{due}前向王芳支付维修费人民币1500元（大写：壹仟伍佰元整）。",
+        "二、李雷修复卫生间防水层。",
+        "三、双方今后和睦相处。",
+        "履行方式、时限",
+        "本协议一式三份",
+        f"（即{deadline}前）共同向人民法院申请司法确认",
+        "人民调解员（签名）",
+        "派驻人民调解工作室（盖章）",
+    ):
+        assert expected in text, expected
+
+
+async def test_the_confirmation_pdf_is_addressed_to_the_court(client: TestClient, tmp_path: Path) -> None:
+    room, case_id = await locked_agreement(client)
+    response = await room.client.get(f"/cases/{case_id}/confirmation.pdf")
+    assert response.status == 200 and response.content_type == "application/pdf"
+    assert unquote(response.headers["Content-Disposition"].split("''", 1)[1]).startswith("司法确认申请书-")
+    text, fonts = pdf_text(await response.read(), tmp_path)
+    assert_cjk_embedded(fonts)
+    deadline = documents.date_cn(today() + timedelta(days=30))
+    effective = documents.date_cn(today())
+    for expected in (
+        "司法确认申请书",
+        "申请人：王芳",
+        "申请人：李雷",
+        "330106198802022345",
+        "请求事项",
+        f"请求确认申请人王芳、李雷于{effective}经",
+        "人民调解协议（编号：",
+        "事实与理由",
+        "支付维修费人民币1500元",
+        f"即{deadline}前",
+        "此致",
+        "青川区人民法院",
+        "申请人（签名/盖章）",
+    ):
+        assert expected in text, expected
+
+
+async def test_someone_who_only_oversees_the_case_gets_the_pdf_with_identities_masked(
+    client: TestClient, tmp_path: Path
+) -> None:
+    _room, case_id = await locked_agreement(client)
+    overseer = await Person.login(client, "psb_supervisor")  # sees PS01's cases, works on none
+    response = await overseer.client.get(f"/cases/{case_id}/agreement.pdf")
+    assert response.status == 200
+    text, _fonts = pdf_text(await response.read(), tmp_path)
+    assert "王芳" in text and "3301**********1234" in text and "139****2222" in text
+    assert "330106199001011234" not in text and "13900002222" not in text
+
+
+async def test_a_bearer_token_fetches_the_pdf_like_a_cookie(client: TestClient, db: Database) -> None:
+    _room, case_id = await locked_agreement(client)
+    async with db.write() as s:
+        user = await s.scalar(select(User).where(User.username == "liaison_ps01"))
+        assert user is not None
+        token, _row = await create_token(s, audit.SYSTEM, user, "test")
+    client.session.cookie_jar.clear()
+    response = await client.get(
+        f"/cases/{case_id}/agreement.pdf", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status == 200 and (await response.read()).startswith(b"%PDF")
+    anonymous = await client.get(f"/cases/{case_id}/agreement.pdf", allow_redirects=False)
+    assert anonymous.status in (302, 303, 401)
+
+
+async def test_both_documents_are_in_the_openapi_document(client: TestClient) -> None:
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    for path in ("/cases/{id}/agreement.pdf", "/cases/{id}/confirmation.pdf"):
+        get = spec["paths"][path]["get"]
+        assert get["summary"] and {"bearer": []} in get["security"], path
+    assert "put" in spec["paths"]["/api/v1/cases/{id}/agreement"]
+
+
+async def test_a_case_without_an_agreement_has_no_documents(client: TestClient) -> None:
+    case_id, _rid, _parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    status, out = await room.get(f"/cases/{case_id}/agreement.pdf")
+    assert status == 404
