@@ -31,6 +31,7 @@ from referrals.agencies import policy_for
 from referrals.agreement_errors import AgreementMissing, BadCourt
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.court import court_for
+from referrals.cases.parties import AgentFacts, PartyFacts, describe, describe_agent
 from referrals.models import Agreement, AgreementTerm, Party, Referral
 from referrals.visibility import mask_id_number, mask_phone
 
@@ -144,27 +145,57 @@ def items(agreement: Agreement, names: dict[int, str]) -> list[str]:
 
 
 def deadline_line(effective: date | None, policy: deadlines.Policy) -> str:
-    days = number_cn(policy.confirmation_days)
+    """The 30 days of the law, and their last day written out inclusive ("…前" is ambiguous)."""
+    days = number_cn(deadlines.CONFIRMATION_DAYS)
     if effective is None:
         return f"双方当事人可自本协议生效之日起{days}日内共同向人民法院申请司法确认。"
     last = deadlines.confirmation_deadline(effective, policy)
-    return f"双方当事人可自本协议生效之日起{days}日内（即{date_cn(last)}前）共同向人民法院申请司法确认。"
+    return (
+        f"双方当事人可自本协议生效之日起{days}日内共同向人民法院申请司法确认，"
+        f"申请期限至{date_cn(last)}（含当日）止。"
+    )
 
 
 # --- gathering and rendering ----------------------------------------------------------------------
 
 
-def _party_rows(parties: list[Party], reveal: bool) -> list[dict[str, str]]:
-    return [
-        {
-            "role": p.role,
-            "name": p.name,
-            "id_number": p.id_number if reveal else mask_id_number(p.id_number),
-            "phone": p.phone if reveal else mask_phone(p.phone),
-            "address": p.address,
-        }
-        for p in parties
-    ]
+def _party_rows(parties: list[Party], reveal: bool) -> list[dict[str, Any]]:
+    """Each party as the paper writes it (``referrals.cases.parties.describe``), identities masked
+    for those who only oversee the case."""
+    rows: list[dict[str, Any]] = []
+    for p in parties:
+        id_number = p.id_number if reveal else mask_id_number(p.id_number)
+        phone = p.phone if reveal else mask_phone(p.phone)
+        facts = PartyFacts(
+            name=p.name,
+            kind=p.kind,
+            id_type=p.id_type,
+            id_number=id_number,
+            sex=p.sex,
+            ethnicity=p.ethnicity,
+            birth_date=p.birth_date,
+            address=p.address,
+            phone=phone,
+            occupation=p.occupation,
+            representative_role=p.representative_role,
+            representative_name=p.representative_name,
+            representative_title=p.representative_title,
+        )
+        agents = [
+            describe_agent(AgentFacts(a.name, a.relation, a.law_firm, a.authority, a.scope)) for a in p.agents
+        ]
+        rows.append(
+            {
+                "role": p.role,
+                "name": p.name,
+                "id_number": id_number,
+                "phone": phone,
+                "address": p.address,
+                "line": describe(facts),
+                "agents": agents,
+            }
+        )
+    return rows
 
 
 async def _context(s: AsyncSession, ca: CaseAgreement, zone: ZoneInfo, reveal: bool) -> dict[str, Any]:

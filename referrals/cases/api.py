@@ -14,7 +14,6 @@ from referrals.cases import actions, queue
 from referrals.cases.intake import (
     CaseInput,
     ConsentInput,
-    PartyInput,
     duplicate,
     submitted,
     take_in,
@@ -54,13 +53,13 @@ TAGS = ("referrals",)
 def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
     """Parties' ID numbers and phones are masked unless the viewer works the case."""
     parties = [
-        PartyOut(
-            id=p.id,
-            role=p.role,
-            name=p.name,
-            address=p.address,
-            id_number=p.id_number if reveal else mask_id_number(p.id_number),
-            phone=p.phone if reveal else mask_phone(p.phone),
+        PartyOut.model_validate(p).model_copy(
+            update={
+                "id_number": p.id_number if reveal else mask_id_number(p.id_number),
+                "phone": p.phone if reveal else mask_phone(p.phone),
+                # An overseer does not need a birth date either (it is in the ID number).
+                "birth_date": p.birth_date if reveal else None,
+            }
         )
         for p in case.parties
     ]
@@ -113,7 +112,7 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
         address=body.address,
         amount=body.amount,
         flags=frozenset(body.flags),
-        parties=tuple(PartyInput(p.role, p.name, p.id_number, p.phone, p.address) for p in body.parties),
+        parties=tuple(p.to_input() for p in body.parties),
         consent=ConsentInput(body.consent.by, body.consent.at, body.consent.method) if body.consent else None,
         idempotency_key=body.idempotency_key or ctx.request.headers.get("Idempotency-Key"),
     )

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.i18n import N_, gettext
-from referrals.cases.intake import CaseInput, ConsentInput, PartyInput
+from referrals.cases.intake import CaseInput, ConsentInput
 from referrals.cases.schemas import CaseIn
 from referrals.codes import Category, Flag
 from referrals.states import State
@@ -224,7 +224,7 @@ def case_input(body: CaseIn) -> CaseInput:
         address=body.address,
         amount=body.amount,
         flags=frozenset(body.flags),
-        parties=tuple(PartyInput(p.role, p.name, p.id_number, p.phone, p.address) for p in body.parties),
+        parties=tuple(p.to_input() for p in body.parties),
         consent=ConsentInput(body.consent.by, body.consent.at, body.consent.method) if body.consent else None,
         idempotency_key=body.idempotency_key,
     )

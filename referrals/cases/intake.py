@@ -7,7 +7,7 @@ naming the case already created, and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,18 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Area
 from referrals.errors import DuplicateSubmission
-from referrals.models import Case, Party
+from referrals.models import Case, Party, PartyAgent
+
+
+@dataclass(frozen=True)
+class AgentInput:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    relation: str = ""
+    law_firm: str = ""
+    authority: str = "general"
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,41 @@ class PartyInput:
     id_number: str = ""
     phone: str = ""
     address: str = ""
+    kind: str = "person"
+    id_type: str = "resident_id"
+    sex: str = ""
+    ethnicity: str = ""
+    birth_date: date | None = None
+    occupation: str = ""
+    representative_role: str = ""
+    representative_name: str = ""
+    representative_title: str = ""
+    agents: tuple[AgentInput, ...] = ()
+    consent: str = "pending"
+    consent_at: datetime | None = None
+    consent_method: str = ""
+
+    def to_row(self) -> Party:
+        return Party(
+            role=self.role,
+            name=self.name,
+            id_number=self.id_number,
+            phone=self.phone,
+            address=self.address,
+            kind=self.kind,
+            id_type=self.id_type,
+            sex=self.sex,
+            ethnicity=self.ethnicity,
+            birth_date=self.birth_date,
+            occupation=self.occupation,
+            representative_role=self.representative_role,
+            representative_name=self.representative_name,
+            representative_title=self.representative_title,
+            consent=self.consent,
+            consent_at=self.consent_at,
+            consent_method=self.consent_method,
+            agents=[PartyAgent(**vars(a)) for a in self.agents],
+        )
 
 
 @dataclass(frozen=True)
@@ -102,10 +148,7 @@ async def take_in(
         created_by_id=actor.user_id,
         created_at=now,
         idempotency_key=data.idempotency_key,
-        parties=[
-            Party(role=p.role, name=p.name, id_number=p.id_number, phone=p.phone, address=p.address)
-            for p in data.parties
-        ],
+        parties=[p.to_row() for p in data.parties],
     )
     if data.consent is not None:
         case.consent_by, case.consent_at, case.consent_method = (

@@ -2,30 +2,132 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from hub.schemas import Input, Output
+from referrals.cases import idcodes
+from referrals.cases.intake import AgentInput, PartyInput
 from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyRole
 from referrals.states import Action
 
+IdType = Literal["resident_id", "passport", "foreign_permanent_id", "hmt_permit", "credit_code", "other"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\- ]*$")]
+IdNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9A-Za-z -]*$")
+]
+
+
+class AgentIn(Input):
+    """A 委托代理人: a relative or colleague (``relation``) or a lawyer (``law_firm``)."""
+
+    name: Name
+    id_number: IdNumber = ""
+    phone: Phone = ""
+    relation: Short = ""
+    law_firm: Short = ""
+    authority: Literal["general", "special"] = "general"
+    scope: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = Field(
+        default="", description="代理权限, e.g. 代为承认、放弃、变更调解请求，代签调解协议"
+    )
+
+
 class PartyIn(Input):
+    """A party as a mediation paper and a court need it. A person: name, sex, ethnicity, date of
+    birth, identity number (checked by its GB 11643 check digit; sex and date of birth are read
+    from it when not given), address, phone, occupation or employer. An organisation: name, unified
+    social credit code (checked by its GB 32100 check character), domicile, and its legal
+    representative or person in charge with their title."""
+
     role: PartyRole
     name: Name
-    id_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9A-Za-z]*$")
-    ] = ""
-    phone: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\- ]*$")
-    ] = ""
+    kind: Literal["person", "organisation"] = "person"
+    id_type: IdType | None = Field(default=None, description="default: resident_id, or credit_code")
+    id_number: IdNumber = ""
+    phone: Phone = ""
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    sex: Literal["male", "female", ""] = ""
+    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
+    birth_date: date | None = None
+    occupation: Short = ""
+    representative_role: Literal["legal_representative", "principal", ""] = ""
+    representative_name: Short = ""
+    representative_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    agents: list[AgentIn] = Field(default_factory=list, max_length=5)
+    consent: Literal["pending", "given", "refused"] = Field(
+        default="pending", description="This party's own consent to mediation (人民调解法 art. 17)"
+    )
+    consent_at: datetime | None = None
+    consent_method: ConsentMethod | None = None
+
+    @model_validator(mode="after")
+    def _as_the_law_needs(self) -> PartyIn:
+        if self.id_type is None:
+            self.id_type = "credit_code" if self.kind == "organisation" else "resident_id"
+        if self.kind == "organisation":
+            if self.sex or self.ethnicity or self.birth_date:
+                raise ValueError("an organisation has no sex, ethnicity or date of birth")
+            if self.id_type != "credit_code":
+                raise ValueError("an organisation is identified by its unified social credit code")
+        elif self.id_type == "credit_code" or self.representative_name:
+            raise ValueError("a person has no credit code or representative: choose kind organisation")
+        if self.id_number:
+            self.id_number = idcodes.normalise(self.id_number)
+            problem = None
+            if self.id_type == "resident_id":
+                problem = idcodes.identity_problem(self.id_number)
+            elif self.id_type == "credit_code":
+                problem = idcodes.credit_code_problem(self.id_number)
+            if problem is not None:
+                raise ValueError(f"{self.id_type} {self.id_number}: {PROBLEMS[problem]}")
+            if self.id_type == "resident_id":
+                read = idcodes.sex_of(self.id_number)
+                if not self.sex and read in ("male", "female"):
+                    self.sex = "male" if read == "male" else "female"
+                self.birth_date = self.birth_date or idcodes.birth_date_of(self.id_number)
+        if self.consent_at is not None and self.consent_at.tzinfo is None:
+            raise ValueError("give consent_at a time zone, e.g. 2026-11-28T09:30:00+08:00")
+        if self.consent != "pending" and (self.consent_at is None or self.consent_method is None):
+            raise ValueError("a given or refused consent needs consent_at and consent_method")
+        return self
+
+    def to_input(self) -> PartyInput:
+        return PartyInput(
+            self.role,
+            self.name,
+            self.id_number,
+            self.phone,
+            self.address,
+            kind=self.kind,
+            id_type=self.id_type or "resident_id",
+            sex=self.sex,
+            ethnicity=self.ethnicity,
+            birth_date=self.birth_date,
+            occupation=self.occupation,
+            representative_role=self.representative_role,
+            representative_name=self.representative_name,
+            representative_title=self.representative_title,
+            agents=tuple(AgentInput(**a.model_dump()) for a in self.agents),
+            consent=self.consent,
+            consent_at=self.consent_at,
+            consent_method=self.consent_method.value if self.consent_method else "",
+        )
+
+
+PROBLEMS = {
+    "length": "wrong length (18 characters)",
+    "characters": "characters that cannot be in it",
+    "birth_date": "no such date of birth",
+    "check_digit": "the check character does not match: a character is mistyped",
+}
 
 
 class ConsentIn(Input):
@@ -59,13 +161,32 @@ class CaseIn(Input):
     ) = None
 
 
+class AgentOut(Output):
+    name: str
+    relation: str
+    law_firm: str
+    authority: str
+    scope: str
+
+
 class PartyOut(Output):
     id: int
     role: str
     name: str
+    kind: str = "person"
+    id_type: str = "resident_id"
     id_number: str
     phone: str
     address: str
+    sex: str = ""
+    ethnicity: str = ""
+    birth_date: date | None = None
+    occupation: str = ""
+    representative_role: str = ""
+    representative_name: str = ""
+    representative_title: str = ""
+    agents: list[AgentOut] = Field(default_factory=list)
+    consent: str = "pending"
 
 
 class CaseOut(Output):

@@ -25,7 +25,7 @@ from tests.support.browser import chromium, log_in
 from tests.support.server import serve_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PARTIES = [("王芳", "330106199001011234", "13800001111"), ("李雷", "330106198802022345", "13900002222")]
+PARTIES = [("王芳", "33010619900101123X", "13800001111"), ("李雷", "330106198802022348", "13900002222")]
 MEDIATOR = person_name(1)  # mediator01 of the demo district, stationed in SR01
 
 

@@ -19,8 +19,8 @@ def case_body(**changes: Any) -> dict[str, Any]:
         "address": "青川区幸福路 8 号",
         "amount": "1500.00",
         "parties": [
-            {"role": "applicant", "name": "王芳", "id_number": "330106199001011234", "phone": "13800001111"},
-            {"role": "respondent", "name": "李雷", "id_number": "330106198802022345", "phone": "13900002222"},
+            {"role": "applicant", "name": "王芳", "id_number": "33010619900101123X", "phone": "13800001111"},
+            {"role": "respondent", "name": "李雷", "id_number": "330106198802022348", "phone": "13900002222"},
         ],
         "consent": {"by": "王芳、李雷", "at": "2026-11-28T09:30:00+08:00", "method": "signed_form"},
     }

@@ -59,7 +59,7 @@ async def test_lists_mask_identity_numbers_and_phones(client: TestClient) -> Non
     _, case = await police.post("/api/v1/cases", case_body())
     _, listing = await police.get("/api/v1/cases")
     row = next(c for c in listing["items"] if c["id"] == case["id"])
-    assert row["parties"][0]["id_number"] == "3301**********1234"
+    assert row["parties"][0]["id_number"] == "3301**********123X"
     assert row["parties"][0]["phone"] == "138****1111"
     _, detail = await police.get(f"/api/v1/cases/{case['id']}")
-    assert detail["parties"][0]["id_number"] == "330106199001011234"
+    assert detail["parties"][0]["id_number"] == "33010619900101123X"

@@ -37,10 +37,10 @@ async def put(person: Person, path: str, body: Any) -> tuple[int, Any]:
     return response.status, await response.json()
 
 
-async def case_in_mediation(client: TestClient) -> tuple[int, int, list[int]]:
+async def case_in_mediation(client: TestClient, **changes: Any) -> tuple[int, int, list[int]]:
     """A fresh PS01 case referred to SR01, accepted, a mediator assigned, in mediation."""
     police = await Person.login(client, "liaison_ps01")
-    status, case = await police.post("/api/v1/cases", case_body())
+    status, case = await police.post("/api/v1/cases", case_body(**changes))
     assert status == 201, case
     status, referral = await police.post(f"/api/v1/cases/{case['id']}/referrals", {})
     assert status == 201, referral
@@ -103,7 +103,7 @@ async def test_the_receiving_room_writes_an_agreement_and_every_save_is_audited(
     assert status == 200, out
     assert out["referral_id"] == rid and out["editable"] and not out["locked"]
     assert [t["description"] for t in out["terms"]] == ["支付维修费", "修复卫生间防水层"]
-    assert out["parties"][0]["id_number"] == "330106199001011234"  # the room works the case
+    assert out["parties"][0]["id_number"] == "33010619900101123X"  # the room works the case
     assert out["confirmation_clock"]["days_left"] == 30
     status, out = await put(
         room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, other_terms="")

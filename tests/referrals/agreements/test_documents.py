@@ -9,6 +9,7 @@ import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -119,7 +120,13 @@ def test_each_term_reads_as_a_sentence(term: AgreementTerm, text: str) -> None:
 
 def test_the_deadline_line_names_the_last_day() -> None:
     line = documents.deadline_line(date(2026, 11, 28), deadlines.DEFAULT)
-    assert line == "双方当事人可自本协议生效之日起三十日内（即2026年12月28日前）共同向人民法院申请司法确认。"
+    assert line == (
+        "双方当事人可自本协议生效之日起三十日内共同向人民法院申请司法确认，申请期限至2026年12月28日（含当日）止。"
+    )
+    # Day 30 on a Sunday: the last day is the Monday after, written out inclusive.
+    assert "申请期限至2026年12月7日（含当日）止" in documents.deadline_line(
+        date(2026, 11, 6), deadlines.DEFAULT
+    )
     assert "即" not in documents.deadline_line(None, deadlines.DEFAULT)
 
 
@@ -149,8 +156,8 @@ def assert_cjk_embedded(fonts: str) -> None:
     assert all(" yes " in row for row in rows), fonts  # emb column
 
 
-async def locked_agreement(client: TestClient) -> tuple[Person, int]:
-    case_id, _rid, parties = await case_in_mediation(client)
+async def locked_agreement(client: TestClient, **changes: Any) -> tuple[Person, int]:
+    case_id, _rid, parties = await case_in_mediation(client, **changes)
     room = await Person.login(client, "liaison_sr01")
     status, out = await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties))
     assert status == 200, out
@@ -169,13 +176,13 @@ async def test_the_agreement_pdf_shows_parties_terms_and_the_deadline(
     assert unquote(disposition.split("''", 1)[1]).startswith("人民调解协议书-")
     text, fonts = pdf_text(await response.read(), tmp_path)
     assert_cjk_embedded(fonts)
-    deadline = documents.date_cn(today() + timedelta(days=30))
+    deadline = documents.date_cn(deadlines.confirmation_deadline(today()))
     due = documents.date_cn(today() + timedelta(days=10))
     for expected in (
         "人民调解协议书",
         "王芳",
         "李雷",
-        "330106199001011234",  # unmasked: the official document
+        "33010619900101123X",  # unmasked: the official document
         "13900002222",
         "纠纷主要事实、争议事项",
         "李雷家卫生间漏水",
@@ -185,7 +192,7 @@ async def test_the_agreement_pdf_shows_parties_terms_and_the_deadline(
         "三、双方今后和睦相处。",
         "履行方式、时限",
         "本协议一式三份",
-        f"（即{deadline}前）共同向人民法院申请司法确认",
+        f"共同向人民法院申请司法确认，申请期限至{deadline}（含当日）止",
         "人民调解员（签名）",
         "派驻人民调解工作室（盖章）",
     ):
@@ -199,19 +206,19 @@ async def test_the_confirmation_pdf_is_addressed_to_the_court(client: TestClient
     assert unquote(response.headers["Content-Disposition"].split("''", 1)[1]).startswith("司法确认申请书-")
     text, fonts = pdf_text(await response.read(), tmp_path)
     assert_cjk_embedded(fonts)
-    deadline = documents.date_cn(today() + timedelta(days=30))
+    deadline = documents.date_cn(deadlines.confirmation_deadline(today()))
     effective = documents.date_cn(today())
     for expected in (
         "司法确认申请书",
         "申请人：王芳",
         "申请人：李雷",
-        "330106198802022345",
+        "330106198802022348",
         "请求事项",
         f"请求确认申请人王芳、李雷于{effective}经",
         "人民调解协议（编号：",
         "事实与理由",
         "支付维修费人民币1500元",
-        f"即{deadline}前",
+        f"申请期限至{deadline}（含当日）止",
         "此致",
         "青川区人民法院",
         "申请人（签名/盖章）",
@@ -227,8 +234,8 @@ async def test_someone_who_only_oversees_the_case_gets_the_pdf_with_identities_m
     response = await overseer.client.get(f"/cases/{case_id}/agreement.pdf")
     assert response.status == 200
     text, _fonts = pdf_text(await response.read(), tmp_path)
-    assert "王芳" in text and "3301**********1234" in text and "139****2222" in text
-    assert "330106199001011234" not in text and "13900002222" not in text
+    assert "王芳" in text and "3301**********123X" in text and "139****2222" in text
+    assert "33010619900101123X" not in text and "13900002222" not in text
 
 
 async def test_a_bearer_token_fetches_the_pdf_like_a_cookie(client: TestClient, db: Database) -> None:
@@ -259,3 +266,63 @@ async def test_a_case_without_an_agreement_has_no_documents(client: TestClient) 
     room = await Person.login(client, "liaison_sr01")
     status, out = await room.get(f"/cases/{case_id}/agreement.pdf")
     assert status == 404
+
+
+# A natural person with an agent, and a company with its legal representative (GB 32100 code).
+PERSON_AND_COMPANY = [
+    {
+        "role": "applicant",
+        "name": "王芳",
+        "id_number": "33010619900101123X",
+        "ethnicity": "汉族",
+        "address": "青川区幸福路8号2单元301室",
+        "phone": "13800001111",
+        "occupation": "青川区第一小学教师",
+        "agents": [
+            {
+                "name": "李明",
+                "law_firm": "青川律师事务所",
+                "authority": "special",
+                "scope": "代为承认、放弃、变更调解请求，代签调解协议",
+            }
+        ],
+        "consent": "given",
+        "consent_at": "2026-11-28T09:30:00+08:00",
+        "consent_method": "signed_form",
+    },
+    {
+        "role": "respondent",
+        "kind": "organisation",
+        "name": "青川某装饰有限公司",
+        "id_number": "9144030071526726XG",
+        "address": "青川区工业路8号",
+        "phone": "13900002222",
+        "representative_role": "legal_representative",
+        "representative_name": "张伟",
+        "representative_title": "总经理",
+    },
+]
+
+
+async def test_the_papers_name_a_person_a_company_and_an_agent_as_the_law_asks(
+    client: TestClient, tmp_path: Path
+) -> None:
+    room, case_id = await locked_agreement(client, parties=PERSON_AND_COMPANY)
+    agreement, _ = pdf_text(await (await room.client.get(f"/cases/{case_id}/agreement.pdf")).read(), tmp_path)
+    application, _ = pdf_text(
+        await (await room.client.get(f"/cases/{case_id}/confirmation.pdf")).read(), tmp_path
+    )
+    person = (
+        "王芳，男，汉族，1990年1月1日出生，公民身份号码：33010619900101123X，"  # sex read from the ID
+        "住青川区幸福路8号2单元301室，联系电话：13800001111，青川区第一小学教师"
+    )
+    company = (
+        "青川某装饰有限公司，统一社会信用代码：9144030071526726XG，住所地：青川区工业路8号，"
+        "联系电话：13900002222；法定代表人：张伟，职务：总经理"
+    )
+    agent = "委托代理人：李明，青川律师事务所律师（特别授权：代为承认、放弃、变更调解请求，代签调解协议）"
+    for text in (agreement, application):
+        assert person in text and company in text and agent in text
+    assert "申请人：" + person in agreement and "被申请人：" + company in agreement
+    assert "申请人：" + company in application  # both apply, jointly
+    assert "公民身份号码：9144030071526726XG" not in agreement  # a company is not a citizen

@@ -29,7 +29,7 @@ def intake_form(key: str, **changes: Any) -> list[tuple[str, str]]:
         "flags": [],
         "party_role": ["applicant", "respondent"],
         "party_name": ["王芳", "李雷"],
-        "party_id_number": ["330106199001011234", "330106198802022345"],
+        "party_id_number": ["33010619900101123X", "330106198802022348"],
         "party_phone": ["13800001111", "13900002222"],
         "consent_by": "王芳、李雷",
         "consent_at": "2026-11-28T09:30",
@@ -77,7 +77,7 @@ async def test_the_intake_form_creates_a_case_whose_page_shows_the_proposed_body
     assert "派驻人民调解工作室" in html  # the stationed room of the sending station
     assert "日常纠纷交本所派驻调解室" in html  # the rule
     assert "类别：邻里纠纷" in html  # and the condition that held, in words
-    assert "330106199001011234" in html  # the taking-in agency sees the full ID number
+    assert "33010619900101123X" in html  # the taking-in agency sees the full ID number
     assert 'data-testid="send-button"' in html
     # The consent time was read in Shanghai time and is shown the same way.
     assert "2026-11-28 09:30" in html
@@ -196,7 +196,7 @@ async def test_the_case_list_filters_and_masks_identity(client: TestClient) -> N
     status, html = await page(police, "/cases?category=family&q=独特的家事")
     assert status == 200
     assert f'data-case="{case_id}"' in html
-    assert "3301**********1234" in html and "330106199001011234" not in html
+    assert "3301**********123X" in html and "33010619900101123X" not in html
     _, html = await page(police, "/cases?category=labour&q=独特的家事")
     assert f'data-case="{case_id}"' not in html
     status, html = await page(police, "/cases?overdue=1&state=nonsense&page=x")

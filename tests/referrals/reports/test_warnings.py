@@ -38,8 +38,8 @@ from tests.support.web import csrf_token
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-A = PartyFacts("王芳", "330106199001011234")
-B = PartyFacts("李雷", "330106198802022345")
+A = PartyFacts("王芳", "33010619900101123X")
+B = PartyFacts("李雷", "330106198802022348")
 C = PartyFacts("韩梅", "")
 D = PartyFacts("赵刚", "")
 
@@ -99,7 +99,7 @@ def test_repeat_disputes_at_one_address(cases: list[CaseFacts], expected: list[s
         ((C, D), (D, C), True),  # the same pair of names
         ((C, D), (C, PartyFacts("孙浩")), False),  # one name in common is not the same pair
         ((PartyFacts("王芳", ""), D), (PartyFacts("王芳", ""), C), False),
-        ((PartyFacts("x", "330106199001011234"),), (PartyFacts("y", "330106199001011234"),), True),
+        ((PartyFacts("x", "33010619900101123X"),), (PartyFacts("y", "33010619900101123X"),), True),
     ],
 )
 def test_same_parties_means_a_shared_id_number_or_the_same_pair_of_names(
