@@ -8,7 +8,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
 from hub.events import LocalBus
-from hub.permissions import Principal
+from hub.permissions import Policy, Principal
 from hub.ratelimit import FailureLimiter
 
 CONFIG = web.AppKey("config", Config)
@@ -16,6 +16,8 @@ DB = web.AppKey("db", Database)
 EVENTS = web.AppKey("events", LocalBus)
 TREE = web.AppKey("agency_tree", AgencyTreeCache)
 LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
+# The permissions of the core and of every package, joined (``hub.permissions.policy_of``).
+POLICY = web.AppKey("policy", Policy)
 
 # What the middlewares learn about a request (aiohttp ``RequestKey``).
 REQUEST_ID = web.RequestKey("request_id", str)

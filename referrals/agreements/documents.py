@@ -26,11 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.documents import Document, render_template
 from hub.models import Agency, User
 from hub.plaintext import day_text
-from referrals import codes, deadlines  # noqa: F401 - codes: party roles' names
+from referrals import deadlines
 from referrals.agencies import policy_for
-from referrals.agreement_errors import AgreementMissing, BadCourt
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.court import court_for
+from referrals.errors import AgreementMissing, BadCourt
 from referrals.models import Agreement, AgreementTerm, Party, Referral
 from referrals.visibility import mask_id_number, mask_phone
 
