@@ -1,6 +1,6 @@
 # gongtiao: two commands.
 #   make run   set everything up, load the demo district once, serve on http://127.0.0.1:8080
-#   make test  set everything up (plus Chromium and PostgreSQL) and run ruff, mypy and pytest
+#   make test  set everything up (plus Chromium and PostgreSQL) and run ruff, lint-imports, mypy and pytest
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -40,6 +40,7 @@ run: system-run $(STAMP) secret
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy hub referrals meetings rtc

@@ -15,8 +15,10 @@ from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
 from hub.events import Outbox, bus_for
-from hub.keys import CALENDAR, CONFIG, DB, EVENTS, LOGIN_LIMITER, TREE
+from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, POLICY, TREE
 from hub.orm import utcnow
+from hub.permissions import POLICY as POLICY_OF_CORE
+from hub.permissions import policy_of
 from hub.plugins import load_models, plugins, route_tables
 from hub.ratelimit import LoginThrottle
 from hub.routing import ENDPOINTS
@@ -24,6 +26,7 @@ from hub.tasks import every
 from hub.templating import JINJA, STATIC_DIR, make_environment
 from hub.web import context_middleware, error_middleware, identity_middleware, security_headers
 from hub.workdays import routes as workdays_routes
+from hub.workdays.keys import CALENDAR
 from hub.workdays.service import CalendarCache
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ def create_app(config: Config) -> web.Application:
     app[CALENDAR] = CalendarCache()
     app[LOGIN_LIMITER] = LoginThrottle.of(config.login_attempts, config.login_window_seconds)
     app[ENDPOINTS] = []
+    app[POLICY] = policy_of(POLICY_OF_CORE, *(p.permissions for p in plugins()))
     app[live.STREAMS] = set()
     static = static_dir()
     app[STATIC_DIR] = static

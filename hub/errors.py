@@ -113,3 +113,21 @@ class InternalError(HubError):
     status = 500
     code = "internal_error"
     message = N_("Something went wrong on our side. The error was logged; please try again later.")
+
+
+# --- the minutes both meetings and video mediation keep (hub.plaintext); each says it in its words
+
+
+class MinutesMissing(NotFound):
+    code = "minutes_missing"
+    message = N_("No minutes have been drafted yet.")
+
+
+class MinutesNotCirculated(Conflict):
+    code = "minutes_not_circulated"
+    message = N_("These minutes have not been circulated yet.")
+
+
+class MinutesChanged(Conflict):
+    code = "minutes_changed"
+    message = N_("The minutes were changed after you opened them. Read them again first.")

@@ -8,17 +8,16 @@ from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
 from hub.events import LocalBus
-from hub.permissions import Principal
+from hub.permissions import Policy, Principal
 from hub.ratelimit import LoginThrottle
-from hub.workdays.service import CalendarCache
 
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
 EVENTS = web.AppKey("events", LocalBus)
 TREE = web.AppKey("agency_tree", AgencyTreeCache)
 LOGIN_LIMITER = web.AppKey("login_limiter", LoginThrottle)
-# The statutory calendar every deadline is counted by (holidays, working weekends).
-CALENDAR = web.AppKey("statutory_calendar", CalendarCache)
+# The permissions of the core and of every package, joined (``hub.permissions.policy_of``).
+POLICY = web.AppKey("policy", Policy)
 
 # What the middlewares learn about a request (aiohttp ``RequestKey``).
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -1,13 +1,18 @@
-"""Human names for the core's codes (agency kinds, roles, specialties, area levels).
+"""Human names for codes: the core's (agency kinds, roles, specialties, area levels) and each
+package's (``Plugin(labels=...)``), one name per code.
 
 Codes stay English in the database and the API; people read these, translated by the catalogs.
 """
 
 from __future__ import annotations
 
-from hub.i18n import N_, gettext
+from collections.abc import Mapping
+from functools import cache
 
-LABELS: dict[str, str] = {
+from hub.i18n import N_, gettext
+from hub.plugins import plugins
+
+LABELS: Mapping[str, str] = {
     # agency kinds
     "police_bureau": N_("Public security sub-bureau"),
     "police_station": N_("Police station"),
@@ -46,12 +51,20 @@ LABELS: dict[str, str] = {
 }
 
 
-def label(code: str) -> str:
-    """The translated name of a code; the code itself when it has none."""
-    msgid = LABELS.get(code)
-    return gettext(msgid) if msgid else code
+@cache
+def every_label() -> Mapping[str, str]:
+    """The core's names and every package's, joined once; a code named twice, differently, is an
+    error (two names for one code is how a state came to be called like a report's figure)."""
+    joined = dict(LABELS)
+    for plugin in plugins():
+        for code, msgid in plugin.labels.items():
+            if joined.setdefault(code, msgid) != msgid:
+                raise ValueError(f"{plugin.name}: {code!r} is named {joined[code]!r} already, not {msgid!r}")
+    return joined
 
 
-def register(extra: dict[str, str]) -> None:
-    """Domain packages add their own codes (e.g. referral states) at import."""
-    LABELS.update(extra)
+def label(code: str, locale: str | None = None) -> str:
+    """The translated name of a code (in the reader's language, or ``locale``); the code itself
+    when it has none."""
+    msgid = every_label().get(code)
+    return gettext(msgid, locale) if msgid else code

@@ -15,7 +15,7 @@ from hub.directory import update_user
 from hub.errors import HubError, InvalidCredentials, ValidationFailed
 from hub.forms import Form
 from hub.i18n import N_, gettext
-from hub.keys import CALENDAR, LOGIN_LIMITER, TREE
+from hub.keys import LOGIN_LIMITER, TREE
 from hub.models import Agency, AgencyKind, Role, Specialty, User
 from hub.orm import utcnow
 from hub.passwords import hash_password
@@ -25,6 +25,7 @@ from hub.routing import Ctx, Routes, validate
 from hub.schemas import AgencyIn, UserIn
 from hub.templating import render
 from hub.web import LANG_COOKIE, client_ip
+from hub.workdays.keys import CALENDAR
 
 routes = Routes()
 

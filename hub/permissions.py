@@ -1,8 +1,10 @@
 """The one permission layer: what a role may do, and over which agencies.
 
 Two questions, asked in this order for every request:
-1. *May this role do this kind of thing?* ``POLICY`` maps each permission to the roles holding it;
-   routes declare their permission when registered (``hub.routing``), so no handler can forget.
+1. *May this role do this kind of thing?* A policy maps each permission to the roles holding it:
+   the core's ``POLICY`` and each package's (``Plugin(permissions=...)``), joined once by the app
+   (``policy_of``, kept as ``keys.POLICY``). Routes declare their permission when registered
+   (``hub.routing``), so no handler can forget.
 2. *Over which agencies?* A person acts within their own agency; admins and supervisors also over
    the agencies below theirs (``Agency.parent_id``); the platform operator (``is_superuser``)
    everywhere. Handlers call ``Guard.check_agency`` on the object's agency before reading or
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 from hub.audit import Actor
 from hub.errors import Forbidden, OutOfScope
@@ -34,23 +37,30 @@ class Permission(StrEnum):
 
 
 EVERY_ROLE: frozenset[str] = frozenset(Role)
-# Permission name -> roles holding it. Domain packages add theirs with ``register`` at import.
-POLICY: dict[str, frozenset[str]] = {
-    Permission.use_hub: EVERY_ROLE,
-    Permission.view_directory: EVERY_ROLE,
-    Permission.manage_agencies: frozenset({Role.admin}),
-    Permission.manage_users: frozenset({Role.admin}),
-    Permission.manage_tokens: frozenset({Role.admin}),
-    Permission.view_audit: frozenset({Role.admin, Role.supervisor}),
-    Permission.manage_calendar: frozenset({Role.admin}),
-}
+Policy = Mapping[str, frozenset[str]]  # permission name -> roles holding it
+# The core's permissions; domain packages declare theirs on their Plugin.
+POLICY: Policy = MappingProxyType(
+    {
+        Permission.use_hub: EVERY_ROLE,
+        Permission.view_directory: EVERY_ROLE,
+        Permission.manage_agencies: frozenset({Role.admin}),
+        Permission.manage_users: frozenset({Role.admin}),
+        Permission.manage_tokens: frozenset({Role.admin}),
+        Permission.view_audit: frozenset({Role.admin, Role.supervisor}),
+        Permission.manage_calendar: frozenset({Role.admin}),
+    }
+)
 
 
-def register(extra: Mapping[str, frozenset[str]]) -> None:
-    clash = set(extra) & set(POLICY)
-    if clash:
-        raise ValueError(f"permissions registered twice: {sorted(clash)}")
-    POLICY.update(extra)
+def policy_of(*parts: Policy) -> Policy:
+    """One policy from the core's and the packages' parts; a permission declared twice is an error."""
+    joined: dict[str, frozenset[str]] = {}
+    for part in parts:
+        clash = set(part) & set(joined)
+        if clash:
+            raise ValueError(f"permissions declared twice: {sorted(clash)}")
+        joined.update(part)
+    return MappingProxyType(joined)
 
 
 # Roles whose reach extends to the agencies below their own.
@@ -80,10 +90,10 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
-def allowed(principal: Principal, permission: str) -> bool:
+def allowed(principal: Principal, permission: str, policy: Policy) -> bool:
     if principal.is_superuser:
         return True
-    return bool(principal.roles.intersection(POLICY[permission]))
+    return bool(principal.roles.intersection(policy[permission]))
 
 
 def descendants(tree: Mapping[int, int | None], root: int) -> set[int]:
@@ -122,12 +132,16 @@ def scope_for(principal: Principal, tree: Mapping[int, int | None]) -> Scope:
 class Guard:
     """Per-request checks. Built by the routing layer after the role check has passed."""
 
-    def __init__(self, principal: Principal, tree: Mapping[int, int | None]) -> None:
+    def __init__(self, principal: Principal, tree: Mapping[int, int | None], policy: Policy = POLICY) -> None:
         self.principal = principal
         self.scope = scope_for(principal, tree)
+        self.policy = policy
+
+    def allows(self, permission: str) -> bool:
+        return allowed(self.principal, permission, self.policy)
 
     def require(self, permission: str) -> None:
-        if not allowed(self.principal, permission):
+        if not self.allows(permission):
             raise Forbidden()
 
     def check_agency(self, agency_id: int | None) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -50,6 +50,10 @@ class Plugin:
     # The package's route modules (each with a ``routes`` table), registered in this order: the
     # router tries routes in the order they were added (``/cases/new`` before ``/cases/{id}``).
     routes: tuple[str, ...] = ()
+    # The package's permissions (name -> roles holding it), joined with the core's by the app.
+    permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Human names of the package's codes (English message ids), for hub.labels.label.
+    labels: Mapping[str, str] = field(default_factory=dict)
     setup: Callable[[web.Application], None] | None = None
     demo: Callable[[DemoContext], Awaitable[None]] | None = None
     add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from hub.directory import TREE_INFO
 from hub.errors import MalformedJSON, PayloadTooLarge, Unauthenticated, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox, transaction
-from hub.keys import CONFIG, DB, EVENTS, PRINCIPAL, TREE
+from hub.keys import CONFIG, DB, EVENTS, POLICY, PRINCIPAL, TREE
 from hub.permissions import Guard, Principal
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
         if endpoint.permission is not None:
             if principal is None:
                 raise Unauthenticated()
-            guard = Guard(principal, await request.app[TREE].get(request.app[DB]))
+            guard = await guard_for(request, principal)
             guard.require(endpoint.permission)
         ctx = Ctx(request, principal, guard)
         args: list[Any] = []
@@ -224,6 +224,11 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
 
     handle.__name__ = endpoint.handler.__name__
     return handle
+
+
+async def guard_for(request: web.Request, principal: Principal) -> Guard:
+    """The checks for ``principal``: the app's policy and its cached agency tree."""
+    return Guard(principal, await request.app[TREE].get(request.app[DB]), request.app[POLICY])
 
 
 def json_response(result: Any, status: int = 200) -> web.Response:

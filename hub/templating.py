@@ -12,9 +12,9 @@ import jinja2
 from aiohttp import web
 
 from hub import i18n
-from hub.keys import CONFIG, LOCALE, PRINCIPAL
+from hub.keys import CONFIG, LOCALE, POLICY, PRINCIPAL
 from hub.labels import label
-from hub.permissions import Principal, allowed
+from hub.permissions import Policy, Principal, allowed
 from hub.plugins import NavItem, plugins
 
 if TYPE_CHECKING:
@@ -65,10 +65,10 @@ def render(ctx: Ctx, template: str, status: int = 200, **context: Any) -> web.Re
     return render_request(ctx.request, template, status=status, principal=ctx.principal, **context)
 
 
-def nav_for(principal: Principal | None) -> list[NavItem]:
+def nav_for(principal: Principal | None, policy: Policy) -> list[NavItem]:
     if principal is None:
         return []
-    return [item for p in plugins() for item in p.nav if allowed(principal, item.permission)]
+    return [item for p in plugins() for item in p.nav if allowed(principal, item.permission, policy)]
 
 
 def render_request(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
@@ -79,7 +79,7 @@ def render_request(request: web.Request, template: str, status: int = 200, **con
     zone = config.time_zone
     principal = request.get(PRINCIPAL)
     base = {
-        "nav_items": nav_for(principal),
+        "nav_items": nav_for(principal, request.app[POLICY]),
         "request": request,
         "principal": request.get(PRINCIPAL),
         "locale": request.get(LOCALE, i18n.DEFAULT_LOCALE),

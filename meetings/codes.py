@@ -1,39 +1,37 @@
-"""The meetings package's codes and their human names (translated through hub.labels)."""
+"""The meetings package's codes and their human names: ``LABELS``, declared on the plugin and
+translated through ``hub.labels.label``."""
 
 from __future__ import annotations
 
 from hub.i18n import N_
-from hub.labels import register
 
-register(
-    {
-        # meeting status
-        "scheduled": N_("Scheduled"),
-        "held": N_("Held"),
-        "cancelled": N_("Cancelled"),
-        # replies to an invitation ("accepted" and "declined" are shared with referrals)
-        "needs_action": N_("No reply yet"),
-        "tentative": N_("Tentative"),
-        # attendance
-        "present": N_("Present"),
-        "absent": N_("Absent"),
-        "excused": N_("Excused"),
-        "proxy": N_("Represented by a proxy"),
-        # agenda item kinds
-        "report": N_("Briefing"),
-        "discussion": N_("Discussion"),
-        "decision": N_("For decision"),
-        "case_review": N_("Case review"),
-        # action status
-        "open": N_("Open"),
-        "in_progress": N_("In progress"),
-        "done": N_("Done"),
-        "dropped": N_("Dropped"),
-        # minutes status
-        "draft": N_("Draft"),
-        "circulated": N_("Circulated for comments"),
-        "approved": N_("Approved"),
-        # early warnings
-        "action_overdue": N_("Meeting action overdue"),
-    }
-)
+LABELS: dict[str, str] = {
+    # meeting status
+    "scheduled": N_("Scheduled"),
+    "held": N_("Held"),
+    "cancelled": N_("Cancelled"),
+    # replies to an invitation ("accepted" and "declined" are shared with referrals)
+    "needs_action": N_("No reply yet"),
+    "tentative": N_("Tentative"),
+    # attendance
+    "present": N_("Present"),
+    "absent": N_("Absent"),
+    "excused": N_("Excused"),
+    "proxy": N_("Represented by a proxy"),
+    # agenda item kinds
+    "report": N_("Briefing"),
+    "discussion": N_("Discussion"),
+    "decision": N_("For decision"),
+    "case_review": N_("Case review"),
+    # action status
+    "open": N_("Open"),
+    "in_progress": N_("In progress"),
+    "done": N_("Done"),
+    "dropped": N_("Dropped"),
+    # minutes status
+    "draft": N_("Draft"),
+    "circulated": N_("Circulated for comments"),
+    "approved": N_("Approved"),
+    # early warnings
+    "action_overdue": N_("Meeting action overdue"),
+}

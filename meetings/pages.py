@@ -18,7 +18,6 @@ from hub.forms import Form
 from hub.i18n import N_
 from hub.models import Agency, User
 from hub.orm import utcnow
-from hub.permissions import allowed
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from meetings import conflicts, mail, month, series, service, week
@@ -59,7 +58,7 @@ async def calendar_page(ctx: Ctx) -> web.Response:
     query = ctx.request.query
     today = to_local(utcnow(), zone).date()
     common: dict[str, Any] = {
-        "can_manage": allowed(ctx.user, MANAGE),
+        "can_manage": ctx.must.allows(MANAGE),
         "zone": zone,
         "clock": lambda t: to_local(t, zone).strftime("%H:%M"),
         "tz": f"&tz={quote(zone)}" if zone != ctx.config.time_zone else "",

@@ -1,4 +1,4 @@
-"""Who may see and run joint liaison meetings (added to hub.permissions.POLICY), and which meetings
+"""Who may see and run joint liaison meetings (``POLICY``, declared on the plugin), and which meetings
 a person sees.
 
 - ``view_meetings`` (every role): read the meetings in one's scope, answer one's own invitations.
@@ -20,9 +20,9 @@ from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import Forbidden, NotFound
-from hub.i18n import N_
 from hub.models import Role
-from hub.permissions import EVERY_ROLE, Guard, Principal, Scope, allowed, register
+from hub.permissions import EVERY_ROLE, Guard, Policy, Principal, Scope
+from meetings.errors import NotChair
 from meetings.models import Invitee, Meeting
 
 
@@ -31,17 +31,10 @@ class MeetingPermission(StrEnum):
     manage_meetings = "manage_meetings"
 
 
-register(
-    {
-        MeetingPermission.view_meetings: EVERY_ROLE,
-        MeetingPermission.manage_meetings: frozenset({Role.secretary, Role.admin}),
-    }
-)
-
-
-class NotChair(Forbidden):
-    code = "not_chair"
-    message = N_("Only the chair of this meeting may approve its minutes.")
+POLICY: Policy = {
+    MeetingPermission.view_meetings: EVERY_ROLE,
+    MeetingPermission.manage_meetings: frozenset({Role.secretary, Role.admin}),
+}
 
 
 def visible(scope: Scope, user_id: int) -> ColumnElement[bool]:
@@ -80,9 +73,7 @@ def may_manage(guard: Guard, meeting: Meeting) -> bool:
     principal = guard.principal
     if principal.is_superuser or meeting.secretary_id == principal.user_id:
         return True
-    return allowed(principal, MeetingPermission.manage_meetings) and guard.scope.covers(
-        meeting.organiser_agency_id
-    )
+    return guard.allows(MeetingPermission.manage_meetings) and guard.scope.covers(meeting.organiser_agency_id)
 
 
 def check_manage(guard: Guard, meeting: Meeting) -> None:

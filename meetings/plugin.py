@@ -4,7 +4,6 @@ dashboard card, menu entries and demo data."""
 from __future__ import annotations
 
 import logging
-from importlib import import_module
 
 from aiohttp import web
 
@@ -16,14 +15,13 @@ from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
 from hub.tasks import every
+from meetings import codes, permissions
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
 
 
 def setup(app: web.Application) -> None:
-    import_module("meetings.codes")
-    import_module("meetings.permissions")
     from meetings import mail
 
     mail.setup(app)  # invitations by e-mail, when SMTP is configured
@@ -55,6 +53,8 @@ plugin = Plugin(
     name="meetings",
     package="meetings",
     models="meetings.models",
+    permissions=permissions.POLICY,
+    labels=codes.LABELS,
     # .ics before /meetings/{id} (the page would take "{id}.ics"); /meetings/actions before it too.
     routes=(
         "meetings.api",

@@ -17,10 +17,15 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from hub.errors import ValidationFailed
-from hub.i18n import N_
-from meetings.errors import RecurrenceRefused
-from meetings.rules import InvalidRule, Rule, parse_rule
+from meetings.errors import (
+    EndBeforeStart,
+    RuleNeverMatches,
+    StartNotOnRule,
+    TooManyOccurrences,
+    UnboundedRule,
+    UnknownOccurrence,
+)
+from meetings.rules import Rule, parse_rule
 from meetings.timezones import DEFAULT_ZONE, to_local, to_utc, zone
 
 MAX_OCCURRENCES = 500  # per expansion: a window holding more is refused
@@ -31,59 +36,16 @@ __all__ = [
     "BookingConflict",
     "Booking",
     "Cancelled",
-    "EndBeforeStart",
     "Interval",
-    "InvalidRule",
     "Moved",
     "Occurrence",
     "Recurrence",
     "Rule",
-    "RuleNeverMatches",
-    "StartNotOnRule",
-    "TooManyOccurrences",
-    "UnboundedRule",
-    "UnknownOccurrence",
     "expand",
     "find_conflicts",
     "first_on_or_after",
     "parse_rule",
 ]
-
-
-class EndBeforeStart(ValidationFailed):
-    code = "end_before_start"
-    message = N_("The meeting must end after it starts.")
-
-
-class UnboundedRule(RecurrenceRefused):
-    code = "rrule_unbounded"
-    message = N_(
-        "The repeat rule never ends: give a number of meetings (COUNT) or a last date (UNTIL), "
-        "or ask for a limited period."
-    )
-
-
-class TooManyOccurrences(RecurrenceRefused):
-    code = "rrule_too_many"
-    message = N_("The repeat rule gives more than %(limit)s meetings in this period.")
-
-
-class RuleNeverMatches(RecurrenceRefused):
-    code = "rrule_empty"
-    message = N_("The repeat rule gives no meeting at all.")
-
-
-class StartNotOnRule(RecurrenceRefused):
-    code = "rrule_start_mismatch"
-    message = N_(
-        "The first meeting (%(start)s) is not on a day the repeat rule gives; the first such day is "
-        "%(first)s."
-    )
-
-
-class UnknownOccurrence(RecurrenceRefused):
-    code = "occurrence_unknown"
-    message = N_("The series has no meeting at %(when)s.")
 
 
 def _aware(moment: datetime) -> datetime:

@@ -16,8 +16,7 @@ from typing import Any
 
 from dateutil import rrule as du
 
-from hub.i18n import N_
-from meetings.errors import RecurrenceRefused
+from meetings.errors import InvalidRule
 from meetings.timezones import DEFAULT_ZONE, to_local, to_utc, zone
 
 FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -65,11 +64,6 @@ _SAFE = re.compile(r"[A-Za-z0-9=;,+\-]*")
 _NUMBER = re.compile(r"[+-]?\d{1,3}")
 _DAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _UNTIL = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
-
-
-class InvalidRule(RecurrenceRefused):
-    code = "rrule_invalid"
-    message = N_("The repeat rule cannot be read (at “%(part)s”).")
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,9 @@ from hub import audit
 from hub.errors import NotFound, ValidationFailed
 from hub.i18n import N_
 from meetings import service
+from meetings.errors import EndBeforeStart, UnboundedRule
 from meetings.models import Meeting, Series
-from meetings.recurrence import (
-    Cancelled,
-    Change,
-    EndBeforeStart,
-    Moved,
-    Occurrence,
-    Recurrence,
-    UnboundedRule,
-    expand,
-)
+from meetings.recurrence import Cancelled, Change, Moved, Occurrence, Recurrence, expand
 from meetings.rules import parse_rule
 from meetings.timezones import DEFAULT_ZONE, to_local, to_utc, zone
 

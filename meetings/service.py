@@ -22,9 +22,8 @@ from hub.models import User, UserRole
 from hub.notifications import notify
 from hub.orm import utcnow
 from hub.secrets_util import new_token, token_hash
-from meetings.errors import MeetingClosed, RSVPExpired, RSVPRefused
+from meetings.errors import EndBeforeStart, MeetingClosed, RSVPExpired, RSVPRefused
 from meetings.models import Invitee, Meeting, Series
-from meetings.recurrence import EndBeforeStart
 from meetings.timezones import zone
 
 RSVP_VALUES = ("accepted", "declined", "tentative")

@@ -14,18 +14,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from hub.errors import ValidationFailed
-from hub.i18n import N_
+from meetings.errors import UnknownTimeZone
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
 # Names zoneinfo accepts that are not zones a person can choose (they depend on the machine).
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-
-
-class UnknownTimeZone(ValidationFailed):
-    code = "unknown_time_zone"
-    message = N_("Unknown time zone: %(zone)s")
 
 
 @lru_cache(maxsize=1)

@@ -1,11 +1,11 @@
-"""The referrals package's codes and their human names (translated through hub.labels)."""
+"""The referrals package's codes and their human names: ``LABELS``, declared on the plugin and
+translated through ``hub.labels.label``. One name per code, for every capability of the package."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from hub.i18n import N_
-from hub.labels import register
 
 
 class Category(StrEnum):
@@ -52,63 +52,88 @@ class Flag(StrEnum):
     vulnerable_party = "vulnerable_party"
 
 
-register(
-    {
-        "other": N_("Other"),
-        "call_110": N_("110 call"),
-        "walk_in": N_("Walk-in"),
-        "patrol": N_("Found on patrol"),
-        "grid_report": N_("Reported by a grid worker"),
-        "transfer": N_("Transferred by another body"),
-        "verbal_recorded": N_("Verbal, recorded"),
-        "written": N_("In writing"),
-        "signed_form": N_("Signed consent form"),
-        "online": N_("Online"),
-        "in_person": N_("In person"),
-        "applicant": N_("Applicant"),
-        "respondent": N_("Respondent"),
-        "third_party": N_("Third party"),
-        "group_dispute": N_("Group dispute"),
-        "violence_risk": N_("Risk of violence"),
-        "minor_criminal": N_("Minor criminal element"),
-        "vulnerable_party": N_("Vulnerable party"),
-        # referral states
-        "sent": N_("Sent, awaiting acceptance"),
-        "accepted": N_("Accepted"),
-        "declined": N_("Declined"),
-        "expired": N_("Not accepted in time"),
-        "in_mediation": N_("In mediation"),
-        "resolved": N_("Resolved by agreement"),
-        "failed": N_("Mediation failed"),
-        "withdrawn": N_("Withdrawn"),
-        "referred_onward": N_("Referred onward"),
-        "confirmation_applied": N_("Judicial confirmation applied for"),
-        "confirmed": N_("Judicially confirmed"),
-        "confirmation_refused": N_("Confirmation refused"),
-        "closed": N_("Closed"),
-        # referral actions
-        "accept": N_("accept"),
-        "decline": N_("decline"),
-        "expire": N_("expire"),
-        "start_mediation": N_("start mediation"),
-        "resolve": N_("resolve"),
-        "fail": N_("record as failed"),
-        "withdraw": N_("withdraw"),
-        "refer_onward": N_("refer onward"),
-        "apply_confirmation": N_("apply for judicial confirmation"),
-        "confirm": N_("record as confirmed"),
-        "refuse_confirmation": N_("record as refused"),
-        "close": N_("close"),
-        "assign_mediator": N_("assign a mediator"),
-        "extend": N_("extend"),
-        # follow-up outcomes
-        "performed": N_("Performed"),
-        "partly": N_("Partly performed"),
-        "not_performed": N_("Not performed"),
-        # report kinds
-        "periodic": N_("Periodic report"),
-        "zero": N_("Zero report"),
-        "special": N_("Special report"),
-        "direct": N_("Direct report"),
-    }
-)
+LABELS: dict[str, str] = {
+    "other": N_("Other"),
+    "call_110": N_("110 call"),
+    "walk_in": N_("Walk-in"),
+    "patrol": N_("Found on patrol"),
+    "grid_report": N_("Reported by a grid worker"),
+    "transfer": N_("Transferred by another body"),
+    "verbal_recorded": N_("Verbal, recorded"),
+    "written": N_("In writing"),
+    "signed_form": N_("Signed consent form"),
+    "online": N_("Online"),
+    "in_person": N_("In person"),
+    "applicant": N_("Applicant"),
+    "respondent": N_("Respondent"),
+    "third_party": N_("Third party"),
+    "group_dispute": N_("Group dispute"),
+    "violence_risk": N_("Risk of violence"),
+    "minor_criminal": N_("Minor criminal element"),
+    "vulnerable_party": N_("Vulnerable party"),
+    # referral states
+    "sent": N_("Sent, awaiting acceptance"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "expired": N_("Not accepted in time"),
+    "in_mediation": N_("In mediation"),
+    "resolved": N_("Resolved by agreement"),
+    "failed": N_("Mediation failed"),
+    "withdrawn": N_("Withdrawn"),
+    "referred_onward": N_("Referred onward"),
+    "confirmation_applied": N_("Judicial confirmation applied for"),
+    "confirmed": N_("Judicially confirmed"),
+    "confirmation_refused": N_("Confirmation refused"),
+    "closed": N_("Closed"),
+    # referral actions
+    "accept": N_("accept"),
+    "decline": N_("decline"),
+    "expire": N_("expire"),
+    "start_mediation": N_("start mediation"),
+    "resolve": N_("resolve"),
+    "fail": N_("record as failed"),
+    "withdraw": N_("withdraw"),
+    "refer_onward": N_("refer onward"),
+    "apply_confirmation": N_("apply for judicial confirmation"),
+    "confirm": N_("record as confirmed"),
+    "refuse_confirmation": N_("record as refused"),
+    "close": N_("close"),
+    "assign_mediator": N_("assign a mediator"),
+    "extend": N_("extend"),
+    # follow-up outcomes
+    "performed": N_("Performed"),
+    "partly": N_("Partly performed"),
+    "not_performed": N_("Not performed"),
+    # report kinds
+    "periodic": N_("Periodic report"),
+    "zero": N_("Zero report"),
+    "special": N_("Special report"),
+    "direct": N_("Direct report"),
+    # report figures ("resolved" is named with the states: one name per code)
+    "received": N_("Disputes received"),
+    "referred": N_("Referred to mediation"),
+    "group_disputes": N_("Group disputes"),
+    "criminal_risks": N_("Civil-to-criminal risks"),
+    # the first event of every referral
+    "send": N_("sent"),
+    # evidence: kinds of file, custody events
+    "photo": N_("Photo"),
+    "audio": N_("Recording"),
+    "video": N_("Video"),
+    "document": N_("Document"),
+    "evidence.uploaded": N_("Uploaded"),
+    "evidence.downloaded": N_("Downloaded"),
+    # early warnings: kinds and severities
+    "nonperformance": N_("Agreement not performed"),
+    "repeat_address": N_("Repeat dispute at one address"),
+    "repeat_parties": N_("Repeat dispute between the same parties"),
+    "hotspot": N_("Hotspot"),
+    "stuck_case": N_("Case not moving"),
+    "missed_report": N_("Report not filed"),
+    "overdue_acceptance": N_("Referral not accepted in time"),
+    "overdue_mediation": N_("Mediation past its deadline"),
+    "escalation_risk": N_("Risk of violence"),
+    "info": N_("Information"),
+    "warning": N_("Warning"),
+    "critical": N_("Critical"),
+}

@@ -1,7 +1,11 @@
-"""Errors of the referrals package, each with a stable code and a translatable message."""
+"""Errors of the referrals package: every stable code it answers with, one class per code, with a
+translatable message. Grouped by capability: referrals and cases, agreements and the court's steps,
+evidence, reports."""
 
-from hub.errors import Conflict, HubError, ValidationFailed
-from hub.i18n import N_
+from hub.errors import Conflict, Forbidden, HubError, NotFound, ValidationFailed
+from hub.i18n import N_, gettext
+
+# --- referrals and cases ----------------------------------------------------------------------
 
 
 class ConsentMissing(HubError):
@@ -33,6 +37,10 @@ class WrongSide(HubError):
     status = 403
     code = "wrong_side"
     message = N_("Only the %(side)s agency may do this.")
+
+
+# The words of ``wrong_side`` where the agreement's receiving agency alone may act.
+RECEIVER_ONLY = N_("Only the receiving agency of the case's current referral may do this.")
 
 
 class ReasonRequired(ValidationFailed):
@@ -74,3 +82,142 @@ class BadMediator(ValidationFailed):
 class ExtensionNotAllowed(ValidationFailed):
     code = "extension_not_allowed"
     message = N_("Mediation may last at most %(days)s days.")
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+ACCEPTED = N_(
+    "Accepted: photos (JPEG, PNG, GIF, WebP, HEIC), recordings (MP3, WAV, OGG/Opus, M4A, AMR), "
+    "videos (MP4, MOV, WebM/MKV), PDF, Word/Excel (.docx/.xlsx) and plain UTF-8 text."
+)
+
+
+class EvidenceTypeRefused(HubError):
+    status = 415
+    code = "evidence_type_refused"
+    message = N_("This file cannot be kept as evidence: its content is %(found)s. %(accepted)s")
+
+    def __init__(self, found: str) -> None:
+        # Translated now (the request's language is set), so the message reads in one language.
+        super().__init__(found=gettext(found), accepted=gettext(ACCEPTED))
+
+
+class EvidenceExtensionMismatch(HubError):
+    status = 422
+    code = "evidence_extension_mismatch"
+    message = N_(
+        "The file name ends in “.%(ext)s” but its content is %(found)s. "
+        "Choose the right file, or correct its name."
+    )
+
+    def __init__(self, ext: str, found: str) -> None:
+        super().__init__(ext=ext, found=gettext(found))
+
+
+class EvidenceUploadForbidden(Forbidden):
+    code = "evidence_upload_forbidden"
+    message = N_(
+        "Only the agency that took the case in and the agency now handling its referral may add evidence."
+    )
+
+
+class EvidenceEmpty(ValidationFailed):
+    code = "evidence_empty"
+    message = N_("The file is empty.")
+
+
+class EvidenceFileMissing(NotFound):
+    code = "evidence_file_missing"
+    message = N_("The stored file of this evidence cannot be found. Please tell the platform administrator.")
+
+
+# The words of ``unsupported_media_type`` for an upload that is not a multipart form.
+SEND_MULTIPART = N_('Send the evidence as multipart/form-data with the file in the field "file".')
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+class AlreadyReported(Conflict):
+    code = "already_reported"
+    message = N_("%(agency)s already filed its report for %(day)s.")
+
+
+class ReportIncomplete(ValidationFailed):
+    code = "report_incomplete"
+    message = N_("The report is incomplete.")
+
+
+# --- agreements, the court's steps, follow-up visits -------------------------------------------
+
+
+class AgreementMissing(NotFound):
+    code = "agreement_missing"
+    message = N_("This case has no mediation agreement yet.")
+
+
+class AgreementLocked(Conflict):
+    code = "agreement_locked"
+    message = N_(
+        "Every party has confirmed this agreement, so it can no longer be changed. "
+        "A new agreement needs a new mediation."
+    )
+
+
+class AgreementNotEditable(Conflict):
+    code = "agreement_not_editable"
+    message = N_(
+        "The agreement can be written only while the referral is in mediation or resolved "
+        "(it is “%(state)s”)."
+    )
+
+
+class AgreementIncomplete(ValidationFailed):
+    code = "agreement_incomplete"
+    message = N_(
+        "Before the parties confirm, the agreement needs the facts, at least one term and its effective date."
+    )
+
+
+class BadParty(ValidationFailed):
+    code = "bad_party"
+    message = N_("Choose parties of this case (the obligor and the obligee must differ).")
+
+
+class AlreadyConfirmed(Conflict):
+    code = "already_confirmed"
+    message = N_("%(name)s has already confirmed this agreement.")
+
+
+class AgreementNotConfirmed(Conflict):
+    code = "agreement_not_confirmed"
+    message = N_("Every party must confirm the agreement first.")
+
+
+class ConfirmationWindowClosed(Conflict):
+    code = "confirmation_window_closed"
+    message = N_(
+        "The 30-day window for judicial confirmation ended on %(deadline)s: "
+        "the court can no longer be asked to confirm this agreement."
+    )
+
+
+class BadCourt(ValidationFailed):
+    code = "bad_court"
+    message = N_("Choose a people's court.")
+
+
+class BadDate(ValidationFailed):
+    code = "bad_date"
+    message = N_("This date is not possible here.")
+
+
+class FollowUpDone(Conflict):
+    code = "followup_done"
+    message = N_("This follow-up visit has already been recorded.")
+
+
+class FollowUpsPending(Conflict):
+    code = "followups_pending"
+    message = N_("The case can be closed only after its follow-up visits: %(count)s still to be made.")

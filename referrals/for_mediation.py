@@ -5,6 +5,7 @@ hand out plain dataclasses, never the referrals tables.
 - ``identity_matches``: the door check (last four characters of a party's ID number), without the
   ID number ever leaving this package;
 - ``evidence_for_room``: the stored file of a piece of evidence that a mediator shows in a session;
+- ``cases_in_mediation``: cases whose referral is at a given stage, for the demo's sessions;
 - ``mediation_started`` / ``mediation_ended``: the session's effect on the referral;
 - ``agreement_summary``: the terms agreed, for the minutes.
 """
@@ -12,6 +13,7 @@ hand out plain dataclasses, never the referrals tables.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.config import Config
 from hub.errors import NotFound
 from hub.events import Outbox
 from hub.permissions import Scope
 from referrals import moves, states
 from referrals.evidence import records
-from referrals.evidence.store import BlobStore
 from referrals.models import Agreement, Evidence, Party, Referral
 from referrals.visibility import get_visible_case, latest_referral
 
@@ -93,12 +95,12 @@ async def identity_matches(s: AsyncSession, party_id: int, last4: str) -> bool:
 
 
 async def evidence_for_room(
-    s: AsyncSession, store: BlobStore, case_id: int, evidence_id: int
+    s: AsyncSession, config: Config, case_id: int, evidence_id: int
 ) -> tuple[Path, EvidenceInfo]:
     row = await s.get(Evidence, evidence_id)
     if row is None or row.case_id != case_id:
         raise NotFound()
-    path = await records.stored_file(store, row)
+    path = await records.stored_file(records.store_for(config), row)
     return path, EvidenceInfo(row.id, records.download_name(row), row.kind, row.media_type)
 
 
@@ -146,6 +148,19 @@ async def mediation_ended(
         outbox=outbox,
     )
     return True
+
+
+async def cases_in_mediation(
+    s: AsyncSession, states_: Iterable[str], *, agreed: bool = False, limit: int = 1
+) -> list[int]:
+    """Cases whose referral is in one of ``states_`` with a mediator assigned (and, when ``agreed``,
+    an agreement), the earliest referral first: what the demo builds its sessions on."""
+    query = select(Referral.case_id).where(
+        Referral.state.in_(list(states_)), Referral.mediator_id.isnot(None)
+    )
+    if agreed:
+        query = query.join(Agreement, Agreement.referral_id == Referral.id)
+    return list((await s.scalars(query.order_by(Referral.id).limit(limit))).all())
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What each role may do with cases and referrals (added to hub.permissions.POLICY)."""
+"""What each role may do with cases and referrals: ``POLICY``, declared on the plugin and joined
+with the core's by the app; and who may set the district's routing rules."""
 
 from enum import StrEnum
 
@@ -7,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.errors import Forbidden
 from hub.i18n import N_
 from hub.models import Agency, Role
-from hub.permissions import EVERY_ROLE, Principal, register
+from hub.permissions import EVERY_ROLE, Policy, Principal
 
 
 class CasePermission(StrEnum):
@@ -19,16 +20,14 @@ class CasePermission(StrEnum):
     acknowledge_warnings = "acknowledge_warnings"
 
 
-register(
-    {
-        CasePermission.view_cases: EVERY_ROLE,
-        CasePermission.take_in: frozenset({Role.liaison, Role.admin}),
-        CasePermission.act_on_referrals: frozenset({Role.liaison, Role.mediator, Role.admin}),
-        CasePermission.manage_rules: frozenset({Role.admin}),
-        CasePermission.file_reports: frozenset({Role.liaison, Role.admin, Role.supervisor}),
-        CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),
-    }
-)
+POLICY: Policy = {
+    CasePermission.view_cases: EVERY_ROLE,
+    CasePermission.take_in: frozenset({Role.liaison, Role.admin}),
+    CasePermission.act_on_referrals: frozenset({Role.liaison, Role.mediator, Role.admin}),
+    CasePermission.manage_rules: frozenset({Role.admin}),
+    CasePermission.file_reports: frozenset({Role.liaison, Role.admin, Role.supervisor}),
+    CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),
+}
 
 
 async def check_district_admin(s: AsyncSession, principal: Principal) -> None:

@@ -13,14 +13,13 @@ from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
 from hub.tasks import every
+from referrals import codes, permissions
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 
 
 def setup(app: web.Application) -> None:
-    from referrals import codes, permissions  # noqa: F401 - codes and permissions register labels and policies
-
     app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="referrals-sweep"))
 
 
@@ -50,6 +49,8 @@ plugin = Plugin(
     name="referrals",
     package="referrals",
     models="referrals.models",
+    permissions=permissions.POLICY,
+    labels=codes.LABELS,
     routes=(
         "referrals.cases.api",
         "referrals.cases.pages",

@@ -13,7 +13,6 @@ from hub.demo_context import DemoContext
 from hub.models import Setting
 from hub.permissions import Scope
 from referrals import for_mediation
-from referrals.models import Referral
 from rtc import demo_session, service
 
 MARK = "demo.rtc"
@@ -24,22 +23,17 @@ async def load(ctx: DemoContext) -> None:
         if await s.scalar(select(Setting.id).where(Setting.key == MARK)):
             return
     async with ctx.db.write() as s:
-        referral = await s.scalar(
-            select(Referral)
-            .where(Referral.state == "in_mediation", Referral.mediator_id.isnot(None))
-            .order_by(Referral.id)
-            .limit(1)
-        )
-        if referral is not None and referral.mediator_id is not None:
-            info = await for_mediation.case_for_mediation(s, Scope(None), referral.case_id)
+        found = await for_mediation.cases_in_mediation(s, ["in_mediation"])
+        info = await for_mediation.case_for_mediation(s, Scope(None), found[0]) if found else None
+        if info is not None and info.mediator_id is not None:
             start = (ctx.now + timedelta(days=1)).replace(
                 hour=2, minute=0, second=0, microsecond=0
             )  # 10:00 Beijing
             await service.schedule(
                 s,
-                audit.Actor(referral.mediator_id, referral.to_agency_id),
+                audit.Actor(info.mediator_id, info.mediating_agency_id),
                 info,
-                mediator_id=referral.mediator_id,
+                mediator_id=info.mediator_id,
                 start=start,
                 # No ID check in the demo: a newcomer does not know the fictitious ID numbers.
                 guests=[service.GuestSpec("party", p.name, p.party_id) for p in info.parties],

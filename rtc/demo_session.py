@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.demo_context import DemoContext
-from referrals.models import Agreement, Party, Referral
+from hub.models import User
+from hub.permissions import Scope
+from referrals import for_mediation
 from rtc.minutes import service as minutes_service
 from rtc.models import (
     ChatMessage,
@@ -66,37 +67,23 @@ async def load(ctx: DemoContext) -> None:
     if ctx.data_dir is None:
         return
     async with ctx.db.write() as s:
-        row = (
-            await s.execute(
-                select(Referral, Agreement)
-                .join(Agreement, Agreement.referral_id == Referral.id)
-                .where(Referral.state.in_(DONE_STATES), Referral.mediator_id.isnot(None))
-                .order_by(Referral.id)
-                .limit(1)
-            )
-        ).first()
-        if row is None:
+        found = await for_mediation.cases_in_mediation(s, DONE_STATES, agreed=True)
+        if not found:
             return
-        referral, _agreement = row
-        parties = (
-            await s.scalars(select(Party).where(Party.case_id == referral.case_id).order_by(Party.id))
-        ).all()
-        if len(parties) < 2 or referral.mediator_id is None:
+        case = await for_mediation.case_for_mediation(s, Scope(None), found[0])
+        parties = sorted(case.parties, key=lambda p: p.party_id)
+        if len(parties) < 2 or case.mediator_id is None or case.mediating_agency_id is None:
             return
-        from hub.models import User
-        from referrals.models import Case
-
-        case = await s.get(Case, referral.case_id)
-        mediator = await s.get(User, referral.mediator_id)
-        assert case is not None and mediator is not None
+        mediator = await s.get(User, case.mediator_id)
+        assert mediator is not None
         start = (ctx.now - timedelta(days=3)).replace(hour=2, minute=0, second=0, microsecond=0)
         caucus_at = start + timedelta(seconds=LENGTHS["main-1"])
         back_at = caucus_at + timedelta(seconds=LENGTHS["caucus-1"])
         end = back_at + timedelta(seconds=LENGTHS["main-2"])
         session = MediationSession(
-            case_id=case.id,
-            referral_id=referral.id,
-            agency_id=referral.to_agency_id,
+            case_id=case.case_id,
+            referral_id=case.referral_id,
+            agency_id=case.mediating_agency_id,
             mediator_id=mediator.id,
             title=case.number,
             scheduled_start=start,
@@ -118,7 +105,7 @@ async def load(ctx: DemoContext) -> None:
                 session_id=session.id,
                 role="party",
                 display_name=party.name,
-                party_id=party.id,
+                party_id=party.party_id,
                 identity_check="id_last4",
                 identity_checked_at=start - timedelta(minutes=3),
                 token_created_at=start - timedelta(days=1),
@@ -166,7 +153,7 @@ async def load(ctx: DemoContext) -> None:
             )
         )
         await _recordings(s, ctx.data_dir, session.id, ids, start, caucus_at, back_at)
-        actor = audit.Actor(user_id=mediator.id, agency_id=referral.to_agency_id)
+        actor = audit.Actor(user_id=mediator.id, agency_id=case.mediating_agency_id)
         await audit.record(
             s, actor, "mediation.ended", "mediation_session", session.id, {"outcome": "agreed", "demo": True}
         )

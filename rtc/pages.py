@@ -19,7 +19,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
-from rtc import codes, invitations, service, transcribe_progress, views  # noqa: F401 - codes: labels
+from rtc import invitations, service, transcribe_progress, views
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
 from rtc.room.host import ROOMS

@@ -1,4 +1,4 @@
-"""Who may see and run video mediation sessions (added to hub.permissions.POLICY).
+"""Who may see and run video mediation sessions (``POLICY``, declared on the plugin).
 
 - ``view_mediations``: liaisons, mediators, admins and supervisors see the sessions of the agencies
   in their scope (the mediating agency's people, and those above it).
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import Forbidden, NotFound
 from hub.models import Role
-from hub.permissions import Guard, Scope, allowed, register
+from hub.permissions import Guard, Policy, Scope
 from rtc.models import MediationSession
 
 
@@ -28,14 +28,12 @@ class MediationPermission(StrEnum):
     run_mediations = "run_mediations"
 
 
-register(
-    {
-        MediationPermission.view_mediations: frozenset(
-            {Role.liaison, Role.mediator, Role.admin, Role.supervisor}
-        ),
-        MediationPermission.run_mediations: frozenset({Role.liaison, Role.mediator, Role.admin}),
-    }
-)
+POLICY: Policy = {
+    MediationPermission.view_mediations: frozenset(
+        {Role.liaison, Role.mediator, Role.admin, Role.supervisor}
+    ),
+    MediationPermission.run_mediations: frozenset({Role.liaison, Role.mediator, Role.admin}),
+}
 
 
 def visible(scope: Scope, user_id: int) -> ColumnElement[bool]:
@@ -58,7 +56,7 @@ def may_run(guard: Guard, session: MediationSession) -> bool:
     principal = guard.principal
     if principal.is_superuser or session.mediator_id == principal.user_id:
         return True
-    return allowed(principal, MediationPermission.run_mediations) and guard.scope.covers(session.agency_id)
+    return guard.allows(MediationPermission.run_mediations) and guard.scope.covers(session.agency_id)
 
 
 async def get_run_session(s: AsyncSession, guard: Guard, session_id: int) -> MediationSession:

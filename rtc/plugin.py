@@ -3,18 +3,15 @@ entry, the CLI command and demo data."""
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from aiohttp import web
 
 from hub.demo_context import DemoContext
 from hub.i18n import N_
 from hub.plugins import NavItem, Plugin
+from rtc import codes, permissions
 
 
 def setup(app: web.Application) -> None:
-    import_module("rtc.codes")
-    import_module("rtc.permissions")
     from rtc.room.host import ROOMS, RoomHost
 
     app[ROOMS] = RoomHost(app)
@@ -53,6 +50,8 @@ plugin = Plugin(
     name="rtc",
     package="rtc",
     models="rtc.models",
+    permissions=permissions.POLICY,
+    labels=codes.LABELS,
     routes=("rtc.api", "rtc.room.routes", "rtc.minutes.api", "rtc.minutes.pages", "rtc.pages"),
     setup=setup,
     add_commands=add_commands,

@@ -29,17 +29,18 @@ import os
 import re
 import threading
 import wave
-from collections.abc import Iterator
 from concurrent.futures import Executor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from rtc import transcribe_whisper
+from rtc.transcript_audio import SAMPLE_RATE, TranscriptPiece, model_dir, read_track
+
 logger = logging.getLogger(__name__)
 
+__all__ = ["SAMPLE_RATE", "TranscriptPiece", "engine_for", "transcribe_off_loop"]
+
 ENGINE_NAMES = ("none", "pocketsphinx", "vosk", "whisper")
-SAMPLE_RATE = 16000  # what rtc's recorder writes
 _PACKAGES = {"pocketsphinx": "pocketsphinx==5.1.1", "vosk": "vosk==0.3.45"}
 # PocketSphinx's voice activity detector, 0 (loose) to 3: at its default (1) a microphone's noise
 # floor after speech keeps an utterance open for seconds, which are then decoded for nothing (4x the
@@ -47,19 +48,6 @@ _PACKAGES = {"pocketsphinx": "pocketsphinx==5.1.1", "vosk": "vosk==0.3.45"}
 _VAD_MODE = 2
 # A worker started for a file gives way to the live rooms, whose recording peers decode in real time.
 _WORKER_NICENESS = 10
-
-
-@dataclass(frozen=True)
-class TranscriptPiece:
-    """What one speaker said in one stretch of speech; times in seconds from the file's start."""
-
-    start: float
-    end: float
-    text: str
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError(f"a transcript piece needs 0 <= start <= end, got {self.start}..{self.end}")
 
 
 class TranscriptionEngine(Protocol):
@@ -122,7 +110,7 @@ class PocketsphinxEngine:
             # speaker and microphone, and must not depend on which file came before.
             decoder.reinit_feat()
             frame_rate = float(decoder.config["frate"])
-            with _track(wav_path, int(decoder.config["samprate"])) as track:
+            with read_track(wav_path, int(decoder.config["samprate"])) as track:
                 segmenter = ps.Segmenter(sample_rate=track.getframerate(), vad_mode=_VAD_MODE)
                 for speech in segmenter.segment(_PcmReader(track)):
                     decoder.start_utt()
@@ -179,7 +167,7 @@ class VoskEngine:
                 vosk.SetLogLevel(-1)
                 self._model = vosk.Model(str(self.model_path))
         pieces: list[TranscriptPiece] = []
-        with _track(wav_path, SAMPLE_RATE) as track:
+        with read_track(wav_path, SAMPLE_RATE) as track:
             recogniser = vosk.KaldiRecognizer(self._model, track.getframerate())
             recogniser.SetWords(True)
             while chunk := track.readframes(4000):
@@ -210,8 +198,6 @@ def engine_for(name: str, model_path: Path | None, *, cache_dir: Path | None = N
     if name not in ENGINE_NAMES:
         raise ValueError(f"unknown transcription engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}")
     if name == "whisper":
-        from rtc import transcribe_whisper  # imports this module
-
         with _engines_lock:
             whisper = transcribe_whisper.engine(model_path, cache_dir)
             return _engines.setdefault((name, whisper.model_path.resolve()), whisper)
@@ -306,12 +292,6 @@ def _require_package(name: str) -> None:
         )
 
 
-def _model_dir(path: Path) -> Path:
-    if not path.is_dir():
-        raise ValueError(f"transcription model directory {str(path)!r} does not exist")
-    return path
-
-
 def _pocketsphinx_files(path: Path) -> dict[str, str]:
     """Acoustic model (the folder with ``mdef``), dictionary (``*.dict``/``*.dic``), language model.
 
@@ -319,7 +299,7 @@ def _pocketsphinx_files(path: Path) -> dict[str, str]:
     ``zh_cn.cd_cont_5000/``, ``zh_cn.dic``, ``zh_cn.lm.bin``. Phonetic language models
     (``*-phone.lm.bin``, also shipped with the English model) are not word models and are skipped.
     """
-    _model_dir(path)
+    model_dir(path)
     acoustic = [d for d in (path, *sorted(p for p in path.iterdir() if p.is_dir())) if (d / "mdef").is_file()]
     dictionaries = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".dict", ".dic"))
     models = sorted(
@@ -341,27 +321,10 @@ def _pocketsphinx_files(path: Path) -> dict[str, str]:
 
 
 def _vosk_model_dir(path: Path) -> Path:
-    _model_dir(path)
+    model_dir(path)
     if not (path / "am" / "final.mdl").is_file() or not (path / "conf").is_dir():
         raise ValueError(f"{str(path)!r} does not look like a Vosk model (no am/final.mdl and conf/)")
     return path
-
-
-@contextmanager
-def _track(path: Path, rate: int) -> Iterator[wave.Wave_read]:
-    """One recorded track, refused unless it is mono 16-bit PCM at the model's rate."""
-    try:
-        track = wave.open(str(path), "rb")
-    except (wave.Error, EOFError) as error:
-        raise ValueError(f"{str(path)!r} is not a PCM WAV file: {error}") from error
-    with track:
-        shape = (track.getnchannels(), track.getsampwidth() * 8, track.getframerate())
-        if shape != (1, 16, rate):
-            raise ValueError(
-                f"{str(path)!r} is {shape[0]} channel(s), {shape[1]}-bit, {shape[2]} Hz; "
-                f"the model needs mono 16-bit at {rate} Hz"
-            )
-        yield track
 
 
 class _PcmReader:

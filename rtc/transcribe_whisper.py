@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from rtc.transcribe import SAMPLE_RATE, TranscriptPiece, _model_dir, _track, engine_for
+from rtc.transcript_audio import SAMPLE_RATE, TranscriptPiece, model_dir, read_track
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class WhisperEngine:
     def transcribe(self, wav_path: Path) -> list[TranscriptPiece]:
         np = importlib.import_module("numpy")
         vad = importlib.import_module("faster_whisper.vad")
-        with _track(wav_path, SAMPLE_RATE) as track:
+        with read_track(wav_path, SAMPLE_RATE) as track:
             pcm = track.readframes(track.getnframes())
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         del pcm
@@ -150,8 +150,18 @@ class WhisperEngine:
         # A worker process gets the hub's engine by name and model directory (already put
         # together), so that it loads the model once; another language travels as it is.
         if (self.language, self.prompt) == (LANGUAGE, PROMPT):
-            return (engine_for, (self.name, self.model_path))
+            return (shared, (self.model_path,))
         return (partial(WhisperEngine, language=self.language, prompt=self.prompt), (self.model_path,))
+
+
+_shared: dict[Path, WhisperEngine] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(model_path: Path) -> WhisperEngine:
+    """One engine per model directory in a process, so that a worker loads the model once."""
+    with _shared_lock:
+        return _shared.setdefault(model_path.resolve(), WhisperEngine(model_path))
 
 
 def engine(model_path: Path | None, cache_dir: Path | None) -> WhisperEngine:
@@ -180,7 +190,7 @@ def require_packages() -> None:
 def model_files(path: Path) -> Path:
     """Refuse a directory that is not a CTranslate2 Whisper model with its tokenizer (without
     ``tokenizer.json`` faster-whisper would try to download one)."""
-    _model_dir(path)
+    model_dir(path)
     needed = ["model.bin", "config.json", "tokenizer.json"]
     missing = [name for name in needed if not (path / name).is_file()]
     if not any((path / name).is_file() for name in ("vocabulary.json", "vocabulary.txt")):

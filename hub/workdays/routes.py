@@ -9,7 +9,6 @@ from aiohttp import web
 from pydantic import Field
 
 from hub.errors import Forbidden, HubError
-from hub.keys import CALENDAR
 from hub.orm import utcnow
 from hub.permissions import Permission
 from hub.routing import Ctx, Routes
@@ -17,6 +16,7 @@ from hub.schemas import Input, Output
 from hub.templating import render
 from hub.workdays import service
 from hub.workdays.calendar import Override
+from hub.workdays.keys import CALENDAR
 
 routes = Routes()
 TAGS = ("calendar",)

@@ -23,7 +23,8 @@ from typing import Any
 import icalendar
 from icalendar import vCalAddress, vRecur
 
-from meetings.recurrence import Cancelled, EndBeforeStart, Moved, Recurrence
+from meetings.errors import EndBeforeStart
+from meetings.recurrence import Cancelled, Moved, Recurrence
 from meetings.rules import parse_rule
 from meetings.timezones import DEFAULT_ZONE, in_zone, zone
 

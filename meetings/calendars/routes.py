@@ -8,7 +8,6 @@ from aiohttp import web
 from hub.errors import Forbidden, NotFound
 from hub.models import Role
 from hub.orm import utcnow
-from hub.permissions import allowed
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from hub.templating import render
@@ -86,7 +85,7 @@ def _feed_url(ctx: Ctx, token: str) -> str:
 async def create_feed(ctx: Ctx, body: FeedIn) -> FeedCreated:
     if body.agency_id is not None:
         ctx.must.check_agency(body.agency_id)
-        runs = allowed(ctx.user, MeetingPermission.manage_meetings)
+        runs = ctx.must.allows(MeetingPermission.manage_meetings)
         if not (runs or ctx.user.has_role(Role.supervisor, Role.admin)):
             raise Forbidden()
     async with ctx.write() as (s, _):
@@ -124,7 +123,7 @@ async def revoke_feed(ctx: Ctx) -> FeedOut:
         if row is None:
             raise NotFound()
         if me not in (row.user_id, row.created_by_id):
-            runs = allowed(ctx.user, MeetingPermission.manage_meetings) or ctx.user.has_role(Role.admin)
+            runs = ctx.must.allows(MeetingPermission.manage_meetings) or ctx.user.has_role(Role.admin)
             if row.agency_id is None or not runs or not ctx.must.scope.covers(row.agency_id):
                 raise NotFound()
         await feeds.revoke(s, ctx.user.actor, row)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.errors import MinutesMissing
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
+from meetings.errors import NO_MINUTES
 from meetings.minutes import service as minutes_service
 from meetings.models import Meeting, Minutes
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting
@@ -33,7 +35,7 @@ async def minutes_out(s: AsyncSession, minutes: Minutes) -> MinutesOut:
 async def _current(s: AsyncSession, meeting: Meeting) -> Minutes:
     found = await minutes_service.latest(s, meeting.id)
     if found is None:
-        raise minutes_service.NoMinutes()
+        raise MinutesMissing(NO_MINUTES)
     return found
 
 

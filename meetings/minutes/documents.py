@@ -16,7 +16,9 @@ import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.documents import Document, render_template
+from hub.errors import MinutesMissing
 from hub.plaintext import Block, blocks, day_text
+from meetings.errors import NO_MINUTES
 from meetings.minutes import service as minutes_service
 from meetings.minutes.minutes import SIGNATURE_LINE, assemble, render_text
 from meetings.models import Meeting, Minutes
@@ -68,7 +70,7 @@ async def minutes_document(
         if revision is None or row.revision == revision:
             chosen = row
     if revision is not None and chosen is None:
-        raise minutes_service.NoMinutes()
+        raise MinutesMissing(NO_MINUTES)
     if chosen is None:
         record = await minutes_service.record_of(s, meeting, now)
         text, status, number = (

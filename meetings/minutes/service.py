@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.db import lock_row
-from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.errors import (
+    MinutesChanged,
+    MinutesMissing,
+    MinutesNotCirculated,
+    ValidationFailed,
+)
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency, User
@@ -21,7 +26,7 @@ from hub.notifications import notify
 from hub.orm import utcnow
 from hub.permissions import Principal
 from meetings import cases
-from meetings.errors import MinutesChanged, MinutesFrozen
+from meetings.errors import MINUTES_CHANGED, NO_MINUTES, NOT_CIRCULATED, MinutesFrozen
 from meetings.minutes.minutes import (
     ActionRecord,
     AgendaRecord,
@@ -44,16 +49,6 @@ from meetings.timezones import to_local, to_utc
 from meetings.views import actions_in, decisions_of, owner_names, people
 
 MAX_TEXT = 200_000
-
-
-class NotCirculated(Conflict):
-    code = "minutes_not_circulated"
-    message = N_("Comments are taken while the minutes are circulated.")
-
-
-class NoMinutes(NotFound):
-    code = "minutes_missing"
-    message = N_("No minutes have been drafted for this meeting yet.")
 
 
 async def number_of(s: AsyncSession, meeting: Meeting) -> str:
@@ -233,13 +228,13 @@ async def edit(
 
 def _check_seen(current: Minutes | None, seen: str | None) -> None:
     if current is not None and seen and not intact(current.text, seen):
-        raise MinutesChanged()
+        raise MinutesChanged(MINUTES_CHANGED)
 
 
 async def _existing(s: AsyncSession, meeting: Meeting) -> Minutes:
     current = await _latest_for_change(s, meeting)
     if current is None:
-        raise NoMinutes()
+        raise MinutesMissing(NO_MINUTES)
     return current
 
 
@@ -269,7 +264,7 @@ async def circulate(s: AsyncSession, actor: audit.Actor, meeting: Meeting, outbo
 async def comment(s: AsyncSession, actor: audit.Actor, meeting: Meeting, text: str) -> MinutesComment:
     current = await _existing(s, meeting)
     if current.status != "circulated":
-        raise NotCirculated()
+        raise MinutesNotCirculated(NOT_CIRCULATED)
     if not text.strip():
         raise ValidationFailed(N_("Write the comment."))
     assert actor.user_id is not None

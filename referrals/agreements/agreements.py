@@ -29,7 +29,10 @@ from hub.labels import label
 from hub.permissions import Scope
 from referrals import deadlines, moves, states
 from referrals.agencies import policy_for
-from referrals.agreement_errors import (
+from referrals.agreements import followups
+from referrals.agreements.schemas import AgreementIn
+from referrals.errors import (
+    RECEIVER_ONLY,
     AgreementIncomplete,
     AgreementLocked,
     AgreementMissing,
@@ -39,10 +42,8 @@ from referrals.agreement_errors import (
     BadDate,
     BadParty,
     FollowUpsPending,
-    NotReceiver,
+    WrongSide,
 )
-from referrals.agreements import followups
-from referrals.agreements.schemas import AgreementIn
 from referrals.models import Agreement, AgreementTerm, Case, FollowUp, Party, PartyConfirmation, Referral
 from referrals.states import Side, State
 from referrals.visibility import get_visible_case, latest_referral
@@ -117,7 +118,7 @@ def may_edit(ca: CaseAgreement) -> bool:
 
 def _require_writable(ca: CaseAgreement) -> Referral:
     if ca.referral is None or not ca.receiver:
-        raise NotReceiver()
+        raise WrongSide(RECEIVER_ONLY)
     if ca.referral.state not in WRITABLE:
         raise AgreementNotEditable(state=label(ca.referral.state))
     return ca.referral

@@ -27,15 +27,16 @@ from hub.models import Agency, AgencyKind
 from hub.permissions import Scope
 from referrals import deadlines, moves
 from referrals.agencies import policy_for
-from referrals.agreement_errors import (
+from referrals.agreements.agreements import FUTURE_SLACK_SECONDS, CaseAgreement, is_locked
+from referrals.errors import (
+    RECEIVER_ONLY,
     AgreementMissing,
     AgreementNotConfirmed,
     BadCourt,
     BadDate,
     ConfirmationWindowClosed,
-    NotReceiver,
+    WrongSide,
 )
-from referrals.agreements.agreements import FUTURE_SLACK_SECONDS, CaseAgreement, is_locked
 from referrals.models import Agreement, Case, Referral
 from referrals.states import State
 from referrals.visibility import visible
@@ -126,7 +127,7 @@ def _not_future(at: datetime, now: datetime) -> None:
 
 def _require(ca: CaseAgreement) -> Agreement:
     if ca.referral is None or not ca.receiver:
-        raise NotReceiver()
+        raise WrongSide(RECEIVER_ONLY)
     agreement = ca.current
     if agreement is None:
         raise AgreementMissing()

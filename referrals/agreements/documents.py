@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.documents import Document, render_template
 from hub.models import Agency, User
 from hub.plaintext import day_text
-from referrals import codes, deadlines  # noqa: F401 - codes: party roles' names
+from referrals import deadlines
 from referrals.agencies import policy_for
-from referrals.agreement_errors import AgreementMissing, BadCourt
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.court import court_for
-from referrals.cases.parties import AgentFacts, PartyFacts, describe, describe_agent
+from referrals.errors import AgreementMissing, BadCourt
 from referrals.models import Agreement, AgreementTerm, Party, Referral
+from referrals.party_text import AgentFacts, PartyFacts, describe, describe_agent
 from referrals.visibility import mask_id_number, mask_phone
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -160,7 +160,7 @@ def deadline_line(effective: date | None, policy: deadlines.Policy) -> str:
 
 
 def _party_rows(parties: list[Party], reveal: bool) -> list[dict[str, Any]]:
-    """Each party as the paper writes it (``referrals.cases.parties.describe``), identities masked
+    """Each party as the paper writes it (``referrals.party_text.describe``), identities masked
     for those who only oversee the case."""
     rows: list[dict[str, Any]] = []
     for p in parties:

@@ -16,7 +16,6 @@ from hub.errors import HubError
 from hub.forms import Form
 from hub.models import User
 from hub.orm import utcnow
-from hub.permissions import allowed
 from hub.routing import Ctx, Routes, validate
 from hub.templating import JINJA, render
 from referrals import deadlines
@@ -78,7 +77,7 @@ async def agreement_view(
         for p in ca.case.parties
     ]
     state = referral.state if referral else ""
-    may_act = ca.receiver and allowed(ctx.user, CasePermission.act_on_referrals)
+    may_act = ca.receiver and ctx.must.allows(CasePermission.act_on_referrals)
     locked = agreements.is_locked(ca.current, ca.case.parties)
     clock = court.confirmation_clock(agreement, today(ctx), policy)
     deadline = (
@@ -247,7 +246,7 @@ async def followups_view(ctx: Ctx, *, status: int = 200, error: str | None = Non
         names = await directory.names(s, User, {r.visited_by_id for r in rows})
     terms = {t.id: t for t in ca.agreement.terms} if ca.agreement else {}
     state = ca.referral.state if ca.referral else ""
-    may_act = ca.receiver and allowed(ctx.user, CasePermission.act_on_referrals)
+    may_act = ca.receiver and ctx.must.allows(CasePermission.act_on_referrals)
     pending = sum(1 for r in rows if r.done_at is None)
     return render(
         ctx,

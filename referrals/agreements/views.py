@@ -15,7 +15,6 @@ from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx
 from referrals.agencies import policy_for
-from referrals.agreement_errors import AgreementMissing
 from referrals.agreements import agreements, court, visits
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.schemas import (
@@ -26,6 +25,7 @@ from referrals.agreements.schemas import (
     TermOut,
     VisitIn,
 )
+from referrals.errors import AgreementMissing
 from referrals.visibility import mask_id_number, mask_phone, works_on
 
 T = TypeVar("T")

@@ -20,14 +20,13 @@ from hub.early_warnings import raise_warning
 from hub.errors import NotFound
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.labels import register
 from hub.models import Role
 from hub.notifications import notify
 from referrals import moves
-from referrals.agreement_errors import BadDate, FollowUpDone, NotReceiver
 from referrals.agreements import agreements, followups
 from referrals.agreements.agreements import FUTURE_SLACK_SECONDS, CaseAgreement
 from referrals.agreements.schemas import FollowUpOut
+from referrals.errors import RECEIVER_ONLY, BadDate, FollowUpDone, WrongSide
 from referrals.models import FollowUp, Referral
 
 WARNING_KIND = "nonperformance"
@@ -37,8 +36,6 @@ WARNING_TITLES = {
     ),
     followups.Outcome.not_performed: N_("Agreement of case %(number)s was not performed (visit due %(due)s)"),
 }
-
-register({WARNING_KIND: N_("Agreement not performed")})
 
 
 async def for_case(s: AsyncSession, case_id: int) -> Sequence[FollowUp]:
@@ -73,7 +70,7 @@ async def record_visit(
     if row is None:
         raise NotFound()
     if not ca.receiver:
-        raise NotReceiver()
+        raise WrongSide(RECEIVER_ONLY)
     if row.done_at is not None:
         raise FollowUpDone()
     visited_at = visited_at or now
@@ -119,7 +116,7 @@ async def close(
     s: AsyncSession, actor: audit.Actor, ca: CaseAgreement, *, now: datetime, outbox: Outbox
 ) -> Referral:
     if ca.referral is None or not ca.receiver:
-        raise NotReceiver()
+        raise WrongSide(RECEIVER_ONLY)
     await agreements.require_visits_done(s, ca.referral)
     return await moves.move(
         s,

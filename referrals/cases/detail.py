@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import directory
 from hub.errors import HubError
 from hub.models import Agency, Area, User
-from hub.permissions import Guard, allowed
+from hub.permissions import Guard
 from referrals import mediators, moves, states
 from referrals.agencies import policy_for, receiving_agencies
 from referrals.cases import views
@@ -120,7 +120,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
     for r in referrals:
         area_ids |= views.area_ids(r.explanation)
     may_send = (
-        allowed(principal, CasePermission.take_in)
+        guard.allows(CasePermission.take_in)
         and guard.scope.covers(case.created_agency_id)
         and states.may_send_again(referrals[-1].state if referrals else None)
     )
@@ -133,7 +133,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
         except HubError as exc:
             proposal_error = exc.text()
     areas = await directory.names(s, Area, area_ids)
-    may_act = allowed(principal, CasePermission.act_on_referrals)
+    may_act = guard.allows(CasePermission.act_on_referrals)
     targets = await receiving_agencies(s) if may_send or may_act else []
 
     chain: list[ReferralView] = []

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from hub.models import Agency
 from hub.orm import utcnow
-from hub.permissions import allowed
 from hub.plugins import Panel
 from hub.routing import Ctx
 from referrals import states
@@ -29,7 +28,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
     base = select(Referral, Case).join(Case, Case.id == Referral.case_id)
     async with ctx.db.read() as s:
         kind = await s.scalar(select(Agency.kind).where(Agency.id == mine))
-        if kind in RECEIVING_KINDS and allowed(principal, CasePermission.act_on_referrals):
+        if kind in RECEIVING_KINDS and ctx.must.allows(CasePermission.act_on_referrals):
             stmt = queue.open_to(mine)
             rows = await queue.rows_of(s, queue.by_deadline(stmt), now, incoming=True)
             counted = await queue.tally(s, stmt, now)
@@ -41,7 +40,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
                 "urgent": [r for r in rows if r.badge][:SHOW],
             }
             found.append(Panel("referrals/panel_queue.html", context, order=5))
-        if allowed(principal, CasePermission.take_in):
+        if ctx.must.allows(CasePermission.take_in):
             latest = select(func.max(Referral.id)).group_by(Referral.case_id)
             stmt = base.where(
                 Referral.from_agency_id == mine,

@@ -21,9 +21,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\- ]*$")]
-IdNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9A-Za-z -]*$")
-]
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9A-Za-z]*$")]
 
 
 class AgentIn(Input):

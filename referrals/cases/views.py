@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.i18n import N_, gettext
-from hub.labels import label, register
+from hub.labels import label
 from referrals import deadlines, states
 
 # Event kinds the live pages listen to (see referrals.service._announce and hub.notifications).
@@ -23,7 +23,6 @@ LIVE_KINDS = " ".join(
     ]
 )
 
-register({"send": N_("sent")})  # the first event of every referral
 
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"

@@ -29,14 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.config import Config
-from hub.errors import Forbidden, NotFound, UnsupportedMediaType, ValidationFailed
+from hub.errors import NotFound, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.keys import CONFIG
-from hub.labels import register
 from hub.models import Agency, User
-from hub.permissions import Principal, Scope, allowed
+from hub.permissions import Guard
 from hub.routing import validate
+from referrals.errors import SEND_MULTIPART, EvidenceEmpty, EvidenceFileMissing
 from referrals.evidence import sniff
 from referrals.evidence.schemas import EvidenceMeta, EvidenceOut
 from referrals.evidence.store import Blob, BlobStore, too_large
@@ -58,53 +58,20 @@ _LET_GO = frozenset({State.declined, State.expired, State.withdrawn, State.refer
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"<>|*?]")
 
-register(
-    {
-        sniff.Kind.photo: N_("Photo"),
-        sniff.Kind.audio: N_("Recording"),
-        sniff.Kind.video: N_("Video"),
-        sniff.Kind.document: N_("Document"),
-        UPLOADED: N_("Uploaded"),
-        DOWNLOADED: N_("Downloaded"),
-    }
-)
-
-
-class EvidenceUploadForbidden(Forbidden):
-    code = "evidence_upload_forbidden"
-    message = N_(
-        "Only the agency that took the case in and the agency now handling its referral may add evidence."
-    )
-
-
-class EvidenceEmpty(ValidationFailed):
-    code = "evidence_empty"
-    message = N_("The file is empty.")
-
-
-class EvidenceFileMissing(NotFound):
-    code = "evidence_file_missing"
-    message = N_("The stored file of this evidence cannot be found. Please tell the platform administrator.")
-
-
-class NotMultipart(UnsupportedMediaType):
-    code = "unsupported_media_type"
-    message = N_('Send the evidence as multipart/form-data with the file in the field "file".')
-
 
 def store_for(config: Config) -> BlobStore:
     return BlobStore(config.data_dir / "evidence")
 
 
-def may_upload(principal: Principal, scope: Scope, case: Case, referral: Referral | None) -> bool:
+def may_upload(guard: Guard, case: Case, referral: Referral | None) -> bool:
     """The taking-in agency (take_in), or the receiving agency of the current referral (act_on_referrals)."""
-    if allowed(principal, CasePermission.take_in) and scope.covers(case.created_agency_id):
+    if guard.allows(CasePermission.take_in) and guard.scope.covers(case.created_agency_id):
         return True
     return (
         referral is not None
         and referral.state not in _LET_GO
-        and allowed(principal, CasePermission.act_on_referrals)
-        and scope.covers(referral.to_agency_id)
+        and guard.allows(CasePermission.act_on_referrals)
+        and guard.scope.covers(referral.to_agency_id)
     )
 
 
@@ -151,7 +118,7 @@ async def receive(request: web.Request, store: BlobStore, *, zone: tzinfo, now: 
     """Stream the multipart upload into the store; refuse (and remove) anything not acceptable."""
     limit = request.app[CONFIG].max_evidence_bytes
     if request.content_type != "multipart/form-data":
-        raise NotMultipart()
+        raise UnsupportedMediaType(SEND_MULTIPART)
     if request.content_length is not None and request.content_length > limit + FORM_SLACK:
         raise too_large(limit)
     reader = await request.multipart()

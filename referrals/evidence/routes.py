@@ -16,6 +16,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from hub.templating import render
+from referrals.errors import EvidenceUploadForbidden
 from referrals.evidence import custody, records, sniff
 from referrals.evidence.schemas import EvidenceOut
 from referrals.models import Case, Referral
@@ -34,8 +35,8 @@ async def _case(ctx: Ctx) -> tuple[Case, Referral | None]:
 
 async def _upload(ctx: Ctx) -> EvidenceOut:
     case, referral = await _case(ctx)
-    if not records.may_upload(ctx.user, ctx.must.scope, case, referral):
-        raise records.EvidenceUploadForbidden()
+    if not records.may_upload(ctx.must, case, referral):
+        raise EvidenceUploadForbidden()
     now = utcnow()
     store = records.store_for(ctx.config)
     received = await records.receive(ctx.request, store, zone=ctx.config.zone, now=now)
@@ -89,7 +90,7 @@ async def _page(ctx: Ctx, status: int = 200, **extra: Any) -> web.Response:
         case=case,
         items=items,
         added=next((e for e in items if str(e.id) == added), None),
-        may_upload=records.may_upload(ctx.user, ctx.must.scope, case, referral),
+        may_upload=records.may_upload(ctx.must, case, referral),
         max_bytes=limit,
         max_mib=round(limit / 1024 / 1024, 1),
         accept=sniff.accept_attribute(),

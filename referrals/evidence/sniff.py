@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hub.errors import HubError
-from hub.i18n import N_, gettext
+from hub.i18n import N_
+from referrals.errors import EvidenceExtensionMismatch, EvidenceTypeRefused
 
 HEAD_BYTES = 4096
 
@@ -162,32 +162,6 @@ _IMAGE_BRANDS = ("heic", "avif", "heif")  # an image brand anywhere beats a gene
 _MARKUP = re.compile(rb"^\s*<\s*[!?a-z]|<\s*(html|script|svg|iframe|object|embed)\b", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
-ACCEPTED = N_(
-    "Accepted: photos (JPEG, PNG, GIF, WebP, HEIC), recordings (MP3, WAV, OGG/Opus, M4A, AMR), "
-    "videos (MP4, MOV, WebM/MKV), PDF, Word/Excel (.docx/.xlsx) and plain UTF-8 text."
-)
-
-
-class EvidenceTypeRefused(HubError):
-    status = 415
-    code = "evidence_type_refused"
-    message = N_("This file cannot be kept as evidence: its content is %(found)s. %(accepted)s")
-
-    def __init__(self, found: str) -> None:
-        # Translated now (the request's language is set), so the message reads in one language.
-        super().__init__(found=gettext(found), accepted=gettext(ACCEPTED))
-
-
-class EvidenceExtensionMismatch(HubError):
-    status = 422
-    code = "evidence_extension_mismatch"
-    message = N_(
-        "The file name ends in “.%(ext)s” but its content is %(found)s. "
-        "Choose the right file, or correct its name."
-    )
-
-    def __init__(self, ext: str, found: str) -> None:
-        super().__init__(ext=ext, found=gettext(found))
 
 
 def extension_of(filename: str) -> str:

@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.directory import overseers
-from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.errors import NotFound
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.labels import register
 from hub.models import Agency, AgencyKind, Role, User
 from hub.notifications import notify, people_with_role
 from hub.permissions import Principal, Scope
+from referrals.errors import AlreadyReported, ReportIncomplete
 from referrals.models import Report
 from referrals.visibility import get_visible_case
 
@@ -50,26 +50,6 @@ REPORTING_KINDS = (
 FIGURES = ("received", "referred", "resolved", "group_disputes", "criminal_risks")
 DUE = time(18, 0)
 MAX_LATE_DAYS = 31
-
-register(
-    {
-        "received": N_("Disputes received"),
-        "referred": N_("Referred to mediation"),
-        "resolved": N_("Resolved"),
-        "group_disputes": N_("Group disputes"),
-        "criminal_risks": N_("Civil-to-criminal risks"),
-    }
-)
-
-
-class AlreadyReported(Conflict):
-    code = "already_reported"
-    message = N_("%(agency)s already filed its report for %(day)s.")
-
-
-class ReportIncomplete(ValidationFailed):
-    code = "report_incomplete"
-    message = N_("The report is incomplete.")
 
 
 def local_day(now: datetime, zone: ZoneInfo) -> date:

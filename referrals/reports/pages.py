@@ -25,7 +25,6 @@ from referrals.models import Case
 from referrals.permissions import CasePermission
 from referrals.reports import (
     filing,
-    sweep,  # noqa: F401 - names of warning kinds
 )
 from referrals.reports.schemas import (
     AcknowledgeIn,

@@ -8,7 +8,6 @@ from collections import Counter
 from hub.early_warnings import open_warnings
 from hub.models import Agency
 from hub.orm import utcnow
-from hub.permissions import allowed
 from hub.plugins import Panel
 from hub.routing import Ctx
 from referrals.permissions import CasePermission
@@ -24,7 +23,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
     today = filing.local_day(now, zone)
     found: list[Panel] = []
     async with ctx.db.read() as s:
-        if allowed(principal, CasePermission.file_reports):
+        if ctx.must.allows(CasePermission.file_reports):
             mine = await filing.daily_report(s, principal.agency_id, today)
             agency = await s.get(Agency, principal.agency_id)
             found.append(
@@ -40,7 +39,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
                     order=20,
                 )
             )
-        if allowed(principal, CasePermission.acknowledge_warnings):
+        if ctx.must.allows(CasePermission.acknowledge_warnings):
             scope = ctx.must.scope.agency_ids
             warnings = await open_warnings(s, scope, limit=1000)
             missing = await filing.missing(s, scope, today, now, zone)

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.db import Database
 from hub.early_warnings import known_keys, raise_warning
 from hub.i18n import N_
-from hub.labels import register
 from hub.models import Area
 from referrals.models import Case, Party, Referral, ReferralEvent
 from referrals.reports import filing
@@ -54,22 +53,6 @@ TITLES = {
     "missed_report": N_("%(agency)s has not filed its report for %(day)s"),
 }
 SEVERITY = {"repeat_parties": "critical", "missed_report": "info"}
-
-register(
-    {
-        "repeat_address": N_("Repeat dispute at one address"),
-        "repeat_parties": N_("Repeat dispute between the same parties"),
-        "hotspot": N_("Hotspot"),
-        "stuck_case": N_("Case not moving"),
-        "missed_report": N_("Report not filed"),
-        "overdue_acceptance": N_("Referral not accepted in time"),
-        "overdue_mediation": N_("Mediation past its deadline"),
-        "escalation_risk": N_("Risk of violence"),
-        "info": N_("Information"),
-        "warning": N_("Warning"),
-        "critical": N_("Critical"),
-    }
-)
 
 
 async def recent_cases(s: AsyncSession, since: datetime, now: datetime) -> list[CaseFacts]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.errors import ValidationFailed
+from hub.errors import MinutesMissing, ValidationFailed
 from hub.forms import Form
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import JINJA, render
+from rtc.errors import NO_MINUTES, MinutesConfirmed, NotAParty
 from rtc.minutes import documents
 from rtc.minutes import minutes as pure
 from rtc.minutes import service as minutes_service
@@ -74,7 +75,7 @@ async def minutes_step(ctx: Ctx) -> web.Response:
         actor = ctx.user.actor
         minutes = await minutes_service.get(s, session.id)
         if minutes is not None and minutes.status == "confirmed":
-            raise minutes_service.MinutesConfirmed()
+            raise MinutesConfirmed()
         if minutes is not None:
             await minutes_service.save_edits(
                 s,
@@ -109,7 +110,7 @@ async def minutes_pdf(ctx: Ctx) -> web.Response:
             assert found is not None  # the guest's row belongs to it
             session, minutes = found, await minutes_service.get(s, session_id)
             if not shown_to_guests(minutes):
-                raise minutes_service.NoMinutes()
+                raise MinutesMissing(NO_MINUTES)
         else:
             session = await staff_session(ctx, s, session_id)
             minutes = await minutes_service.get(s, session_id)
@@ -155,7 +156,7 @@ async def confirm(ctx: Ctx) -> web.Response:
     async with ctx.write() as (s, outbox):
         guest = await guest_of(ctx, s, session_id)
         if guest is None:
-            raise refusal(ctx) if ctx.principal is None else minutes_service.NotAParty()
+            raise refusal(ctx) if ctx.principal is None else NotAParty()
         session = await s.get(MediationSession, session_id)
         assert session is not None
         await minutes_service.confirm(s, session, guest, seen_hash, now=utcnow(), outbox=outbox)

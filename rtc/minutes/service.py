@@ -18,14 +18,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
-from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.errors import (
+    MinutesChanged,
+    MinutesMissing,
+    MinutesNotCirculated,
+    ValidationFailed,
+)
 from hub.events import Outbox
-from hub.i18n import N_, gettext
-from hub.labels import LABELS
+from hub.i18n import N_
+from hub.labels import label
 from hub.models import Agency, User
 from hub.permissions import Scope
 from referrals import for_mediation
 from rtc import service
+from rtc.errors import (
+    MINUTES_CHANGED,
+    NO_MINUTES,
+    NOT_CIRCULATED,
+    MinutesConfirmed,
+    NotAParty,
+    SessionNotEnded,
+)
 from rtc.minutes import minutes as pure
 from rtc.models import (
     ChatMessage,
@@ -40,36 +53,6 @@ from rtc.models import (
 
 MAX_SECTION_CHARS = 20_000
 MAX_SUMMARY_CHARS = 5_000
-
-
-class NoMinutes(NotFound):
-    code = "minutes_missing"
-    message = N_("No minutes have been drafted for this session yet.")
-
-
-class SessionNotEnded(Conflict):
-    code = "session_not_ended"
-    message = N_("Minutes are drafted once the session has ended.")
-
-
-class MinutesConfirmed(Conflict):
-    code = "minutes_confirmed"
-    message = N_("Every party has confirmed these minutes; they can no longer be changed.")
-
-
-class MinutesNotCirculated(Conflict):
-    code = "minutes_not_circulated"
-    message = N_("These minutes have not been sent to the parties for confirmation yet.")
-
-
-class MinutesChanged(Conflict):
-    code = "minutes_changed"
-    message = N_("The minutes were changed after you opened them. Please read them again before confirming.")
-
-
-class NotAParty(Forbidden):
-    code = "minutes_not_party"
-    message = N_("Only a party who took part in the mediation confirms its minutes.")
 
 
 def guest_actor(session: MediationSession) -> audit.Actor:
@@ -90,10 +73,10 @@ async def get(s: AsyncSession, session_id: int, *, lock: bool = False) -> Mediat
 
 
 async def require(s: AsyncSession, session_id: int) -> MediationMinutes:
-    """The minutes, locked for a change; ``NoMinutes`` before any were drafted."""
+    """The minutes, locked for a change; ``MinutesMissing`` before any were drafted."""
     found = await get(s, session_id, lock=True)
     if found is None:
-        raise NoMinutes()
+        raise MinutesMissing(NO_MINUTES)
     return found
 
 
@@ -140,7 +123,7 @@ async def load_record(
     chat = await _rows(s, ChatMessage, session.id, ChatMessage.at)
     return pure.SessionRecord(
         case_number=info.number,
-        category=gettext(LABELS.get(info.category, info.category), "zh_CN"),
+        category=label(info.category, "zh_CN"),
         agency=agency.name if agency else "",
         mediators=mediators,
         start=session.started_at,
@@ -325,10 +308,10 @@ async def confirm(
             return minutes
         raise MinutesConfirmed()
     if minutes.status != "circulated":
-        raise MinutesNotCirculated()
+        raise MinutesNotCirculated(NOT_CIRCULATED)
     digest = current_hash(minutes)
     if seen_hash != digest:
-        raise MinutesChanged()
+        raise MinutesChanged(MINUTES_CHANGED)
     actor = guest_actor(session)
     if participant.minutes_confirmed_at is None:
         participant.minutes_confirmed_at = now

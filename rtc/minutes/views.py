@@ -10,9 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import Forbidden, Unauthenticated
-from hub.keys import TREE
-from hub.permissions import Guard
-from hub.routing import Ctx
+from hub.routing import Ctx, guard_for
 from rtc import invitations, service
 from rtc.minutes import minutes as pure
 from rtc.minutes import service as minutes_service
@@ -104,7 +102,7 @@ async def staff_session(ctx: Ctx, s: AsyncSession, session_id: int) -> Mediation
     """On a public route: the session as a logged-in person may see it (404 when unseen)."""
     if ctx.principal is None:
         raise refusal(ctx)
-    guard = Guard(ctx.principal, await ctx.request.app[TREE].get(ctx.db))
+    guard = await guard_for(ctx.request, ctx.principal)
     guard.require(VIEW)
     return await get_visible_session(s, guard, session_id)
 

@@ -10,11 +10,12 @@ from typing import Any
 
 from hub.events import Outbox
 from rtc import recordings, service
+from rtc.errors import SignalError
 from rtc.models import MediationSession, Participant
 from rtc.peer import RecordingPeer
 from rtc.room import signalling
 from rtc.room.host import LiveRoom, Port, RoomHost, now
-from rtc.room.signalling import Message, SignalError
+from rtc.room.signalling import Message
 from rtc.rooms import RoomError
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from hub.events import transaction
 from hub.permissions import Scope
 from referrals import for_mediation
 from rtc import recordings, service
+from rtc.errors import SignalError
 from rtc.models import MediationSession, Participant
 from rtc.room import dispatch, signalling
 from rtc.room.host import LiveRoom, Port, RoomHost, now
-from rtc.room.signalling import SignalError
 from rtc.rooms import MEDIATOR, RoomError
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
-from referrals.evidence.records import store_for
 from rtc import errors, invitations, service
 from rtc.models import MediationSession, Participant
 from rtc.room import members, relay, signalling
@@ -173,9 +172,7 @@ async def shared_evidence(ctx: Ctx) -> web.StreamResponse:
     if not admitted:
         raise Forbidden()
     async with ctx.db.read() as s:
-        path, info = await for_mediation.evidence_for_room(
-            s, store_for(ctx.config), session.case_id, evidence_id
-        )
+        path, info = await for_mediation.evidence_for_room(s, ctx.config, session.case_id, evidence_id)
     return web.FileResponse(
         path,
         headers={

@@ -12,43 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.i18n import N_, gettext
+from hub.i18n import gettext
+from rtc.errors import CODE_MESSAGES, SignalError
 
 VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024  # an SDP with every candidate fits in well under this
-
-# Stable error codes (docs/signalling.md lists what each means).
-ERROR_CODES = (
-    "bad_json",
-    "bad_envelope",
-    "unsupported_version",
-    "unknown_type",
-    "bad_message",
-    "too_large",
-    "hello_first",
-    "not_allowed",
-    "not_admitted",
-    "no_such_participant",
-    "not_in_lobby",
-    "caucus_running",
-    "no_caucus",
-    "room_full",
-    "removed",
-    "session_ended",
-    "forbidden_target",
-    "rate_limited",
-    "hub_peer_failed",
-    "not_recording",
-)
-
-
-class SignalError(Exception):
-    def __init__(self, code: str, detail: str = "", ref: str | int | None = None) -> None:
-        assert code in ERROR_CODES, code
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
-        self.ref = ref
 
 
 class _Data(BaseModel):
@@ -196,31 +164,6 @@ def error(code: str, message: str, ref: str | int | None = None, detail: str = "
     if detail:
         data["detail"] = detail
     return envelope("error", data, ref)
-
-
-# Messages for error codes, in the guest's language (docs/signalling.md has the list).
-CODE_MESSAGES = {
-    "bad_json": N_("The message is not valid JSON."),
-    "bad_envelope": N_("The message is not a signalling envelope."),
-    "unsupported_version": N_("This version of the protocol is not supported."),
-    "unknown_type": N_("Unknown message type."),
-    "bad_message": N_("The message has missing or invalid fields."),
-    "too_large": N_("The message is too large."),
-    "hello_first": N_("Say hello first."),
-    "not_allowed": N_("Only the mediator may do that."),
-    "not_admitted": N_("Wait until the mediator lets you in."),
-    "no_such_participant": N_("There is no such participant in this session."),
-    "not_in_lobby": N_("That person is not waiting in the lobby."),
-    "caucus_running": N_("A private session is already running."),
-    "no_caucus": N_("No private session is running."),
-    "room_full": N_("This session is full."),
-    "removed": N_("The mediator removed you from this session."),
-    "session_ended": N_("This mediation session has ended."),
-    "forbidden_target": N_("You cannot reach that participant now."),
-    "rate_limited": N_("Too many messages; slow down."),
-    "hub_peer_failed": N_("The recorder could not connect."),
-    "not_recording": N_("Recording is not running."),
-}
 
 
 def error_text(code: str, ref: str | int | None = None, detail: str = "") -> str:

@@ -24,8 +24,8 @@ from meetings.calendars.ical import (
     feed_calendar,
     series_event,
 )
-from meetings.recurrence import Cancelled, EndBeforeStart, Moved, Recurrence, expand
-from meetings.rules import InvalidRule
+from meetings.errors import EndBeforeStart, InvalidRule
+from meetings.recurrence import Cancelled, Moved, Recurrence, expand
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

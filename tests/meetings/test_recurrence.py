@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.errors import HubError
+from meetings.errors import InvalidRule, TooManyOccurrences
 from meetings.recurrence import (
     MAX_OCCURRENCES,
     Booking,
@@ -16,11 +17,10 @@ from meetings.recurrence import (
     Interval,
     Moved,
     Recurrence,
-    TooManyOccurrences,
     expand,
     find_conflicts,
 )
-from meetings.rules import WEEKDAYS, InvalidRule, parse_rule
+from meetings.rules import WEEKDAYS, parse_rule
 from meetings.timezones import to_utc
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from hub import i18n
+from referrals.errors import EvidenceExtensionMismatch, EvidenceTypeRefused
 from referrals.evidence import demo
 from referrals.evidence.sniff import (
     HEAD_BYTES,
-    EvidenceExtensionMismatch,
-    EvidenceTypeRefused,
     Kind,
     TextCheck,
     accept_attribute,
