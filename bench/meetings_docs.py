@@ -8,8 +8,8 @@
       font) rendered by WeasyPrint.
 (b) A subscription feed of 1000 meetings (five attendees each), through our feed code
     (``feeds.by_token``, ``feeds.meetings_of``, ``calendars.feed``: the read, the attendees looked
-    up, ``calendar_ics`` writing with icalendar), beside
-    - our writer alone (``calendar_ics.feed_calendar`` on events built from rows read beforehand), and
+    up, ``calendars.ical`` writing with icalendar), beside
+    - our writer alone (``ical.feed_calendar`` on events built from rows read beforehand), and
     - the floor: the same 1000 events, with the same properties, written with icalendar directly.
 
 Each variant runs for ``--duration`` seconds (at least three times) after ``--warmup`` seconds (at
@@ -423,7 +423,7 @@ async def feed_part(db: Database, backend: str, options: Options) -> list[Timing
     shapes = []
     for variant, work in (
         (f"ours: feeds + calendars.feed ({backend})", ours),
-        ("ours: calendar_ics.feed_calendar alone", blocking(lambda: our_writer(rows, name, organizer))),
+        ("ours: ical.feed_calendar alone", blocking(lambda: our_writer(rows, name, organizer))),
         ("floor: icalendar directly", blocking(lambda: floor_writer(rows, name, organizer))),
     ):
         log(f"feed of {FEED_MEETINGS}: {variant}")

@@ -1,6 +1,6 @@
 """JSON API of meetings: list, create (one meeting or a series), read, reschedule, cancel, invite,
 answer an invitation. The record of a meeting (attendance, agenda, decisions, actions) is in
-``api_record``; minutes in ``minutes_routes``; calendars in ``calendar_routes``."""
+``record.api``; minutes in ``minutes.api``; calendars in ``calendars.routes``."""
 
 from __future__ import annotations
 

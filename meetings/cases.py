@@ -1,4 +1,4 @@
-"""Cases on a meeting's agenda, known only through the published ``referrals.public`` functions.
+"""Cases on a meeting's agenda, known only through the published ``referrals.for_meetings`` functions.
 
 A joint meeting reviews the cases of the agencies around the table: the organiser's and the invited
 agencies', each with the agencies below it (a sub-bureau brings its stations, the justice bureau

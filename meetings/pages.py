@@ -1,7 +1,7 @@
 """The secretary's pages: the calendar (month or week), a new meeting or series, the meeting page
 (used during the meeting: attendance, notes per item, decisions and actions; it refreshes itself
 when someone else records something, see ``static/js/meetings.js``), and one's actions. The forms
-post to ``page_forms``; the minutes editor is in ``pages_minutes``."""
+post back here, or to ``record.pages``; the minutes editor is in ``minutes.pages``."""
 
 from __future__ import annotations
 

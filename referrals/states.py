@@ -56,7 +56,7 @@ UNSENT = ""  # the state of a referral before its send: its row exists only insi
 OPEN = (State.sent, State.accepted, State.in_mediation)
 
 # The court's steps are taken only through the agreement's judicial-confirmation forms
-# (referrals.agreement_court), which check the agreement, the 30-day window and record the court's
+# (referrals.agreements.court), which check the agreement, the 30-day window and record the court's
 # answer; as a plain action they would move the referral and leave the agreement behind.
 COURT_STEPS = frozenset({Action.apply_confirmation, Action.confirm, Action.refuse_confirmation})
 

@@ -184,7 +184,7 @@ class TranscriptSegment(Base):
 class MediationMinutes(Base):
     """The minutes (调解笔录): drafted from the record, edited by the mediator, confirmed by the parties.
 
-    ``content`` holds the structured draft (rtc/minutes.py); ``edits`` the mediator's text per
+    ``content`` holds the structured draft (rtc/minutes/minutes.py); ``edits`` the mediator's text per
     section. Once every party has confirmed, ``frozen_hash`` fixes the content.
     """
 

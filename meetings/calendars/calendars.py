@@ -1,4 +1,4 @@
-"""Meetings as calendar events: the database side of ``calendar_ics`` (which stays pure).
+"""Meetings as calendar events: the database side of ``ical`` (which stays pure).
 
 - ``meeting_calendar``: the file of one meeting (``/meetings/{id}.ics``). A meeting alone is one
   VEVENT; an occurrence of a series gives the whole series (RRULE, EXDATE for cancelled

@@ -76,7 +76,7 @@ async def rows_of(
 
 
 def _due() -> ColumnElement[datetime | None]:
-    """``pages_view.current_due`` in SQL: acceptance while sent, mediation while being worked on."""
+    """``views.current_due`` in SQL: acceptance while sent, mediation while being worked on."""
     return when(
         (Referral.state == states.State.sent, Referral.accept_due),
         (Referral.state.in_(list(views.WORKING)), Referral.mediation_due),

@@ -12,7 +12,7 @@ from hub.i18n import N_, gettext
 from hub.labels import label
 from referrals import deadlines, states
 
-# Event kinds the live pages listen to (see referrals.service._announce and hub.notifications).
+# Event kinds the live pages listen to (see referrals.moves.announce and hub.notifications).
 LIVE_KINDS = " ".join(
     [
         *(states.kind_of(a) for a in states.Action),

@@ -1,14 +1,14 @@
 """Evidence captured at the scene (现场取证): receive, check, keep, list, hand out, account for.
 
-- ``receive`` streams a multipart upload into the content-addressed store (``evidence_store``),
+- ``receive`` streams a multipart upload into the content-addressed store (``store``),
   never through ``request.post()`` and its 1 MiB body limit: at most ``MAX_EVIDENCE_BYTES`` per
   file, the type decided from the content (``sniff``), the metadata validated, nothing left behind
   when anything is refused.
 - ``attach`` records the evidence row and its audit row (with the hash) in the caller's transaction.
 - Who may add evidence: the agency that took the case in, and the agency now handling its referral
   (``may_upload``). Everyone who sees the case may list and download; each download is audited.
-- The chain of custody (each upload and download, in time order) is ``evidence_custody``; the demo
-  files are made in ``evidence_demo``.
+- The chain of custody (each upload and download, in time order) is ``custody``; the demo files
+  are made in ``demo``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The record a video mediation's minutes are drafted from (plain dataclasses), and the arithmetic
 on it: caucuses, what counts as the joint session, speaking time and turns. Pure: no database,
-clock or I/O. rtc/minutes.py builds the document from it.
+clock or I/O. ``minutes`` builds the document from it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 the state changes (a fresh view to everyone, recording segments opened, switched or closed).
 
 One ``RoomHost`` lives on the app (``ROOMS``); shutdown closes every socket and recording cleanly.
-What a message *does* is in rtc/dispatch.py; the socket's life is in rtc/ws.py.
+What a message *does* is in ``dispatch``; the socket's life is in ``routes``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class LiveRoom:
     evidence_names: dict[int, str] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     was_recording: bool = False
-    listener: asyncio.Task[None] | None = None  # rtc/relay.py: connections relayed from other processes
+    listener: asyncio.Task[None] | None = None  # relay.py: connections relayed from other processes
     empty_since: datetime | None = None
 
     @property

@@ -1,6 +1,6 @@
 """A participant's connection as the room's host sees it, whatever carries it: a WebSocket of this
-process, or a socket of another process relayed through the event bus (rtc/relay.py). The first
-text must be ``hello``; then each text is one message for rtc/dispatch.py, one at a time per room.
+process, or a socket of another process relayed through the event bus (``relay``). The first
+text must be ``hello``; then each text is one message for ``dispatch``, one at a time per room.
 """
 
 from __future__ import annotations
