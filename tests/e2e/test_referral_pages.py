@@ -21,6 +21,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Response
 from hub.config import Config
 from hub.demo_data import person_name
 from hub.orm import utcnow
+from referrals import deadlines
 from tests.support.browser import chromium, log_in
 from tests.support.server import serve_in_process
 
@@ -164,7 +165,7 @@ async def test_a_case_goes_from_the_intake_form_to_a_resolved_mediation_with_its
 ) -> None:
     watch = Watch()
     effective = utcnow().astimezone(config.zone).date()
-    last_day = effective + timedelta(days=30)
+    last_day = deadlines.confirmation_deadline(effective)  # 30 days, moved past a holiday
     async with serve_in_process(config) as base, chromium() as browser:
         police = await logged_in(browser, base, "liaison_ps01", watch)
         case_url, number = await take_in(police, base)
@@ -214,7 +215,7 @@ async def test_a_case_goes_from_the_intake_form_to_a_resolved_mediation_with_its
 
         agreement = await pdf_text(mediator, "agreement-pdf", tmp_path)
         confirmation = await pdf_text(mediator, "confirmation-pdf", tmp_path)
-        deadline = f"即{last_day.year}年{last_day.month}月{last_day.day}日前"
+        deadline = f"申请期限至{last_day.year}年{last_day.month}月{last_day.day}日（含当日）止"
         for text in (agreement, confirmation):
             for name, _, _ in PARTIES:
                 assert name in text
