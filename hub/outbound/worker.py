@@ -1,10 +1,11 @@
 """The worker that sends what the outbox holds: one per app, started and stopped with it.
 
-Each round it *claims* the due rows in one short transaction (``pending`` rows whose time has come,
-and ``sending`` rows whose lease ran out: a process died holding them), marks them ``sending`` with
-a lease and one more attempt, then sends outside any transaction, a few at a time, and notes each
-outcome with a compare-and-set on (state, attempts), so a worker whose lease was taken over cannot
-overwrite the newer try. On PostgreSQL several processes share the work: claims take the rows
+It *claims* due rows in one short transaction (``pending`` rows whose time has come, and
+``sending`` rows whose lease ran out: a process died holding them), only as many as it has free
+slots (``CONCURRENCY``), marks them ``sending`` with a lease and one more attempt, then sends each
+in its own task outside any transaction (a slow receiver holds up only its own messages), and notes
+each outcome with a compare-and-set on (state, attempts), so a worker whose lease was taken over
+cannot overwrite the newer try. On PostgreSQL several processes share the work: claims take the rows
 ``FOR UPDATE SKIP LOCKED`` under a transaction-scoped advisory lock, which also makes the
 per-number SMS count exact across processes. On SQLite there is one process, so whatever it finds
 ``sending`` at start was left by a crash and is released at once.
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.config import Config
 from hub.db import Database
-from hub.events import LocalBus
+from hub.events import LocalBus, Subscription
 from hub.keys import CONFIG, DB, EVENTS
 from hub.orm import utcnow
 from hub.outbound import templates
@@ -46,8 +47,8 @@ from hub.outbound.webhooks import hooks_by_agency
 logger = logging.getLogger(__name__)
 
 M = OutboundMessage
-BATCH = 20
-CONCURRENCY = 4
+BATCH = 20  # rows one manual round claims
+CONCURRENCY = 8  # messages in flight at once in the loop; each claimed only when a slot is free
 SMS_WINDOW = timedelta(hours=1)
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises claims.
 _PG_CLAIM_LOCK = 0x6774_6F75_7462
@@ -73,23 +74,30 @@ class Worker:
         # Longer than any one try can take (an e-mail has several SMTP steps), plus a margin.
         self.lease = timedelta(seconds=3 * config.outbound_timeout_seconds + 5)
         self._in_flight: dict[int, int] = {}  # row id -> its attempts while we send it
+        self._sending: set[asyncio.Task[None]] = set()
+        self._kick = asyncio.Event()  # something was queued, or a slot came free
         self._task: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._listener: asyncio.Task[None] | None = None
 
     # --- life ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         if self.db.is_sqlite:
             await self.release_stale()
+        if self.bus is not None:
+            subscription = self.bus.subscribe([TOPIC])
+            self._listener = asyncio.create_task(self._listen(subscription), name="outbound-listener")
         self._task = asyncio.create_task(self._loop(), name="outbound-worker")
 
     async def stop(self) -> None:
         """Stop at once; what was being sent goes back to the queue, to be sent again (same id)."""
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [t for t in (self._task, self._listener) if t is not None] + list(self._sending)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = self._listener = None
         if self._in_flight:
             try:
                 await self._release(dict(self._in_flight))
@@ -108,7 +116,9 @@ class Worker:
             )
         count = int(getattr(result, "rowcount", 0) or 0)
         if count:
-            logger.warning("outbound: %d messages were left mid-send by a stop; sending them again", count)
+            logger.warning(
+                "outbound: %d messages were left mid-send by a crash; sending them again (same ids)", count
+            )
         return count
 
     async def _release(self, rows: Mapping[int, int]) -> None:
@@ -125,24 +135,43 @@ class Worker:
                     )
                 )
 
-    async def _loop(self) -> None:
-        subscription = self.bus.subscribe([TOPIC]) if self.bus is not None else None
+    async def _listen(self, subscription: Subscription) -> None:
         try:
-            while True:
-                try:
-                    if await self.run_once():
-                        continue
-                    wait = await self._idle_seconds()
-                except Exception:  # a failed round must not stop the next one
-                    logger.exception("outbound round failed")
-                    wait = self.config.outbound_poll_seconds
-                if subscription is not None:
-                    await subscription.get(timeout=wait)
-                else:
-                    await asyncio.sleep(wait)
+            async for _event in subscription:
+                self._kick.set()
         finally:
-            if subscription is not None:
-                subscription.close()
+            subscription.close()
+
+    async def _loop(self) -> None:
+        """Keep up to CONCURRENCY messages in flight, each in its own task, so that one slow
+        receiver holds up only its own messages; sleep until the next is due, a message is
+        queued (the bus) or a slot comes free."""
+        while True:
+            self._kick.clear()
+            free = CONCURRENCY - len(self._sending)
+            wait = self.config.outbound_poll_seconds
+            try:
+                if free > 0:
+                    now = utcnow()
+                    started = 0
+                    if await self._anything_due(now):
+                        deliveries, _settled = await self._claim(now, limit=free)
+                        for delivery in deliveries:
+                            task = asyncio.create_task(self._deliver(delivery, now), name="outbound-send")
+                            self._sending.add(task)
+                            task.add_done_callback(self._finished)
+                        started = len(deliveries)
+                    if started and started == free:
+                        continue  # every slot taken: more may be due, look again once one frees
+                    wait = await self._idle_seconds()
+            except Exception:  # a failed round must not stop the next one
+                logger.exception("outbound round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), wait)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._kick.set()
 
     async def _idle_seconds(self) -> float:
         """Until the next row falls due, at most the poll interval."""
@@ -158,15 +187,20 @@ class Worker:
     # --- one round -------------------------------------------------------------------------------
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Claim what is due and send it; returns how many rows were claimed or settled."""
+        """Claim what is due at ``now`` and send it all (tests drive a worker so, without its
+        loop); returns how many rows were claimed or settled."""
         now = now or utcnow()
-        async with self.db.read() as s:  # a read first: idle rounds take no write lock
-            if await s.scalar(select(M.id).where(self._due(now)).limit(1)) is None:
-                return 0
-        deliveries, settled = await self._claim(now)
+        if not await self._anything_due(now):
+            return 0
+        deliveries, settled = await self._claim(now, limit=BATCH)
         if deliveries:
             await asyncio.gather(*(self._deliver(d, now) for d in deliveries))
         return len(deliveries) + settled
+
+    async def _anything_due(self, now: datetime) -> bool:
+        """A read first: idle rounds take no write lock."""
+        async with self.db.read() as s:
+            return await s.scalar(select(M.id).where(self._due(now)).limit(1)) is not None
 
     @staticmethod
     def _due(now: datetime) -> ColumnElement[bool]:
@@ -175,7 +209,7 @@ class Worker:
             and_(M.state == DeliveryState.sending, M.lease_until < now),
         )
 
-    async def _claim(self, now: datetime) -> tuple[list[Delivery], int]:
+    async def _claim(self, now: datetime, limit: int) -> tuple[list[Delivery], int]:
         deliveries: list[Delivery] = []
         settled = 0
         async with self.db.write() as s:
@@ -185,7 +219,7 @@ class Worker:
                 select(M)
                 .where(self._due(now))
                 .order_by(M.next_attempt_at, M.id)
-                .limit(BATCH)
+                .limit(limit)
                 .with_for_update(skip_locked=True)
             )
             rows = list((await s.scalars(query)).all())
@@ -265,18 +299,20 @@ class Worker:
 
     async def _deliver(self, delivery: Delivery, now: datetime) -> None:
         sender = self.senders.get(delivery.channel)
-        async with self._slots:
-            if sender is None:
-                outcome = Outcome(Verdict.dead, f"no sender for {delivery.channel}")
-            else:
-                try:
-                    outcome = await sender.send(delivery)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # a sender's own bug: keep the message, try later
-                    logger.exception("outbound sender failed", extra={"message_id": delivery.id})
-                    outcome = Outcome(Verdict.retry, f"{type(exc).__name__}")
-        await self._record(delivery, outcome, max(now, utcnow()))
+        if sender is None:
+            outcome = Outcome(Verdict.dead, f"no sender for {delivery.channel}")
+        else:
+            try:
+                outcome = await sender.send(delivery)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a sender's own bug: keep the message, try later
+                logger.exception("outbound sender failed", extra={"message_id": delivery.id})
+                outcome = Outcome(Verdict.retry, f"{type(exc).__name__}")
+        try:
+            await self._record(delivery, outcome, max(now, utcnow()))
+        except Exception:  # the lease runs out and the message is sent again (same id)
+            logger.exception("could not note an outbound outcome", extra={"message_id": delivery.id})
         self._in_flight.pop(delivery.id, None)
 
     async def _record(self, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
