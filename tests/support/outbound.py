@@ -40,6 +40,7 @@ class _Recorder:
     path: str
     requests: list[Request] = field(default_factory=list)
     accepted: dict[str, Request] = field(default_factory=dict)
+    duplicates: int = 0  # repeats of an id already taken, answered 200 and not taken again
     fail_next: int = 0
     fail_status: int = 503
     hang: bool = False  # take the message, then never answer
@@ -50,6 +51,11 @@ class _Recorder:
 
     def fail(self, count: int, status: int = 503) -> None:
         self.fail_next, self.fail_status = count, status
+
+    def release(self) -> None:
+        """Answer the requests held by ``hang`` and hold no more."""
+        self.hang = False
+        self._release.set()
 
     async def start(self) -> str:
         app = web.Application()
@@ -101,7 +107,9 @@ class _Recorder:
             return refusal
         key = self._id(request)
         duplicate = key in self.accepted
-        if not duplicate:
+        if duplicate:
+            self.duplicates += 1
+        else:
             self.accepted[key] = request
         request.status = 200
         self._changed.set()
