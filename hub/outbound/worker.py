@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 M = OutboundMessage
 BATCH = 20  # rows one manual round claims
 CONCURRENCY = 8  # messages in flight at once in the loop; each claimed only when a slot is free
+STOP_SECONDS = 5.0
 SMS_WINDOW = timedelta(hours=1)
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises claims.
 _PG_CLAIM_LOCK = 0x6774_6F75_7462
@@ -74,7 +75,9 @@ class Worker:
         # Longer than any one try can take (an e-mail has several SMTP steps), plus a margin.
         self.lease = timedelta(seconds=3 * config.outbound_timeout_seconds + 5)
         self._in_flight: dict[int, int] = {}  # row id -> its attempts while we send it
-        self._sending: set[asyncio.Task[None]] = set()
+        self._sending: set[asyncio.Task[None]] = set()  # one per message: send, then note
+        self._sends: set[asyncio.Future[Outcome]] = set()  # the sending part alone
+        self._stopping = False
         self._kick = asyncio.Event()  # something was queued, or a slot came free
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncio.Task[None] | None = None
@@ -90,15 +93,29 @@ class Worker:
         self._task = asyncio.create_task(self._loop(), name="outbound-worker")
 
     async def stop(self) -> None:
-        """Stop at once; what was being sent goes back to the queue, to be sent again (same id)."""
-        tasks = [t for t in (self._task, self._listener) if t is not None] + list(self._sending)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
+        """Stop soon, never in the middle of a database step (a connection cut off mid-query would
+        outlive the pool): the loop ends at its next turn, sends under way are cut off and their
+        messages go back to the queue, to be sent again with the same id; outcomes being noted
+        are noted."""
+        self._stopping = True
+        self._kick.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, STOP_SECONDS)
+            except TimeoutError:
+                logger.error("the outbound loop did not stop in time")
+        if self._listener is not None:
+            self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._listener
         self._task = self._listener = None
-        if self._in_flight:
+        for send in list(self._sends):
+            send.cancel()
+        if self._sending:
+            _done, late = await asyncio.wait(set(self._sending), timeout=STOP_SECONDS)
+            for task in late:
+                task.cancel()
+        if self._in_flight:  # claimed and never sent, or cut off where it could not hand back
             try:
                 await self._release(dict(self._in_flight))
             except Exception:  # the database is going too: the leases will run out
@@ -146,7 +163,7 @@ class Worker:
         """Keep up to CONCURRENCY messages in flight, each in its own task, so that one slow
         receiver holds up only its own messages; sleep until the next is due, a message is
         queued (the bus) or a slot comes free."""
-        while True:
+        while not self._stopping:
             self._kick.clear()
             free = CONCURRENCY - len(self._sending)
             wait = self.config.outbound_poll_seconds
@@ -154,7 +171,7 @@ class Worker:
                 if free > 0:
                     now = utcnow()
                     started = 0
-                    if await self._anything_due(now):
+                    if await self._anything_due(now) and not self._stopping:
                         deliveries, _settled = await self._claim(now, limit=free)
                         for delivery in deliveries:
                             task = asyncio.create_task(self._deliver(delivery, now), name="outbound-send")
@@ -298,22 +315,36 @@ class Worker:
         return recent
 
     async def _deliver(self, delivery: Delivery, now: datetime) -> None:
-        sender = self.senders.get(delivery.channel)
-        if sender is None:
-            outcome = Outcome(Verdict.dead, f"no sender for {delivery.channel}")
-        else:
-            try:
-                outcome = await sender.send(delivery)
-            except asyncio.CancelledError:
+        send = asyncio.ensure_future(self._send(delivery))
+        self._sends.add(send)
+        try:
+            outcome = await send
+        except asyncio.CancelledError:
+            if not (self._stopping and send.cancelled()):
                 raise
-            except Exception as exc:  # a sender's own bug: keep the message, try later
-                logger.exception("outbound sender failed", extra={"message_id": delivery.id})
-                outcome = Outcome(Verdict.retry, f"{type(exc).__name__}")
+            # Cut off by stop(): back to the queue, this try not counted.
+            await self._release({delivery.id: delivery.attempts})
+            self._in_flight.pop(delivery.id, None)
+            return
+        finally:
+            self._sends.discard(send)
         try:
             await self._record(delivery, outcome, max(now, utcnow()))
         except Exception:  # the lease runs out and the message is sent again (same id)
             logger.exception("could not note an outbound outcome", extra={"message_id": delivery.id})
         self._in_flight.pop(delivery.id, None)
+
+    async def _send(self, delivery: Delivery) -> Outcome:
+        sender = self.senders.get(delivery.channel)
+        if sender is None:
+            return Outcome(Verdict.dead, f"no sender for {delivery.channel}")
+        try:
+            return await sender.send(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a sender's own bug: keep the message, try later
+            logger.exception("outbound sender failed", extra={"message_id": delivery.id})
+            return Outcome(Verdict.retry, f"{type(exc).__name__}")
 
     async def _record(self, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
         values: dict[str, object] = {"lease_until": None, "last_error": outcome.error[:300]}
@@ -326,6 +357,8 @@ class Worker:
                 values.update(state=DeliveryState.pending, next_attempt_at=now + timedelta(seconds=wait))
         if verdict is Verdict.sent:
             values.update(state=DeliveryState.sent, sent_at=now, payload=_redacted(delivery))
+            if delivery.url is not None:  # the webhook's address as it was when it arrived
+                values["target"] = delivery.url
         elif verdict is Verdict.dead:
             values.update(state=DeliveryState.dead)
         async with self.db.write() as s:

@@ -203,3 +203,22 @@ async def test_the_app_sends_as_soon_as_the_transaction_commits(
         await gateway.wait_for(lambda: queued.uid in gateway.accepted, timeout=10)
     finally:
         await db.dispose()
+
+
+async def test_a_stop_hands_back_what_it_was_sending_to_be_sent_again(
+    aiohttp_client, config: Config, gateway: LocalGateway
+) -> None:
+    gateway.hang = True  # takes the message, never answers
+    client: TestClient = await aiohttp_client(
+        create_app(sms_config(config, gateway, outbound_poll_seconds=1.0))
+    )
+    db = Database(config.database_url)
+    try:
+        queued = await queue_invitation(db)
+        await gateway.wait_for(lambda: queued.uid in gateway.accepted)
+        await client.close()  # the app's graceful shutdown
+        row = await message(db, queued.id)
+        assert (row.state, row.attempts, row.lease_until) == ("pending", 0, None)
+    finally:
+        gateway.release()
+        await db.dispose()
