@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import directory
 from hub.events import Outbox
-from hub.models import User
+from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.outbound import messages, preferences, webhooks
 from hub.outbound.models import AgencyWebhook, OutboundMessage
@@ -56,10 +57,9 @@ def message_out(row: OutboundMessage) -> MessageOut:
     )
 
 
-async def _code(ctx: Ctx, hook: AgencyWebhook) -> str:
-    async with ctx.db.read() as s:
-        views = await webhooks.list_webhooks(s, frozenset({hook.agency_id}))
-    return views[0].agency_code if views else ""
+async def _out(s: AsyncSession, hook: AgencyWebhook) -> WebhookOut:
+    code = await s.scalar(select(Agency.code).where(Agency.id == hook.agency_id))
+    return webhook_out(hook, code or "")
 
 
 @routes.api(
@@ -91,7 +91,7 @@ async def create_webhook(ctx: Ctx, body: WebhookIn) -> WebhookCreated:
     ctx.must.check_agency(body.agency_id)
     async with ctx.db.write() as s:
         secret, hook = await webhooks.create_webhook(s, ctx.user.actor, body.agency_id, body.url)
-    out = webhook_out(hook, await _code(ctx, hook))
+        out = await _out(s, hook)
     return WebhookCreated(**out.model_dump(), secret=secret)
 
 
@@ -109,7 +109,7 @@ async def patch_webhook(ctx: Ctx, body: WebhookPatch) -> WebhookOut:
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         await webhooks.update_webhook(s, ctx.user.actor, hook, url=body.url, active=body.active)
-    return webhook_out(hook, await _code(ctx, hook))
+        return await _out(s, hook)
 
 
 @routes.api(
@@ -125,7 +125,7 @@ async def rotate_webhook(ctx: Ctx) -> WebhookCreated:
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         secret = await webhooks.rotate_secret(s, ctx.user.actor, hook, utcnow())
-    out = webhook_out(hook, await _code(ctx, hook))
+        out = await _out(s, hook)
     return WebhookCreated(**out.model_dump(), secret=secret)
 
 
@@ -141,7 +141,7 @@ async def delete_webhook(ctx: Ctx) -> WebhookOut:
     async with ctx.db.write() as s:
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
-        out = webhook_out(hook, "")
+        out = await _out(s, hook)
         await webhooks.delete_webhook(s, ctx.user.actor, hook)
     return out
 
