@@ -1,7 +1,10 @@
 """The pure rules of delivery: backoff, what an answer means, the per-number window, signatures,
 and mobile numbers."""
 
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -170,3 +173,23 @@ def test_lists_mask_numbers_and_addresses() -> None:
     assert contact.mask_phone("13800001234") == "138****1234"
     assert contact.mask_email("zhang.wei@qingchuan.example") == "z***@qingchuan.example"
     assert contact.channels("both") == ("sms", "email") and contact.channels("none") == ()
+
+
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+
+
+def documented_webhooks() -> str:
+    return API_DOC.read_text(encoding="utf-8").split("## Webhooks to agencies' systems", 1)[1]
+
+
+def test_the_receiver_check_in_the_documentation_accepts_what_the_hub_signs() -> None:
+    code = documented_webhooks().split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the snippet a police system's developers will copy
+    body = b'{"event":"referral.closed","id":"a1"}'
+    header = signing.header(["whsec_new", "whsec_old"], int(time.time()), body)
+    assert namespace["verify"](header, body, "whsec_old")
+    assert not namespace["verify"](header, body + b" ", "whsec_old")
+    assert not namespace["verify"](
+        signing.header(["whsec_new"], int(time.time()) - 301, body), body, "whsec_new"
+    )

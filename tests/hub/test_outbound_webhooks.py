@@ -21,6 +21,7 @@ from hub.events import Outbox
 from hub.keys import EVENTS
 from hub.outbound import enqueue_webhook
 from tests.hub.outbound_helpers import agency_id, all_messages, message
+from tests.hub.test_outbound_rules import documented_webhooks
 from tests.support.outbound import LocalReceiver
 from tests.support.web import login
 
@@ -102,6 +103,8 @@ async def test_a_police_system_hears_a_signed_referral_event_once(
         "at": "2026-12-07T02:15:00Z",
         "agency_code": "PS02",
     }
+    documented = documented_webhooks().split("| field | meaning |", 1)[1].split("\n\n", 1)[0]
+    assert set(request.json) == {row.split("`")[1] for row in documented.splitlines()[2:]}
     assert request.headers["X-Gongtiao-Event"] == "referral.accepted"
     assert request.headers["X-Gongtiao-Signature"].startswith("t=")
     assert receiver.refused == [] and len(receiver.requests) == 1
