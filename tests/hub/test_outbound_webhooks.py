@@ -266,6 +266,14 @@ async def test_the_pages_show_the_secret_once_and_resend_a_dead_letter(
     assert resent.status == 303
     await receiver.wait_for(lambda: queued.uid in receiver.accepted)
 
+    [hook] = (await (await hub.get("/api/v1/webhooks")).json())["items"]
+    rotated = await hub.post(f"/admin/webhooks/{hook['id']}/rotate", data={"_csrf": csrf})
+    text = await rotated.text()
+    assert rotated.status == 200 and 'data-testid="new-secret">whsec_' in text and "原密钥在" in text
+    hub.session.cookie_jar.update_cookies({"gt_lang": "en"})
+    english = await (await hub.get("/admin/webhooks")).text()
+    assert "The previous secret also signs until" in english and "Send a test" in english
+
 
 async def wait_state(db: Database, message_id: int, state: str, timeout: float = 15.0) -> None:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
