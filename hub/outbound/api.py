@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import directory
-from hub.events import Outbox
 from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.outbound import messages, preferences, webhooks
 from hub.outbound.models import AgencyWebhook, OutboundMessage
-from hub.outbound.queue import TOPIC, enqueue_webhook
 from hub.outbound.schemas import (
     ContactIn,
     ContactOut,
@@ -89,7 +85,7 @@ async def list_webhooks(ctx: Ctx) -> Page[WebhookOut]:
 )
 async def create_webhook(ctx: Ctx, body: WebhookIn) -> WebhookCreated:
     ctx.must.check_agency(body.agency_id)
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         secret, hook = await webhooks.create_webhook(s, ctx.user.actor, body.agency_id, body.url)
         out = await _out(s, hook)
     return WebhookCreated(**out.model_dump(), secret=secret)
@@ -105,7 +101,7 @@ async def create_webhook(ctx: Ctx, body: WebhookIn) -> WebhookCreated:
     tags=HOOKS,
 )
 async def patch_webhook(ctx: Ctx, body: WebhookPatch) -> WebhookOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         await webhooks.update_webhook(s, ctx.user.actor, hook, url=body.url, active=body.active)
@@ -121,7 +117,7 @@ async def patch_webhook(ctx: Ctx, body: WebhookPatch) -> WebhookOut:
     tags=HOOKS,
 )
 async def rotate_webhook(ctx: Ctx) -> WebhookCreated:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         secret = await webhooks.rotate_secret(s, ctx.user.actor, hook, utcnow())
@@ -138,33 +134,12 @@ async def rotate_webhook(ctx: Ctx) -> WebhookCreated:
     tags=HOOKS,
 )
 async def delete_webhook(ctx: Ctx) -> WebhookOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         out = await _out(s, hook)
         await webhooks.delete_webhook(s, ctx.user.actor, hook)
     return out
-
-
-async def ping(ctx: Ctx, webhook_id: int) -> PingOut:
-    """Queue a ``webhook.ping`` to the agency's receiver (shared with the page)."""
-    outbox = Outbox()
-    async with ctx.db.write() as s:
-        hook = await webhooks.get_webhook(s, webhook_id)
-        ctx.must.check_agency(hook.agency_id)
-        queued = await enqueue_webhook(
-            s,
-            hook.agency_id,
-            "webhook.ping",
-            incident_no="",
-            case_number="",
-            state="",
-            at=utcnow(),
-            dedupe_key=f"webhook.ping:{hook.id}:{uuid.uuid4().hex}",
-            outbox=outbox,
-        )
-    await outbox.send(ctx.events)
-    return PingOut(queued=queued is not None, id=queued.id if queued else None)
 
 
 @routes.api(
@@ -177,7 +152,11 @@ async def ping(ctx: Ctx, webhook_id: int) -> PingOut:
     tags=HOOKS,
 )
 async def ping_webhook(ctx: Ctx) -> PingOut:
-    return await ping(ctx, ctx.match_int("id"))
+    async with ctx.write() as (s, outbox):
+        hook = await webhooks.get_webhook(s, ctx.match_int("id"))
+        ctx.must.check_agency(hook.agency_id)
+        queued = await webhooks.ping(s, hook, outbox, utcnow())
+    return PingOut(queued=queued is not None, id=queued)
 
 
 @routes.api(
@@ -210,13 +189,10 @@ async def list_messages(ctx: Ctx, query: MessageQuery) -> Page[MessageOut]:
     tags=LOG,
 )
 async def resend_message(ctx: Ctx) -> MessageOut:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         row = await messages.get_message(s, ctx.match_int("id"))
         ctx.must.check_agency(row.agency_id)
-        await messages.resend(s, ctx.user.actor, row, utcnow())
-        outbox.add(TOPIC, "outbound.queued")
-    await outbox.send(ctx.events)
+        await messages.resend(s, ctx.user.actor, row, utcnow(), outbox)
     return message_out(row)
 
 
@@ -244,7 +220,7 @@ async def my_contact(ctx: Ctx) -> ContactOut:
     tags=("me",),
 )
 async def set_my_contact(ctx: Ctx, body: ContactIn) -> ContactOut:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         user = await _me(ctx, s)
         await preferences.set_contact(
             s, ctx.user.actor, user, notify_by=body.notify_by.value, phone=body.phone, email=body.email

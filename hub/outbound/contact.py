@@ -1,10 +1,9 @@
-"""Addresses people are reached at: mobile numbers, e-mail addresses, and their masks. Pure."""
+"""Addresses people are reached at: mobile numbers, e-mail addresses, their masks, the channels
+a preference asks for. Pure."""
 
 from __future__ import annotations
 
 import re
-
-from hub.models import NotifyBy
 
 # Mainland China mobile numbers: 11 digits starting 13-19. SMS goes to these only.
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
@@ -56,10 +55,6 @@ def mask_email(value: str) -> str:
 
 
 def channels(preference: str) -> tuple[str, ...]:
-    """The channels a preference asks for, in sending order."""
-    found: dict[str, tuple[str, ...]] = {
-        NotifyBy.sms: ("sms",),
-        NotifyBy.email: ("email",),
-        NotifyBy.both: ("sms", "email"),
-    }
+    """The channels a preference (``hub.models.NotifyBy``) asks for, in sending order."""
+    found: dict[str, tuple[str, ...]] = {"sms": ("sms",), "email": ("email",), "both": ("sms", "email")}
     return found.get(preference, ())

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.db import lock_row
 from hub.errors import Conflict, NotFound
+from hub.events import Outbox
 from hub.i18n import N_
 from hub.outbound import contact
 from hub.outbound.models import Channel, DeliveryState, OutboundMessage
+from hub.outbound.queue import TOPIC
 
 
 def shown_target(row: OutboundMessage) -> str:
@@ -57,9 +59,12 @@ async def get_message(s: AsyncSession, message_id: int) -> OutboundMessage:
     return row
 
 
-async def resend(s: AsyncSession, actor: audit.Actor, row: OutboundMessage, now: datetime) -> OutboundMessage:
+async def resend(
+    s: AsyncSession, actor: audit.Actor, row: OutboundMessage, now: datetime, outbox: Outbox
+) -> OutboundMessage:
     """A dead letter back in the queue with a fresh count of tries and the same delivery id (a
-    receiver that did get it after all answers the repeat as a duplicate)."""
+    receiver that did get it after all answers the repeat as a duplicate); the outbox wakes the
+    workers once the transaction committed."""
     await lock_row(s, OutboundMessage, row.id)
     await s.refresh(row)
     if row.state != DeliveryState.dead:
@@ -70,4 +75,5 @@ async def resend(s: AsyncSession, actor: audit.Actor, row: OutboundMessage, now:
     await s.flush()
     data = {"channel": row.channel, "template": row.template, "previous_error": previous}
     await audit.record(s, actor, "outbound.resent", "outbound_message", row.id, data)
+    outbox.add(TOPIC, "outbound.queued")
     return row

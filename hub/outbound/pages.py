@@ -6,13 +6,12 @@ from aiohttp import web
 
 from hub import directory
 from hub.errors import HubError
-from hub.events import Outbox
+from hub.forms import Form
 from hub.i18n import N_, gettext
 from hub.models import NotifyBy
 from hub.orm import utcnow
-from hub.outbound import api, messages, preferences, webhooks
+from hub.outbound import messages, preferences, webhooks
 from hub.outbound.models import Channel, DeliveryState
-from hub.outbound.queue import TOPIC
 from hub.outbound.schemas import ContactIn, WebhookIn
 from hub.permissions import Permission
 from hub.routing import Ctx, Routes, validate
@@ -40,8 +39,8 @@ def name(code: str) -> str:
 
 
 async def _form(ctx: Ctx) -> dict[str, str]:
-    form = await ctx.request.post()
-    return {key: str(form[key]) for key in form if key != "_csrf"}
+    form = await Form.read(ctx.request)
+    return {key: form.raw(key) for key in form}
 
 
 # --- webhooks ---------------------------------------------------------------------------------------
@@ -74,7 +73,7 @@ async def webhooks_create(ctx: Ctx) -> web.Response:
     try:
         body = validate(WebhookIn, form)
         ctx.must.check_agency(body.agency_id)
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             secret, hook = await webhooks.create_webhook(s, ctx.user.actor, body.agency_id, body.url)
     except HubError as exc:
         return await _webhooks_page(ctx, status=exc.status, error=exc.text(), form=form)
@@ -86,7 +85,7 @@ async def webhooks_create(ctx: Ctx) -> web.Response:
 async def webhooks_update(ctx: Ctx) -> web.Response:
     form = await _form(ctx)
     try:
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             hook = await webhooks.get_webhook(s, ctx.match_int("id"))
             ctx.must.check_agency(hook.agency_id)
             await webhooks.update_webhook(
@@ -99,7 +98,7 @@ async def webhooks_update(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/webhooks/{id}/rotate", perm=Permission.manage_webhooks)
 async def webhooks_rotate(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         secret = await webhooks.rotate_secret(s, ctx.user.actor, hook, utcnow())
@@ -108,7 +107,7 @@ async def webhooks_rotate(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/webhooks/{id}/delete", perm=Permission.manage_webhooks)
 async def webhooks_delete(ctx: Ctx) -> web.Response:
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, _):
         hook = await webhooks.get_webhook(s, ctx.match_int("id"))
         ctx.must.check_agency(hook.agency_id)
         await webhooks.delete_webhook(s, ctx.user.actor, hook)
@@ -117,7 +116,10 @@ async def webhooks_delete(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/webhooks/{id}/ping", perm=Permission.manage_webhooks)
 async def webhooks_ping(ctx: Ctx) -> web.Response:
-    await api.ping(ctx, ctx.match_int("id"))
+    async with ctx.write() as (s, outbox):
+        hook = await webhooks.get_webhook(s, ctx.match_int("id"))
+        ctx.must.check_agency(hook.agency_id)
+        await webhooks.ping(s, hook, outbox, utcnow())
     raise web.HTTPSeeOther("/admin/outbound?state=all&channel=webhook")
 
 
@@ -152,13 +154,10 @@ async def outbound_page(ctx: Ctx) -> web.Response:
 
 @routes.page("POST", "/admin/outbound/{id}/resend", perm=Permission.manage_outbound)
 async def outbound_resend(ctx: Ctx) -> web.Response:
-    outbox = Outbox()
-    async with ctx.db.write() as s:
+    async with ctx.write() as (s, outbox):
         row = await messages.get_message(s, ctx.match_int("id"))
         ctx.must.check_agency(row.agency_id)
-        await messages.resend(s, ctx.user.actor, row, utcnow())
-        outbox.add(TOPIC, "outbound.queued")
-    await outbox.send(ctx.events)
+        await messages.resend(s, ctx.user.actor, row, utcnow(), outbox)
     raise web.HTTPSeeOther("/admin/outbound")
 
 
@@ -183,7 +182,7 @@ async def contact_save(ctx: Ctx) -> web.Response:
     form = await _form(ctx)
     try:
         body = validate(ContactIn, form)
-        async with ctx.db.write() as s:
+        async with ctx.write() as (s, _):
             user = await directory.get_user(s, ctx.user.user_id)
             await preferences.set_contact(
                 s, ctx.user.actor, user, notify_by=body.notify_by.value, phone=body.phone, email=body.email

@@ -7,6 +7,7 @@ writes its audit row, which never holds the secret. The secret is returned once,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Agency
 from hub.outbound.models import AgencyWebhook
+from hub.outbound.queue import enqueue_webhook
 from hub.secrets_util import new_token
 
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -140,3 +143,19 @@ async def hooks_by_agency(s: AsyncSession, agency_ids: Sequence[int]) -> dict[in
         return {}
     rows = await s.scalars(select(AgencyWebhook).where(AgencyWebhook.agency_id.in_(list(set(agency_ids)))))
     return {hook.agency_id: hook for hook in rows}
+
+
+async def ping(s: AsyncSession, hook: AgencyWebhook, outbox: Outbox, now: datetime) -> int | None:
+    """Queue a ``webhook.ping`` to the agency's receiver; the message's id (None: switched off)."""
+    queued = await enqueue_webhook(
+        s,
+        hook.agency_id,
+        "webhook.ping",
+        incident_no="",
+        case_number="",
+        state="",
+        at=now,
+        dedupe_key=f"webhook.ping:{hook.id}:{uuid.uuid4().hex}",
+        outbox=outbox,
+    )
+    return queued.id if queued is not None else None
