@@ -17,6 +17,9 @@ from hub.directory import AgencyTreeCache
 from hub.events import Outbox, bus_for
 from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, POLICY, TREE
 from hub.orm import utcnow
+from hub.outbound import api as outbound_api
+from hub.outbound import pages as outbound_pages
+from hub.outbound.worker import worker_context
 from hub.permissions import POLICY as POLICY_OF_CORE
 from hub.permissions import policy_of
 from hub.plugins import load_models, plugins, route_tables
@@ -31,7 +34,7 @@ from hub.workdays.service import CalendarCache
 
 logger = logging.getLogger(__name__)
 # The core's route tables, before every plugin's (``Plugin.routes``).
-CORE_ROUTES = (pages.routes, api.routes, workdays_routes.routes)
+CORE_ROUTES = (pages.routes, api.routes, workdays_routes.routes, outbound_api.routes, outbound_pages.routes)
 
 
 def static_dir() -> Path:
@@ -67,6 +70,7 @@ def create_app(config: Config) -> web.Application:
 
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(every(3600, _purge_sessions, name="housekeeping"))
+    app.cleanup_ctx.append(worker_context)  # after the database's: stops before it closes
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(_build_openapi)
     app.on_shutdown.append(_close_streams)

@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address, AddressHeader
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "GONGTIAO_"
-SECRET_NAMES = ("SECRET_KEY", "DATABASE_URL", "TURN_SECRET", "SMTP_PASSWORD")
+SECRET_NAMES = ("SECRET_KEY", "DATABASE_URL", "TURN_SECRET", "SMTP_PASSWORD", "SMS_TOKEN")
 ICE_SCHEMES = ("stun:", "turn:", "turns:")
 TRANSCRIBE_ENGINES = ("none", "pocketsphinx", "vosk", "whisper")
 # A sender address: one @, a dot in the domain, ASCII only (anything else would need SMTPUTF8 or
@@ -76,6 +77,19 @@ class Config:
     transcribe_engine: str = "none"
     transcribe_model: Path | None = None  # a directory the engine loads its model from
     rtc_max_participants: int = 5
+    # Outbound messages (hub.outbound): SMS through a generic HTTP gateway, off while sms_url is
+    # empty; at most sms_per_number_per_hour messages to one number in any hour (more wait).
+    sms_url: str = ""
+    sms_token: str = field(default="", repr=False)
+    sms_sender: str = ""
+    sms_per_number_per_hour: int = 5
+    # Every channel (SMS, e-mail, webhooks): tries per message before it is dead, the first wait
+    # (doubled per failure, with jitter, at most 3 hours), one request's time limit, and how often
+    # an idle worker looks for due messages (it is also woken when a message is queued).
+    outbound_max_attempts: int = 10
+    outbound_retry_seconds: float = 30.0
+    outbound_timeout_seconds: float = 10.0
+    outbound_poll_seconds: float = 5.0
     # The secret key was generated at start (development only): sessions end on restart.
     secret_key_is_ephemeral: bool = field(default=False, compare=False)
 
@@ -90,6 +104,10 @@ class Config:
     @property
     def mail_enabled(self) -> bool:
         return bool(self.smtp_host)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.sms_url)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -134,6 +152,14 @@ class Config:
         turn_secret = env.secret("TURN_SECRET")
         ice_urls = _ice_urls(env.text("ICE_URLS", ""), turn_secret)
         transcribe_model = env.text("TRANSCRIBE_MODEL", "")
+        sms_url, sms_token = _sms_url(env.text("SMS_URL", "")), env.secret("SMS_TOKEN")
+        if sms_url and not sms_token:
+            raise ConfigError(
+                f"{PREFIX}SMS_TOKEN (or {PREFIX}SMS_TOKEN_FILE) is required with {PREFIX}SMS_URL"
+            )
+        sms_sender = env.text("SMS_SENDER", "")
+        if len(sms_sender) > 20 or _CONTROL.search(sms_sender):
+            raise ConfigError(f"{PREFIX}SMS_SENDER must be one line of at most 20 characters")
         return cls(
             database_url=database_url,
             data_dir=data_dir,
@@ -167,6 +193,14 @@ class Config:
             transcribe_engine=env.choice("TRANSCRIBE_ENGINE", "none", TRANSCRIBE_ENGINES),
             transcribe_model=_directory("TRANSCRIBE_MODEL", transcribe_model) if transcribe_model else None,
             rtc_max_participants=env.integer("RTC_MAX_PARTICIPANTS", 5, low=2, high=8),
+            sms_url=sms_url,
+            sms_token=sms_token,
+            sms_sender=sms_sender,
+            sms_per_number_per_hour=env.integer("SMS_PER_NUMBER_PER_HOUR", 5, low=1, high=100),
+            outbound_max_attempts=env.integer("OUTBOUND_MAX_ATTEMPTS", 10, low=1, high=50),
+            outbound_retry_seconds=env.integer("OUTBOUND_RETRY_SECONDS", 30, low=1, high=3600),
+            outbound_timeout_seconds=env.integer("OUTBOUND_TIMEOUT_SECONDS", 10, low=1, high=120),
+            outbound_poll_seconds=env.integer("OUTBOUND_POLL_SECONDS", 5, low=1, high=300),
             secret_key_is_ephemeral=ephemeral,
         )
 
@@ -205,6 +239,18 @@ def _ice_urls(raw: str, turn_secret: str) -> tuple[str, ...]:
             "credentials are derived from coturn's shared secret (use-auth-secret)"
         )
     return urls
+
+
+def _sms_url(raw: str) -> str:
+    """The SMS gateway's address: http(s), a host, no credentials in it (the token is separate)."""
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(f"{PREFIX}SMS_URL must be an http:// or https:// address without credentials")
+    if any(c.isspace() for c in raw) or parts.fragment:
+        raise ConfigError(f"{PREFIX}SMS_URL must be one address, without spaces or #fragment")
+    return raw
 
 
 def _directory(name: str, raw: str) -> Path:

@@ -54,6 +54,15 @@ class Role(StrEnum):
     grid_worker = "grid_worker"
 
 
+class NotifyBy(StrEnum):
+    """How a person wants to hear of what concerns them, besides the inbox (hub.outbound)."""
+
+    sms = "sms"
+    email = "email"
+    both = "both"
+    none = "none"
+
+
 class Area(Base):
     __tablename__ = "areas"
 
@@ -108,6 +117,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
+    notify_by: Mapped[str] = mapped_column(
+        String(8), default=NotifyBy.email.value, server_default=NotifyBy.email.value
+    )
     active: Mapped[bool] = mapped_column(default=True)
     # The platform operator: may manage every agency. Ordinary admins manage their own subtree.
     is_superuser: Mapped[bool] = mapped_column(default=False)

@@ -34,6 +34,9 @@ class Permission(StrEnum):
     view_audit = "view_audit"
     # The statutory calendar (holidays): the handlers also require the platform operator.
     manage_calendar = "manage_calendar"
+    # Outbound messages (hub.outbound): agencies' webhooks, and messages that could not be delivered.
+    manage_webhooks = "manage_webhooks"
+    manage_outbound = "manage_outbound"
 
 
 EVERY_ROLE: frozenset[str] = frozenset(Role)
@@ -48,6 +51,8 @@ POLICY: Policy = MappingProxyType(
         Permission.manage_tokens: frozenset({Role.admin}),
         Permission.view_audit: frozenset({Role.admin, Role.supervisor}),
         Permission.manage_calendar: frozenset({Role.admin}),
+        Permission.manage_webhooks: frozenset({Role.admin}),
+        Permission.manage_outbound: frozenset({Role.admin}),
     }
 )
 

@@ -96,6 +96,7 @@ def load_models() -> None:
     importlib.import_module("hub.notifications")
     importlib.import_module("hub.early_warnings")
     importlib.import_module("hub.workdays.models")
+    importlib.import_module("hub.outbound.models")
     for plugin in plugins():
         if plugin.models:
             importlib.import_module(plugin.models)

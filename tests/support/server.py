@@ -52,9 +52,16 @@ class ServeProcess:
         self.log.close()
         return self.process.returncode
 
+    def kill(self) -> None:
+        """SIGKILL: a crash, nothing cleaned up."""
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
 
-async def start_serve(config: Config, log_path: str) -> ServeProcess:
-    """Start ``gongtiao serve`` as its own process and wait until /healthz answers."""
+
+async def start_serve(config: Config, log_path: str, **settings: str) -> ServeProcess:
+    """Start ``gongtiao serve`` as its own process and wait until /healthz answers. ``settings``:
+    more GONGTIAO_* variables for it."""
     port = free_port()
     env = clean_env(
         GONGTIAO_DATABASE_URL=config.database_url,
@@ -62,6 +69,7 @@ async def start_serve(config: Config, log_path: str) -> ServeProcess:
         GONGTIAO_SECRET_KEY=config.secret_key,
         GONGTIAO_PORT=str(port),
         GONGTIAO_HOST="127.0.0.1",
+        **settings,
     )
     log = open(log_path, "ab")
     process = subprocess.Popen(
