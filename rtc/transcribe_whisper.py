@@ -176,7 +176,7 @@ def engine(model_path: Path | None, cache_dir: Path | None) -> WhisperEngine:
             )
         model_path = bundled_model(cache_dir)
     model_files(model_path)
-    return WhisperEngine(model_path)
+    return shared(model_path)
 
 
 def require_packages() -> None:
