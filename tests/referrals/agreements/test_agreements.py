@@ -104,7 +104,10 @@ async def test_the_receiving_room_writes_an_agreement_and_every_save_is_audited(
     assert out["referral_id"] == rid and out["editable"] and not out["locked"]
     assert [t["description"] for t in out["terms"]] == ["支付维修费", "修复卫生间防水层"]
     assert out["parties"][0]["id_number"] == "33010619900101123X"  # the room works the case
-    assert out["confirmation_clock"]["days_left"] == 30
+    # 30 days from today, more when the 30th is a rest day (the statutory calendar).
+    assert out["confirmation_clock"]["days_left"] == deadlines.days_left(
+        deadlines.confirmation_deadline(today()), today()
+    )
     status, out = await put(
         room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, other_terms="")
     )
