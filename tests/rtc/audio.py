@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from hub.orm import utcnow
 from rtc.synth import (  # noqa: F401 - the generator lives in the package (the demo uses it too)
     FRAME_SAMPLES,
     RATE,
@@ -55,7 +56,7 @@ class PcmTrack(MediaStreamTrack):
             raise MediaStreamError
         if self._start is None:
             self._start = time.monotonic()
-            self.started_at = datetime.now(UTC)
+            self.started_at = utcnow()  # the hub's clock (the suite's instant), as the recorder reads it
         at = self._index * FRAME_SAMPLES / RATE
         for pause_at, length in self._pauses:
             if at <= pause_at < at + FRAME_SAMPLES / RATE:

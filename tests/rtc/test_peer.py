@@ -12,7 +12,7 @@ import hashlib
 import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import av
@@ -20,6 +20,7 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from aiortc.mediastreams import MediaStreamTrack
 
+from hub.orm import utcnow
 from rtc.peer import IceRestartUnsupported, OfferRefused, PeerClosed, RecordingPeer, SegmentRecord
 from rtc.vad import segments_from_wav
 from tests.rtc.audio import PcmTrack, pattern_pcm, spans_from
@@ -106,7 +107,7 @@ async def test_two_participants_are_recorded_per_segment_on_the_wall_clock(
     assert all(p.peer.connection_state == "connected" for p in participants)
     origin = min(p.track.started_at for p in participants if p.track.started_at)
     loop = asyncio.get_running_loop()
-    start = loop.time() - (datetime.now(origin.tzinfo) - origin).total_seconds()
+    start = loop.time() - (utcnow() - origin).total_seconds()
     for at, label in zip(SWITCHES, ("caucus-1", "main"), strict=True):
         await asyncio.sleep(start + at - loop.time())
         returned = await asyncio.gather(*(p.peer.switch_segment(label) for p in participants))
@@ -262,7 +263,7 @@ async def test_renegotiation_works_and_a_new_browser_connection_continues_the_sa
         with pytest.raises(IceRestartUnsupported):
             await peer.answer(restart)
         assert first.started_at is not None
-        await asyncio.sleep(1.6 - (datetime.now(UTC) - first.started_at).total_seconds())
+        await asyncio.sleep(1.6 - (utcnow() - first.started_at).total_seconds())
         await client.close()  # the connection is lost ...
         await asyncio.sleep(0.5)
         second = PcmTrack(pattern_pcm(spans_from([(0.3, 1.0)], 1.4), seed=5))
