@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -104,9 +105,12 @@ def loggable_path(path: str) -> str:
 def error_response(request: web.Request, error: HubError) -> web.StreamResponse:
     locale = request.get(LOCALE, i18n.DEFAULT_LOCALE)
     message = error.text(locale)
+    # A client that sent a bearer token is a program, not a person at a login form: it gets its 401.
+    # Redirecting it would loop, since the same bad token follows it to /login.
+    bearer = "Authorization" in request.headers
     if not is_api(request):
-        if isinstance(error, Unauthenticated) and request.method == "GET":
-            raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+        if isinstance(error, Unauthenticated) and request.method == "GET" and not bearer:
+            raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}")
         from hub.templating import render_request
 
         response = render_request(request, "error.html", status=error.status, error=error, message=message)
@@ -115,7 +119,7 @@ def error_response(request: web.Request, error: HubError) -> web.StreamResponse:
         if error.details is not None:
             body["details"] = error.details
         response = json_response({"error": body}, status=error.status)
-    if error.status == 401 and is_api(request):
+    if error.status == 401 and (is_api(request) or bearer):
         response.headers["WWW-Authenticate"] = 'Bearer realm="gongtiao"'
     if error.status == 429 and "seconds" in error.params:
         response.headers["Retry-After"] = str(error.params["seconds"])

@@ -1,6 +1,7 @@
 """Who may do what: anonymous callers, forged forms, and people of another agency."""
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -190,3 +191,25 @@ async def test_a_password_reset_ends_the_persons_sessions_and_tokens(client: Tes
     assert (await client.get("/api/v1/me")).status == 401
     assert (await client.get("/api/v1/me", headers=victims_token)).status == 401
     assert (await client.get("/api/v1/me", headers=admin)).status == 200  # the admin's own token goes on
+
+
+async def test_a_bad_token_on_a_document_url_gets_401_not_a_redirect_loop(client: TestClient) -> None:
+    # A program with a revoked token used to be sent to /login?next=/login?next=... for ever.
+    bad = {"Authorization": "Bearer gt_not-a-real-token"}
+    for path in ("/cases/1/agreement.pdf", "/meetings/1.ics", "/login"):
+        response = await client.get(path, headers=bad, allow_redirects=False)
+        assert response.status == 401, (path, response.status, response.headers.get("Location"))
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="gongtiao"'
+
+
+async def test_a_person_without_a_session_is_sent_to_login_and_back_with_the_whole_query(
+    client: TestClient,
+) -> None:
+    response = await client.get("/cases?state=sent&page=2", allow_redirects=False)
+    assert response.status == 303
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query) == {"next": ["/cases?state=sent&page=2"]}
+    await login(client, "liaison_ps01")
+    page = await client.get(response.headers["Location"], allow_redirects=False)
+    assert page.status == 303 and page.headers["Location"] == "/cases?state=sent&page=2"
