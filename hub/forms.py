@@ -14,6 +14,7 @@ from aiohttp import web
 
 from hub.csrf import FORM_FIELD
 from hub.errors import ValidationFailed
+from hub.input_limits import check_query, small_int
 
 
 class Form(Mapping[str, list[str]]):
@@ -27,8 +28,10 @@ class Form(Mapping[str, list[str]]):
 
     @classmethod
     async def read(cls, request: web.Request) -> Form:
-        """The posted form of the request."""
-        return cls.of(await request.post())
+        """The posted form of the request (NUL refused, as in JSON bodies and queries)."""
+        posted = await request.post()
+        check_query((k, v) for k, v in posted.items() if isinstance(v, str))
+        return cls.of(posted)
 
     @classmethod
     def query(cls, request: web.Request) -> Form:
@@ -80,7 +83,7 @@ class Form(Mapping[str, list[str]]):
     def digits(self, name: str) -> int | None:
         """A choice given by id: the number when the field holds only digits, else None."""
         value = self.text(name)
-        return int(value) if value.isdigit() else None
+        return small_int(value)
 
     def fields(self) -> dict[str, str]:
         """The first value of every field, as typed (to show the form again)."""

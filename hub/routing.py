@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hub import input_limits
 from hub.directory import TREE_INFO
 from hub.errors import MalformedJSON, PayloadTooLarge, Unauthenticated, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox, transaction
@@ -85,12 +86,7 @@ class Ctx:
         return self.request.match_info[name]
 
     def match_int(self, name: str) -> int:
-        from hub.errors import NotFound
-
-        try:
-            return int(self.request.match_info[name])
-        except ValueError:
-            raise NotFound() from None
+        return input_limits.path_id(self.request.match_info[name])
 
 
 @dataclass
@@ -248,8 +244,9 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
         raise PayloadTooLarge(limit=request.app[CONFIG].max_body_bytes) from None
     try:
         data = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise MalformedJSON() from None
+    input_limits.check_json(data)
     return validate(model, data)
 
 

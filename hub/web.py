@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from hub import auth, csrf, i18n
+from hub import auth, csrf, i18n, input_limits
 from hub.errors import (
     HubError,
     InternalError,
@@ -146,6 +147,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         error = HubError(N_("The request could not be processed."))
         error.status = exc.status  # type: ignore[misc]
         return error_response(request, error)
+    except HttpProcessingError as exc:  # a malformed part of a multipart body, read by the handler
+        if not 400 <= (exc.code or 0) < 500:
+            raise
+        return error_response(request, HubError(N_("The request could not be processed.")))
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
@@ -156,6 +161,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 @web.middleware
 async def identity_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Find the principal (bearer token or session cookie); settle the language; check CSRF."""
+    # Before anything reads the path or the query: NUL and ids past any column are refused here.
+    if "\x00" in request.path:
+        raise input_limits.NulInText()
+    input_limits.check_query(request.query.items())
     db = request.app[DB]
     config = request.app[CONFIG]
     now = utcnow()

@@ -83,7 +83,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true and int() refuses it
         return float(min(int(value), 10**7))
     try:
         when = parsedate_to_datetime(value)

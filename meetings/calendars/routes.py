@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.directory import get_agency
 from hub.errors import Forbidden, NotFound
 from hub.models import Role
 from hub.orm import utcnow
@@ -89,6 +90,8 @@ async def create_feed(ctx: Ctx, body: FeedIn) -> FeedCreated:
         if not (runs or ctx.user.has_role(Role.supervisor, Role.admin)):
             raise Forbidden()
     async with ctx.write() as (s, _):
+        if body.agency_id is not None:
+            await get_agency(s, body.agency_id)  # 404 if it is not there: an admin covers any id
         user_id = None if body.agency_id is not None else ctx.user.user_id
         row, token = await feeds.create(s, ctx.user.actor, user_id=user_id, agency_id=body.agency_id)
         return FeedCreated(**FeedOut.model_validate(row).model_dump(), token=token, url=_feed_url(ctx, token))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import input_limits
 from hub.errors import HubError
 from hub.events import Outbox
 from hub.forms import Form
@@ -120,7 +121,7 @@ async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Fo
 )
 async def minutes_pdf(ctx: Ctx) -> web.Response:
     raw = ctx.request.query.get("revision", "")
-    revision = int(raw) if raw.isdigit() else None
+    revision = input_limits.path_id(raw) if raw else None  # a bad revision is one that is not there
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         document = await documents.minutes_document(s, ctx.request.app[JINJA], meeting, utcnow(), revision)

@@ -32,6 +32,7 @@ from hub.config import Config
 from hub.errors import NotFound, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
+from hub.input_limits import check_query
 from hub.keys import CONFIG
 from hub.models import Agency, User
 from hub.permissions import Guard
@@ -56,7 +57,9 @@ OBJECT_TYPE = "evidence"
 # Referrals whose receiving agency no longer handles the case.
 _LET_GO = frozenset({State.declined, State.expired, State.withdrawn, State.referred_onward})
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"<>|*?]")
+# Control and shell characters, and the bidirectional marks and overrides (U+200E/F, U+202A-E,
+# U+2066-9, U+061C) that can make "x.png" read as "x.docx" on screen.
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"<>|*?\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
 def store_for(config: Config) -> BlobStore:
@@ -139,6 +142,7 @@ async def receive(request: web.Request, store: BlobStore, *, zone: tzinfo, now: 
                 await part.release()
             elif name in EvidenceMeta.model_fields and name not in fields:
                 fields[name] = await _read_field(part)
+                check_query([(name, fields[name])])  # NUL refused, as in every form
             else:
                 raise _invalid(name, "extra_forbidden", "unknown or repeated field")
         if filename is None:

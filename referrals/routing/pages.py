@@ -10,6 +10,7 @@ from hub import directory
 from hub.errors import HubError, ValidationFailed
 from hub.forms import Form
 from hub.i18n import N_
+from hub.input_limits import small_int
 from hub.models import AgencyKind
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -61,7 +62,7 @@ def parse_rule(form: Form) -> admin.RuleInput:
         raise ValidationFailed(N_("Choose a target."))
     categories = tuple(c for c in form.getall("categories") if c in Category.__members__)
     flags = tuple(f for f in form.getall("flags_all") if f in Flag.__members__)
-    areas = tuple(int(a) for a in form.getall("area_ids") if a.isdigit())
+    areas = tuple(n for a in form.getall("area_ids") if (n := small_int(a)) is not None)
     return admin.RuleInput(
         name=name[:120],
         priority=_int(form.raw("priority", "100"), optional=False) or 0,
@@ -114,8 +115,8 @@ async def rules_page(ctx: Ctx) -> web.Response:
     editing = None
     async with ctx.db.read() as s:
         await check_district_admin(s, ctx.user)
-        if ctx.request.query.get("edit", "").isdigit():
-            editing = await admin.get_rule(s, int(ctx.request.query["edit"]))
+        if (rule_id := small_int(ctx.request.query.get("edit", ""))) is not None:
+            editing = await admin.get_rule(s, rule_id)
     return await _page(ctx, editing=editing)
 
 

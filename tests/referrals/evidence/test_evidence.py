@@ -315,3 +315,28 @@ async def test_the_openapi_document_describes_the_evidence_routes(client: TestCl
     assert {"get", "post"} <= set(paths["/api/v1/cases/{id}/evidence"])
     assert "Download" in paths["/cases/{id}/evidence/{evidence_id}"]["get"]["summary"]
     assert "custody" in paths["/cases/{id}/evidence/custody.csv"]["get"]["summary"]
+
+
+async def test_names_with_nul_or_direction_overrides_are_cleaned_and_text_fields_with_nul_refused(
+    client: TestClient, config: Config
+) -> None:
+    police = await Person.login(client, "liaison_ps01")
+    case_id = await new_case(police)
+    # U+202E turns "photo‮gnp.docx" into a name that shows as "photoxcod.png": a PNG posing as a
+    # document. Direction marks and overrides go; what is shown is what the file is called.
+    status, body = await upload(police, case_id, PHOTO, "现场\u202egnp.docx\u202c.png")
+    assert status == 201, body
+    assert body["original_name"] == "现场gnp.docx.png"
+    raw = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a\x00b.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + PHOTO + b"\r\n--XyZ--\r\n"
+    )  # written by hand: aiohttp's client will not put a NUL in a header, and its server refuses one
+    response = await police.client.post(
+        f"/api/v1/cases/{case_id}/evidence",
+        data=raw,
+        headers={"X-CSRF-Token": police.csrf, "Content-Type": "multipart/form-data; boundary=XyZ"},
+    )
+    body = await response.json()
+    assert response.status == 400 and body["error"]["code"] == "bad_request", body
+    status, body = await upload(police, case_id, PHOTO, "c.png", description="x\x00y")
+    assert status == 400 and body["error"]["code"] == "nul_in_text", body
