@@ -3,6 +3,11 @@
 A joint meeting reviews the cases of the agencies around the table: the organiser's and the invited
 agencies', each with the agencies below it (a sub-bureau brings its stations, the justice bureau
 its mediation rooms). That is the scope handed to ``cases_for_joint_review``.
+
+Only a top-level agency's meeting (the district's bureaus, which convene the joint meetings) is
+widened by its invitations. Any meeting manager may invite anyone, so a station's own meeting that
+invites the bureaus still reviews only the station's cases: an invitation is not a way to read the
+district's cases (security finding, #15).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ PROPOSED = 30
 async def review_scope(s: AsyncSession, meeting: Meeting) -> Scope:
     """The agencies whose cases this meeting may review."""
     tree = dict((await s.execute(select(Agency.id, Agency.parent_id))).all())
-    roots = {meeting.organiser_agency_id} | await conflicts.invited_agencies(s, meeting)
+    roots = {meeting.organiser_agency_id}
+    if tree.get(meeting.organiser_agency_id) is None:  # a top-level agency convenes
+        roots |= await conflicts.invited_agencies(s, meeting)
     return Scope(frozenset(a for root in roots for a in descendants(tree, root)))
 
 
