@@ -41,7 +41,7 @@ from meetings.schemas import (
     SeriesOut,
 )
 from meetings.timezones import to_utc
-from meetings.views import announce, conflicts_out, meeting_out, rsvp_link, send_mail
+from meetings.views import announce, conflicts_out, meeting_out, send_mail
 
 routes = Routes()
 TAGS = ("meetings",)
@@ -325,7 +325,7 @@ async def cancel_meeting(ctx: Ctx, body: CancelIn) -> MeetingOut:
     "POST",
     "/api/v1/meetings/{id}/invitees",
     perm=MANAGE,
-    summary="Invite people or agencies (with RSVP links); warns of booking conflicts",
+    summary="Invite people or agencies (each gets their own reply link by e-mail); warns of clashes",
     body=InviteIn,
     response=Invited,
     tags=TAGS,
@@ -338,7 +338,6 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
         if body.whole_series and meeting.series_id is not None:
             later = await series.occurrences(s, meeting.series_id)
             targets += [m for m in later if m.start > meeting.start and m.status == "scheduled"]
-        links: dict[str, str] = {}
         invited: set[int] = set()
         asked: dict[int, str] = {}  # the tokens for the meeting asked about, for the e-mail
         for target in targets:
@@ -354,14 +353,12 @@ async def invite(ctx: Ctx, body: InviteIn) -> Invited:
             )
             invited |= set(tokens)
             asked = tokens if target is meeting else asked
-            links.update({f"{uid}:{target.id}": rsvp_link(target.id, tok) for uid, tok in tokens.items()})
         agencies = await conflicts.agencies_of(s, invited, body.agency_ids)
         found = await conflicts.for_meetings(s, targets, agencies)
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
         out = Invited(
             meeting_ids=[t.id for t in targets],
             user_ids=sorted(invited),
-            links=links,
             conflicts=await conflicts_out(s, found, ctx.must),
         )
     if invited:

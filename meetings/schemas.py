@@ -242,9 +242,6 @@ class SeriesCreated(Output):
 class Invited(Output):
     meeting_ids: list[int]
     user_ids: list[int]
-    links: dict[str, str] = Field(
-        description="RSVP link per invited person and meeting ('user:meeting'); shown once"
-    )
     conflicts: list[ConflictOut]
 
 

@@ -9,6 +9,9 @@ from sqlalchemy import select, update
 
 from hub.db import Database
 from hub.models import Agency, User
+from hub.secrets_util import new_token, token_hash
+from meetings.models import Invitee
+from meetings.views import rsvp_link
 from tests.support.web import login
 
 # The series below is a fixed calendar (its first meeting is on Tuesday 1 December 2026): tests that
@@ -88,3 +91,17 @@ async def joint_series(secretary: Person, db: Database, **changes: Any) -> dict[
     status, created = await secretary.post("/api/v1/meetings/series", body)
     assert status == 201, created
     return dict(created)
+
+
+async def reply_link(db: Database, meeting_id: int, user_id: int) -> str:
+    """The person's reply link, as their invitation e-mail carries it. Only its hash is stored and the
+    API never hands links out (a manager could answer for others), so the test mints a fresh one."""
+    token = new_token(nbytes=24)
+    async with db.write() as s:
+        result = await s.execute(
+            update(Invitee)
+            .where(Invitee.meeting_id == meeting_id, Invitee.user_id == user_id)
+            .values(rsvp_token_hash=token_hash(token))
+        )
+        assert result.rowcount == 1, (meeting_id, user_id)  # type: ignore[attr-defined]
+    return rsvp_link(meeting_id, token)

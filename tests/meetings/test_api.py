@@ -14,7 +14,7 @@ from hub.audit import AuditEvent
 from hub.db import Database
 from hub.models import User
 from meetings.models import Meeting, Series
-from tests.meetings.helpers import SERIES, WRITTEN_FOR, Person, agency_ids, joint_series, user_ids
+from tests.meetings.helpers import SERIES, WRITTEN_FOR, Person, agency_ids, joint_series, reply_link, user_ids
 
 # Replies are refused once a meeting is over: the fixed series must still lie ahead.
 pytestmark = [pytest.mark.pg, pytest.mark.clock(WRITTEN_FOR)]
@@ -179,8 +179,9 @@ async def test_invitees_answer_through_the_api_and_by_their_link(client: TestCli
     assert status == 200, invited
     assert len(invited["meeting_ids"]) == 6
     (liaison,) = await user_ids(db, "liaison_court")
-    own_link = invited["links"][f"{liaison}:{first['id']}"]
-    other_meeting_link = invited["links"][f"{liaison}:{second['id']}"]
+    assert "links" not in invited  # the manager does not get the invitees' keys (#15, finding 4)
+    own_link = await reply_link(db, first["id"], liaison)
+    other_meeting_link = await reply_link(db, second["id"], liaison)
 
     court_person = await Person.login(client, "liaison_court")
     status, answered = await court_person.post(
@@ -228,7 +229,8 @@ async def test_a_reply_link_expires_with_the_meeting_and_with_the_person(
         _, invited = await secretary.post(
             f"/api/v1/meetings/{meeting['id']}/invitees", {"agency_ids": [court]}
         )
-        links[meeting["id"]] = invited["links"][f"{liaison}:{meeting['id']}"]
+        assert "links" not in invited
+        links[meeting["id"]] = await reply_link(db, meeting["id"], liaison)
     async with db.write() as s:  # the first meeting is over
         held = await s.get(Meeting, first["id"])
         assert held is not None
