@@ -260,8 +260,8 @@ async def test_a_partys_statement_lands_in_the_minutes_draft_under_their_name(
     minutes = (await minutes_row(db, held.session_id)).content
     statements = next(s for s in minutes["sections"] if s["key"] == "statements")["paragraphs"]
     said = "".join(r.text for r in sorted(rows, key=lambda r: r.start_at))
-    speaker = held.parties[0]["name"]
-    (theirs,) = [p for p in statements if p.startswith(speaker + "（")]
+    name = held.parties[0]["name"]
+    (theirs,) = [p for p in statements if p.startswith(name + "（")]
     assert theirs.endswith("）：" + said) and not set(theirs) & set(TRADITIONAL), statements
     assert not any(p.startswith(held.parties[1]["name"]) for p in statements)
     assert now is not None and (now.state, now.recordings, now.done, now.failed) == ("finished", 6, 6, 4)
