@@ -1,6 +1,6 @@
-"""The record a video mediation's minutes are drafted from (plain dataclasses), and the arithmetic
-on it: caucuses, what counts as the joint session, speaking time and turns. Pure: no database,
-clock or I/O. ``minutes`` builds the document from it.
+"""The record a mediation session's minutes are drafted from, video or face to face (plain
+dataclasses), and the arithmetic on it: caucuses, what counts as the joint session, speaking time
+and turns. Pure: no database, clock or I/O. ``minutes`` builds the document from it.
 """
 
 from __future__ import annotations

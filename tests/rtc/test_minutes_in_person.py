@@ -218,6 +218,8 @@ async def test_a_video_sessions_minutes_pdf_is_made_without_http_with_the_record
     }
     response = await held.mediator.client.put(api, json=body, headers={"X-CSRF-Token": held.mediator.csrf})
     assert response.status == 200, await response.text()
+    page = await held.mediator.client.get(f"/mediations/{held.session_id}/entries")
+    assert page.status == 200 and SAID in await page.text()
 
     flat = pdf_text(await session_minutes_pdf(db, held.session_id, zone=config.time_zone), tmp_path)
     for element in (
