@@ -34,6 +34,16 @@ class MediationSession(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="")  # agreed, not_agreed, adjourned
     outcome_note: Mapped[str] = mapped_column(String(500), default="")
     record_video: Mapped[bool] = mapped_column(default=False)
+    # video (in the room) or in_person (face to face, recorded by the 记录人 on a form).
+    mode: Mapped[str] = mapped_column(String(16), default="video")
+    place: Mapped[str] = mapped_column(String(200), default="")  # where a face-to-face session was held
+    # The 记录人 (recorder), named by the mediator; none: the mediator records.
+    recorder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # What a face-to-face session recorded: "" nothing, audio, video (a video session's recordings say).
+    recorded_media: Mapped[str] = mapped_column(String(8), default="")
+    # 回避: "" not asked, none (no party asks a mediator to withdraw), requested (see the note).
+    recusal: Mapped[str] = mapped_column(String(16), default="")
+    recusal_note: Mapped[str] = mapped_column(String(500), default="")
     # The process that holds the room and its recording peers while the session is live.
     host_instance: Mapped[str] = mapped_column(String(64), default="")
     host_seen_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -80,6 +90,8 @@ class Participant(Base):
     admitted_at: Mapped[datetime | None] = mapped_column(default=None)
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
     minutes_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When this person acknowledged the rights and duties read to them (权利义务告知).
+    rights_acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -179,6 +191,21 @@ class TranscriptSegment(Base):
     end_at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
     engine: Mapped[str] = mapped_column(String(32))
+
+
+class Statement(Base):
+    """One statement (陈述) in the minutes, in order, under its speaker: typed by the 记录人, or the
+    transcript's draft as the 记录人 corrected it. None for a session: the draft uses the transcript."""
+
+    __tablename__ = "mediation_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_sessions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    participant_id: Mapped[int] = mapped_column(ForeignKey("mediation_participants.id"))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class MediationMinutes(Base):

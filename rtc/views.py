@@ -84,6 +84,8 @@ class SessionOut(BaseModel):
     ended_at: datetime | None
     outcome: str
     record_video: bool
+    mode: str  # video, in_person (face to face)
+    place: str
     room_url: str
     minutes_pdf_url: str
     participants: list[ParticipantOut]
@@ -119,6 +121,8 @@ def session_out(session: MediationSession, people: list[Participant], now: datet
         ended_at=session.ended_at,
         outcome=session.outcome,
         record_video=session.record_video,
+        mode=session.mode,
+        place=session.place,
         room_url=f"/mediations/{session.id}/room",
         minutes_pdf_url=f"/mediations/{session.id}/minutes.pdf",
         participants=[participant_out(p, now) for p in people],

@@ -1,25 +1,37 @@
-"""The minutes (调解笔录) as a PDF in the official layout, rendered with WeasyPrint off the event loop
-(``hub.documents``): the case number in every page's header, page numbers in the footer, the
-sections as the mediator left them, signature lines for the mediator(s) and each party, and the
-parties' online confirmations, with the frozen hash once every party has confirmed.
+"""The minutes (调解笔录) of a session, video or face to face, as a PDF in the official layout,
+rendered with WeasyPrint off the event loop (``hub.documents``): the case number in every page's
+header, page numbers in the footer, the sections as the mediator left them, the read-back line,
+signature lines for each party, the mediator(s) and the 记录人, and the parties' online
+confirmations, with the frozen hash once every party has confirmed.
 
 Before anything was drafted (a session not yet ended, say), staff get a draft assembled from the
 record as it stands; nothing is stored.
+
+``session_minutes_pdf`` gives the PDF's bytes for a session id without HTTP (the case file,
+一案一档, puts them in its bundle).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import Database
 from hub.documents import Document, render_template
+from hub.errors import MinutesMissing
 from hub.plaintext import blocks, day_text
+from hub.plugins import plugins
+from hub.templating import make_environment
 from rtc import service
+from rtc.errors import NO_MINUTES
 from rtc.minutes import minutes as pure
 from rtc.minutes import service as minutes_service
 from rtc.models import MediationMinutes, MediationSession
@@ -61,6 +73,7 @@ async def minutes_document(
         "status": STATUS_TEXT.get(status, status),
         "sections": [(heading, blocks(body)) for _key, heading, body, _edited in pure.bodies(content, edits)],
         "signatures": content.get("signatures", []),
+        "closing": content.get("closing", ""),
         "confirmations": confirmations if status != "draft" else [],
         "confirmed": confirmed,
         "frozen_hash": minutes.frozen_hash if confirmed and minutes is not None else "",
@@ -69,3 +82,25 @@ async def minutes_document(
     html = render_template(env, "rtc/minutes_pdf.html", **context)
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", context["case_number"]) or str(session.id)
     return Document(html, f"调解笔录-{safe}.pdf", f"mediation-minutes-{session.id}.pdf")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The templates as the app has them, for rendering without a request."""
+    folders = [p.templates for p in plugins() if p.templates is not None]
+    return make_environment(folders, Path(str(resources.files("hub.static"))))
+
+
+async def session_minutes_pdf(
+    db: Database, session_id: int, *, zone: str, env: jinja2.Environment | None = None
+) -> bytes:
+    """The 调解笔录 PDF of one session as it stands (the stored minutes, or a draft from the record
+    before any), read in a short transaction of its own and rendered off the event loop after it.
+    ``MinutesMissing`` when there is no such session. Whoever calls has checked who may read it."""
+    async with db.read() as s:
+        session = await s.get(MediationSession, session_id)
+        if session is None:
+            raise MinutesMissing(NO_MINUTES)
+        minutes = await minutes_service.get(s, session_id)
+        document = await minutes_document(s, env or environment(), session, minutes, zone=zone)
+    return await document.pdf()

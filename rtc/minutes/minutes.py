@@ -1,11 +1,17 @@
-"""The minutes of a video mediation (调解笔录). Pure: no database, clock or I/O.
+"""The minutes of a mediation session (调解笔录), video or face to face: a legal record. Pure: no
+database, clock or I/O.
 
-``build_draft`` turns a ``SessionRecord`` (who took part and how they were let in, consent, the
-timeline, speech, notes, chat, transcript, agreement, outcome) into the structured content kept in
+``build_draft`` turns a ``SessionRecord`` (time, place, mediator and 记录人; who was present and
+absent and how they were let in; the rights read and acknowledged and 回避 asked (``legal``); the
+timeline, speech, notes and chat of a video session; each party's statements; agreement, outcome)
+into the structured content kept in
 ``MediationMinutes.content``: numbered sections with paragraphs and tables. The mediator rewrites
 a section's text (``edits``: section key -> text); ``render_text`` applies the edits and writes the
 whole document as plain text (``#`` headings, ``|`` tables); ``content_hash`` freezes that text
 when every party has confirmed it.
+
+A face-to-face session has no timeline, speaking time, notes or chat: the 记录人 typed its
+statements. No section names a database id or an address inside the hub.
 
 Private sessions (背对背) stay out of the joint minutes: speech, chat, transcript and notes of a
 caucus room never appear, nor main-room speech of caucus members during their caucus (should a
@@ -18,18 +24,20 @@ stay Chinese whoever reads them and live in the constants below.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.plaintext import Table, day_text, normalise, table_lines
+from hub.plaintext import day_text
+from rtc.minutes import legal
 from rtc.minutes.record import (  # noqa: F401 - re-exported: the record is part of this module's API
     CONSENT_TEXT,
+    IN_PERSON,
     MAIN,
     OUTCOME_TEXT,
+    PLACE,
     ROLE_TEXT,
     Agreement,
     Event,
@@ -37,31 +45,44 @@ from rtc.minutes.record import (  # noqa: F401 - re-exported: the record is part
     Person,
     SessionRecord,
     Span,
+    Statement,
     caucuses,
     joint,
     signs,
     speaking,
 )
+from rtc.minutes.text import (  # noqa: F401 - re-exported: the text of the minutes
+    SIGNATURE_LINE,
+    TITLE,
+    UnknownSection,
+    apply_edits,
+    bodies,
+    content_hash,
+    render_text,
+    section_body,
+)
 
-TITLE = "调解笔录"
-RECORDED_BY = "系统记录（分轨录音、发言时段、文字交流），经调解员审核"
+READ_BACK = "以上笔录经当事人阅读（或向其宣读），确认无误。"
 NOTHING = "无。"
 NUMERALS = "一二三四五六七八九十"
-SIGNATURE_LINE = "＿＿＿＿＿＿＿＿"
 HEADINGS = {
     "basics": "基本情况",
     "participants": "参加人员",
+    "rights": "权利义务告知及回避",
     "timeline": "调解过程",
     "caucus": "背对背调解",
     "speaking": "发言统计（主会场）",
     "notes": "调解员记录",
-    "transcript": "发言记录（语音转写）",
+    "statements": "当事人陈述",
     "chat": "文字交流记录（主会场）",
     "agreement": "调解协议",
     "outcome": "调解结果",
 }
-PARTY_ROLE_TEXT = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
-PARTICIPANT_HEADER = ("序号", "姓名", "身份", "身份核验", "录音录像", "到场情况")
+PARTY_ROLE_TEXT = legal.PARTY_SIDE_TEXT
+# {media}: 录音 or 录音录像, as the session recorded (``legal.media_word``).
+PARTICIPANT_HEADER = ("序号", "姓名", "身份", "身份核验", "{media}", "到场情况")
+IN_PERSON_HEADER = ("序号", "姓名", "身份", "到场情况")
+PRESENT_TEXT = {True: "到场", False: "未到场"}
 SPEAKING_HEADER = ("序号", "姓名", "身份", "发言时长", "发言次数", "占比")
 TIMELINE_HEADER = ("时间", "事项")
 # Timeline lines: {name} is the participant, {who} the caucus members, {outcome} the outcome.
@@ -70,10 +91,10 @@ TIMELINE_TEXT = {
     "joined": "{name}进入",
     "rejoined": "{name}重新连接",
     "admitted": "{name}获准进入调解室",
-    "consent_given": "{name}同意录音录像",
-    "consent_refused": "{name}拒绝录音录像",
-    "recording_started": "开始录音",
-    "recording_stopped": "停止录音",
+    "consent_given": "{name}同意{media}",
+    "consent_refused": "{name}拒绝{media}",
+    "recording_started": "开始{media}",
+    "recording_stopped": "停止{media}",
     "caucus_started": "背对背调解开始（调解员与{who}）",
     "caucus_ended": "背对背调解结束",
     "evidence_shown": "调解员展示证据材料{evidence}",
@@ -81,7 +102,12 @@ TIMELINE_TEXT = {
     "left": "{name}离开",
     "ended": "调解结束（{outcome}）",
 }
-OUTCOME_WORD = {"agreed": "达成协议", "not_agreed": "未达成协议", "adjourned": "中止", "": "未记录"}
+OUTCOME_WORD = {
+    "agreed": "达成协议",
+    "not_agreed": "未达成协议",
+    "adjourned": "另行安排继续调解",
+    "": "未记录",
+}
 
 
 def clock(at: datetime, zone: str, day: date | None = None) -> str:
@@ -151,6 +177,14 @@ class _View:
     record: SessionRecord
     day: date | None
 
+    @property
+    def video(self) -> bool:
+        return self.record.mode != IN_PERSON
+
+    @property
+    def media(self) -> str:
+        return legal.media_word(self.record)
+
     def at(self, when: datetime) -> str:
         return clock(when, self.record.zone, self.day)
 
@@ -170,21 +204,30 @@ def _basics(v: _View) -> dict[str, Any]:
     facts = [
         ("案号", r.case_number),
         ("纠纷类型", r.category),
+        ("调解方式", legal.MODE_TEXT[r.mode]),
         ("调解日期", day_text(v.day) if v.day else "未开始"),
         ("调解时间", when),
-        ("调解地点", r.place),
+        ("调解地点", r.place.strip() or "—"),
         ("调解组织", r.agency),
         ("调解员", "、".join(r.mediators)),
-        ("记录方式", RECORDED_BY),
+        ("记录人", legal.recorder(r)),
+        ("记录方式", legal.record_way(r)),
+        ("同步录制", legal.MEDIA_TEXT[r.recorded]),
     ]
     return _section("basics", ["\n".join(f"{k}：{value}" for k, value in facts)])
 
 
 def _participants(v: _View) -> dict[str, Any]:
     people, zone = v.record.people, v.record.zone
+    attendance = legal.attendance(v.record)
+    if not v.video:
+        here = [
+            (str(n), p.name, role_text(p), PRESENT_TEXT[legal.present(p)]) for n, p in enumerate(people, 1)
+        ]
+        return _section("participants", attendance, IN_PERSON_HEADER, here)
     refused = [p.name for p in people if p.joined_at is not None and p.consent == "refused"]
     consent = (
-        f"{'、'.join(refused)}拒绝录音录像，其在场期间未录音。" if refused else "到场人员均同意录音录像。"
+        f"{'、'.join(refused)}拒绝{v.media}，其在场期间未录音。" if refused else f"到场人员均同意{v.media}。"
     )
     rows = [
         (
@@ -197,7 +240,16 @@ def _participants(v: _View) -> dict[str, Any]:
         )
         for n, p in enumerate(people, 1)
     ]
-    return _section("participants", [consent], PARTICIPANT_HEADER, rows)
+    header = tuple(h.format(media=v.media) for h in PARTICIPANT_HEADER)
+    return _section("participants", [*attendance, consent], header, rows)
+
+
+def _rights(v: _View) -> dict[str, Any]:
+    return _section("rights", legal.rights(v.record, v.at))
+
+
+def _statements(v: _View) -> dict[str, Any]:
+    return _section("statements", legal.statement_lines(v.record) or [NOTHING])
 
 
 def _timeline(v: _View) -> dict[str, Any]:
@@ -213,6 +265,7 @@ def _timeline(v: _View) -> dict[str, Any]:
             who="、".join(v.name(p) for p in members),
             evidence=f"：{evidence}" if evidence else "",
             outcome=OUTCOME_WORD.get(str(event.data.get("outcome", "")), ""),
+            media=v.media,
         )
         if event.kind == "joined" and event.data.get("state") == "lobby":
             text += "（候场）"
@@ -258,21 +311,12 @@ def _speaking(v: _View) -> dict[str, Any]:
 def _said(v: _View) -> list[dict[str, Any]]:
     r = v.record
     notes = [f"{v.at(n.at)}　{n.text.strip()}" for n in sorted(r.notes, key=lambda n: n.at) if n.room == MAIN]
-    said = [
-        f"{v.at(s.start)} {v.name(s.pid)}：{_one_line(s.text)}"
-        for s in joint(r, r.transcript, clip=False)
-        if s.text.strip()
-    ]
     chat = [
         f"{v.at(c.at)} {v.name(c.pid)}：{_one_line(c.text)}"
         for c in sorted(r.chat, key=lambda c: c.at)
         if c.room == MAIN and c.text.strip()
     ]
-    return [
-        _section("notes", notes or [NOTHING]),
-        _section("transcript", ["\n".join(said) or NOTHING]),
-        _section("chat", ["\n".join(chat) or NOTHING]),
-    ]
+    return [_section("notes", notes or [NOTHING]), _section("chat", ["\n".join(chat) or NOTHING])]
 
 
 def _agreement(a: Agreement) -> dict[str, Any]:
@@ -280,7 +324,7 @@ def _agreement(a: Agreement) -> dict[str, Any]:
     return _section(
         "agreement",
         [
-            f"双方达成调解协议（协议编号：{a.agreement_id}，见{a.link}）。",
+            "双方达成调解协议，另行制作调解协议书。",
             f"基本事实：{a.facts.strip()}" if a.facts.strip() else "",
             f"协议内容：\n{terms}" if terms else "",
             f"生效日期：{a.effective_date}" if a.effective_date else "",
@@ -292,7 +336,12 @@ def build_draft(record: SessionRecord) -> dict[str, Any]:
     """The structured draft (JSON-ready) of the minutes of one session."""
     day = record.start.astimezone(ZoneInfo(record.zone)).date() if record.start else None
     v = _View(record, day)
-    sections = [_basics(v), _participants(v), _timeline(v), _caucus(v), _speaking(v), *_said(v)]
+    sections = [_basics(v), _participants(v), _rights(v)]
+    if v.video:
+        sections += [_timeline(v), _caucus(v), _speaking(v)]
+    sections.append(_statements(v))
+    if v.video:
+        sections += _said(v)
     if record.agreement is not None:
         sections.append(_agreement(record.agreement))
     sections.append(_section("outcome", [OUTCOME_TEXT[record.outcome] + record.outcome_note.strip()]))
@@ -302,75 +351,14 @@ def build_draft(record: SessionRecord) -> dict[str, Any]:
     signers = [p for p in people if signs(p.role, p.joined_at, p.removed_at)] or [
         p for p in people if p.role == "party"
     ]
+    recorder = legal.recorder_name(record)
     return {
-        "version": 1,
+        "version": 2,
         "title": TITLE,
         "case_number": record.case_number,
-        "agreement_link": record.agreement.link if record.agreement else "",
         "sections": sections,
-        "signatures": [{"label": "调解员", "name": m} for m in record.mediators]
-        + [{"label": "当事人", "name": p.name} for p in signers],
+        "closing": READ_BACK,
+        "signatures": [{"label": "当事人", "name": p.name} for p in signers]
+        + [{"label": "调解员", "name": m} for m in record.mediators]
+        + ([{"label": "记录人", "name": recorder}] if recorder else []),
     }
-
-
-# --- text, edits and the hash ---------------------------------------------------------------------
-
-
-class UnknownSection(ValueError):
-    """An edit names a section the draft does not have."""
-
-
-def section_body(section: Mapping[str, Any]) -> str:
-    """The drafted text of a section: paragraphs, then its table as ``|`` lines."""
-    parts = [normalise(str(p)) for p in section.get("paragraphs", ())]
-    table = section.get("table")
-    if table and table.get("rows"):
-        rows = tuple(tuple(str(c) for c in row) for row in table["rows"])
-        parts.append("\n".join(table_lines(Table(tuple(table["header"]), rows), empty="—")))
-    return "\n\n".join(parts)
-
-
-def bodies(
-    content: Mapping[str, Any], edits: Mapping[str, Any] | None = None
-) -> list[tuple[str, str, str, bool]]:
-    """(key, heading, text, edited) per section, the mediator's text where there is one."""
-    edits = edits or {}
-    out = []
-    for section in content.get("sections", ()):
-        edited = edits.get(section["key"])
-        if isinstance(edited, str) and edited.strip():
-            out.append((section["key"], section["heading"], normalise(edited), True))
-        else:
-            out.append((section["key"], section["heading"], section_body(section), False))
-    return out
-
-
-def apply_edits(
-    content: Mapping[str, Any], edits: Mapping[str, Any], changes: Mapping[str, str]
-) -> dict[str, str]:
-    """The edits after the mediator saved ``changes``. A blank text, or the drafted text itself,
-    drops the edit, so the next redraft updates that section again."""
-    drafted = {s["key"]: section_body(s) for s in content.get("sections", ())}
-    result = {k: str(v) for k, v in edits.items() if isinstance(v, str)}
-    for key, text in changes.items():
-        if key not in drafted:
-            raise UnknownSection(key)
-        if not text.strip() or normalise(text) == drafted[key]:
-            result.pop(key, None)
-        else:
-            result[key] = normalise(text)
-    return result
-
-
-def render_text(content: Mapping[str, Any], edits: Mapping[str, Any] | None = None) -> str:
-    """The whole document as text, with the mediator's edits applied."""
-    lines = [f"# {content.get('title', TITLE)}", "", f"案号：{content.get('case_number', '')}", ""]
-    for _key, heading, body, _edited in bodies(content, edits):
-        lines += [f"## {heading}", "", body, ""]
-    lines += [f"{s['label']}（签字）：{SIGNATURE_LINE}（{s['name']}）" for s in content.get("signatures", ())]
-    return normalise("\n".join(lines)) + "\n"
-
-
-def content_hash(content: Mapping[str, Any], edits: Mapping[str, Any] | None = None) -> str:
-    """SHA-256 (hex) of the rendered text: what the parties confirm and what is frozen."""
-    return hashlib.sha256(render_text(content, edits).encode("utf-8")).hexdigest()

@@ -1,6 +1,6 @@
-"""The record a video mediation's minutes are drafted from (plain dataclasses), and the arithmetic
-on it: caucuses, what counts as the joint session, speaking time and turns. Pure: no database,
-clock or I/O. ``minutes`` builds the document from it.
+"""The record a mediation session's minutes are drafted from, video or face to face (plain
+dataclasses), and the arithmetic on it: caucuses, what counts as the joint session, speaking time
+and turns. Pure: no database, clock or I/O. ``minutes`` builds the document from it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 MAIN = "main"
 DEFAULT_ZONE = "Asia/Shanghai"
 PLACE = "视频调解（线上）"
+VIDEO, IN_PERSON = "video", "in_person"
+MEDIA = ("", "audio", "video")  # what was recorded: nothing, sound, sound and pictures
+RECUSAL = ("", "none", "requested")  # 回避 not asked, nobody asks, someone asks
 ROLE_TEXT = {
     "mediator": "调解员",
     "party": "当事人",
@@ -26,7 +29,7 @@ CONSENT_TEXT = {"given": "同意", "refused": "拒绝", "": "未表示"}
 OUTCOME_TEXT = {
     "agreed": "经调解，双方达成调解协议。",
     "not_agreed": "经调解，双方未能达成调解协议。",
-    "adjourned": "本次调解中止，另行安排。",
+    "adjourned": "本次调解未结束，另行安排时间继续调解。",
     "": "调解结果未记录。",
 }
 
@@ -51,13 +54,14 @@ class Person:
     identity_checked_at: datetime | None = None
     identity_failures: int = 0
     consent: str = ""
-    joined_at: datetime | None = None
+    joined_at: datetime | None = None  # present (face to face: the session's start)
     removed_at: datetime | None = None
+    rights_acknowledged_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLE_TEXT or self.consent not in CONSENT_TEXT:
             raise ValueError(f"unknown role or consent: {self.role!r}, {self.consent!r}")
-        _aware(self.identity_checked_at, self.joined_at, self.removed_at)
+        _aware(self.identity_checked_at, self.joined_at, self.removed_at, self.rights_acknowledged_at)
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,21 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """What one person said (陈述), as the minutes give it; ``at`` when drafted from the transcript."""
+
+    pid: int
+    text: str
+    at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _aware(self.at)
+
+
+@dataclass(frozen=True)
 class Agreement:
-    agreement_id: int
-    link: str  # where the agreement is shown (the referrals agreement page)
+    """The agreement as the minutes quote it (never by its id or address: it has its own paper)."""
+
     facts: str = ""
     terms: tuple[str, ...] = ()
     effective_date: str = ""
@@ -131,11 +147,20 @@ class SessionRecord:
     evidence_names: Mapping[int, str] = field(default_factory=dict)
     zone: str = DEFAULT_ZONE
     place: str = PLACE
+    mode: str = VIDEO
+    recorder: str = ""  # the 记录人's name; empty: the mediator records
+    recorded: str = ""  # what was recorded (MEDIA)
+    record_video: bool = False  # what a video session was set to record (consent is asked for it)
+    recusal: str = ""  # RECUSAL
+    recusal_note: str = ""
+    statements: tuple[Statement, ...] = ()  # typed or corrected by the 记录人, in order
 
     def __post_init__(self) -> None:
         _aware(self.start, self.end)
         if self.outcome not in OUTCOME_TEXT:
             raise ValueError(f"unknown outcome {self.outcome!r}")
+        if self.mode not in (VIDEO, IN_PERSON) or self.recorded not in MEDIA or self.recusal not in RECUSAL:
+            raise ValueError(f"unknown mode, media or recusal: {self.mode!r}, {self.recorded!r}")
         ZoneInfo(self.zone)
 
 

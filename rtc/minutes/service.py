@@ -1,8 +1,8 @@
-"""The minutes of a video mediation, with the database: read the session's record, draft and redraft
-the minutes (the mediator's edits are kept), save edits, circulate them to the parties and take each
-party's confirmation online. When every party who took part has confirmed, the minutes are frozen
-by the hash of their text. Each change writes its audit row in the same transaction; the pure
-parts (drafting, text, hash) are ``rtc.minutes``.
+"""The minutes of a mediation session (video or face to face), with the database: read the
+session's record, draft and redraft the minutes (the mediator's edits are kept), save edits,
+circulate them to the parties and take each party's confirmation online. When every party who
+took part has confirmed, the minutes are frozen by the hash of their text. Each change writes its
+audit row in the same transaction; the pure parts (drafting, text, hash) are ``rtc.minutes``.
 
 Changing circulated minutes (an edit, or a redraft that changes the text) takes them back to
 draft and clears the confirmations given so far: a party confirms one text, named by its hash.
@@ -46,8 +46,10 @@ from rtc.models import (
     MediationSession,
     MediatorNote,
     Participant,
+    Recording,
     SessionEvent,
     SpeechSegment,
+    Statement,
     TranscriptSegment,
 )
 
@@ -102,6 +104,17 @@ def _latest_engine(rows: list[TranscriptSegment]) -> list[TranscriptSegment]:
     return [r for r in rows if r.engine == latest[r.recording_id][1]]
 
 
+async def recorded_media(s: AsyncSession, session: MediationSession) -> str:
+    """What the session recorded: a face-to-face session as the 记录人 said; a video session by its
+    recordings (sound in every track, pictures too when the session was set to record them)."""
+    if session.mode == pure.IN_PERSON:
+        return session.recorded_media
+    kinds = set((await s.scalars(select(Recording.kind).where(Recording.session_id == session.id))).all())
+    if not kinds:
+        return ""
+    return "video" if session.record_video or "video" in kinds else "audio"
+
+
 async def load_record(
     s: AsyncSession, session: MediationSession, *, zone: str, caucus_summary: str = ""
 ) -> pure.SessionRecord:
@@ -116,6 +129,8 @@ async def load_record(
     if not mediators:
         user = await s.get(User, session.mediator_id)
         mediators = (user.display_name,) if user else ()
+    recorder = await s.get(User, session.recorder_id) if session.recorder_id is not None else None
+    statements = await _rows(s, Statement, session.id, Statement.position)
     events = await _rows(s, SessionEvent, session.id, SessionEvent.at)
     speech = await _rows(s, SpeechSegment, session.id, SpeechSegment.start_at)
     transcript = _latest_engine(await _rows(s, TranscriptSegment, session.id, TranscriptSegment.start_at))
@@ -141,6 +156,7 @@ async def load_record(
                 consent=p.consent,
                 joined_at=p.joined_at,
                 removed_at=p.removed_at,
+                rights_acknowledged_at=p.rights_acknowledged_at,
             )
             for p in people
         ),
@@ -151,13 +167,7 @@ async def load_record(
         ),
         notes=tuple(pure.Line(n.at, n.room, n.text) for n in notes),
         chat=tuple(pure.Line(c.at, c.room, c.text, c.participant_id) for c in chat),
-        agreement=pure.Agreement(
-            agreement.agreement_id,
-            f"/cases/{session.case_id}/agreement",
-            agreement.facts,
-            agreement.terms,
-            agreement.effective_date,
-        )
+        agreement=pure.Agreement(agreement.facts, agreement.terms, agreement.effective_date)
         if agreement
         else None,
         outcome=session.outcome if session.outcome in pure.OUTCOME_TEXT else "",
@@ -165,6 +175,14 @@ async def load_record(
         caucus_summary=caucus_summary,
         evidence_names={e.evidence_id: e.name for e in info.evidence},
         zone=zone,
+        place=session.place if session.mode == pure.IN_PERSON else pure.PLACE,
+        mode=session.mode,
+        recorder=recorder.display_name if recorder is not None else "",
+        recorded=await recorded_media(s, session),
+        record_video=session.record_video,
+        recusal=session.recusal,
+        recusal_note=session.recusal_note,
+        statements=tuple(pure.Statement(r.participant_id, r.text) for r in statements),
     )
 
 

@@ -167,7 +167,7 @@ def test_caucus_speech_chat_transcript_and_notes_never_appear_in_the_joint_minut
     text = text_of(caucus_everything())
     assert SECRET not in text
     assert "李雷：我同意先赔偿" in text
-    assert "李雷：漏水的事情我负责" in text
+    assert "李雷（被申请人）：漏水的事情我负责" in text
     assert "双方情绪平稳" in text
     assert "谈话内容不纳入本笔录" in text
     assert "| 14:10:00 | 背对背调解开始（调解员与王芳） |" in text
@@ -225,7 +225,9 @@ def test_participants_show_role_how_identity_was_checked_consent_and_presence() 
         "| 2 | 王芳 | 当事人（申请人） | 邀请链接＋身份证号码后四位核对（14:00:30核对一致） | 同意 |" in table
     )
     assert "| 3 | 李雷 | 当事人（被申请人） | 邀请链接（未另行核对身份） | 同意 |" in table
-    assert "孙律师拒绝录音录像" in table
+    assert "孙律师拒绝录音，" in table  # only sound was to be recorded
+    video = section(record(people=people(lawyer_consent="refused"), record_video=True), "participants")
+    assert "孙律师拒绝录音录像" in video and "| 身份核验 | 录音录像 |" in video
 
 
 def test_times_are_shown_in_shanghai_and_the_date_appears_when_a_session_passes_midnight() -> None:
@@ -242,24 +244,31 @@ def test_times_are_shown_in_shanghai_and_the_date_appears_when_a_session_passes_
     assert "14:00:00" in text_of(record())
 
 
-def test_the_agreement_is_quoted_with_its_link_only_when_there_is_one() -> None:
-    agreement = Agreement(7, "/cases/12/agreement", "楼上漏水", ("李雷: 赔偿维修费 (1500.00)",), "2026-11-03")
+def test_the_agreement_is_quoted_without_its_id_or_address_only_when_there_is_one() -> None:
+    agreement = Agreement("楼上漏水", ("李雷: 赔偿维修费 (1500.00)",), "2026-11-03")
     text = text_of(record(agreement=agreement))
-    assert "协议编号：7，见/cases/12/agreement" in text
+    assert "双方达成调解协议，另行制作调解协议书。" in text and "/cases" not in text
     assert "1. 李雷: 赔偿维修费 (1500.00)" in text
     assert "经调解，双方达成调解协议。" in text
-    assert "调解协议" not in text_of(record(outcome="not_agreed")).replace("未能达成调解协议", "")
+    none = build_draft(record(outcome="not_agreed"))
+    assert "agreement" not in [s["key"] for s in none["sections"]]
 
 
 def test_signature_lines_are_for_the_mediator_and_each_party_present() -> None:
     content = build_draft(record())
     assert content["signatures"] == [
-        {"label": "调解员", "name": "赵调解"},
         {"label": "当事人", "name": "王芳"},
         {"label": "当事人", "name": "李雷"},
+        {"label": "调解员", "name": "赵调解"},
+        {"label": "记录人", "name": "赵调解"},
     ]
     assert content["case_number"] == "青公调〔2026〕118号"
-    assert [s["heading"] for s in content["sections"]][:3] == ["一、基本情况", "二、参加人员", "三、调解过程"]
+    assert [s["heading"] for s in content["sections"]][:4] == [
+        "一、基本情况",
+        "二、参加人员",
+        "三、权利义务告知及回避",
+        "四、调解过程",
+    ]
 
 
 def test_a_record_refuses_naive_times_and_unknown_outcomes() -> None:

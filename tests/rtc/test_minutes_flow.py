@@ -406,8 +406,9 @@ async def test_aftercare_transcribes_each_recording_once_at_absolute_times(
     assert all(r.text.strip() for r in rows)  # what the words are is rtc/transcribe.py's own test
     await aftercare.draft_minutes(db, engine_config, held.session_id)
     text = (await minutes_row(db, held.session_id)).content
-    transcript = next(s for s in text["sections"] if s["key"] == "transcript")
-    assert "14:01:4" in transcript["paragraphs"][0] and held.parties[0]["name"] in transcript["paragraphs"][0]
+    statements = next(s for s in text["sections"] if s["key"] == "statements")["paragraphs"]
+    assert statements[0].startswith("（以下陈述根据各人分轨录音自动转写起草")
+    assert [p.split("（", 1)[0] for p in statements[1:]] == [held.parties[0]["name"]]
     # The session page says the transcription is done (the mediator's browser is this client).
     page = await (await client.get(f"/mediations/{held.session_id}")).text()
     assert 'data-testid="transcription" data-state="finished"' in page and "发言已转写进笔录草稿" in page

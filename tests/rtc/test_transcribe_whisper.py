@@ -256,10 +256,14 @@ async def test_a_partys_statement_lands_in_the_minutes_draft_under_their_name(
     heard = "".join(r.text for r in rows)
     assert cer(SAID, heard) < MAX_CER and not set(heard) & set(TRADITIONAL), heard
     assert all(at(100) <= r.start_at <= r.end_at <= at(106) for r in rows)
+    # The statements section of the draft (调解笔录) gives the words under the speaker's name, once.
     minutes = (await minutes_row(db, held.session_id)).content
-    transcript = next(s for s in minutes["sections"] if s["key"] == "transcript")["paragraphs"][0]
-    assert f"14:01:40 {held.parties[0]['name']}：{rows[0].text}" in transcript, transcript
-    assert held.parties[1]["name"] + "：" not in transcript
+    statements = next(s for s in minutes["sections"] if s["key"] == "statements")["paragraphs"]
+    said = "".join(r.text for r in sorted(rows, key=lambda r: r.start_at))
+    name = held.parties[0]["name"]
+    (theirs,) = [p for p in statements if p.startswith(name + "（")]
+    assert theirs.endswith("）：" + said) and not set(theirs) & set(TRADITIONAL), statements
+    assert not any(p.startswith(held.parties[1]["name"]) for p in statements)
     assert now is not None and (now.state, now.recordings, now.done, now.failed) == ("finished", 6, 6, 4)
     assert now.seconds == now.seconds_done == pytest.approx(4 * 1800.0 + 5.8 + 4.0)
     async with db.read() as s:
