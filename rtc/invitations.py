@@ -21,6 +21,9 @@ from rtc import errors
 from rtc.models import MediationSession, Participant, SessionEvent
 
 MAX_IDENTITY_FAILURES = 5
+# How long the browser's own secret lets a guest back in after opening the link: a week covers a
+# session and confirming its minutes. The cookie says the same, but only the server's word counts.
+GUEST_DAYS = 7
 OPEN_STATUSES = ("scheduled", "live")
 # After the session a fresh link still serves: it leads a party to the minutes to confirm them.
 LINK_STATUSES = (*OPEN_STATUSES, "ended")
@@ -147,10 +150,20 @@ async def claim(s: AsyncSession, participant: Participant, *, now: datetime) -> 
     return secret
 
 
-async def guest_by_secret(s: AsyncSession, session_id: int, secret: str | None) -> Participant | None:
+def secret_expired(participant: Participant, now: datetime) -> bool:
+    """Whether the guest's browser secret has outlived ``GUEST_DAYS`` since the link was opened. Pure."""
+    opened = participant.token_used_at
+    return opened is None or now >= opened + timedelta(days=GUEST_DAYS)
+
+
+async def guest_by_secret(
+    s: AsyncSession, session_id: int, secret: str | None, now: datetime
+) -> Participant | None:
     if not secret or len(secret) > 100:
         return None
     participant = await s.scalar(select(Participant).where(Participant.access_hash == digest(secret)))
     if participant is None or participant.session_id != session_id or participant.removed_at is not None:
+        return None
+    if secret_expired(participant, now):
         return None
     return participant

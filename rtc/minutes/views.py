@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import Forbidden, Unauthenticated
+from hub.orm import utcnow
 from hub.routing import Ctx, guard_for
 from rtc import invitations, service
 from rtc.minutes import minutes as pure
@@ -87,7 +88,7 @@ async def minutes_json(s: AsyncSession, minutes: MediationMinutes) -> MinutesOut
 
 async def guest_of(ctx: Ctx, s: AsyncSession, session_id: int) -> Participant | None:
     secret = ctx.request.cookies.get(invitations.cookie_name(session_id))
-    return await invitations.guest_by_secret(s, session_id, secret)
+    return await invitations.guest_by_secret(s, session_id, secret, utcnow())
 
 
 def refusal(ctx: Ctx) -> Exception:

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 routes = Routes()
 HEARTBEAT_SECONDS = 15.0
 HELLO_TIMEOUT_SECONDS = 60.0
-COOKIE_DAYS = 7
+COOKIE_DAYS = invitations.GUEST_DAYS
 
 
 def _set_guest_cookie(
@@ -124,7 +124,7 @@ async def room_member(
             participant = await service.mediator_participant(s, session)
         else:
             found = await invitations.guest_by_secret(
-                s, session_id, request.cookies.get(invitations.cookie_name(session_id))
+                s, session_id, request.cookies.get(invitations.cookie_name(session_id)), utcnow()
             )
             if found is None:
                 raise Unauthenticated() if principal is None and login_helps else Forbidden()

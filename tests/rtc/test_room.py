@@ -528,3 +528,22 @@ async def test_evidence_shown_by_the_mediator_reaches_those_let_in_even_from_ano
         rooms.rooms[sid] = live
     for ws in (host, a, b):
         await ws.close()
+
+
+async def test_a_guest_secret_expires_on_the_server_not_only_in_the_cookie(client, db, browsers) -> None:
+    # A browser keeps a cookie as long as it likes (#15, finding 5): a week after opening the link
+    # the server no longer lets that secret in, whatever the cookie's Max-Age said.
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    secret = await _guest_in(mediator, browsers[0], sid, guests[0]["id"])
+    inside = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": secret})
+    await inside.close()
+    async with db.write() as s:  # the link was opened eight days ago
+        await s.execute(
+            update(Participant)
+            .where(Participant.id == guests[0]["id"])
+            .values(token_used_at=utcnow() - timedelta(days=8))
+        )
+    with pytest.raises(Exception) as refused:
+        await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": secret})
+    assert "403" in str(refused.value)
