@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.documents import combine_sync, render_pages_sync, render_template
+from hub.labels import label
 from hub.models import Agency
 from hub.orm import utcnow
 from hub.plugins import CASEFILE_SECTIONS
@@ -129,6 +130,14 @@ class Volume:
     env: jinja2.Environment
     made_on: date
     evidence_count: int
+
+    @property
+    def name(self) -> str:
+        """卷宗名称: 王芳与青川某装饰有限公司邻里纠纷."""
+        applicants = [p.name for p in self.f.parties if p.role == "applicant"]
+        others = [p.name for p in self.f.parties if p.role != "applicant"]
+        sides = "与".join("、".join(side) for side in (applicants, others) if side)
+        return sides + label(self.f.case.category, "zh_CN")
 
     @property
     def result(self) -> str:

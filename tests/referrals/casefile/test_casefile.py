@@ -70,6 +70,7 @@ async def test_the_contents_list_gives_the_page_each_part_starts_on(
     pages = pdf_pages(pdf, tmp_path)
     assert pages[0].startswith("人民调解卷宗") and "保管期限长期" in pages[0]  # confirmed by the court
     assert "城关派出所派驻人民调解工作室" in pages[0] and f"共{len(pages)}页" in pages[0]
+    assert "卷宗名称王芳与青川某装饰有限公司邻里纠纷" in pages[0]
     assert pages[1].startswith("卷内目录")
     rows = listed(pdf, tmp_path)
     titles = [title for title, _first, _last in rows]
