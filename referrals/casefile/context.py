@@ -27,6 +27,7 @@ from referrals.models import (
     RightsAcknowledgement,
 )
 from referrals.party_text import AgentFacts, PartyFacts, describe, describe_agent
+from referrals.routing.proposal import stationed_room_of
 from referrals.visibility import latest_referral, mask_id_number, mask_phone
 
 # The parties' roles as the forms write them (official text, Chinese whoever asks).
@@ -129,6 +130,14 @@ async def _event(s: AsyncSession, referral: Referral, actions: tuple[str, ...]) 
     )
 
 
+async def _mediating_agency(s: AsyncSession, case: Case, referral: Referral | None) -> int:
+    """The receiving body; before any referral (a party refused at once), the stationed room of
+    the station that took the case in, or that station when it has none."""
+    if referral is not None:
+        return referral.to_agency_id
+    return await stationed_room_of(s, case.created_agency_id) or case.created_agency_id
+
+
 async def gather(s: AsyncSession, case: Case, *, zone: ZoneInfo, reveal: bool) -> FileFacts:
     """Read what the papers need (the caller has checked that the case is visible)."""
     referral = await latest_referral(s, case.id)
@@ -152,9 +161,7 @@ async def gather(s: AsyncSession, case: Case, *, zone: ZoneInfo, reveal: bool) -
         referral=referral,
         agreement=agreement,
         parties=[party_line(p, reveal) for p in case.parties],
-        organisation=await organisation_name(
-            s, referral.to_agency_id if referral else case.created_agency_id
-        ),
+        organisation=await organisation_name(s, await _mediating_agency(s, case, referral)),
         sender=sender.name if sender else "",
         mediator=people.get(referral.mediator_id or 0, "") if referral else "",
         registered_by=people.get(accepted.actor_user_id or 0, "") if accepted else "",

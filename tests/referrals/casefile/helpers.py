@@ -5,6 +5,7 @@ evidence."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.referrals.evidence.test_evidence import upload
 from tests.referrals.helpers import Person
 
 PHOTO = demo.photo_png()
+ENTRY = re.compile(r"^\s*(\d+)\s+(\S+)\s+(?:\d{4}年\d{1,2}月\d{1,2}日\s+)?(\d+)(?:-(\d+))?\s*$")
 
 
 def pdf_pages(pdf: bytes, tmp_path: Path) -> list[str]:
@@ -34,6 +36,25 @@ def pdf_pages(pdf: bytes, tmp_path: Path) -> list[str]:
     if pages and not pages[-1].strip():
         pages.pop()
     return ["".join(page.split()) for page in pages]
+
+
+def listed(pdf: bytes, tmp_path: Path) -> list[tuple[str, int, int]]:
+    """(title, first page, last page) of each line of the contents list (page 2)."""
+    path = tmp_path / "list.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", "2", "-l", "2", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = []
+    for line in text.splitlines():
+        match = ENTRY.match(line)
+        if match:
+            first = int(match.group(3))
+            rows.append((match.group(2), first, int(match.group(4) or first)))
+    return rows
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
-import subprocess
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -26,30 +24,10 @@ from hub.models import User
 from hub.plugins import CASEFILE_SECTIONS, CaseFileSection
 from referrals.casefile import contents
 from tests.referrals.agreements.test_agreements import case_in_mediation
-from tests.referrals.casefile.helpers import PHOTO, complete_case, pdf_pages
+from tests.referrals.casefile.helpers import PHOTO, complete_case, listed, pdf_pages
 from tests.referrals.helpers import Person
 
-ENTRY = re.compile(r"^\s*(\d+)\s+(\S+)\s+(?:\d{4}年\d{1,2}月\d{1,2}日\s+)?(\d+)(?:-(\d+))?\s*$")
 MINUTES = "调解笔录（第一次调解）"
-
-
-def listed(pdf: bytes, tmp_path: Path) -> list[tuple[str, int, int]]:
-    """(title, first page, last page) of each line of the contents list (page 2)."""
-    path = tmp_path / "list.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-f", "2", "-l", "2", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rows = []
-    for line in text.splitlines():
-        match = ENTRY.match(line)
-        if match:
-            first = int(match.group(3))
-            rows.append((match.group(2), first, int(match.group(4) or first)))
-    return rows
 
 
 async def minutes_section(app: web.Application, s: AsyncSession, case_id: int) -> list[CaseFileSection]:
