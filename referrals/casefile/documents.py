@@ -23,7 +23,7 @@ import jinja2
 
 from hub.documents import Document, render_template
 from hub.plaintext import day_text
-from referrals.casefile.context import ACKNOWLEDGED_BY, FileFacts
+from referrals.casefile.context import ACKNOWLEDGED_BY, FileFacts, PartyLine
 from referrals.errors import FormNotApplicable
 
 BLANK_DATE = "　　　　年　　月　　日"
@@ -74,16 +74,22 @@ def _application(f: FileFacts) -> dict[str, Any]:
     return {"applied_on": date_cn(f.day(min(given)))}
 
 
+def _consent(f: FileFacts, party: PartyLine) -> tuple[str, str]:
+    """What a party said to mediation, and when: its own answer, or the case's consent that names it
+    (cases taken in before consent was recorded per party)."""
+    if party.consent != "pending":
+        return CONSENT.get(party.consent, ""), date_cn(f.day(party.consent_at)) if party.consent_at else ""
+    if f.case.consent_at is not None and party.name in f.case.consent_by:
+        return CONSENT["given"], date_cn(f.day(f.case.consent_at))
+    return CONSENT["pending"], ""
+
+
 def _registration(f: FileFacts) -> dict[str, Any]:
     assert f.referral is not None
-    consent = [
-        {
-            "party": p,
-            "text": CONSENT.get(p.consent, ""),
-            "at": date_cn(f.day(p.consent_at)) if p.consent_at else "",
-        }
-        for p in f.parties
-    ]
+    consent = []
+    for p in f.parties:
+        text, at = _consent(f, p)
+        consent.append({"party": p, "text": text, "at": at})
     return {"accepted_on": date_cn(f.day(f.referral.accepted_at)), "consent": consent}
 
 
@@ -110,7 +116,6 @@ def _refusal(f: FileFacts) -> dict[str, Any]:
     return {
         "refusing": "、".join(p.name for p in refusing),
         "addressees": "、".join(p.name for p in others),
-        "others": "、".join(p.name for p in refusing if p not in others) or "对方当事人",
         "refused_on": date_cn(f.day(when)),
         "received_on": date_cn(f.day(f.referral.sent_at if f.referral else f.case.created_at)),
         "issued_on": date_cn(f.day(when)),

@@ -74,7 +74,7 @@ async def test_the_registration_form_records_source_consent_and_who_registered(
         "受理日期",
         "被申请人：" + COMPANY,
         AGENT,
-        "当事人意愿王芳：同意调解",
+        "当事人意愿王芳：同意调解（2026年11月28日）青川某装饰有限公司：尚未表示",
         "人民调解员",
         "登记人",
         "城关派出所派驻人民调解工作室（盖章）",
