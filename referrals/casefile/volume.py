@@ -118,7 +118,8 @@ async def parts(s: AsyncSession, app: web.Application, env: jinja2.Environment, 
         html = _page(
             env, "evidence", "证据材料清单", f, evidence=evidence, when=lambda at: date_cn(f.day(at))
         )
-        out.append(Part("证据材料清单", f.day(evidence[0].uploaded_at), html))
+        first = min(e.captured_at or e.uploaded_at for e in evidence)  # when it was gathered
+        out.append(Part("证据材料清单", f.day(first), html))
     return out
 
 
