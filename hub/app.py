@@ -22,7 +22,7 @@ from hub.outbound import pages as outbound_pages
 from hub.outbound.worker import worker_context
 from hub.permissions import POLICY as POLICY_OF_CORE
 from hub.permissions import policy_of
-from hub.plugins import load_models, plugins, route_tables
+from hub.plugins import CASEFILE_SECTIONS, casefile_contributors, load_models, plugins, route_tables
 from hub.ratelimit import LoginThrottle
 from hub.routing import ENDPOINTS
 from hub.tasks import every
@@ -53,6 +53,7 @@ def create_app(config: Config) -> web.Application:
     app[LOGIN_LIMITER] = LoginThrottle.of(config.login_attempts, config.login_window_seconds)
     app[ENDPOINTS] = []
     app[POLICY] = policy_of(POLICY_OF_CORE, *(p.permissions for p in plugins()))
+    app[CASEFILE_SECTIONS] = casefile_contributors()
     app[live.STREAMS] = set()
     static = static_dir()
     app[STATIC_DIR] = static

@@ -44,6 +44,22 @@ def render_pdf_sync(html: str, base_url: str | None = None) -> bytes:
     return bytes(document.write_pdf(stylesheets=[stylesheet]))
 
 
+def render_pages_sync(html: str, css: str = "") -> Any:
+    """Lay out a document without writing it (a WeasyPrint ``Document``: ``len(doc.pages)``), with
+    an extra stylesheet after the house one (page numbers of a bound volume, say). Blocking."""
+    weasyprint = _weasyprint()
+    stylesheets = [weasyprint.CSS(filename=str(STYLESHEET))]
+    if css:
+        stylesheets.append(weasyprint.CSS(string=css))
+    return weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render(stylesheets=stylesheets)
+
+
+def combine_sync(rendered: list[Any]) -> bytes:
+    """One PDF of the pages of several laid-out documents, in order. Blocking."""
+    pages = [page for document in rendered for page in document.pages]
+    return bytes(rendered[0].copy(pages).write_pdf())
+
+
 async def render_pdf(html: str) -> bytes:
     return await asyncio.to_thread(render_pdf_sync, html)
 

@@ -11,13 +11,16 @@ import argparse
 import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aiohttp import web
+
 if TYPE_CHECKING:
-    from aiohttp import web
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from hub.demo_context import DemoContext
     from hub.routing import Ctx, Routes
@@ -42,6 +45,25 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class CaseFileSection:
+    """A part another package adds to a case's file (一案一档), such as the 调解笔录 of a video
+    session: its title in the file's contents list, its date, and the filled-in paper as HTML (a
+    ``hub.documents.Document``'s ``html``), laid out with the volume's page numbers by the package
+    that binds the file."""
+
+    title: str
+    day: date | None
+    html: str
+
+
+# ``(app, session, case_id) -> sections``: what a package adds to the case file of a case, read in
+# the caller's read transaction (the app gives the templates and the config).
+CaseFileContributor = Callable[[web.Application, "AsyncSession", int], Awaitable[list[CaseFileSection]]]
+# The contributions of every package, gathered once by the app factory (tests may add their own).
+CASEFILE_SECTIONS = web.AppKey("casefile_sections", list[CaseFileContributor])
+
+
+@dataclass(frozen=True)
 class Plugin:
     name: str
     package: str
@@ -61,6 +83,8 @@ class Plugin:
     nav: tuple[NavItem, ...] = ()
     # Cards on the dashboard for the person asking.
     dashboard: Callable[[Ctx], Awaitable[list[Panel]]] | None = None
+    # Parts of a case's file (一案一档) that this package holds (the 调解笔录 of video sessions).
+    casefile_sections: CaseFileContributor | None = None
     # Lower runs first (demo data that others build on).
     order: int = 100
 
@@ -105,6 +129,11 @@ def load_models() -> None:
 def route_tables(plugin: Plugin) -> list[Routes]:
     """The plugin's route tables, in its order."""
     return [importlib.import_module(name).routes for name in plugin.routes]
+
+
+def casefile_contributors() -> list[CaseFileContributor]:
+    """Every package's contribution to a case file, in the plugins' order."""
+    return [p.casefile_sections for p in plugins() if p.casefile_sections is not None]
 
 
 def migration_dirs() -> list[Path]:

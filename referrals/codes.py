@@ -123,6 +123,10 @@ LABELS: dict[str, str] = {
     "document": N_("Document"),
     "evidence.uploaded": N_("Uploaded"),
     "evidence.downloaded": N_("Downloaded"),
+    # the case file: how a party acknowledged the notice of rights and duties
+    "ack_signed": N_("Signed the notice"),
+    "ack_read_aloud": N_("Read out and acknowledged orally"),
+    "ack_online": N_("Acknowledged online"),
     # early warnings: kinds and severities
     "nonperformance": N_("Agreement not performed"),
     "repeat_address": N_("Repeat dispute at one address"),

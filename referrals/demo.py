@@ -19,6 +19,7 @@ from hub.models import Setting
 from referrals import mediators, moves, sending, states
 from referrals.agreements import agreements
 from referrals.agreements import demo as agreement_demo
+from referrals.casefile import demo as casefile_demo
 from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.evidence import demo as evidence_demo
 from referrals.models import MediatorProfile, Referral, RoutingRule
@@ -323,6 +324,7 @@ async def load(ctx: DemoContext) -> None:
     # What the cases led to: agreements with their visits, evidence files, reports and warnings.
     await agreement_demo.load(ctx)
     await evidence_demo.attach_demo_files(ctx)
+    await casefile_demo.load(ctx)
     await report_demo.load(ctx)
     async with ctx.db.write() as s:
         s.add(Setting(key=MARK, value=ctx.now.isoformat()))

@@ -221,3 +221,21 @@ class FollowUpDone(Conflict):
 class FollowUpsPending(Conflict):
     code = "followups_pending"
     message = N_("The case can be closed only after its follow-up visits: %(count)s still to be made.")
+
+
+# --- the case file (一案一档) and its forms ---------------------------------------------------------
+
+
+class FormNotApplicable(NotFound):
+    code = "form_not_applicable"
+    message = N_("This case has no such form (yet): %(form)s.")
+
+
+class AlreadyAcknowledged(Conflict):
+    code = "already_acknowledged"
+    message = N_("%(name)s has already acknowledged the notice of rights and duties.")
+
+
+class NotReceivedYet(Conflict):
+    code = "not_received_yet"
+    message = N_("The notice of rights and duties is given once a mediation body has accepted the case.")

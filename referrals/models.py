@@ -114,6 +114,22 @@ class PartyAgent(Base):
     party: Mapped[Party] = relationship(back_populates="agents")
 
 
+class RightsAcknowledgement(Base):
+    """A party acknowledged the 人民调解权利义务告知书 (People's Mediation Law arts. 23, 24): who,
+    when, how (signed, read out, online), recorded by whom. One row per party and case file."""
+
+    __tablename__ = "rights_acknowledgements"
+    __table_args__ = (UniqueConstraint("party_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
+    acknowledged_at: Mapped[datetime]
+    method: Mapped[str] = mapped_column(String(16))  # signed, read_aloud, online
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Evidence(Base):
     """A file captured at the scene (现场取证), stored content-addressed under the data dir."""
 

@@ -57,6 +57,8 @@ plugin = Plugin(
         "referrals.agreements.api",
         "referrals.agreements.pages",
         "referrals.evidence.routes",
+        "referrals.casefile.api",
+        "referrals.casefile.pages",
         "referrals.reports.api",
         "referrals.reports.pages",
         "referrals.stats.routes",

@@ -4,10 +4,11 @@ entry, the CLI command and demo data."""
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.demo_context import DemoContext
 from hub.i18n import N_
-from hub.plugins import NavItem, Plugin
+from hub.plugins import CaseFileSection, NavItem, Plugin
 from rtc import codes, permissions
 
 
@@ -40,6 +41,13 @@ async def demo(ctx: DemoContext) -> None:
     await load(ctx)
 
 
+async def casefile_sections(app: web.Application, s: AsyncSession, case_id: int) -> list[CaseFileSection]:
+    """The 调解笔录 of the case's video sessions, for its case file (一案一档)."""
+    from rtc.casefile import sections
+
+    return await sections(app, s, case_id)
+
+
 def add_commands(sub: object) -> None:
     from rtc.cli import add_commands as add
 
@@ -64,6 +72,7 @@ plugin = Plugin(
     setup=setup,
     add_commands=add_commands,
     demo=demo,
+    casefile_sections=casefile_sections,
     nav=(NavItem("/mediations", N_("Video mediation"), "view_mediations"),),
     order=30,
 )
