@@ -1,6 +1,7 @@
-"""What video mediation adds to a case's file (一案一档): the 调解笔录 of each ended session of the
-case that has minutes, filled in as ``/mediations/{id}/minutes.pdf`` is (``rtc.minutes.documents``).
-Handed to the core as ``Plugin.casefile_sections``; referrals lays the sections out in the file."""
+"""What mediation sessions add to a case's file (一案一档): the 调解笔录 of each ended session of the
+case that has minutes, video or face to face, filled in as ``/mediations/{id}/minutes.pdf`` is
+(``rtc.minutes.documents``). Handed to the core as ``Plugin.casefile_sections``; referrals lays the
+sections out in the file."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rtc.minutes import documents
 from rtc.minutes import service as minutes_service
 from rtc.models import MediationSession
 
-TITLE = "调解笔录（视频调解）"
+TITLES = {"video": "调解笔录（视频调解）", "in_person": "调解笔录（现场调解）"}
 
 
 async def sections(app: web.Application, s: AsyncSession, case_id: int) -> list[CaseFileSection]:
@@ -38,5 +39,5 @@ async def sections(app: web.Application, s: AsyncSession, case_id: int) -> list[
         document = await documents.minutes_document(s, app[JINJA], session, minutes, zone=zone)
         at = session.started_at or session.ended_at
         day = at.astimezone(ZoneInfo(zone)).date() if at else None
-        out.append(CaseFileSection(TITLE, day, document.html))
+        out.append(CaseFileSection(TITLES.get(session.mode, "调解笔录"), day, document.html))
     return out

@@ -14,12 +14,14 @@ from hub import audit
 from hub.db import Database
 from hub.orm import utcnow
 from referrals.models import Referral
-from rtc.casefile import TITLE
+from rtc.casefile import TITLES
 from rtc.minutes import service as minutes_service
 from rtc.models import MediationSession
 from tests.referrals.agreements.test_agreements import case_in_mediation
 from tests.referrals.casefile.helpers import listed, pdf_pages
 from tests.referrals.helpers import Person
+
+TITLE = TITLES["video"]
 
 
 async def held(db: Database, case_id: int, *, minutes: bool) -> None:

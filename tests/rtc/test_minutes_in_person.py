@@ -143,6 +143,12 @@ async def test_a_face_to_face_session_is_recorded_from_the_case_and_its_minutes_
     assert f"/mediations/{session_id}" not in flat and "/cases/" not in flat and "http" not in flat
     assert flat.index(SAID) < flat.index(ANSWER)
 
+    # The same record joins the case's file (一案一档), under its own title.
+    volume = await mediator.client.get(f"/cases/{case.case_id}/casefile.pdf")
+    assert volume.status == 200
+    filed = pdf_text(await volume.read(), tmp_path)
+    assert "调解笔录（现场调解）" in filed and SAID in filed
+
 
 async def test_the_api_records_a_face_to_face_session_and_refuses_what_it_must(
     client: TestClient, db: Database, browsers: list[TestClient]
