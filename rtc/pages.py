@@ -21,7 +21,14 @@ from hub.templating import render
 from referrals import for_mediation
 from rtc import invitations, service, transcribe_progress, views
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
-from rtc.permissions import MediationPermission, get_run_session, get_visible_session, may_run, visible
+from rtc.permissions import (
+    MediationPermission,
+    get_run_session,
+    get_visible_session,
+    may_hear,
+    may_run,
+    visible,
+)
 from rtc.room.host import ROOMS
 
 routes = Routes()
@@ -132,6 +139,7 @@ async def _detail(s: AsyncSession, ctx: Ctx, session: MediationSession) -> dict[
         "may_run": may_run(ctx.must, session),
         "is_mediator": ctx.user.user_id == session.mediator_id,
         "room_name": views.room_name,
+        "may_hear": lambda room: may_hear(ctx.must, session, room),
     }
 
 
@@ -200,11 +208,11 @@ async def cancel(ctx: Ctx) -> web.Response:
 async def recording_file(ctx: Ctx) -> web.StreamResponse:
     async with ctx.db.read() as s:
         session = await get_visible_session(s, ctx.must, ctx.match_int("id"))
-        if not may_run(ctx.must, session):
-            raise Forbidden()
         row = await s.get(Recording, ctx.match_int("rid"))
         if row is None or row.session_id != session.id:
             raise ValidationFailed()
+        if not may_hear(ctx.must, session, row.room):
+            raise Forbidden()
     path = (ctx.config.data_dir / row.path).resolve()
     if not path.is_relative_to(ctx.config.data_dir.resolve()) or not path.is_file():
         raise ValidationFailed()

@@ -5,6 +5,9 @@
 - ``run_mediations``: mediators, liaisons and admins schedule sessions for referrals their agency
   mediates, invite people and issue or revoke links.
 - In the room, only the session's own mediator holds the mediator's controls (checked per session).
+- Recordings: those who may run a session download its main-room tracks. A private caucus (背对背)
+  is said in confidence to the mediator who held it: its tracks go to that mediator and to those the
+  policy names with ``hear_caucus_recordings`` (nobody by default; the platform operator always).
 
 Guests (parties, interpreters...) have no account: their invitation link, exchanged once for a
 browser credential, lets them into one session and nothing else.
@@ -26,6 +29,7 @@ from rtc.models import MediationSession
 class MediationPermission(StrEnum):
     view_mediations = "view_mediations"
     run_mediations = "run_mediations"
+    hear_caucus_recordings = "hear_caucus_recordings"
 
 
 POLICY: Policy = {
@@ -33,6 +37,7 @@ POLICY: Policy = {
         {Role.liaison, Role.mediator, Role.admin, Role.supervisor}
     ),
     MediationPermission.run_mediations: frozenset({Role.liaison, Role.mediator, Role.admin}),
+    MediationPermission.hear_caucus_recordings: frozenset(),
 }
 
 
@@ -57,6 +62,15 @@ def may_run(guard: Guard, session: MediationSession) -> bool:
     if principal.is_superuser or session.mediator_id == principal.user_id:
         return True
     return guard.allows(MediationPermission.run_mediations) and guard.scope.covers(session.agency_id)
+
+
+def may_hear(guard: Guard, session: MediationSession, room: str) -> bool:
+    """Whether this person may download a recording made in ``room`` of the session."""
+    if not may_run(guard, session):
+        return False
+    if room == "main" or session.mediator_id == guard.principal.user_id:
+        return True
+    return guard.allows(MediationPermission.hear_caucus_recordings) and guard.scope.covers(session.agency_id)
 
 
 async def get_run_session(s: AsyncSession, guard: Guard, session_id: int) -> MediationSession:
