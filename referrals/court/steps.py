@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.db import lock_row
 from hub.events import Outbox
-from hub.i18n import N_
+from hub.i18n import N_, gettext
 from hub.models import Role
 from hub.notifications import notify, people_with_role
 from hub.permissions import Scope
@@ -45,6 +45,7 @@ from referrals.errors import (
     ExtensionNotNow,
     RefusalReasonRequired,
     RulingRequired,
+    WrongSide,
 )
 from referrals.models import Agreement, Case, CourtApplication, FollowUp, Referral
 from referrals.states import Action, Side
@@ -261,7 +262,7 @@ async def extend(
 ) -> CourtApplication:
     """Ten more days for the decision, with the president's approval (who, when, why); once."""
     if not cc.court:
-        _check(cc, Action.confirm)  # names the court's side
+        raise WrongSide(side=gettext(N_("court")))
     app = cc.application
     if app.accepted_at is None or app.outcome:
         raise ExtensionNotNow()

@@ -72,6 +72,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f(f"ix_{_TABLE}_agreement_id"), ["agreement_id"], unique=True)
         for column in ("case_id", "referral_id", "court_agency_id", "decision_due"):
             batch_op.create_index(batch_op.f(f"ix_{_TABLE}_{column}"), [column], unique=False)
+    # Applications recorded before the court had a queue: waiting ones come to the court's queue
+    # (it accepts them), decided ones keep what the room recorded.
+    op.execute(
+        sa.text(
+            f"INSERT INTO {_TABLE} (case_id, agreement_id, referral_id, court_agency_id, applied_at, "
+            "court_case_number, correction_note, correction_reply, extension_approved_by, extension_reason, "
+            "outcome, ruling_number, refusal_reason, decided_at) "
+            "SELECT case_id, id, referral_id, court_agency_id, confirmation_applied_at, "
+            "court_reference, '', '', '', '', court_outcome, "
+            "CASE WHEN court_outcome = 'confirmed' THEN court_reference ELSE '' END, '', court_decided_at "
+            "FROM agreements WHERE confirmation_applied_at IS NOT NULL AND court_agency_id IS NOT NULL"
+        )
+    )
 
 
 def downgrade() -> None:
