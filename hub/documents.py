@@ -64,6 +64,19 @@ async def render_pdf(html: str) -> bytes:
     return await asyncio.to_thread(render_pdf_sync, html)
 
 
+def render_bound_pdf_sync(htmls: tuple[str, ...], base_url: str | None = None) -> bytes:
+    """Several documents bound as one PDF: each is laid out with its own page styles, then their
+    pages are put one after the other (WeasyPrint's ``Document.copy``)."""
+    weasyprint = _weasyprint()
+    stylesheet = weasyprint.CSS(filename=str(STYLESHEET))
+    rendered = [
+        weasyprint.HTML(string=html, base_url=base_url or str(TEMPLATES)).render(stylesheets=[stylesheet])
+        for html in htmls
+    ]
+    pages = [page for document in rendered for page in document.pages]
+    return bytes(rendered[0].copy(pages).write_pdf())
+
+
 def render_template(env: jinja2.Environment, name: str, locale: str = "zh_CN", **context: Any) -> str:
     """Fill a document template in a given language (documents are usually Chinese, whoever asks)."""
     token = i18n.current_locale.set(locale)
@@ -119,3 +132,13 @@ class Document:
                 "Cache-Control": "private, no-store",
             },
         )
+
+
+@dataclass(frozen=True)
+class BoundDocument(Document):
+    """A document followed by others, downloaded as one PDF (an application package, a case file)."""
+
+    parts: tuple[str, ...] = ()
+
+    async def pdf(self) -> bytes:
+        return await asyncio.to_thread(render_bound_pdf_sync, (self.html, *self.parts))

@@ -10,7 +10,8 @@ first working day after it (``hub.workdays``).
   (medical disputes: 30 working days, appraisal time not counted), with paused spans left out;
 - judicial confirmation: apply within 30 days of the agreement taking effect (People's Mediation
   Law art. 33): fixed by law, not by a policy;
-- the court's decision: 15 days from accepting the application, 10 more with the president's
+- the court's acceptance: it decides within 3 days of receiving an application whether to accept it,
+  and its decision from accepting the application, 10 more with the president's
   approval (the Supreme People's Court's 2011 provisions on judicial confirmation, art. 7);
 - enforcement: apply within two years of the last day set for performance (Civil Procedure Law);
 - follow-up: a visit ``followup_days`` after each term's due date.
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from hub.workdays import BUILTIN, Pause, StatutoryCalendar
 
 CONFIRMATION_DAYS = 30
+COURT_ACCEPTANCE_DAYS = 3
 COURT_DECISION_DAYS = 15
 COURT_EXTENSION_DAYS = 10
 ENFORCEMENT_YEARS = 2
@@ -109,6 +111,11 @@ def confirmation_deadline(effective: date, policy: Policy = DEFAULT) -> date:
     """Last day on which the parties may apply to the court for judicial confirmation: 30 days
     from the day the agreement took effect (fixed by law), moved past a holiday."""
     return policy.calendar.period_end(effective, CONFIRMATION_DAYS)
+
+
+def court_acceptance_due(received: date, calendar: StatutoryCalendar = BUILTIN) -> date:
+    """Last day for the court to decide whether to accept an application it received (3 days)."""
+    return calendar.period_end(received, COURT_ACCEPTANCE_DAYS)
 
 
 def court_decision_due(accepted: date, extended: bool, calendar: StatutoryCalendar = BUILTIN) -> date:

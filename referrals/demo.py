@@ -21,6 +21,7 @@ from referrals.agreements import agreements
 from referrals.agreements import demo as agreement_demo
 from referrals.casefile import demo as casefile_demo
 from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
+from referrals.court import demo as court_demo
 from referrals.evidence import demo as evidence_demo
 from referrals.models import MediatorProfile, Referral, RoutingRule
 from referrals.reports import demo as report_demo
@@ -229,7 +230,7 @@ STORIES = (
             ("applicant", "林涛", "330106199303030073", "18505710018"),
             ("respondent", "高峰", "330106199404040094", "18605710019"),
         ),
-        ("accept", "assign", "start_mediation", "resolve", "apply_confirmation"),
+        ("accept", "assign", "start_mediation", "resolve", "apply_confirmation", "accept_application"),
         28,
         amount="6000",
     ),
@@ -241,7 +242,15 @@ STORIES = (
             ("applicant", "罗娜", "330106198712120067", "18705710020"),
             ("respondent", "梁斌", "330106198510100092", "18805710021"),
         ),
-        ("accept", "assign", "start_mediation", "resolve", "apply_confirmation", "confirm"),
+        (
+            "accept",
+            "assign",
+            "start_mediation",
+            "resolve",
+            "apply_confirmation",
+            "accept_application",
+            "confirm",
+        ),
         40,
         amount="3500",
     ),
@@ -253,7 +262,16 @@ STORIES = (
             ("applicant", "宋佳", "330106199606060085", "18905710022"),
             ("respondent", "谢东", "330106198808080039", "13005710023"),
         ),
-        ("accept", "assign", "start_mediation", "resolve", "apply_confirmation", "confirm", "close"),
+        (
+            "accept",
+            "assign",
+            "start_mediation",
+            "resolve",
+            "apply_confirmation",
+            "accept_application",
+            "confirm",
+            "close",
+        ),
         60,
         amount="1200",
     ),
@@ -271,6 +289,7 @@ STORIES = (
             "start_mediation",
             "resolve",
             "apply_confirmation",
+            "accept_application",
             "refuse_confirmation:协议内容涉及土地权属，不属于司法确认范围",
         ),
         50,
@@ -298,6 +317,61 @@ STORIES = (
         0,
         consent=False,
     ),
+    # The court's queue (referrals.court.demo): an application waiting to be accepted, one whose
+    # correction the court asked for, and one the court refused that is being mediated again.
+    Story(
+        "PS01",
+        "neighbour",
+        "相邻通道堆放杂物引发争执，达成协议后申请司法确认。",
+        (
+            ("applicant", "秦月", "330106198912120028", "13505710028"),
+            ("respondent", "邱平", "330106198703030031", "13505710029"),
+        ),
+        ("accept", "assign", "start_mediation", "resolve", "apply_confirmation"),
+        2,
+        amount="500",
+    ),
+    Story(
+        "PS01",
+        "contract",
+        "房屋租赁押金退还纠纷，法院要求补正材料。",
+        (
+            ("applicant", "江涛", "330106199104040016", "13505710030"),
+            ("respondent", "范丽", "330106198206060043", "13505710031"),
+        ),
+        (
+            "accept",
+            "assign",
+            "start_mediation",
+            "resolve",
+            "apply_confirmation",
+            "accept_application",
+            "request_correction:请补充提交申请人范丽的身份证明复印件及租赁合同",
+        ),
+        9,
+        amount="4000",
+    ),
+    Story(
+        "PS01",
+        "consumer",
+        "健身卡退费纠纷，法院不予确认后重新调解。",
+        (
+            ("applicant", "贺新", "330106199702020019", "13505710032"),
+            ("respondent", "青川某健身有限公司", "", "057186400333"),
+        ),
+        (
+            "accept",
+            "assign",
+            "start_mediation",
+            "resolve",
+            "apply_confirmation",
+            "accept_application",
+            "refuse_confirmation:协议约定的退费金额与所附合同约定不一致，权利义务不明确",
+            "reopen_mediation:法院不予确认，双方同意重新调解变更协议",
+        ),
+        35,
+        amount="2600",
+    ),
 )
 
 
@@ -323,6 +397,7 @@ async def load(ctx: DemoContext) -> None:
         await _play(ctx, story, number)
     # What the cases led to: agreements with their visits, evidence files, reports and warnings.
     await agreement_demo.load(ctx)
+    await court_demo.load(ctx)
     await evidence_demo.attach_demo_files(ctx)
     await casefile_demo.load(ctx)
     await report_demo.load(ctx)
@@ -394,6 +469,16 @@ async def _play(ctx: DemoContext, story: Story, number: int) -> None:
                     current,
                     moves.Move("expire", "acceptance deadline passed"),
                     sides={states.Side.system},
+                    now=clock,
+                    outbox=outbox,
+                )
+            elif name in court_demo.COURT_SIDE:
+                await moves.move(
+                    s,
+                    court_demo.court_actor(ctx),
+                    current,
+                    moves.Move(name, reason),
+                    sides={states.Side.court},
                     now=clock,
                     outbox=outbox,
                 )

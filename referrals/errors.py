@@ -239,3 +239,52 @@ class AlreadyAcknowledged(Conflict):
 class NotReceivedYet(Conflict):
     code = "not_received_yet"
     message = N_("The notice of rights and duties is given once a mediation body has accepted the case.")
+# --- the court's queue -----------------------------------------------------------------------
+
+
+class ApplicationMissing(NotFound):
+    code = "application_missing"
+    message = N_("No application for judicial confirmation was made in this case.")
+
+
+class CourtCaseNumberRequired(ValidationFailed):
+    code = "court_case_number_required"
+    message = N_("Type the court's case number (案号) to accept the application.")
+
+
+class CorrectionNoteRequired(ValidationFailed):
+    code = "correction_note_required"
+    message = N_("Say what is missing from the application.")
+
+
+class CorrectionReplyRequired(ValidationFailed):
+    code = "correction_reply_required"
+    message = N_("Say what was supplied to the court.")
+
+
+class RulingRequired(ValidationFailed):
+    code = "ruling_required"
+    message = N_("Give the number and the date of the court's ruling (裁定书).")
+
+
+class RefusalReasonRequired(ValidationFailed):
+    code = "refusal_reason_required"
+    message = N_("Give the court's reason for not confirming the agreement.")
+
+
+class ExtensionAlreadyApproved(Conflict):
+    code = "extension_already_approved"
+    message = N_("The decision period was already extended once; it cannot be extended again.")
+
+
+class ExtensionApproverRequired(ValidationFailed):
+    code = "extension_approver_required"
+    message = N_("Name who approved the extension (the court's president).")
+
+
+class ExtensionNotNow(Conflict):
+    code = "extension_not_now"
+    message = N_(
+        "The decision period can be extended only once the court accepted the application "
+        "and before it decides."
+    )

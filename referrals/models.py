@@ -261,6 +261,8 @@ class Agreement(Base):
     court_outcome: Mapped[str] = mapped_column(String(16), default="")  # confirmed, refused
     court_decided_at: Mapped[datetime | None] = mapped_column(default=None)
     court_reference: Mapped[str] = mapped_column(String(80), default="")
+    # Replaced by a new or changed agreement after the court refused it (kept on file).
+    superseded_at: Mapped[datetime | None] = mapped_column(default=None)
 
     terms: Mapped[list[AgreementTerm]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="AgreementTerm.position"
@@ -295,6 +297,43 @@ class PartyConfirmation(Base):
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
     method: Mapped[str] = mapped_column(String(16))  # online, in_person
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CourtApplication(Base):
+    """An application for judicial confirmation (司法确认申请) as the court handles it: received,
+    accepted with the court's case number (案号), a correction asked for and supplied (补正), the
+    decision clock and its approved extension, the ruling (裁定书) or the reason for refusing."""
+
+    __tablename__ = "court_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    court_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    applied_at: Mapped[datetime]
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    court_case_number: Mapped[str] = mapped_column(String(80), default="")  # 案号
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    correction_note: Mapped[str] = mapped_column(String(1000), default="")  # what is missing
+    correction_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    correction_reply: Mapped[str] = mapped_column(String(1000), default="")  # what the room supplied
+    corrected_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The president's approval of 10 more days: who approved, when, why.
+    extension_approved_by: Mapped[str] = mapped_column(String(100), default="")
+    extension_approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    extension_reason: Mapped[str] = mapped_column(String(500), default="")
+    decision_due: Mapped[date | None] = mapped_column(Date, default=None, index=True)
+    decision_warned_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(16), default="")  # confirmed, refused
+    ruling_number: Mapped[str] = mapped_column(String(80), default="")  # 裁定书 number
+    ruling_date: Mapped[date | None] = mapped_column(Date, default=None)
+    refusal_reason: Mapped[str] = mapped_column(String(500), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class FollowUp(Base):

@@ -69,7 +69,12 @@ def check(referral: Referral, move: Move, sides: set[states.Side]) -> states.Sta
         raise TransitionNotAllowed(state=label(referral.state), action=label(move.action)) from None
     rule = states.ACTIONS[states.Action(move.action)]
     if rule.side not in sides:
-        side_word = {"sender": N_("sending"), "receiver": N_("receiving"), "system": N_("system")}[rule.side]
+        side_word = {
+            "sender": N_("sending"),
+            "receiver": N_("receiving"),
+            "court": N_("court"),
+            "system": N_("system"),
+        }[rule.side]
         raise WrongSide(side=gettext(side_word))
     if rule.needs_reason and not move.reason.strip():
         raise ReasonRequired()
@@ -101,6 +106,12 @@ async def move(
         category = await s.scalar(select(Case.category).where(Case.id == referral.case_id))
         policy = await policy_for(s, referral.to_agency_id, category)
         values["mediation_due"] = deadlines.mediation_due(now, policy)
+    elif action is states.Action.reopen_mediation:
+        # Mediating again after the court refused: the mediation's own period starts afresh.
+        category = await s.scalar(select(Case.category).where(Case.id == referral.case_id))
+        policy = await policy_for(s, referral.to_agency_id, category)
+        values["mediation_due"] = deadlines.mediation_due(now, policy)
+        values["escalated_at"] = None
     elif action in (states.Action.resolve, states.Action.fail):
         values["decided_at"] = now
     elif action is states.Action.close:

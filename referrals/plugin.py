@@ -40,9 +40,10 @@ async def demo(ctx):  # type: ignore[no-untyped-def]
 
 async def dashboard(ctx: Ctx) -> list[Panel]:
     from referrals.cases import panels
+    from referrals.court import panels as court_panels
     from referrals.reports import panels as report_panels
 
-    return [*await panels.panels(ctx), *await report_panels.panels(ctx)]
+    return [*await panels.panels(ctx), *await court_panels.panels(ctx), *await report_panels.panels(ctx)]
 
 
 plugin = Plugin(
@@ -56,6 +57,8 @@ plugin = Plugin(
         "referrals.cases.pages",
         "referrals.agreements.api",
         "referrals.agreements.pages",
+        "referrals.court.api",
+        "referrals.court.pages",
         "referrals.evidence.routes",
         "referrals.casefile.api",
         "referrals.casefile.pages",

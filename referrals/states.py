@@ -25,6 +25,8 @@ class State(StrEnum):
     withdrawn = "withdrawn"
     referred_onward = "referred_onward"
     confirmation_applied = "confirmation_applied"
+    confirmation_accepted = "confirmation_accepted"  # the court accepted the application (受理)
+    correction_requested = "correction_requested"  # the court asks for what is missing (补正)
     confirmed = "confirmed"
     confirmation_refused = "confirmation_refused"
     closed = "closed"
@@ -41,24 +43,43 @@ class Action(StrEnum):
     withdraw = "withdraw"
     refer_onward = "refer_onward"
     apply_confirmation = "apply_confirmation"
+    accept_application = "accept_application"
+    request_correction = "request_correction"
+    resubmit_application = "resubmit_application"
     confirm = "confirm"
     refuse_confirmation = "refuse_confirmation"
+    reopen_mediation = "reopen_mediation"
     close = "close"
 
 
 class Side(StrEnum):
     sender = "sender"
     receiver = "receiver"
+    court = "court"  # the court the application for judicial confirmation is addressed to
     system = "system"
 
 
 UNSENT = ""  # the state of a referral before its send: its row exists only inside the sending
 OPEN = (State.sent, State.accepted, State.in_mediation)
 
-# The court's steps are taken only through the agreement's judicial-confirmation forms
-# (referrals.agreements.court), which check the agreement, the 30-day window and record the court's
-# answer; as a plain action they would move the referral and leave the agreement behind.
-COURT_STEPS = frozenset({Action.apply_confirmation, Action.confirm, Action.refuse_confirmation})
+# Judicial confirmation: the room applies (referrals.agreements.court), the court takes its own steps
+# on its queue (referrals.court): accepts with its case number, asks for a correction that the room
+# resubmits, confirms or refuses. After a refusal the room may mediate again (a new or changed
+# agreement) or close the case. These steps are taken only through those forms, which check and
+# record the application; as a plain action they would move the referral and leave it behind.
+COURT_STEPS = frozenset(
+    {
+        Action.apply_confirmation,
+        Action.accept_application,
+        Action.request_correction,
+        Action.resubmit_application,
+        Action.confirm,
+        Action.refuse_confirmation,
+        Action.reopen_mediation,
+    }
+)
+# While the court holds the application (applied, accepted, or waiting for the room's correction).
+AT_COURT = (State.confirmation_applied, State.confirmation_accepted, State.correction_requested)
 
 TRANSITIONS: dict[tuple[str, Action], State] = {
     (UNSENT, Action.send): State.sent,
@@ -71,8 +92,12 @@ TRANSITIONS: dict[tuple[str, Action], State] = {
     **{(s, Action.withdraw): State.withdrawn for s in OPEN},
     **{(s, Action.refer_onward): State.referred_onward for s in OPEN},
     (State.resolved, Action.apply_confirmation): State.confirmation_applied,
-    (State.confirmation_applied, Action.confirm): State.confirmed,
-    (State.confirmation_applied, Action.refuse_confirmation): State.confirmation_refused,
+    (State.confirmation_applied, Action.accept_application): State.confirmation_accepted,
+    (State.confirmation_accepted, Action.request_correction): State.correction_requested,
+    (State.correction_requested, Action.resubmit_application): State.confirmation_accepted,
+    (State.confirmation_accepted, Action.confirm): State.confirmed,
+    **{(s, Action.refuse_confirmation): State.confirmation_refused for s in AT_COURT},
+    (State.confirmation_refused, Action.reopen_mediation): State.in_mediation,
     (State.resolved, Action.close): State.closed,
     (State.confirmed, Action.close): State.closed,
     (State.confirmation_refused, Action.close): State.closed,
@@ -96,8 +121,12 @@ ACTIONS: dict[Action, ActionRule] = {
     Action.withdraw: ActionRule(Side.sender, needs_reason=True),
     Action.refer_onward: ActionRule(Side.receiver, needs_reason=True),
     Action.apply_confirmation: ActionRule(Side.receiver),
-    Action.confirm: ActionRule(Side.receiver),
-    Action.refuse_confirmation: ActionRule(Side.receiver, needs_reason=True),
+    Action.accept_application: ActionRule(Side.court),
+    Action.request_correction: ActionRule(Side.court, needs_reason=True),
+    Action.resubmit_application: ActionRule(Side.receiver),
+    Action.confirm: ActionRule(Side.court),
+    Action.refuse_confirmation: ActionRule(Side.court, needs_reason=True),
+    Action.reopen_mediation: ActionRule(Side.receiver, needs_reason=True),
     Action.close: ActionRule(Side.receiver),
 }
 

@@ -4,6 +4,8 @@ warning keys make a second process's run a no-op).
 - A referral not accepted by its acceptance deadline expires: the case goes back to the sender
   and the supervisors above both agencies are told at once (escalation).
 - A mediation past its deadline raises a warning for the receiving agency.
+- An application for judicial confirmation near or past the court's acceptance or decision day
+  raises a warning for the court (``referrals.court.sweep``).
 """
 
 from __future__ import annotations
@@ -134,10 +136,12 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
 
 async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> dict[str, int]:
     """``zone``: the district's (the configured) time zone, in which report days begin and end."""
+    from referrals.court.sweep import warn_court_deadlines
     from referrals.reports import sweep
 
     return {
         "expired": await expire_overdue(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
+        "court_deadlines": await warn_court_deadlines(db, now, zone=zone),
         **await sweep.sweep(db, now, zone=zone),
     }

@@ -1,5 +1,6 @@
-"""Which cases an agency may see: those it took in, and those referred to or from it; and whose
-eyes see the parties' identities in full.
+"""Which cases an agency may see: those it took in, those referred to or from it, and (for a court)
+those whose application for judicial confirmation is addressed to it; and whose eyes see the
+parties' identities in full.
 
 Admins and supervisors see their agency's subtree (``Scope``); everyone else their own agency.
 Outsiders get 404, so they cannot even learn that a case exists. ID numbers and phones are shown in
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from hub.errors import NotFound
 from hub.permissions import Principal, Scope
-from referrals.models import Case, Referral
+from referrals.models import Case, CourtApplication, Referral
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -29,7 +30,13 @@ def visible(scope: Scope) -> ColumnElement[bool]:
         .correlate(Case)
         .exists()
     )
-    return or_(Case.created_agency_id.in_(ids), touched)
+    applied_to = (
+        select(CourtApplication.id)
+        .where(CourtApplication.case_id == Case.id, CourtApplication.court_agency_id.in_(ids))
+        .correlate(Case)
+        .exists()
+    )
+    return or_(Case.created_agency_id.in_(ids), touched, applied_to)
 
 
 async def get_visible_case(s: AsyncSession, scope: Scope, case_id: int) -> Case:
@@ -59,13 +66,17 @@ def latest_per_case() -> Subquery:
     return select(Referral.case_id, func.max(Referral.id).label("rid")).group_by(Referral.case_id).subquery()
 
 
-def works_on(principal: Principal, case: Case, referral: Referral | None) -> bool:
-    """Those who need the full identity: the taking-in agency and both ends of the current referral."""
+def works_on(
+    principal: Principal, case: Case, referral: Referral | None, court_agency_id: int | None = None
+) -> bool:
+    """Those who need the full identity: the taking-in agency, both ends of the current referral,
+    and the court the application for judicial confirmation went to (``court_agency_id``)."""
     agency = principal.agency_id
     return (
         principal.is_superuser
         or agency == case.created_agency_id
         or (referral is not None and agency in (referral.to_agency_id, referral.from_agency_id))
+        or (court_agency_id is not None and agency == court_agency_id)
     )
 
 

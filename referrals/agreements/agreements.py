@@ -52,7 +52,14 @@ from referrals.visibility import get_visible_case, latest_referral
 WRITABLE = frozenset({State.in_mediation, State.resolved})
 # Once resolved: follow-ups are due in these states.
 AFTER_RESOLVE = frozenset(
-    {State.resolved, State.confirmation_applied, State.confirmed, State.confirmation_refused}
+    {
+        State.resolved,
+        State.confirmation_applied,
+        State.confirmation_accepted,
+        State.correction_requested,
+        State.confirmed,
+        State.confirmation_refused,
+    }
 )
 FUTURE_SLACK_SECONDS = 300  # clocks differ a little; a confirmation "in five minutes" is a typo
 
@@ -72,9 +79,10 @@ class CaseAgreement:
 
     @property
     def current(self) -> Agreement | None:
-        """The agreement of the current referral (an older referral's stays as it was)."""
+        """The agreement of the current referral (an older referral's stays as it was, and so does
+        one the court refused once the mediation began again: superseded)."""
         if self.agreement is not None and self.referral is not None:
-            if self.agreement.referral_id == self.referral.id:
+            if self.agreement.referral_id == self.referral.id and self.agreement.superseded_at is None:
                 return self.agreement
         return None
 

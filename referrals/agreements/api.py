@@ -16,7 +16,6 @@ from referrals.agreements.schemas import (
     AgreementOut,
     ApplicationIn,
     FollowUpOut,
-    OutcomeIn,
     PartyConfirmIn,
     VisitIn,
 )
@@ -107,32 +106,6 @@ async def apply_for_confirmation(ctx: Ctx, body: ApplicationIn) -> AgreementOut:
             applied_at=body.applied_at,
             now=utcnow(),
             zone=ctx.config.zone,
-            outbox=outbox,
-        ),
-    )
-
-
-@routes.api(
-    "POST",
-    "/api/v1/cases/{id}/agreement/outcome",
-    perm=CasePermission.act_on_referrals,
-    summary="Record the court's decision: confirmed, or refused with its reason",
-    body=OutcomeIn,
-    response=AgreementOut,
-    tags=TAGS,
-)
-async def court_outcome(ctx: Ctx, body: OutcomeIn) -> AgreementOut:
-    return await change(
-        ctx,
-        lambda s, ca, outbox: court.record_outcome(
-            s,
-            ctx.user.actor,
-            ca,
-            outcome=body.outcome,
-            reason=body.reason,
-            court_reference=body.court_reference,
-            decided_at=body.decided_at,
-            now=utcnow(),
             outbox=outbox,
         ),
     )

@@ -1,10 +1,10 @@
-"""Judicial confirmation (司法确认) of an agreement, as the receiving agency records it.
+"""Judicial confirmation (司法确认) of an agreement: the receiving room records the application.
 
-The parties apply together to the basic people's court within 30 days of the agreement taking
-effect (People's Mediation Law art. 33; ``deadlines.confirmation_deadline``). Recording the
-application moves the referral resolved -> confirmation_applied; the court's decision moves it on to
-confirmed or confirmation_refused (with the court's reason). Both through ``moves.move``, so the
-referral's event, audit row and notices are written as for any other move.
+The parties apply jointly to the basic people's court where the mediation committee sits, within 30
+days of the agreement taking effect (People's Mediation Law art. 33, Civil Procedure Law art. 205;
+``deadlines.confirmation_deadline``). Recording the application moves the referral resolved ->
+confirmation_applied through ``moves.move`` (event, audit row, notices) and opens the court's
+``CourtApplication``; the court then takes its own steps on its queue (``referrals.court``).
 
 ``confirmation_clock`` counts the days left to apply; ``running_clocks`` lists the agreements whose
 days are running, for the dashboard.
@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Agency, AgencyKind
+from hub.models import Agency, AgencyKind, Role
+from hub.notifications import notify, people_with_role
 from hub.permissions import Scope
 from referrals import deadlines, moves
 from referrals.agencies import policy_for
@@ -37,7 +38,7 @@ from referrals.errors import (
     ConfirmationWindowClosed,
     WrongSide,
 )
-from referrals.models import Agreement, Case, Referral
+from referrals.models import Agreement, Case, CourtApplication, Referral
 from referrals.states import State
 from referrals.visibility import visible
 
@@ -171,7 +172,27 @@ async def apply(
     )
     agreement.confirmation_applied_at = applied_at
     agreement.court_agency_id = court.id
+    application = CourtApplication(
+        case_id=ca.case.id,
+        agreement_id=agreement.id,
+        referral_id=ca.referral.id,
+        court_agency_id=court.id,
+        applied_at=applied_at,
+        applied_by_id=actor.user_id,
+    )
+    s.add(application)
     await s.flush()
+    people = await people_with_role(s, [court.id], Role.liaison, Role.admin)
+    await notify(
+        s,
+        outbox,
+        people,
+        "court.apply_confirmation",
+        N_("New application for judicial confirmation: %(number)s"),
+        f"/court/cases/{ca.case.id}",
+        number=ca.case.number,
+    )
+    outbox.add(f"agency:{court.id}", "court.apply_confirmation", actor.user_id, case_id=ca.case.id)
     await audit.record(
         s,
         actor,
@@ -179,55 +200,5 @@ async def apply(
         "agreement",
         agreement.id,
         {"court": court.id, "at": applied_at.isoformat(), "deadline": deadline.isoformat()},
-    )
-    return agreement
-
-
-async def record_outcome(
-    s: AsyncSession,
-    actor: audit.Actor,
-    ca: CaseAgreement,
-    *,
-    outcome: str,
-    reason: str,
-    court_reference: str,
-    decided_at: datetime | None,
-    now: datetime,
-    outbox: Outbox,
-) -> Agreement:
-    """The court confirmed the agreement, or refused (with its reason)."""
-    agreement = _require(ca)
-    assert ca.referral is not None
-    decided_at = decided_at or now
-    _not_future(decided_at, now)
-    applied = agreement.confirmation_applied_at
-    if applied is not None and decided_at < applied:
-        raise BadDate(N_("The court cannot decide before the application."))
-    action = "confirm" if outcome == "confirmed" else "refuse_confirmation"
-    await moves.move(
-        s,
-        actor,
-        ca.referral,
-        moves.Move(action, reason, {"court_reference": court_reference}),
-        sides=ca.sides,
-        now=now,
-        outbox=outbox,
-    )
-    agreement.court_outcome = outcome
-    agreement.court_decided_at = decided_at
-    agreement.court_reference = court_reference
-    await s.flush()
-    await audit.record(
-        s,
-        actor,
-        "agreement.court_decided",
-        "agreement",
-        agreement.id,
-        {
-            "outcome": outcome,
-            "reference": court_reference,
-            "reason": reason[:200],
-            "at": decided_at.isoformat(),
-        },
     )
     return agreement

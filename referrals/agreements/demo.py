@@ -96,10 +96,31 @@ AGREEMENTS = {
         "",
         ("performed",),
     ),
+    "秦月": DemoAgreement(
+        "邱平长期在双方共用的楼道通道堆放杂物，影响秦月一家通行，双方多次争执。",
+        (DemoTerm(1, None, "清理楼道内堆放的杂物，此后不再占用共用通道", None, 5),),
+        "",
+        (),
+    ),
+    "江涛": DemoAgreement(
+        "江涛租住范丽的房屋，租期届满退租后，双方就押金退还及房屋损耗发生争议。",
+        (DemoTerm(1, 0, "退还房屋租赁押金", "4000", 10),),
+        "",
+        (),
+    ),
+    "贺新": DemoAgreement(
+        "贺新在青川某健身有限公司办理年卡后因工作调动无法继续使用，要求退费未果。",
+        (DemoTerm(1, 0, "退还剩余会员费", "2600", 15),),
+        "",
+        (),
+    ),
 }
 STATES = (
+    State.in_mediation,  # mediated again after the court refused (those without a resolve are skipped)
     State.resolved,
     State.confirmation_applied,
+    State.confirmation_accepted,
+    State.correction_requested,
     State.confirmed,
     State.confirmation_refused,
     State.closed,
@@ -118,6 +139,8 @@ async def load(ctx: DemoContext) -> None:
             story = AGREEMENTS.get(case.parties[0].name) if case.parties else None
             exists = await s.scalar(select(Agreement.id).where(Agreement.referral_id == referral.id))
             if story is None or exists or len(case.parties) < 2:
+                continue
+            if await _event_at(s, referral, "resolve") is None:
                 continue
             await _agreement(s, ctx, case, referral, story, number, outbox)
 

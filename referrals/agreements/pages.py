@@ -22,7 +22,7 @@ from referrals import deadlines
 from referrals.agencies import policy_for
 from referrals.agreements import agreements, court, documents, visits
 from referrals.agreements.forms import body_of, draft_from_form, draft_of
-from referrals.agreements.schemas import ApplicationIn, OutcomeIn, PartyConfirmIn, VisitIn
+from referrals.agreements.schemas import ApplicationIn, PartyConfirmIn, VisitIn
 from referrals.agreements.views import (
     change,
     local_time,
@@ -63,7 +63,7 @@ async def agreement_view(
         )
         courts = await court.courts(s)
         pending = await agreements.pending_visits(s, referral) if referral else 0
-    reveal = works_on(ctx.user, ca.case, referral)
+    reveal = works_on(ctx.user, ca.case, referral, agreement.court_agency_id if agreement else None)
     parties = [
         {
             "party": p,
@@ -102,7 +102,6 @@ async def agreement_view(
         may_confirm=may_act and state in agreements.WRITABLE and ca.current is not None and not locked,
         may_resolve=may_act and state == State.in_mediation and locked,
         may_apply=may_act and state == State.resolved and locked,
-        may_decide=may_act and state == State.confirmation_applied,
         clock=clock,
         clock_status=clock_status(clock[1]) if clock else None,
         deadline=deadline,
@@ -204,35 +203,6 @@ async def apply_form(ctx: Ctx) -> web.Response:
     return await _post(ctx, op, anchor="#court")
 
 
-@routes.page("POST", "/cases/{id}/agreement/outcome", perm=CasePermission.act_on_referrals)
-async def outcome_form(ctx: Ctx) -> web.Response:
-    form = await Form.read(ctx.request)
-
-    async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
-        body = validate(
-            OutcomeIn,
-            {
-                "outcome": form.raw("outcome"),
-                "reason": form.raw("reason"),
-                "court_reference": form.raw("court_reference"),
-                "decided_at": local_time(form.raw("decided_at"), ctx),
-            },
-        )
-        await court.record_outcome(
-            s,
-            ctx.user.actor,
-            ca,
-            outcome=body.outcome,
-            reason=body.reason,
-            court_reference=body.court_reference,
-            decided_at=body.decided_at,
-            now=utcnow(),
-            outbox=outbox,
-        )
-
-    return await _post(ctx, op, anchor="#court")
-
-
 # --- follow-up visits ------------------------------------------------------------------------------
 
 
@@ -248,6 +218,17 @@ async def followups_view(ctx: Ctx, *, status: int = 200, error: str | None = Non
     state = ca.referral.state if ca.referral else ""
     may_act = ca.receiver and ctx.must.allows(CasePermission.act_on_referrals)
     pending = sum(1 for r in rows if r.done_at is None)
+    enforcement = None
+    if (
+        ca.agreement
+        and ca.agreement.court_outcome == "confirmed"
+        and any(r.outcome in ("not_performed", "partly") for r in rows)
+    ):
+        # Confirmed by the court and not performed: the obligee may apply for enforcement, for two
+        # years from the last day set for performance (Civil Procedure Law art. 250).
+        dues = [t.due_date for t in ca.agreement.terms if t.due_date is not None]
+        last = max(dues) if dues else ca.agreement.effective_date
+        enforcement = deadlines.enforcement_deadline(last) if last else None
     return render(
         ctx,
         "referrals/followups.html",
@@ -268,6 +249,7 @@ async def followups_view(ctx: Ctx, *, status: int = 200, error: str | None = Non
         pending=pending,
         closable_state=state in CLOSABLE,
         outcomes=("performed", "partly", "not_performed"),
+        enforcement=enforcement,
         error=error,
     )
 
@@ -325,7 +307,9 @@ async def visit_form(ctx: Ctx) -> web.Response:
 async def agreement_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        reveal = works_on(ctx.user, ca.case, ca.referral)
+        reveal = works_on(
+            ctx.user, ca.case, ca.referral, ca.agreement.court_agency_id if ca.agreement else None
+        )
         document = await documents.agreement_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )
@@ -343,7 +327,9 @@ async def agreement_pdf(ctx: Ctx) -> web.Response:
 async def confirmation_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         ca = await read_case(ctx, s)
-        reveal = works_on(ctx.user, ca.case, ca.referral)
+        reveal = works_on(
+            ctx.user, ca.case, ca.referral, ca.agreement.court_agency_id if ca.agreement else None
+        )
         document = await documents.confirmation_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )

@@ -102,17 +102,6 @@ class ApplicationIn(Input):
     )
 
 
-class OutcomeIn(Input):
-    outcome: Literal["confirmed", "refused"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = Field(
-        default="", description="Required when refused"
-    )
-    court_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] = Field(
-        default="", description="The court's case number, e.g. (2026)浙0106民特123号"
-    )
-    decided_at: AwareTime | None = Field(default=None, description="When the court decided; now when omitted")
-
-
 class FollowUpOut(Output):
     id: int
     case_id: int

@@ -55,7 +55,7 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
     agreement = ca.agreement
     if agreement is None or ca.referral is None:
         raise AgreementMissing()
-    reveal = works_on(ctx.user, ca.case, ca.referral)
+    reveal = works_on(ctx.user, ca.case, ca.referral, ca.agreement.court_agency_id if ca.agreement else None)
     confirmations = {c.party_id: c for c in agreement.confirmations}
     names = await directory.names(s, User, {c.recorded_by_id for c in agreement.confirmations})
     parties = []

@@ -1,7 +1,7 @@
 """referrals: the parties' acknowledgements of the 人民调解权利义务告知书 (the case file's forms)
 
 Revision ID: r0005
-Revises: r0002
+Revises: r0004
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "r0005"
-down_revision: str | Sequence[str] | None = "r0002"
+down_revision: str | Sequence[str] | None = "r0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,7 +26,17 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-AGREED = frozenset({"resolved", "confirmation_applied", "confirmed", "confirmation_refused", "closed"})
+AGREED = frozenset(
+    {
+        "resolved",
+        "confirmation_applied",
+        "confirmation_accepted",
+        "correction_requested",
+        "confirmed",
+        "confirmation_refused",
+        "closed",
+    }
+)
 OPEN_WITH_MEDIATOR = frozenset({"accepted", "in_mediation"})
 FIGURES = (
     "received",

@@ -348,7 +348,7 @@ async def test_applying_after_the_window_is_refused(client: TestClient) -> None:
     assert out["confirmation_clock"]["expired"]
 
 
-async def test_judicial_confirmation_is_applied_for_and_decided(client: TestClient) -> None:
+async def test_judicial_confirmation_is_applied_for_and_decided_by_the_court(client: TestClient) -> None:
     # The last day of the window (on a working day: the window never ends on a rest day).
     last_day = range(0, 1) if BUILTIN.is_workday(today()) else range(1, 8)
     room, case_id, _parties = await resolved_with_agreement(client, effective_leaving(last_day))
@@ -356,17 +356,22 @@ async def test_judicial_confirmation_is_applied_for_and_decided(client: TestClie
     assert status == 200, out
     assert out["referral_state"] == "confirmation_applied" and out["court_agency_id"]
     assert out["confirmation_clock"] is None
-    refused = await room.post(f"/api/v1/cases/{case_id}/agreement/outcome", {"outcome": "refused"})
-    assert refused[0] == 422 and refused[1]["error"]["code"] == "reason_required"
-    status, out = await room.post(
-        f"/api/v1/cases/{case_id}/agreement/outcome",
-        {"outcome": "confirmed", "court_reference": "（2026）浙0106民特201号"},
+    # The room no longer records the court's decision: the court takes its own steps.
+    status, out = await room.post(f"/api/v1/cases/{case_id}/court/accept", {"court_case_number": "X"})
+    assert (status, out["error"]["code"]) == (403, "wrong_side")
+    court_ = await Person.login(client, "liaison_court")
+    status, out = await court_.post(
+        f"/api/v1/cases/{case_id}/court/accept", {"court_case_number": "（2026）浙0106民特201号"}
     )
     assert status == 200, out
-    assert out["referral_state"] == "confirmed" and out["court_outcome"] == "confirmed"
-    police = await Person.login(client, "liaison_ps01")
-    status, out = await police.post(f"/api/v1/cases/{case_id}/agreement/outcome", {"outcome": "confirmed"})
-    assert status == 403
+    status, out = await court_.post(
+        f"/api/v1/cases/{case_id}/court/confirm",
+        {"ruling_number": "（2026）浙0106民特201号", "ruling_date": today().isoformat()},
+    )
+    assert status == 200 and out["referral_state"] == "confirmed", out
+    room = await Person.login(client, "liaison_sr01")
+    status, out = await room.get(f"/api/v1/cases/{case_id}/agreement")
+    assert out["court_outcome"] == "confirmed" and out["court_reference"] == "（2026）浙0106民特201号"
 
 
 async def test_a_not_performed_visit_raises_exactly_one_warning_for_the_supervisors(

@@ -1,0 +1,1 @@
+"""The court as a user: its queue of applications for judicial confirmation and its steps."""
