@@ -239,6 +239,8 @@ class AlreadyAcknowledged(Conflict):
 class NotReceivedYet(Conflict):
     code = "not_received_yet"
     message = N_("The notice of rights and duties is given once a mediation body has accepted the case.")
+
+
 # --- the court's queue -----------------------------------------------------------------------
 
 
