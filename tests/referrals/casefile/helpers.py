@@ -10,10 +10,12 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 
 from hub.documents import fonts_available
+from hub.orm import utcnow
 from referrals.evidence import demo
 from tests.referrals.agreements.test_agreements import agreement_body, case_in_mediation, confirm_all, put
 from tests.referrals.agreements.test_documents import PERSON_AND_COMPANY
@@ -86,11 +88,18 @@ async def complete_case(client: TestClient) -> tuple[Person, int, list[int]]:
     assert resolved.status == 303, await resolved.text()
     status, out = await room.post(f"/api/v1/cases/{case_id}/agreement/application", {})
     assert status == 200, out
-    status, out = await room.post(
-        f"/api/v1/cases/{case_id}/agreement/outcome",
-        {"outcome": "confirmed", "court_reference": "（2026）浙0106民特301号"},
+    court = await Person.login(client, "liaison_court")  # the court takes its own steps
+    status, out = await court.post(
+        f"/api/v1/cases/{case_id}/court/accept", {"court_case_number": "（2026）浙0106民特301号"}
     )
     assert status == 200, out
+    ruled = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    status, out = await court.post(
+        f"/api/v1/cases/{case_id}/court/confirm",
+        {"ruling_number": "（2026）浙0106民特301号", "ruling_date": ruled.isoformat()},
+    )
+    assert status == 200, out
+    room = await Person.login(client, "liaison_sr01")
     status, visits = await room.get(f"/api/v1/cases/{case_id}/followups")
     assert status == 200 and visits["total"] >= 1, visits
     status, out = await room.post(
