@@ -16,7 +16,7 @@ from hub import audit
 from hub.demo_context import DemoContext, DemoLogin
 from hub.events import Outbox
 from hub.models import Setting
-from referrals import mediators, moves, sending, states
+from referrals import committees, mediators, moves, sending, states
 from referrals.agreements import agreements
 from referrals.agreements import demo as agreement_demo
 from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
@@ -306,6 +306,9 @@ async def load(ctx: DemoContext) -> None:
             return
         if not await s.scalar(select(RoutingRule.id).limit(1)):
             s.add_all(_rules(ctx.agencies))
+        # Rooms and judicial offices mediate for their street's (town's) committee; village
+        # committees and specialised bodies are committees of their own.
+        await committees.derive_committees(s)
         if not await s.scalar(select(MediatorProfile.user_id).limit(1)):
             for username, user_id in ctx.users.items():
                 if username.startswith("mediator"):
