@@ -18,16 +18,24 @@ What other code calls:
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit
+from hub.errors import NotFound, ValidationFailed
+from hub.i18n import N_
 from hub.models import Agency, AgencyKind, Area, AreaLevel
+from hub.orm import utcnow
+from referrals.errors import BadCourt
 from referrals.models import CommitteeAgency, MediationCommittee
 
 SEAL = "（印章）"
 DEFAULT_NUMBER_FORMAT = "〔{year}〕{prefix}第{seq}号"  # fields: referrals.agreements.numbering
+NUMBER_FIELDS = frozenset({"year", "prefix", "seq"})
 COMMITTEE = "人民调解委员会"
 # Agencies that mediate as a workplace of their town's (street's) committee.
 TOWN_WORKPLACES = frozenset({AgencyKind.stationed_room, AgencyKind.judicial_office})
@@ -174,3 +182,66 @@ async def members(s: AsyncSession, committee_id: int) -> list[Agency]:
         .order_by(Agency.code)
     )
     return list(rows.all())
+
+
+def check_number_format(fmt: str) -> str:
+    """The format if it can number documents: only ``{year}``, ``{prefix}``, ``{seq}`` (with a width,
+    ``{seq:03d}``), the sequence among them; ValueError otherwise."""
+    names = {name for _text, name, _spec, _conv in string.Formatter().parse(fmt) if name is not None}
+    if not names <= NUMBER_FIELDS or "seq" not in names:
+        raise ValueError(f"{fmt!r}: only {sorted(NUMBER_FIELDS)}, with seq")
+    fmt.format(year=2026, prefix="", seq=1)
+    return fmt
+
+
+# --- administration -------------------------------------------------------------------------------
+
+
+async def update(
+    s: AsyncSession, actor: audit.Actor, committee_id: int, changes: dict[str, Any]
+) -> MediationCommittee:
+    """Change a committee's name, seal text, court, number prefix or format (checked), with its audit row.
+    Numbers already given stay as they were printed."""
+    committee = await s.get(MediationCommittee, committee_id)
+    if committee is None:
+        raise NotFound()
+    if "number_format" in changes:
+        try:
+            check_number_format(changes["number_format"])
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ValidationFailed(
+                N_("The number format needs {seq} and may use only {year}, {prefix} and {seq}.")
+            ) from exc
+    if changes.get("court_agency_id") is not None:
+        kind = await s.scalar(select(Agency.kind).where(Agency.id == changes["court_agency_id"]))
+        if kind != AgencyKind.court:
+            raise BadCourt()
+    before = {name: getattr(committee, name) for name in changes}
+    for name, value in changes.items():
+        setattr(committee, name, value)
+    committee.updated_at = utcnow()
+    await s.flush()
+    await audit.record(
+        s, actor, "committee.updated", "committee", committee.id, {"before": before, "after": changes}
+    )
+    return committee
+
+
+async def assign(s: AsyncSession, actor: audit.Actor, agency_id: int, committee_id: int | None) -> None:
+    """Make the agency a workplace of the committee (None: of no committee: it names itself)."""
+    if await s.get(Agency, agency_id) is None:
+        raise NotFound()
+    if committee_id is not None and await s.get(MediationCommittee, committee_id) is None:
+        raise NotFound()
+    row = await s.get(CommitteeAgency, agency_id)
+    before = row.committee_id if row else None
+    if row is not None and committee_id is None:
+        await s.delete(row)
+    elif row is not None and committee_id is not None:
+        row.committee_id = committee_id
+    elif committee_id is not None:
+        s.add(CommitteeAgency(agency_id=agency_id, committee_id=committee_id))
+    await s.flush()
+    await audit.record(
+        s, actor, "committee.assigned", "agency", agency_id, {"before": before, "after": committee_id}
+    )

@@ -56,6 +56,7 @@ plugin = Plugin(
         "referrals.cases.pages",
         "referrals.agreements.api",
         "referrals.agreements.pages",
+        "referrals.committees_api",
         "referrals.evidence.routes",
         "referrals.reports.api",
         "referrals.reports.pages",
