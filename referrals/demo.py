@@ -302,13 +302,15 @@ STORIES = (
 
 async def load(ctx: DemoContext) -> None:
     async with ctx.db.write() as s:
+        # Rooms and judicial offices mediate for their street's (town's) committee; village
+        # committees and specialised bodies are committees of their own. Idempotent, so a demo
+        # database from before committees existed gets them too.
+        await committees.derive_committees(s)
+    async with ctx.db.write() as s:
         if await s.scalar(select(Setting.id).where(Setting.key == MARK)):
             return
         if not await s.scalar(select(RoutingRule.id).limit(1)):
             s.add_all(_rules(ctx.agencies))
-        # Rooms and judicial offices mediate for their street's (town's) committee; village
-        # committees and specialised bodies are committees of their own.
-        await committees.derive_committees(s)
         if not await s.scalar(select(MediatorProfile.user_id).limit(1)):
             for username, user_id in ctx.users.items():
                 if username.startswith("mediator"):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from referrals.agreements import terms
@@ -170,6 +170,7 @@ def test_a_term_without_a_kind_gets_one_from_its_text(
     assert terms.kind_of(term(kind=None, description=description, amount=amount)) == kind
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(list(Kind)),
     description=st.text(alphabet="修复拆除围墙赔偿款道歉不得堆放", max_size=12),
