@@ -56,7 +56,7 @@ plugin = Plugin(
         "referrals.cases.pages",
         "referrals.agreements.api",
         "referrals.agreements.pages",
-        "referrals.committees_api",
+        "referrals.committees.routes",
         "referrals.evidence.routes",
         "referrals.reports.api",
         "referrals.reports.pages",
@@ -74,6 +74,7 @@ plugin = Plugin(
         NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),
         NavItem("/stats", N_("Statistics"), "view_cases"),
         NavItem("/admin/rules", N_("Routing rules"), "manage_rules"),
+        NavItem("/admin/committees", N_("Mediation committees"), "manage_rules"),
     ),
     order=10,
 )

@@ -75,3 +75,35 @@ async def test_an_agency_moved_to_another_committee_issues_in_its_name(
     status, agreement = await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties))
     assert agreement["organisation"] == "青川区东湖街道人民调解委员会"
     assert "东湖调字" in agreement["document_number"]
+
+
+async def test_the_admin_page_lists_the_committees_and_saves_a_corrected_seal(client: TestClient) -> None:
+    station_admin = await Person.login(client, "station_admin_ps01")
+    assert (await station_admin.client.get("/admin/committees")).status == 403
+    admin = await Person.login(client, "admin")
+    page = await admin.client.get("/admin/committees")
+    text = await page.text()
+    assert (
+        page.status == 200
+        and "青川区城关街道人民调解委员会" in text
+        and "城关派出所派驻人民调解工作室" in text
+    )
+    committee = await chengguan(admin)
+    form = {
+        "_csrf": admin.csrf,
+        "name": committee["name"],
+        "seal_text": "青川区城关街道人民调解委员会（调解专用章）",
+        "court_agency_id": str(committee["court_agency_id"]),
+        "number_prefix": "城调",
+        "number_format": "{prefix}第{seq}号",
+        "active": "on",
+    }
+    refused = await admin.client.post(
+        f"/admin/committees/{committee['id']}", data={**form, "number_format": "第号"}
+    )
+    assert refused.status == 422 and 'data-testid="committees-error"' in await refused.text()
+    saved = await admin.client.post(f"/admin/committees/{committee['id']}", data=form, allow_redirects=False)
+    assert saved.status == 303
+    after = await chengguan(admin)
+    assert after["seal_line"] == "青川区城关街道人民调解委员会（调解专用章）（印章）"
+    assert after["number_format"] == "{prefix}第{seq}号" and after["active"]

@@ -212,6 +212,12 @@ async def update(
             raise ValidationFailed(
                 N_("The number format needs {seq} and may use only {year}, {prefix} and {seq}.")
             ) from exc
+    if changes.get("name") and changes["name"] != committee.name:
+        taken = await s.scalar(
+            select(MediationCommittee.id).where(MediationCommittee.name == changes["name"])
+        )
+        if taken is not None:
+            raise ValidationFailed(N_("Another committee already has this name."))
     if changes.get("court_agency_id") is not None:
         kind = await s.scalar(select(Agency.kind).where(Agency.id == changes["court_agency_id"]))
         if kind != AgencyKind.court:

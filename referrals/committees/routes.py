@@ -1,16 +1,22 @@
-"""JSON API of mediation committees (``committees``): the district's administrators list them,
-correct a name, seal, court or number format, and say which committee an agency mediates for.
-Everyone who may see cases may read the list (the papers print these names anyway)."""
+"""Mediation committees over HTTP: the JSON API (everyone who may see cases reads the list: the
+papers print these names anyway; the district's administrators correct a name, seal, court or
+number format and say which committee an agency mediates for) and the administrators' page
+``/admin/committees`` that does the same with forms."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from aiohttp import web
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
-from hub.routing import Ctx, Routes
+from hub.errors import HubError
+from hub.forms import Form
+from hub.models import Agency, AgencyKind
+from hub.routing import Ctx, Routes, validate
 from hub.schemas import Input, Output
+from hub.templating import render
 from referrals import committees
 from referrals.models import MediationCommittee
 from referrals.permissions import CasePermission, check_district_admin
@@ -113,3 +119,56 @@ async def assign_committee(ctx: Ctx, body: AssignIn) -> AssignIn:
         await check_district_admin(s, ctx.user)
         await committees.assign(s, ctx.user.actor, ctx.match_int("id"), body.committee_id)
     return body
+
+
+# --- the administrators' page ---------------------------------------------------------------------
+
+
+async def committees_view(ctx: Ctx, *, status: int = 200, error: str | None = None) -> web.Response:
+    async with ctx.db.read() as s:
+        await check_district_admin(s, ctx.user)
+        rows = (await s.scalars(select(MediationCommittee).order_by(MediationCommittee.id))).all()
+        courts = (
+            await s.scalars(select(Agency).where(Agency.kind == AgencyKind.court).order_by(Agency.id))
+        ).all()
+        members = {c.id: await committees.members(s, c.id) for c in rows}
+    return render(
+        ctx,
+        "referrals/committees.html",
+        status=status,
+        committees=rows,
+        members=members,
+        courts=courts,
+        seal_lines={c.id: committees.seal_line(c.seal_text or c.name) for c in rows},
+        error=error,
+    )
+
+
+@routes.page("GET", "/admin/committees", perm=CasePermission.manage_rules, name="committees")
+async def committees_page(ctx: Ctx) -> web.Response:
+    return await committees_view(ctx)
+
+
+@routes.page("POST", "/admin/committees/{id}", perm=CasePermission.manage_rules)
+async def committee_form(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    try:
+        body = validate(
+            CommitteePatch,
+            {
+                "name": form.text("name"),
+                "seal_text": form.text("seal_text"),
+                "court_agency_id": form.raw("court_agency_id") or None,
+                "number_prefix": form.text("number_prefix"),
+                "number_format": form.text("number_format"),
+                "active": form.checked("active"),
+            },
+        )
+        async with ctx.write() as (s, _outbox):
+            await check_district_admin(s, ctx.user)
+            await committees.update(s, ctx.user.actor, ctx.match_int("id"), body.model_dump())
+    except HubError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await committees_view(ctx, status=exc.status, error=exc.text())
+    raise web.HTTPSeeOther(f"/admin/committees#committee-{ctx.match_int('id')}")
