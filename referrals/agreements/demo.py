@@ -91,7 +91,7 @@ AGREEMENTS = {
                 "医药费、误工费",
                 "6000",
                 method="cash",
-                place="东湖派出所派驻人民调解工作室",
+                place="人民调解工作室",
                 instalments=((3, "3000"), (10, "3000")),
             ),
         ),
@@ -142,7 +142,12 @@ async def load(ctx: DemoContext) -> None:
     outbox = Outbox()  # nobody listens while the demo loads; notices are written all the same
     async with ctx.db.write() as s:
         referrals = (
-            await s.scalars(select(Referral).where(Referral.state.in_(list(STATES))).order_by(Referral.id))
+            # In the order they were resolved: each committee numbers its agreements as they come.
+            await s.scalars(
+                select(Referral)
+                .where(Referral.state.in_(list(STATES)))
+                .order_by(Referral.decided_at.is_(None), Referral.decided_at, Referral.id)
+            )
         ).all()
         for number, referral in enumerate(referrals, start=1):
             case = await s.get(Case, referral.case_id)
