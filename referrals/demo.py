@@ -16,7 +16,7 @@ from hub import audit
 from hub.demo_context import DemoContext, DemoLogin
 from hub.events import Outbox
 from hub.models import Setting
-from referrals import mediators, moves, sending, states
+from referrals import committees, mediators, moves, sending, states
 from referrals.agreements import agreements
 from referrals.agreements import demo as agreement_demo
 from referrals.casefile import demo as casefile_demo
@@ -376,6 +376,11 @@ STORIES = (
 
 
 async def load(ctx: DemoContext) -> None:
+    async with ctx.db.write() as s:
+        # Rooms and judicial offices mediate for their street's (town's) committee; village
+        # committees and specialised bodies are committees of their own. Idempotent, so a demo
+        # database from before committees existed gets them too.
+        await committees.derive_committees(s)
     async with ctx.db.write() as s:
         if await s.scalar(select(Setting.id).where(Setting.key == MARK)):
             return

@@ -176,7 +176,15 @@ class AgreementNotEditable(Conflict):
 class AgreementIncomplete(ValidationFailed):
     code = "agreement_incomplete"
     message = N_(
-        "Before the parties confirm, the agreement needs the facts, at least one term and its effective date."
+        "Before the parties confirm, the agreement needs the main facts of the dispute and at least one term."
+    )
+
+
+class EffectiveDateNotTyped(ValidationFailed):
+    code = "effective_date_not_typed"
+    message = N_(
+        "The effective date is not typed: the agreement takes effect on the day the last party "
+        "confirms (signs) it, and the hub records that day."
     )
 
 

@@ -263,6 +263,15 @@ class Agreement(Base):
     court_reference: Mapped[str] = mapped_column(String(80), default="")
     # Replaced by a new or changed agreement after the court refused it (kept on file).
     superseded_at: Mapped[datetime | None] = mapped_column(default=None)
+    # 人民调解法 art. 29: the matters in dispute and each party's responsibility, beside the facts.
+    issues: Mapped[str] = mapped_column(Text, default="")  # 争议事项
+    liabilities: Mapped[str] = mapped_column(Text, default="")  # 各方当事人的责任
+    copies: Mapped[int | None] = mapped_column(default=None)  # 一式N份; parties + 1 when not given
+    recorder: Mapped[str] = mapped_column(String(100), default="")  # 记录人
+    # The committee that issued it and its number (〔2026〕青调字第12号), given once at the first save
+    # and kept (``referrals.agreements.numbering``).
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_committees.id"), default=None)
+    document_number: Mapped[str] = mapped_column(String(64), default="")
 
     terms: Mapped[list[AgreementTerm]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="AgreementTerm.position"
@@ -283,6 +292,12 @@ class AgreementTerm(Base):
     description: Mapped[str] = mapped_column(String(500))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # How it is performed (履行方式; codes in referrals.agreements.terms): the kind of obligation,
+    # the manner of a payment, the place, and a payment's instalments [{"due": ISO date, "amount": "yuan"}].
+    kind: Mapped[str] = mapped_column(String(16), default="act")  # payment, act, omission, apology, other
+    method: Mapped[str] = mapped_column(String(16), default="")  # transfer, cash, or ""
+    place: Mapped[str] = mapped_column(String(200), default="")
+    instalments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
 
 class PartyConfirmation(Base):
@@ -334,6 +349,48 @@ class CourtApplication(Base):
     refusal_reason: Mapped[str] = mapped_column(String(500), default="")
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class MediationCommittee(Base):
+    """A people's mediation committee (人民调解委员会): the 调解组织 a court checks, and the only body
+    with a seal. Stationed rooms, village committees, specialised bodies and judicial offices mediate
+    as a committee's workplace (``CommitteeAgency``); the papers name the committee."""
+
+    __tablename__ = "mediation_committees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)  # 青川区东湖街道人民调解委员会
+    seal_text: Mapped[str] = mapped_column(String(120), default="")  # what the seal reads; the name if empty
+    # The basic court of its district, where its agreements go for judicial confirmation.
+    court_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)
+    number_prefix: Mapped[str] = mapped_column(String(32), default="")  # 青调字
+    number_format: Mapped[str] = mapped_column(String(64), default="〔{year}〕{prefix}第{seq}号")
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommitteeAgency(Base):
+    """Which committee an agency mediates for (one each; an agency without a row names itself)."""
+
+    __tablename__ = "committee_agencies"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_committees.id", ondelete="CASCADE"), index=True
+    )
+
+
+class DocumentCounter(Base):
+    """The last number a committee gave in one series of documents in one year."""
+
+    __tablename__ = "document_counters"
+
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("mediation_committees.id", ondelete="CASCADE"), primary_key=True
+    )
+    series: Mapped[str] = mapped_column(String(24), primary_key=True)  # "agreement"
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
 
 
 class FollowUp(Base):

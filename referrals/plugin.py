@@ -59,6 +59,7 @@ plugin = Plugin(
         "referrals.agreements.pages",
         "referrals.court.api",
         "referrals.court.pages",
+        "referrals.committees.routes",
         "referrals.evidence.routes",
         "referrals.casefile.api",
         "referrals.casefile.pages",
@@ -78,6 +79,7 @@ plugin = Plugin(
         NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),
         NavItem("/stats", N_("Statistics"), "view_cases"),
         NavItem("/admin/rules", N_("Routing rules"), "manage_rules"),
+        NavItem("/admin/committees", N_("Mediation committees"), "manage_rules"),
     ),
     order=10,
 )

@@ -5,6 +5,11 @@
 - Each party's confirmation is recorded by the mediator (who, when, online or in person). Changing the
   text withdraws the confirmations given so far (they confirmed another text). Once every party has
   confirmed, the agreement is locked: ``AgreementLocked`` (409) for any further change.
+- The agreement takes effect on the day (in China) the last party's confirmation is recorded
+  (``effective_on``): nobody types it, and until every party has signed there is no effective date
+  and no confirmation clock. A typed one is refused (``EffectiveDateNotTyped``).
+- Its first save gives it the committee's next document number (``numbering.issue_number``,
+  〔2026〕青调字第12号), which it keeps whatever is changed after.
 - Follow-up visits are scheduled once the referral is resolved and every party has confirmed
   (``ensure_followups``; see ``followups`` for when), and the referral is closed only once they
   are made: ``EFFECTS``, which whoever moves a referral hands to ``moves.move``.
@@ -15,8 +20,9 @@ Judicial confirmation and its 30-day clock are in ``court``, the visits in ``vis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +33,12 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.labels import label
 from hub.permissions import Scope
-from referrals import deadlines, moves, states
+from referrals import committees, deadlines, moves, states
 from referrals.agencies import policy_for
-from referrals.agreements import followups
+from referrals.agreements import followups, numbering
+from referrals.agreements.numerals import cents
 from referrals.agreements.schemas import AgreementIn
+from referrals.agreements.terms import Kind
 from referrals.errors import (
     RECEIVER_ONLY,
     AgreementIncomplete,
@@ -41,6 +49,7 @@ from referrals.errors import (
     AlreadyConfirmed,
     BadDate,
     BadParty,
+    EffectiveDateNotTyped,
     FollowUpsPending,
     WrongSide,
 )
@@ -62,6 +71,7 @@ AFTER_RESOLVE = frozenset(
     }
 )
 FUTURE_SLACK_SECONDS = 300  # clocks differ a little; a confirmation "in five minutes" is a typo
+ZONE = ZoneInfo("Asia/Shanghai")  # the law's days are China's, whatever zone a user reads in
 
 
 @dataclass
@@ -112,7 +122,21 @@ def is_locked(agreement: Agreement | None, parties: list[Party]) -> bool:
 
 
 def is_complete(agreement: Agreement) -> bool:
-    return bool(agreement.facts.strip() and agreement.terms and agreement.effective_date)
+    """Ready for the parties to confirm: the facts and at least one term."""
+    return bool(agreement.facts.strip() and agreement.terms)
+
+
+def effective_on(agreement: Agreement, parties: list[Party]) -> date | None:
+    """The day in China the last party confirmed; None until every party has."""
+    if not is_locked(agreement, parties):
+        return None
+    last = max(c.confirmed_at for c in agreement.confirmations if c.party_id in {p.id for p in parties})
+    return last.astimezone(ZONE).date()
+
+
+def copies_of(agreement: Agreement, parties: list[Party]) -> int:
+    """一式N份: as written, or one for each party and one for the committee."""
+    return agreement.copies or len(parties) + 1
 
 
 def may_edit(ca: CaseAgreement) -> bool:
@@ -134,9 +158,28 @@ def _require_writable(ca: CaseAgreement) -> Referral:
 
 def _content(agreement: Agreement) -> tuple[Any, ...]:
     terms = tuple(
-        (t.obligor_party_id, t.obligee_party_id, t.description, t.amount, t.due_date) for t in agreement.terms
+        (
+            t.kind,
+            t.obligor_party_id,
+            t.obligee_party_id,
+            t.description,
+            t.amount,
+            t.due_date,
+            t.method,
+            t.place,
+            tuple((i["due"], i["amount"]) for i in t.instalments or ()),
+        )
+        for t in agreement.terms
     )
-    return agreement.facts, agreement.other_terms, agreement.effective_date, terms
+    return (
+        agreement.facts,
+        agreement.issues,
+        agreement.liabilities,
+        agreement.other_terms,
+        agreement.copies,
+        agreement.recorder,
+        terms,
+    )
 
 
 def _announce(outbox: Outbox, ca: CaseAgreement, kind: str, actor: audit.Actor) -> None:
@@ -162,6 +205,8 @@ async def save(
     agreement = ca.current
     if agreement is not None and is_locked(agreement, ca.case.parties):
         raise AgreementLocked()
+    if data.effective_date is not None:
+        raise EffectiveDateNotTyped()
     party_ids = {p.id for p in ca.case.parties}
     for term in data.terms:
         if term.obligor_party_id not in party_ids or term.obligee_party_id not in party_ids | {None}:
@@ -170,11 +215,14 @@ async def save(
             raise BadParty()
     created = agreement is None
     if agreement is None:
+        organisation = await committees.organisation_for(s, referral.to_agency_id)
         agreement = Agreement(
             case_id=ca.case.id,
             referral_id=referral.id,
             created_by_id=actor.user_id,
             created_at=now,
+            committee_id=organisation.committee_id,
+            document_number=await numbering.issue_number(s, organisation, now),
             terms=[],
             confirmations=[],
         )
@@ -183,16 +231,24 @@ async def save(
     else:
         before = _content(agreement)
     agreement.facts = data.facts
+    agreement.issues = data.issues
+    agreement.liabilities = data.liabilities
     agreement.other_terms = data.other_terms
-    agreement.effective_date = data.effective_date
+    agreement.copies = data.copies
+    agreement.recorder = data.recorder
+    agreement.effective_date = None  # not locked here: it takes effect with the last confirmation
     agreement.terms = [
         AgreementTerm(
             position=i,
+            kind=(t.kind or Kind.act).value,
             obligor_party_id=t.obligor_party_id,
             obligee_party_id=t.obligee_party_id,
             description=t.description,
             amount=t.amount,
             due_date=t.due_date,
+            method=t.method,
+            place=t.place,
+            instalments=[{"due": i.due.isoformat(), "amount": str(cents(i.amount))} for i in t.instalments],
         )
         for i, t in enumerate(data.terms, start=1)
     ]
@@ -210,8 +266,8 @@ async def save(
         agreement.id,
         {
             "case": ca.case.number,
+            "number": agreement.document_number,
             "terms": len(agreement.terms),
-            "effective": agreement.effective_date.isoformat() if agreement.effective_date else None,
             "confirmations_withdrawn": withdrawn,
         },
     )
@@ -250,13 +306,21 @@ async def confirm_party(
     )
     await s.flush()
     locked = is_locked(agreement, ca.case.parties)
+    agreement.effective_date = effective_on(agreement, ca.case.parties)
     await audit.record(
         s,
         actor,
         "agreement.party_confirmed",
         "agreement",
         agreement.id,
-        {"party": party.id, "name": party.name, "method": method, "at": at.isoformat(), "locked": locked},
+        {
+            "party": party.id,
+            "name": party.name,
+            "method": method,
+            "at": at.isoformat(),
+            "locked": locked,
+            "effective": agreement.effective_date.isoformat() if agreement.effective_date else None,
+        },
     )
     if locked:
         await ensure_followups(s, actor, ca)

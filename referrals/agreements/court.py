@@ -26,7 +26,7 @@ from hub.i18n import N_
 from hub.models import Agency, AgencyKind, Role
 from hub.notifications import notify, people_with_role
 from hub.permissions import Scope
-from referrals import deadlines, moves
+from referrals import committees, deadlines, moves
 from referrals.agencies import policy_for
 from referrals.agreements.agreements import FUTURE_SLACK_SECONDS, CaseAgreement, is_locked
 from referrals.errors import (
@@ -160,6 +160,9 @@ async def apply(
         raise ConfirmationWindowClosed(deadline=deadline.isoformat())
     if applied_at.astimezone(zone).date() < agreement.effective_date:
         raise BadDate(N_("The application cannot come before the agreement took effect."))
+    if court_agency_id is None:  # the basic court of the committee that made the agreement
+        organisation = await committees.organisation_for(s, ca.referral.to_agency_id, agreement.committee_id)
+        court_agency_id = organisation.court_agency_id
     court = await court_for(s, court_agency_id)
     await moves.move(
         s,

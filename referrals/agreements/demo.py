@@ -1,9 +1,12 @@
 """Demo agreements for the demo cases that reached an agreement, with what followed.
 
 The demo cases were already moved through their states (``referrals.demo``); here each resolved one
-gets its agreement, dated from the referral's own events: terms, every party's confirmation, the
-application for judicial confirmation and the court's decision where the referral went that far,
-and follow-up visits (performed ones, one not performed that raises the warning, one still to come).
+gets its agreement in the structured form of 人民调解法 art. 29 (facts, matters in dispute, each
+party's responsibility, terms of every kind with their manner of performance), numbered by its
+committee, dated from the referral's own events: every party's confirmation (the last one makes it
+effective), the application for judicial confirmation and the court's decision where the referral
+went that far, and follow-up visits (performed ones, one not performed that raises the warning, one
+still to come).
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.demo_context import DemoContext
 from hub.events import Outbox
+from referrals import committees
 from referrals.agencies import policy_for
-from referrals.agreements import agreements, visits
+from referrals.agreements import agreements, numbering, visits
 from referrals.models import (
     Agreement,
     AgreementTerm,
     Case,
     FollowUp,
+    Party,
     PartyConfirmation,
     Referral,
     ReferralEvent,
@@ -37,80 +42,116 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 @dataclass(frozen=True)
 class DemoTerm:
+    kind: str
     obligor: int  # index into the case's parties
     obligee: int | None
     description: str
-    amount: str | None
-    due_days: int | None  # after the effective date
+    amount: str | None = None
+    due_days: int | None = None  # after the effective date
+    method: str = ""
+    place: str = ""
+    instalments: tuple[tuple[int, str], ...] = ()  # (days after the effective date, yuan)
 
 
 @dataclass(frozen=True)
 class DemoAgreement:
     facts: str
+    issues: str
+    liabilities: str
     terms: tuple[DemoTerm, ...]
     other_terms: str
     visits: tuple[str, ...]  # outcome of each visit due by now, in order ("" leaves it open)
+    recorder: str = "陈晓"
 
 
 # Keyed by the first party's name in referrals.demo.STORIES.
 AGREEMENTS = {
     "杨静": DemoAgreement(
         "朱强装修房屋期间多次在午休及夜间施工，噪音影响杨静一家休息，双方发生争执。",
+        "朱强应否停止在休息时间施工，是否应补偿杨静一家所受影响。",
+        "朱强在休息时间施工影响邻居休息，应承担主要责任；杨静在交涉中言语过激，亦有不当之处。",
         (
-            DemoTerm(1, 0, "支付噪音扰民补偿款", "2000", 30),
-            DemoTerm(1, None, "此后每日12时至14时、20时至次日8时不进行产生噪音的装修作业", None, None),
+            DemoTerm("payment", 1, 0, "噪音扰民补偿款", "2000", 30, method="transfer"),
+            DemoTerm("omission", 1, None, "在每日12时至14时、20时至次日8时进行产生噪音的装修作业"),
+            DemoTerm("apology", 1, 0, "当面", None, 3),
         ),
         "双方今后互谅互让，和睦相处。",
         (),
     ),
     "林涛": DemoAgreement(
         "双方因琐事发生口角并互相推搡，高峰致林涛鼻骨轻微损伤，林涛就医花费医药费若干。",
+        "医药费、误工费的数额及承担。",
+        "高峰先动手推搡致林涛受伤，应承担主要责任；林涛对冲突的发生亦有一定责任。",
         (
-            DemoTerm(1, 0, "当面赔礼道歉", None, 3),
-            DemoTerm(1, 0, "赔偿医药费、误工费", "6000", 10),
+            DemoTerm("apology", 1, 0, "当面", None, 3),
+            DemoTerm(
+                "payment",
+                1,
+                0,
+                "医药费、误工费",
+                "6000",
+                method="cash",
+                place="人民调解工作室",
+                instalments=((3, "3000"), (10, "3000")),
+            ),
         ),
         "本协议履行完毕后，双方就此事再无其他纠纷。",
         ("performed", "not_performed"),
     ),
     "罗娜": DemoAgreement(
         "梁斌驾驶电动车追尾罗娜的电动车，致其车辆受损，双方就修车费用协商未果。",
-        (DemoTerm(1, 0, "支付修车费", "3500", 7),),
+        "修车费用的数额及承担。",
+        "梁斌未保持安全车距，应承担事故的全部责任。",
+        (DemoTerm("payment", 1, 0, "修车费", "3500", 7, method="transfer"),),
         "",
         ("performed",),
     ),
     "宋佳": DemoAgreement(
         "宋佳在谢东经营的网店购买家电，收货后发现存在质量问题，要求退货退款未果。",
+        "能否退货退款。",
+        "谢东出售的商品存在质量问题，应承担退货退款的责任。",
         (
-            DemoTerm(1, 0, "退还货款", "1200", 5),
-            DemoTerm(0, 1, "退回所购家电（含包装及配件）", None, 5),
+            DemoTerm("payment", 1, 0, "全部货款", "1200", 5, method="transfer"),
+            DemoTerm("act", 0, 1, "向谢东退回所购家电（含包装及配件）", None, 5),
         ),
         "",
         ("performed",),
     ),
     "唐亮": DemoAgreement(
         "唐亮与韦芳系相邻宅基地使用人，因韦芳搭建的围墙越过双方宅基地边界发生争执。",
+        "围墙是否越界及其拆除，拆除费用的承担。",
+        "韦芳搭建围墙越过宅基地边界，应自行拆除；唐亮自愿补偿部分拆除费用。",
         (
-            DemoTerm(1, None, "拆除越界搭建的围墙", None, 20),
-            DemoTerm(0, 1, "支付围墙拆除补偿款", "800", 20),
+            DemoTerm("act", 1, None, "拆除越界搭建的围墙", None, 20),
+            DemoTerm("payment", 0, 1, "围墙拆除补偿款", "800", 20, method="cash"),
         ),
         "",
         ("performed",),
     ),
     "秦月": DemoAgreement(
         "邱平长期在双方共用的楼道通道堆放杂物，影响秦月一家通行，双方多次争执。",
-        (DemoTerm(1, None, "清理楼道内堆放的杂物，此后不再占用共用通道", None, 5),),
+        "楼道杂物的清理及共用通道今后的使用。",
+        "邱平占用共用通道堆放杂物，应承担清理责任。",
+        (
+            DemoTerm("act", 1, None, "清理楼道内堆放的杂物", None, 5),
+            DemoTerm("omission", 1, None, "在双方共用的楼道通道堆放杂物"),
+        ),
         "",
         (),
     ),
     "江涛": DemoAgreement(
         "江涛租住范丽的房屋，租期届满退租后，双方就押金退还及房屋损耗发生争议。",
-        (DemoTerm(1, 0, "退还房屋租赁押金", "4000", 10),),
+        "押金的退还及房屋损耗的承担。",
+        "房屋损耗属正常使用所致，范丽应退还押金。",
+        (DemoTerm("payment", 1, 0, "房屋租赁押金", "4000", 10, method="transfer"),),
         "",
         (),
     ),
     "贺新": DemoAgreement(
         "贺新在青川某健身有限公司办理年卡后因工作调动无法继续使用，要求退费未果。",
-        (DemoTerm(1, 0, "退还剩余会员费", "2600", 15),),
+        "剩余会员费能否退还及其数额。",
+        "贺新因工作调动无法继续使用，青川某健身有限公司同意按剩余期限退费。",
+        (DemoTerm("payment", 1, 0, "剩余会员费", "2600", 15, method="transfer"),),
         "",
         (),
     ),
@@ -131,7 +172,12 @@ async def load(ctx: DemoContext) -> None:
     outbox = Outbox()  # nobody listens while the demo loads; notices are written all the same
     async with ctx.db.write() as s:
         referrals = (
-            await s.scalars(select(Referral).where(Referral.state.in_(list(STATES))).order_by(Referral.id))
+            # In the order they were resolved: each committee numbers its agreements as they come.
+            await s.scalars(
+                select(Referral)
+                .where(Referral.state.in_(list(STATES)))
+                .order_by(Referral.decided_at.is_(None), Referral.decided_at, Referral.id)
+            )
         ).all()
         for number, referral in enumerate(referrals, start=1):
             case = await s.get(Case, referral.case_id)
@@ -164,31 +210,29 @@ async def _agreement(
 ) -> None:
     actor = audit.Actor(referral.mediator_id, referral.to_agency_id)
     resolved_at = await _event_at(s, referral, "resolve") or ctx.now
-    effective = resolved_at.astimezone(ZONE).date()
+    # The last party signs 10 minutes before the referral is resolved: that day is the effective date.
+    effective = (resolved_at - timedelta(minutes=10)).astimezone(ZONE).date()
     parties = case.parties
+    created_at = resolved_at - timedelta(hours=2)
+    organisation = await committees.organisation_for(s, referral.to_agency_id)
     agreement = Agreement(
         case_id=case.id,
         referral_id=referral.id,
         facts=story.facts,
+        issues=story.issues,
+        liabilities=story.liabilities,
         other_terms=story.other_terms,
+        recorder=story.recorder,
         effective_date=effective,
         created_by_id=referral.mediator_id,
-        created_at=resolved_at - timedelta(hours=2),
-        terms=[
-            AgreementTerm(
-                position=i,
-                obligor_party_id=parties[t.obligor].id,
-                obligee_party_id=parties[t.obligee].id if t.obligee is not None else None,
-                description=t.description,
-                amount=Decimal(t.amount) if t.amount else None,
-                due_date=effective + timedelta(days=t.due_days) if t.due_days is not None else None,
-            )
-            for i, t in enumerate(story.terms, start=1)
-        ],
+        created_at=created_at,
+        committee_id=organisation.committee_id,
+        document_number=await numbering.issue_number(s, organisation, created_at),
+        terms=[_term(i, t, parties, effective) for i, t in enumerate(story.terms, start=1)],
         confirmations=[
             PartyConfirmation(
                 party_id=p.id,
-                confirmed_at=resolved_at - timedelta(minutes=30 - i),
+                confirmed_at=resolved_at - timedelta(minutes=10 + 20 * (len(parties) - 1 - i)),
                 method="online" if i % 2 else "in_person",
                 recorded_by_id=referral.mediator_id,
             )
@@ -213,6 +257,26 @@ async def _agreement(
     policy = await policy_for(s, referral.to_agency_id)
     rows = await agreements.schedule_followups(s, actor, case, agreement, referral.to_agency_id, policy)
     await _visits(s, ctx, actor, case, referral, agreement, rows, story, outbox)
+
+
+def _term(position: int, t: DemoTerm, parties: list[Party], effective: date) -> AgreementTerm:
+    instalments = [
+        {"due": (effective + timedelta(days=days)).isoformat(), "amount": amount}
+        for days, amount in t.instalments
+    ]
+    due = effective + timedelta(days=t.due_days) if t.due_days is not None else None
+    return AgreementTerm(
+        position=position,
+        kind=t.kind,
+        obligor_party_id=parties[t.obligor].id,
+        obligee_party_id=parties[t.obligee].id if t.obligee is not None else None,
+        description=t.description,
+        amount=Decimal(t.amount) if t.amount else None,
+        due_date=date.fromisoformat(instalments[-1]["due"]) if instalments else due,
+        method=t.method,
+        place=t.place,
+        instalments=instalments,
+    )
 
 
 async def _visits(

@@ -18,10 +18,10 @@ from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes, validate
 from hub.templating import JINJA, render
-from referrals import deadlines
+from referrals import committees, deadlines
 from referrals.agencies import policy_for
 from referrals.agreements import agreements, court, documents, visits
-from referrals.agreements.forms import body_of, draft_from_form, draft_of
+from referrals.agreements.forms import KINDS, METHODS, body_of, draft_from_form, draft_of
 from referrals.agreements.schemas import ApplicationIn, PartyConfirmIn, VisitIn
 from referrals.agreements.views import (
     change,
@@ -63,6 +63,13 @@ async def agreement_view(
         )
         courts = await court.courts(s)
         pending = await agreements.pending_visits(s, referral) if referral else 0
+        organisation = (
+            await committees.organisation_for(
+                s, referral.to_agency_id, agreement.committee_id if agreement else None
+            )
+            if referral
+            else None
+        )
     reveal = works_on(ctx.user, ca.case, referral, agreement.court_agency_id if agreement else None)
     parties = [
         {
@@ -95,6 +102,11 @@ async def agreement_view(
         agreement=agreement,
         parties=parties,
         party_choices=[(p.id, p.name) for p in ca.case.parties],
+        term_kinds=KINDS,
+        term_methods=METHODS,
+        organisation=organisation,
+        sentences=documents.items(agreement, {p.id: p.name for p in ca.case.parties}) if agreement else [],
+        default_copies=len(ca.case.parties) + 1,
         draft=draft or draft_of(ca.current or agreement),
         editable=may_act and agreements.may_edit(ca),
         locked=locked,

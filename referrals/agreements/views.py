@@ -14,8 +14,9 @@ from hub.events import Outbox
 from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx
+from referrals import committees
 from referrals.agencies import policy_for
-from referrals.agreements import agreements, court, visits
+from referrals.agreements import agreements, court, terms, visits
 from referrals.agreements.agreements import CaseAgreement
 from referrals.agreements.schemas import (
     AgreementOut,
@@ -76,16 +77,28 @@ async def agreement_out(s: AsyncSession, ctx: Ctx, ca: CaseAgreement) -> Agreeme
         )
     policy = await policy_for(s, ca.referral.to_agency_id)
     clock = court.confirmation_clock(agreement, today(ctx), policy)
+    organisation = await committees.organisation_for(s, ca.referral.to_agency_id, agreement.committee_id)
+    party_names = {p.id: p.name for p in ca.case.parties}
     return AgreementOut(
         id=agreement.id,
         case_id=ca.case.id,
         case_number=ca.case.number,
         referral_id=agreement.referral_id,
         referral_state=ca.referral.state,
+        document_number=agreement.document_number,
+        organisation=organisation.name,
+        seal_line=organisation.seal_line,
         facts=agreement.facts,
+        issues=agreement.issues,
+        liabilities=agreement.liabilities,
         other_terms=agreement.other_terms,
+        copies=agreements.copies_of(agreement, ca.case.parties),
+        recorder=agreement.recorder,
         effective_date=agreement.effective_date,
-        terms=[TermOut.model_validate(t) for t in agreement.terms],
+        terms=[
+            TermOut.model_validate(t).model_copy(update={"sentence": terms.sentence(t, party_names)})
+            for t in agreement.terms
+        ],
         parties=parties,
         locked=agreements.is_locked(agreement, ca.case.parties),
         editable=agreements.may_edit(ca),

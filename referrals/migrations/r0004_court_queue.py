@@ -2,7 +2,7 @@
 and agreements superseded after a refusal
 
 Revision ID: r0004
-Revises: r0002
+Revises: r0003
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "r0004"
-down_revision: str | Sequence[str] | None = "r0002"
+down_revision: str | Sequence[str] | None = "r0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

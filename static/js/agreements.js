@@ -20,7 +20,7 @@ function setup() {
       if (rows.querySelectorAll("tr").length > 1) {
         row.remove();
       } else {
-        for (const field of row.querySelectorAll("input")) field.value = "";
+        for (const field of row.querySelectorAll("input, textarea")) field.value = "";
       }
     }
   });

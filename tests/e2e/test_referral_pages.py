@@ -105,25 +105,32 @@ async def upload_evidence(police: Page, case_url: str, tmp_path: Path) -> None:
 
 
 async def write_agreement(mediator: Page, effective: date) -> None:
-    """Two terms (the second row comes from the "add a term" button), then the effective date."""
-    await mediator.get_by_label("纠纷主要事实、争议事项").fill("李雷装修期间噪音扰民，并损坏王芳家天花板。")
+    """The art. 29 sections and two terms of different kinds (the second row comes from the "add a
+    term" button); no effective date: the last party's confirmation sets it."""
+    await mediator.get_by_label("纠纷主要事实").fill("李雷装修期间噪音扰民，并损坏王芳家天花板。")
+    await mediator.get_by_label("争议事项").fill("天花板维修费用的承担。")
+    await mediator.get_by_label("各方当事人的责任").fill("李雷装修不当，应承担全部责任。")
     rows = mediator.locator("#term-rows tr")
     terms = [
-        ("李雷", "王芳", "赔偿天花板维修费用", "3500", (effective + timedelta(days=14)).isoformat()),
-        ("李雷", "王芳", "当面赔礼道歉", "", ""),
+        ("给付金钱", "李雷", "王芳", "天花板维修费用", "3500", (effective + timedelta(days=14)).isoformat()),
+        ("赔礼道歉", "李雷", "王芳", "当面", "", ""),
     ]
-    for i, (obligor, obligee, what, amount, due) in enumerate(terms):
+    for i, (kind, obligor, obligee, what, amount, due) in enumerate(terms):
         if i >= await rows.count():
             await mediator.get_by_role("button", name="添加条款").click()
         row = rows.nth(i)
+        await row.get_by_label("条款种类").select_option(label=kind)
         await row.get_by_label("义务人").select_option(label=obligor)
         await row.get_by_label("权利人").select_option(label=obligee)
         await row.get_by_label("内容").fill(what)
         await row.get_by_label("金额（元）").fill(amount)
         await row.get_by_label("履行期限").fill(due)
-    await mediator.get_by_label("生效日期").fill(effective.isoformat())
+        if amount:
+            await row.get_by_label("支付方式").select_option(label="银行转账")
+    await mediator.get_by_label("记录人").fill("陈晓")
     await mediator.get_by_test_id("agreement-save").click()
     await mediator.wait_for_url(re.compile(r".*/agreement#confirmations$"))
+    assert "城关调字" in await mediator.get_by_test_id("agreement-number").inner_text()
 
 
 async def confirm_both_and_resolve(mediator: Page, case_url: str) -> None:
@@ -209,9 +216,10 @@ async def test_a_case_goes_from_the_intake_form_to_a_resolved_mediation_with_its
         await mediator.get_by_test_id("link-agreement").click()
         await mediator.wait_for_url(case_url + "/agreement")
         await write_agreement(mediator, effective)
-        clock = mediator.get_by_test_id("confirmation-clock")
-        assert last_day.isoformat() in await clock.inner_text()
+        assert await mediator.get_by_test_id("confirmation-clock").count() == 0  # nobody has signed yet
         await confirm_both_and_resolve(mediator, case_url)
+        clock = mediator.get_by_test_id("confirmation-clock")  # the last signature started it
+        assert last_day.isoformat() in await clock.inner_text()
 
         agreement = await pdf_text(mediator, "agreement-pdf", tmp_path)
         confirmation = await pdf_text(mediator, "confirmation-pdf", tmp_path)
@@ -219,10 +227,12 @@ async def test_a_case_goes_from_the_intake_form_to_a_resolved_mediation_with_its
         for text in (agreement, confirmation):
             for name, _, _ in PARTIES:
                 assert name in text
-            assert "赔偿天花板维修费用人民币3500元（大写：叁仟伍佰元整）" in text
-            assert "当面赔礼道歉" in text
+            assert "向王芳支付天花板维修费用人民币叁仟伍佰元整（¥3,500.00），以银行转账方式支付。" in text
+            assert "李雷当面向王芳赔礼道歉。" in text
             assert deadline in text
+            assert "青川区城关街道人民调解委员会（印章）" in text
         assert "人民调解协议书" in agreement and "司法确认申请书" in confirmation
+        assert "争议事项：天花板维修费用的承担。" in agreement and "记录人：陈晓" in agreement
         assert MEDIATOR in agreement
 
         await mediator.goto(case_url)

@@ -58,9 +58,13 @@ async def case_in_mediation(client: TestClient, **changes: Any) -> tuple[int, in
 
 
 def agreement_body(parties: list[int], effective: date | None = None, **changes: Any) -> dict[str, Any]:
+    """The agreement as the room writes it; ``effective`` only dates the terms (the agreement takes
+    effect when the last party confirms: ``confirm_all(..., on=...)``)."""
     applicant, respondent = parties
     body: dict[str, Any] = {
         "facts": "李雷家卫生间漏水，浸湿王芳家天花板。",
+        "issues": "漏水原因及维修费用的承担。",
+        "liabilities": "李雷家防水层老化致漏水，李雷应承担全部责任。",
         "terms": [
             {
                 "obligor_party_id": respondent,
@@ -72,18 +76,20 @@ def agreement_body(parties: list[int], effective: date | None = None, **changes:
             {"obligor_party_id": respondent, "description": "修复卫生间防水层"},
         ],
         "other_terms": "双方今后和睦相处。",
-        "effective_date": (effective or today()).isoformat(),
+        "recorder": "陈晓",
     }
     body.update(changes)
     return body
 
 
-async def confirm_all(room: Person, case_id: int, parties: list[int]) -> Any:
+async def confirm_all(room: Person, case_id: int, parties: list[int], on: date | None = None) -> Any:
+    """Every party confirms: now, or at 9:00 on the day ``on`` (recorded afterwards)."""
     out: Any = None
     for party_id, method in zip(parties, ("in_person", "online"), strict=True):
-        status, out = await room.post(
-            f"/api/v1/cases/{case_id}/agreement/confirmations", {"party_id": party_id, "method": method}
-        )
+        body: dict[str, Any] = {"party_id": party_id, "method": method}
+        if on is not None:
+            body["confirmed_at"] = f"{on.isoformat()}T09:00:00+08:00"
+        status, out = await room.post(f"/api/v1/cases/{case_id}/agreement/confirmations", body)
         assert status == 201, out
     return out
 
@@ -104,10 +110,8 @@ async def test_the_receiving_room_writes_an_agreement_and_every_save_is_audited(
     assert out["referral_id"] == rid and out["editable"] and not out["locked"]
     assert [t["description"] for t in out["terms"]] == ["支付维修费", "修复卫生间防水层"]
     assert out["parties"][0]["id_number"] == "33010619900101123X"  # the room works the case
-    # 30 days from today, more when the 30th is a rest day (the statutory calendar).
-    assert out["confirmation_clock"]["days_left"] == deadlines.days_left(
-        deadlines.confirmation_deadline(today()), today()
-    )
+    # Nobody has signed yet: no effective date, no clock.
+    assert out["effective_date"] is None and out["confirmation_clock"] is None
     status, out = await put(
         room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, other_terms="")
     )
@@ -187,7 +191,7 @@ async def test_changing_the_text_withdraws_the_confirmations_given_so_far(client
 async def test_an_incomplete_agreement_cannot_be_confirmed(client: TestClient) -> None:
     case_id, _rid, parties = await case_in_mediation(client)
     room = await Person.login(client, "liaison_sr01")
-    await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, effective_date=None))
+    await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, facts=""))
     status, out = await room.post(
         f"/api/v1/cases/{case_id}/agreement/confirmations", {"party_id": parties[0], "method": "online"}
     )
@@ -221,33 +225,64 @@ async def test_the_page_builds_an_agreement_from_form_rows(client: TestClient) -
     room = await Person.login(client, "liaison_sr01")
     page = await room.client.get(f"/cases/{case_id}/agreement")
     assert page.status == 200 and 'data-testid="agreement-form"' in await page.text()
+    due = (today() + timedelta(days=40)).isoformat()
+    fields = (
+        "kind",
+        "obligor",
+        "obligee",
+        "description",
+        "amount",
+        "due_date",
+        "method",
+        "place",
+        "instalments",
+    )
     data = [
         ("_csrf", room.csrf),
         ("facts", "邻里漏水纠纷。"),
-        ("effective_date", today().isoformat()),
+        ("issues", "维修费用的承担。"),
+        ("liabilities", "李雷承担全部责任。"),
         ("other_terms", ""),
+        ("copies", ""),
+        ("recorder", "陈晓"),
         *[
             (k, v)
             for row in (
-                (str(parties[1]), str(parties[0]), "支付维修费", "800", ""),
-                (str(parties[0]), "", "", "", ""),  # the spare row, left empty
+                ("payment", str(parties[1]), str(parties[0]), "维修费", "800", "", "transfer", "", ""),
+                ("payment", str(parties[1]), str(parties[0]), "误工费", "", "", "cash", "", f"{due} 300"),
+                ("act", str(parties[0]), "", "配合入户维修", "", due, "", "", ""),
+                ("payment", str(parties[0]), "", "", "", "", "", "", ""),  # the spare row, left empty
             )
-            for k, v in zip(("obligor", "obligee", "description", "amount", "due_date"), row, strict=True)
+            for k, v in zip(fields, row, strict=True)
         ],
     ]
     response = await room.client.post(f"/cases/{case_id}/agreement", data=data, allow_redirects=False)
     assert response.status == 303, await response.text()
     status, out = await room.get(f"/api/v1/cases/{case_id}/agreement")
-    assert [(t["description"], t["amount"]) for t in out["terms"]] == [("支付维修费", "800.00")]
-
-    confirm = await room.client.post(
-        f"/cases/{case_id}/agreement/confirmations",
-        data={"_csrf": room.csrf, "party_id": str(parties[0]), "method": "in_person", "confirmed_at": ""},
-        allow_redirects=False,
+    assert [(t["kind"], t["description"], t["amount"], t["method"]) for t in out["terms"]] == [
+        ("payment", "维修费", "800.00", "transfer"),
+        ("payment", "误工费", "300.00", "cash"),
+        ("act", "配合入户维修", None, ""),
+    ]
+    assert out["terms"][1]["instalments"] == [{"due": due, "amount": "300.00"}]
+    assert (
+        out["terms"][2]["sentence"].startswith("王芳于")
+        and "（含当日）配合入户维修。" in out["terms"][2]["sentence"]
     )
-    assert confirm.status == 303
+    assert out["issues"] == "维修费用的承担。" and out["recorder"] == "陈晓" and out["copies"] == 3
+
+    for party in parties:  # no clock while one party has yet to sign, then the last one starts it
+        text = await (await room.client.get(f"/cases/{case_id}/agreement")).text()
+        assert 'data-testid="confirmation-clock"' not in text
+        confirm = await room.client.post(
+            f"/cases/{case_id}/agreement/confirmations",
+            data={"_csrf": room.csrf, "party_id": str(party), "method": "in_person", "confirmed_at": ""},
+            allow_redirects=False,
+        )
+        assert confirm.status == 303
     text = await (await room.client.get(f"/cases/{case_id}/agreement")).text()
     assert 'data-testid="confirmation-clock"' in text and "clock-ok" in text
+    assert f'data-testid="effective-date">{today().isoformat()}<' in text
 
 
 def effective_leaving(days_left: range) -> date:
@@ -276,6 +311,7 @@ async def test_the_page_colours_the_confirmation_clock(
     room = await Person.login(client, "liaison_sr01")
     effective = effective_leaving(days_left)
     await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, effective))
+    await confirm_all(room, case_id, parties, on=effective)
     text = await (await room.client.get(f"/cases/{case_id}/agreement")).text()
     assert css in text
 
@@ -308,7 +344,7 @@ async def resolved_with_agreement(
     case_id, _rid, parties = await case_in_mediation(client)
     room = await Person.login(client, "liaison_sr01")
     await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties, effective))
-    await confirm_all(room, case_id, parties)
+    await confirm_all(room, case_id, parties, on=effective)
     resolved = await room.client.post(
         f"/cases/{case_id}/agreement/resolve", data={"_csrf": room.csrf}, allow_redirects=False
     )
@@ -473,3 +509,34 @@ async def test_the_dashboard_can_list_the_running_clocks_of_what_one_may_see(
     assert clock.days_left == deadlines.days_left(clock.deadline, today()) in range(1, 8)
     assert mine == sorted(mine, key=lambda c: c.days_left)
     assert case_id not in {c.case_id for c in theirs}
+
+
+async def test_a_typed_effective_date_is_refused_in_the_users_language(client: TestClient) -> None:
+    case_id, _rid, parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    body = agreement_body(parties, effective_date=(today() - timedelta(days=31)).isoformat())
+    status, out = await put(room, f"/api/v1/cases/{case_id}/agreement", body)
+    assert status == 422 and out["error"]["code"] == "effective_date_not_typed"
+    assert "last party" in out["error"]["message"] or "最后一方" in out["error"]["message"]
+    assert (await room.get(f"/api/v1/cases/{case_id}/agreement"))[0] == 404  # nothing was saved
+
+
+async def test_the_agreement_takes_effect_on_the_day_the_last_party_signs_in_china(
+    client: TestClient,
+) -> None:
+    case_id, _rid, parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    await put(room, f"/api/v1/cases/{case_id}/agreement", agreement_body(parties))
+    first, last = today() - timedelta(days=3), today() - timedelta(days=1)
+    path = f"/api/v1/cases/{case_id}/agreement/confirmations"
+    status, out = await room.post(
+        path, {"party_id": parties[0], "method": "in_person", "confirmed_at": f"{first}T10:00:00+08:00"}
+    )
+    assert status == 201 and out["effective_date"] is None and out["confirmation_clock"] is None
+    # 23:30 in Qingchuan is 15:30 UTC the same day: the day in China counts.
+    status, out = await room.post(
+        path, {"party_id": parties[1], "method": "online", "confirmed_at": f"{last}T15:30:00+00:00"}
+    )
+    assert status == 201 and out["locked"]
+    assert out["effective_date"] == last.isoformat()
+    assert out["confirmation_clock"]["deadline"] == deadlines.confirmation_deadline(last).isoformat()

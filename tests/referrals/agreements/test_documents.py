@@ -23,7 +23,6 @@ from hub.documents import fonts_available, inline_disposition
 from hub.models import User
 from referrals import deadlines
 from referrals.agreements import documents
-from referrals.models import AgreementTerm
 from tests.referrals.agreements.test_agreements import (
     agreement_body,
     case_in_mediation,
@@ -82,40 +81,6 @@ def test_amounts_in_capital_numerals(amount: str, text: str) -> None:
 )
 def test_amounts_in_figures(amount: str, text: str) -> None:
     assert documents.yuan(Decimal(amount)) == text
-
-
-NAMES = {1: "王芳", 2: "李雷"}
-
-
-@pytest.mark.parametrize(
-    ("term", "text"),
-    [
-        (
-            AgreementTerm(
-                obligor_party_id=2,
-                obligee_party_id=1,
-                description="支付维修费",
-                amount=Decimal("1500"),
-                due_date=date(2026, 12, 8),
-            ),
-            "李雷于2026年12月8日前向王芳支付维修费人民币1500元（大写：壹仟伍佰元整）。",
-        ),
-        (
-            AgreementTerm(
-                obligor_party_id=2, obligee_party_id=1, description="赔礼道歉。", amount=None, due_date=None
-            ),
-            "李雷向王芳赔礼道歉。",
-        ),
-        (
-            AgreementTerm(
-                obligor_party_id=1, obligee_party_id=None, description="修复防水层", due_date=date(2027, 1, 1)
-            ),
-            "王芳于2027年1月1日前修复防水层。",
-        ),
-    ],
-)
-def test_each_term_reads_as_a_sentence(term: AgreementTerm, text: str) -> None:
-    assert documents.term_sentence(term, NAMES) == text
 
 
 def test_the_deadline_line_names_the_last_day() -> None:
@@ -180,23 +145,31 @@ async def test_the_agreement_pdf_shows_parties_terms_and_the_deadline(
     due = documents.date_cn(today() + timedelta(days=10))
     for expected in (
         "人民调解协议书",
+        "编号：〔2026〕城关调字第",
+        "调解组织：青川区城关街道人民调解委员会",
         "王芳",
         "李雷",
         "33010619900101123X",  # unmasked: the official document
         "13900002222",
-        "纠纷主要事实、争议事项",
-        "李雷家卫生间漏水",
-        "经调解，自愿达成如下协议",
-        f"一、李雷于{due}前向王芳支付维修费人民币1500元（大写：壹仟伍佰元整）。",
+        "纠纷主要事实：李雷家卫生间漏水",
+        "争议事项：漏水原因及维修费用的承担。",
+        "各方当事人的责任：李雷家防水层老化致漏水，李雷应承担全部责任。",
+        "经调解，各方当事人自愿达成如下协议",
+        f"一、李雷于{due}前（含当日）向王芳支付维修费人民币壹仟伍佰元整（¥1,500.00）。",
         "二、李雷修复卫生间防水层。",
         "三、双方今后和睦相处。",
         "履行方式、时限",
+        f"第一项由李雷于{due}前（含当日）履行完毕",
         "本协议一式三份",
+        f"生效日期为{documents.date_cn(today())}",
         f"共同向人民法院申请司法确认，申请期限至{deadline}（含当日）止",
-        "人民调解员（签名）",
-        "派驻人民调解工作室（盖章）",
+        "人民调解员：",
+        "记录人：陈晓（签名）",
+        "（签名并按指印）",
+        "调解组织：青川区城关街道人民调解委员会（印章）",
     ):
         assert expected in text, expected
+    assert "派驻人民调解工作室（盖章）" not in text  # a room has no seal of its own
 
 
 async def test_the_confirmation_pdf_is_addressed_to_the_court(client: TestClient, tmp_path: Path) -> None:
@@ -213,15 +186,16 @@ async def test_the_confirmation_pdf_is_addressed_to_the_court(client: TestClient
         "申请人：王芳",
         "申请人：李雷",
         "330106198802022348",
+        "人民调解协议编号：〔2026〕城关调字第",
         "请求事项",
-        f"请求确认申请人王芳、李雷于{effective}经",
-        "人民调解协议（编号：",
+        f"请求确认申请人王芳、李雷于{effective}经青川区城关街道人民调解委员会主持调解达成的人民调解协议",
+        "人民调解协议（编号：〔2026〕城关调字第",
         "事实与理由",
-        "支付维修费人民币1500元",
+        "支付维修费人民币壹仟伍佰元整（¥1,500.00）",
         f"申请期限至{deadline}（含当日）止",
-        "此致",
-        "青川区人民法院",
-        "申请人（签名/盖章）",
+        "此致青川区人民法院",  # no court named on the agreement: the committee's basic court
+        "申请人：王芳（签名并按指印）",
+        "调解组织：青川区城关街道人民调解委员会（印章）",
     ):
         assert expected in text, expected
 
@@ -302,6 +276,113 @@ PERSON_AND_COMPANY = [
         "representative_title": "总经理",
     },
 ]
+
+
+def structured_body(parties: list[int]) -> dict[str, Any]:
+    """An agreement with a term of every kind, between a person (with an agent) and a company."""
+    person, company = parties
+    due = today() + timedelta(days=14)
+    return {
+        "facts": "青川某装饰有限公司为王芳装修住房，交付后橱柜开裂、卫生间渗水，双方就返工及赔偿发生争议。",
+        "issues": "装修质量问题的责任及赔偿数额；开裂橱柜的拆除。",
+        "liabilities": "青川某装饰有限公司施工不符合约定，应承担主要责任；王芳擅自改动水路，承担次要责任。",
+        "terms": [
+            {
+                "kind": "payment",
+                "obligor_party_id": company,
+                "obligee_party_id": person,
+                "description": "赔偿款",
+                "amount": "5000",
+                "method": "transfer",
+                "instalments": [
+                    {"due": due.isoformat(), "amount": "2000"},
+                    {"due": (due + timedelta(days=30)).isoformat(), "amount": "3000"},
+                ],
+            },
+            {
+                "kind": "act",
+                "obligor_party_id": person,
+                "obligee_party_id": company,
+                "description": "配合拆除橱柜",
+                "due_date": due.isoformat(),
+                "place": "青川区幸福路8号2单元301室",
+            },
+            {
+                "kind": "omission",
+                "obligor_party_id": company,
+                "obligee_party_id": person,
+                "description": "在网络上发布王芳的个人信息",
+            },
+            {
+                "kind": "apology",
+                "obligor_party_id": company,
+                "obligee_party_id": person,
+                "description": "书面",
+            },
+        ],
+        "other_terms": "本协议履行完毕后，双方就本次装修再无其他争议。",
+        "copies": 4,
+        "recorder": "陈晓",
+    }
+
+
+async def test_the_papers_have_every_element_of_article_29_with_a_person_a_company_and_an_agent(
+    client: TestClient, tmp_path: Path
+) -> None:
+    case_id, _rid, parties = await case_in_mediation(client, parties=PERSON_AND_COMPANY)
+    room = await Person.login(client, "liaison_sr01")
+    status, out = await put(room, f"/api/v1/cases/{case_id}/agreement", structured_body(parties))
+    assert status == 200, out
+    number = out["document_number"]
+    await confirm_all(room, case_id, parties)
+    agreement, _ = pdf_text(await (await room.client.get(f"/cases/{case_id}/agreement.pdf")).read(), tmp_path)
+    application, _ = pdf_text(
+        await (await room.client.get(f"/cases/{case_id}/confirmation.pdf")).read(), tmp_path
+    )
+    due = today() + timedelta(days=14)
+    elements = {
+        "number": f"编号：{number}",
+        "organisation": "调解组织：青川区城关街道人民调解委员会",
+        "person": "申请人：王芳，男，汉族，1990年1月1日出生，公民身份号码：33010619900101123X",
+        "agent": "委托代理人：李明，青川律师事务所律师（特别授权",
+        "company": "被申请人：青川某装饰有限公司，统一社会信用代码：9144030071526726XG",
+        "representative": "法定代表人：张伟，职务：总经理",
+        "facts": "纠纷主要事实：青川某装饰有限公司为王芳装修住房",
+        "issues": "争议事项：装修质量问题的责任及赔偿数额",
+        "liabilities": "各方当事人的责任：青川某装饰有限公司施工不符合约定，应承担主要责任",
+        "payment": "一、青川某装饰有限公司向王芳支付赔偿款人民币伍仟元整（¥5,000.00），分两期支付："
+        f"第一期于{documents.date_cn(due)}前（含当日）支付人民币贰仟元整（¥2,000.00）；"
+        f"第二期于{documents.date_cn(due + timedelta(days=30))}前（含当日）支付人民币叁仟元整（¥3,000.00）。"
+        "以上款项均以银行转账方式支付。",
+        "act": f"二、王芳于{documents.date_cn(due)}前（含当日）在青川区幸福路8号2单元301室配合拆除橱柜。",
+        "omission": "三、青川某装饰有限公司今后不得在网络上发布王芳的个人信息。",
+        "apology": "四、青川某装饰有限公司书面向王芳赔礼道歉。",
+        "other": "五、本协议履行完毕后，双方就本次装修再无其他争议。",
+        "performance": "第一项由青川某装饰有限公司以银行转账方式分两期于"
+        f"{documents.date_cn(due + timedelta(days=30))}前（含当日）履行完毕",
+        "effective": f"生效日期为{documents.date_cn(today())}",
+        "copies": "本协议一式四份",
+        "person signs": "申请人：王芳（签名并按指印）",
+        "agent signs": "委托代理人：李明（签名并按指印）",
+        "company seals": "被申请人：青川某装饰有限公司（盖章）法定代表人（签名并按指印）",
+        "mediator": "人民调解员：",
+        "recorder": "记录人：陈晓（签名）",
+        "seal": "调解组织：青川区城关街道人民调解委员会（印章）",
+    }
+    for name, expected in elements.items():
+        assert expected in agreement, name
+    assert "前向青川某装饰有限公司配合" not in agreement
+    for expected in (
+        f"人民调解协议编号：{number}",
+        "申请人：王芳，男，汉族",
+        "申请人：青川某装饰有限公司，统一社会信用代码：9144030071526726XG",
+        "委托代理人：李明",
+        elements["payment"].removeprefix("一、"),
+        "此致青川区人民法院",
+        "申请人：青川某装饰有限公司（盖章）法定代表人（签名并按指印）",
+        "调解组织：青川区城关街道人民调解委员会（印章）",
+    ):
+        assert expected in application, expected
 
 
 async def test_the_papers_name_a_person_a_company_and_an_agent_as_the_law_asks(
