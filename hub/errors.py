@@ -38,6 +38,11 @@ class MalformedJSON(HubError):
     message = N_("The request body is not valid JSON.")
 
 
+class NulInText(BadRequest):
+    code = "nul_in_text"
+    message = N_("Text may not contain the NUL character (U+0000).")
+
+
 class ValidationFailed(HubError):
     status = 422
     code = "validation_error"

@@ -15,18 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hub.errors import BadRequest, NotFound, ValidationFailed
-from hub.i18n import N_
+from hub.errors import NotFound, NulInText, ValidationFailed
 
 MAX_ID = 2**31 - 1
 # Query numbers that become SQL OFFSET/LIMIT or ids: past MAX_ID they mean nothing.
 _BOUNDED_QUERY_NAMES = frozenset({"offset", "limit", "page", "revision"})
 _NUL = "\x00"
-
-
-class NulInText(BadRequest):
-    code = "nul_in_text"
-    message = N_("Text may not contain the NUL character (U+0000).")
 
 
 def is_id_name(name: str) -> bool:

@@ -20,6 +20,7 @@ from hub.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    NulInText,
     PayloadTooLarge,
     Unauthenticated,
 )
@@ -163,7 +164,7 @@ async def identity_middleware(request: web.Request, handler: Handler) -> web.Str
     """Find the principal (bearer token or session cookie); settle the language; check CSRF."""
     # Before anything reads the path or the query: NUL and ids past any column are refused here.
     if "\x00" in request.path:
-        raise input_limits.NulInText()
+        raise NulInText()
     input_limits.check_query(request.query.items())
     db = request.app[DB]
     config = request.app[CONFIG]
