@@ -221,3 +221,21 @@ class FollowUpDone(Conflict):
 class FollowUpsPending(Conflict):
     code = "followups_pending"
     message = N_("The case can be closed only after its follow-up visits: %(count)s still to be made.")
+
+
+# --- grid workers' reports ------------------------------------------------------------------------
+
+
+class NoGrid(Forbidden):
+    code = "no_grid"
+    message = N_("No grid is assigned to you yet. Ask your committee's administrator.")
+
+
+class NotAPhoto(ValidationFailed):
+    code = "not_a_photo"
+    message = N_("Only photos (JPEG, PNG, WebP, HEIC) can be sent from the grid: %(name)s is not one.")
+
+
+class TooManyPhotos(ValidationFailed):
+    code = "too_many_photos"
+    message = N_("Send at most %(count)s photos with one report.")
