@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import NotFound
-from hub.models import Agency, AgencyKind, Area, AreaLevel, User
+from hub.models import Agency, Area, AreaLevel, User
 from referrals.codes import Urgency
 from referrals.models import Case, Evidence, GridAssignment, GridReport, Referral, ReferralEvent
 from referrals.states import OPEN
@@ -54,22 +54,6 @@ async def assign(s: AsyncSession, user_id: int, area_ids: Sequence[int]) -> None
         if await s.get(GridAssignment, (user_id, area_id)) is None:
             s.add(GridAssignment(user_id=user_id, area_id=area_id))
     await s.flush()
-
-
-async def committee_of(s: AsyncSession, area_path: Sequence[int]) -> int | None:
-    """The village (community) mediation committee nearest above a place."""
-    rows = dict(
-        (
-            await s.execute(
-                select(Agency.area_id, Agency.id).where(
-                    Agency.kind == AgencyKind.mediation_committee,
-                    Agency.active.is_(True),
-                    Agency.area_id.in_(list(area_path)),
-                )
-            )
-        ).all()
-    )
-    return next((rows[a] for a in area_path if a in rows), None)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Geolocation, Page, ViewportSize
 
 from hub.config import Config
 from hub.demo_data import AGENCY_NAMES
@@ -19,10 +19,10 @@ from tests.support.browser import chromium, log_in
 from tests.support.server import serve_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PHONE = {"width": 390, "height": 844}
+PHONE = ViewportSize(width=390, height=844)
 PAGE_LIMIT = 100 * 1024
 COMMITTEE = AGENCY_NAMES["MC-T01V01"]
-HERE = {"latitude": 30.2741, "longitude": 120.1552, "accuracy": 20}
+HERE = Geolocation(latitude=30.2741, longitude=120.1552, accuracy=20)
 
 
 async def on_phone(browser: Browser, base: str, username: str, watch: Watch) -> Page:

@@ -57,7 +57,9 @@ async def test_a_group_wage_claim_goes_to_the_labour_body_and_the_bureau_and_sta
                 await s.scalars(
                     select(User.username)
                     .join(Notification, Notification.user_id == User.id)
-                    .where(Notification.kind == "case.group_dispute", Notification.link == f"/cases/{case_id}")
+                    .where(
+                        Notification.kind == "case.group_dispute", Notification.link == f"/cases/{case_id}"
+                    )
                 )
             ).all()
         )
@@ -101,7 +103,9 @@ async def test_every_receiving_kind_has_its_people_and_every_body_settled_a_demo
         )
         states_by_kind: dict[str, set[str]] = {}
         for kind, state in (
-            await s.execute(select(Agency.kind, Referral.state).join(Referral, Referral.to_agency_id == Agency.id))
+            await s.execute(
+                select(Agency.kind, Referral.state).join(Referral, Referral.to_agency_id == Agency.id)
+            )
         ).all():
             states_by_kind.setdefault(kind, set()).add(state)
         committee_rules = (
