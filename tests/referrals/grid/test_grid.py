@@ -68,7 +68,7 @@ def case_id_of(location: str) -> int:
 
 
 async def test_cases_new_leads_a_grid_worker_to_the_phone_form_and_others_to_the_intake_form(
-    client: TestClient,
+    client: TestClient, db: Database
 ) -> None:
     worker = await Person.login(client, "grid_worker01")
     response = await client.get("/cases/new", allow_redirects=False)
@@ -78,6 +78,14 @@ async def test_cases_new_leads_a_grid_worker_to_the_phone_form_and_others_to_the
     assert response.status == 200 and response.url.path == "/grid/new"
     assert len(page) < PAGE_LIMIT and 'name="photos"' in page.decode()
     assert worker.csrf
+
+    # A form sent to /cases/new goes on, as it is, to the phone form's handler.
+    response = await client.post(
+        f"/cases/new?_csrf={worker.csrf}",
+        data=report_form(await _area(db, "T01V01G1")),
+        allow_redirects=False,
+    )
+    assert response.status == 307 and response.headers["Location"] == f"/grid/new?_csrf={worker.csrf}"
 
     await Person.login(client, "liaison_ps01")
     response = await client.get("/cases/new")
