@@ -320,6 +320,40 @@ _STAFF: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 
+# Every kind of receiving body has its own people (issue #13): the six specialised bodies, the
+# justice bureau and a judicial office, and the village committees whose grid workers report.
+# (username, agency, roles, note); mediators here are not among the 48 stationed ones.
+_RECEIVERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    *(
+        (f"liaison_sb_{suffix.lower()}", f"SB-{suffix}", (Role.liaison,), "")
+        for suffix, _, _ in _SPECIALISED
+        if suffix not in ("LABOUR", "MEDICAL")  # they have theirs above
+    ),
+    *(
+        (f"sb_{suffix.lower()}_mediator", f"SB-{suffix}", (Role.mediator,), "")
+        for suffix, _, _ in _SPECIALISED
+    ),
+    ("jb_mediator", "JB", (Role.mediator,), ""),
+    ("jo01_mediator", "JO01", (Role.mediator,), ""),
+    *(
+        item
+        for village in ("T01V01", "T01V02", "T07V01")
+        for item in (
+            (
+                f"liaison_mc_{village.lower()}",
+                f"MC-{village}",
+                (Role.liaison,),
+                "村(居)调委会联络员 / village committee liaison (receives grid reports)"
+                if village == "T01V01"
+                else "",
+            ),
+            (f"mc_{village.lower()}_mediator", f"MC-{village}", (Role.mediator,), ""),
+        )
+    ),
+    ("grid_worker04", "MC-T01V01", (Role.grid_worker,), ""),
+)
+
+
 def _users() -> tuple[UserSpec, ...]:
     users = [
         UserSpec(
@@ -333,6 +367,8 @@ def _users() -> tuple[UserSpec, ...]:
     ]
     mediators = _mediators()
     for k, (username, agency, roles, note) in enumerate(_STAFF, start=len(mediators) + 1):
+        users.append(UserSpec(username, person_name(k), agency, roles, note=note))
+    for k, (username, agency, roles, note) in enumerate(_RECEIVERS, start=len(users) + len(mediators)):
         users.append(UserSpec(username, person_name(k), agency, roles, note=note))
     users += mediators
     names = [u.display_name for u in users]

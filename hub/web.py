@@ -212,7 +212,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"
     headers["Server"] = "gongtiao"  # not aiohttp's default, which names Python's and its own versions
-    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)")
     if request.app[CONFIG].secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=31536000"
     if "Cache-Control" not in headers and not request.path.startswith("/static/"):

@@ -64,3 +64,27 @@ class Policies:
         if agency_id not in self.known:
             self.known[agency_id] = await policy_for(self.s, agency_id)
         return self.known[agency_id]
+
+
+async def police_stations_for(
+    s: AsyncSession, sender_agency_id: int, area_path: tuple[int, ...]
+) -> list[int]:
+    """The police station(s) a case concerns: the sender when it is a station, else the active
+    stations of the nearest area above the case's place that has any (a town may have several)."""
+    sender_kind = await s.scalar(select(Agency.kind).where(Agency.id == sender_agency_id))
+    if sender_kind == AgencyKind.police_station:
+        return [sender_agency_id]
+    rows = (
+        await s.execute(
+            select(Agency.id, Agency.area_id).where(
+                Agency.kind == AgencyKind.police_station,
+                Agency.active.is_(True),
+                Agency.area_id.in_(list(area_path)),
+            )
+        )
+    ).all()
+    for area in area_path:
+        found = sorted(agency for agency, at in rows if at == area)
+        if found:
+            return found
+    return []

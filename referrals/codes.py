@@ -15,6 +15,8 @@ class Category(StrEnum):
     land_acquisition = "land_acquisition"
     medical = "medical"
     environmental = "environmental"
+    enterprise_restructuring = "enterprise_restructuring"  # 企业改制
+    education = "education"  # 教育
     traffic = "traffic"
     property_management = "property_management"
     consumer = "consumer"
@@ -37,6 +39,21 @@ class ConsentMethod(StrEnum):
     written = "written"
     signed_form = "signed_form"
     online = "online"
+    # People's Mediation Law art. 17: a committee may mediate on its own initiative (主动调解)
+    # unless a party refuses; what a grid worker's report of a hidden risk rests on.
+    initiative = "initiative"
+
+
+class GridKind(StrEnum):
+    """What a grid worker (网格员) reports: a dispute, or a hidden risk (隐患) before it flares up."""
+
+    dispute = "dispute"
+    hidden_risk = "hidden_risk"
+
+
+class Urgency(StrEnum):
+    normal = "normal"
+    urgent = "urgent"  # alerts the police station and the supervisors at once
 
 
 class PartyRole(StrEnum):
@@ -63,6 +80,12 @@ LABELS: dict[str, str] = {
     "written": N_("In writing"),
     "signed_form": N_("Signed consent form"),
     "online": N_("Online"),
+    "initiative": N_("The committee's own initiative (art. 17)"),
+    # grid workers' reports
+    "dispute": N_("Dispute"),
+    "hidden_risk": N_("Hidden risk"),
+    "normal": N_("Normal"),
+    "urgent": N_("Urgent"),
     "in_person": N_("In person"),
     "applicant": N_("Applicant"),
     "respondent": N_("Respondent"),

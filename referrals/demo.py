@@ -23,6 +23,7 @@ from referrals.casefile import demo as casefile_demo
 from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.court import demo as court_demo
 from referrals.evidence import demo as evidence_demo
+from referrals.grid import demo as grid_demo
 from referrals.models import MediatorProfile, Referral, RoutingRule
 from referrals.reports import demo as report_demo
 
@@ -31,13 +32,6 @@ MARK = "demo.referrals"
 
 def _rules(a: dict[str, int]) -> list[RoutingRule]:
     return [
-        RoutingRule(
-            name="群体性纠纷报司法局统筹",
-            priority=5,
-            flags_all=["group_dispute"],
-            target_kind="agency",
-            target_agency_id=a["JB"],
-        ),
         RoutingRule(
             name="劳动争议交劳动争议调委会",
             priority=10,
@@ -65,6 +59,29 @@ def _rules(a: dict[str, int]) -> list[RoutingRule]:
             categories=["environmental"],
             target_kind="agency",
             target_agency_id=a["SB-ENV"],
+        ),
+        RoutingRule(
+            name="企业改制纠纷交企业改制调委会",
+            priority=42,
+            categories=["enterprise_restructuring"],
+            target_kind="agency",
+            target_agency_id=a["SB-ENTERPRISE"],
+        ),
+        RoutingRule(
+            name="教育纠纷交教育调委会",
+            priority=44,
+            categories=["education"],
+            target_kind="agency",
+            target_agency_id=a["SB-EDU"],
+        ),
+        # A group dispute of one of the six fields goes to its body (above, by priority); the
+        # bureau and the station are told when it is sent. Only the others go to the bureau.
+        RoutingRule(
+            name="群体性纠纷（无专业归口）报司法局统筹",
+            priority=48,
+            flags_all=["group_dispute"],
+            target_kind="agency",
+            target_agency_id=a["JB"],
         ),
         RoutingRule(
             name="大额合同纠纷交司法所",
@@ -375,6 +392,128 @@ STORIES = (
 )
 
 
+# Every receiving kind at work (issue #13): each specialised body settles a case of its field,
+# the justice bureau takes a group dispute no field claims, a judicial office mediates a large
+# contract; a group wage claim (above) goes to the labour body. Village committees get theirs
+# from the grid (``referrals.grid.demo``).
+RECEIVER_STORIES = (
+    Story(
+        "PS01",
+        "labour",
+        "保洁员被辞退后讨要加班费，与物业公司协商未果。",
+        (("applicant", "齐秀兰", "", "13505710031"), ("respondent", "青川保洁服务公司", "", "057186400333")),
+        ("accept", "assign", "start_mediation", "resolve"),
+        18,
+        amount="4200",
+    ),
+    Story(
+        "PS02",
+        "land_acquisition",
+        "村民对房屋拆迁补偿面积认定有异议，与拆迁实施单位发生争执。",
+        (
+            ("applicant", "殷国庆", "", "13505710032"),
+            ("respondent", "青川区城市更新公司", "", "057186400444"),
+        ),
+        ("accept", "assign", "start_mediation", "resolve"),
+        26,
+        amount="56000",
+    ),
+    Story(
+        "PS01",
+        "medical",
+        "患者术后感染，家属与医院就赔偿发生纠纷。",
+        (
+            ("applicant", "巩立新", "", "13505710033"),
+            ("respondent", "青川区第二人民医院", "", "057186400555"),
+        ),
+        ("accept", "assign", "start_mediation", "resolve"),
+        33,
+        amount="30000",
+    ),
+    Story(
+        "PS02",
+        "environmental",
+        "养殖场异味影响周边居民，双方就整改与补偿协商。",
+        (("applicant", "祁海燕", "", "13505710034"), ("respondent", "青川绿源养殖场", "", "057186400666")),
+        ("accept", "assign", "start_mediation", "resolve"),
+        22,
+        amount="8000",
+    ),
+    Story(
+        "PS01",
+        "enterprise_restructuring",
+        "企业改制后职工安置补偿标准存在争议。",
+        (("applicant", "井建国", "", "13505710035"), ("respondent", "青川机械厂", "", "057186400777")),
+        ("accept", "assign", "start_mediation", "resolve"),
+        30,
+        amount="45000",
+    ),
+    Story(
+        "PS02",
+        "education",
+        "学生在校体育课受伤，家长与学校就赔偿发生争议。",
+        (("applicant", "段文军", "", "13505710036"), ("respondent", "青川区实验小学", "", "057186400888")),
+        ("accept", "assign", "start_mediation", "resolve"),
+        16,
+        amount="12000",
+    ),
+    Story(
+        "PS01",
+        "education",
+        "家长对学校收取课后服务费用有异议。",
+        (("applicant", "富丽华", "", "13505710037"), ("respondent", "青川区第三中学", "", "057186400999")),
+        ("accept",),
+        2,
+    ),
+    Story(
+        "PS02",
+        "environmental",
+        "工厂夜间排放废气，多户居民投诉。",
+        (("applicant", "步志强", "", "13505710038"), ("respondent", "青川化工厂", "", "057186401000")),
+        ("accept", "assign", "start_mediation"),
+        6,
+    ),
+    Story(
+        "PS01",
+        "neighbour",
+        "小区十余户业主与邻楼业主因通道占用发生群体性纠纷。",
+        tuple(("applicant", n, "", "") for n in ("单海燕", "盖红梅", "车德明"))
+        + (("respondent", "路春燕", "", "13505710039"),),
+        ("accept", "assign", "start_mediation"),
+        4,
+        flags=("group_dispute",),
+    ),
+    Story(
+        "PS02",
+        "contract",
+        "建材买卖合同货款纠纷，金额较大。",
+        (("applicant", "边金宝", "", "13505710040"), ("respondent", "青川建材商行", "", "057186401111")),
+        ("accept", "assign", "start_mediation"),
+        8,
+        amount="150000",
+    ),
+    Story(
+        "PS01",
+        "contract",
+        "工程分包款结算纠纷，经司法所调解达成协议。",
+        (("applicant", "暴建华", "", "13505710046"), ("respondent", "青川路桥工程公司", "", "057186401333")),
+        ("accept", "assign", "start_mediation", "resolve"),
+        35,
+        amount="260000",
+    ),
+    Story(
+        "PS02",
+        "family",
+        "家族二十余人因祖坟迁移补偿分配发生群体性争执。",
+        tuple(("applicant", n, "", "") for n in ("仇国庆", "栾秀英", "冀明辉"))
+        + (("respondent", "仇建国", "", "13505710047"),),
+        (),
+        0,
+        flags=("group_dispute",),
+    ),
+)
+
+
 async def load(ctx: DemoContext) -> None:
     async with ctx.db.write() as s:
         # Rooms and judicial offices mediate for their street's (town's) committee; village
@@ -386,6 +525,7 @@ async def load(ctx: DemoContext) -> None:
             return
         if not await s.scalar(select(RoutingRule.id).limit(1)):
             s.add_all(_rules(ctx.agencies))
+            s.add_all(grid_demo.committee_rules(ctx.agencies, ctx.areas))
         if not await s.scalar(select(MediatorProfile.user_id).limit(1)):
             for username, user_id in ctx.users.items():
                 if username.startswith("mediator"):
@@ -400,6 +540,9 @@ async def load(ctx: DemoContext) -> None:
                     )
     for number, story in enumerate(STORIES, start=1):
         await _play(ctx, story, number)
+    for number, story in enumerate(RECEIVER_STORIES, start=len(STORIES) + 1):
+        await _play(ctx, story, number)
+    await grid_demo.load(ctx)
     # What the cases led to: agreements with their visits, evidence files, reports and warnings.
     await agreement_demo.load(ctx)
     await court_demo.load(ctx)

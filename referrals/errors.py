@@ -298,3 +298,21 @@ class ExtensionNotNow(Conflict):
         "The decision period can be extended only once the court accepted the application "
         "and before it decides."
     )
+
+
+# --- grid workers' reports ------------------------------------------------------------------------
+
+
+class NoGrid(Forbidden):
+    code = "no_grid"
+    message = N_("No grid is assigned to you yet. Ask your committee's administrator.")
+
+
+class NotAPhoto(ValidationFailed):
+    code = "not_a_photo"
+    message = N_("Only photos (JPEG, PNG, WebP, HEIC) can be sent from the grid: %(name)s is not one.")
+
+
+class TooManyPhotos(ValidationFailed):
+    code = "too_many_photos"
+    message = N_("Send at most %(count)s photos with one report.")

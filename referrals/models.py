@@ -426,3 +426,30 @@ class Report(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GridAssignment(Base):
+    """The grid cells (网格) a grid worker screens: the areas whose reports they see and follow."""
+
+    __tablename__ = "grid_assignments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True, index=True)
+
+
+class GridReport(Base):
+    """What a grid worker reported from the grid (网格员上报): a dispute or a hidden risk (隐患),
+    how urgent, and where (the grid, and the phone's position if the person allowed it). The case
+    it became holds the summary, the parties, the address and the photos."""
+
+    __tablename__ = "grid_reports"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # dispute, hidden_risk (codes.GridKind)
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")  # normal, urgent
+    grid_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), default=None)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), default=None)
+    accuracy_m: Mapped[int | None] = mapped_column(default=None)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -18,15 +18,24 @@ class CasePermission(StrEnum):
     manage_rules = "manage_rules"
     file_reports = "file_reports"
     acknowledge_warnings = "acknowledge_warnings"
+    report_from_grid = "report_from_grid"  # a grid worker's phone pages (referrals.grid)
+    open_intake = "open_intake"  # /cases/new: the intake form, or a grid worker's report
+
+
+# Grid workers see their own grid's reports (referrals.grid), not the cases of their agency.
+_STAFF = EVERY_ROLE - {Role.grid_worker}
+_TAKE_IN = frozenset({Role.liaison, Role.admin})
 
 
 POLICY: Policy = {
-    CasePermission.view_cases: EVERY_ROLE,
-    CasePermission.take_in: frozenset({Role.liaison, Role.admin}),
+    CasePermission.view_cases: _STAFF,
+    CasePermission.take_in: _TAKE_IN,
     CasePermission.act_on_referrals: frozenset({Role.liaison, Role.mediator, Role.admin}),
     CasePermission.manage_rules: frozenset({Role.admin}),
     CasePermission.file_reports: frozenset({Role.liaison, Role.admin, Role.supervisor}),
     CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),
+    CasePermission.report_from_grid: frozenset({Role.grid_worker}),
+    CasePermission.open_intake: _TAKE_IN | {Role.grid_worker},
 }
 
 

@@ -41,9 +41,15 @@ async def demo(ctx):  # type: ignore[no-untyped-def]
 async def dashboard(ctx: Ctx) -> list[Panel]:
     from referrals.cases import panels
     from referrals.court import panels as court_panels
+    from referrals.grid import panels as grid_panels
     from referrals.reports import panels as report_panels
 
-    return [*await panels.panels(ctx), *await court_panels.panels(ctx), *await report_panels.panels(ctx)]
+    return [
+        *await panels.panels(ctx),
+        *await court_panels.panels(ctx),
+        *await report_panels.panels(ctx),
+        *await grid_panels.panels(ctx),
+    ]
 
 
 plugin = Plugin(
@@ -67,6 +73,7 @@ plugin = Plugin(
         "referrals.reports.pages",
         "referrals.stats.routes",
         "referrals.routing.pages",
+        "referrals.grid.pages",
     ),
     setup=setup,
     demo=demo,
@@ -74,6 +81,9 @@ plugin = Plugin(
     nav=(
         NavItem("/cases", N_("Cases"), "view_cases"),
         NavItem("/cases/new", N_("New case"), "take_in"),
+        NavItem("/grid/new", N_("Report from the grid"), "report_from_grid"),
+        NavItem("/grid", N_("My grid"), "report_from_grid"),
+        NavItem("/grid/daily", N_("Daily report"), "report_from_grid"),
         NavItem("/referrals", N_("Referral queue"), "view_cases"),
         NavItem("/reports", N_("Reports"), "file_reports"),
         NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),

@@ -3,7 +3,9 @@
 ``send`` checks what only sending needs (consent, nothing open, a case whose course is not run,
 the route or an override with its reason, a body that may receive it), writes the referral, and
 moves it from ``states.UNSENT`` to ``sent`` with ``moves.move``, like every other move: the
-event, the audit row and the notices. High-risk cases also reach the supervisors above.
+event, the audit row and the notices. High-risk cases also reach the supervisors above. A grid
+worker's report may go to the worker's own village committee: the committee takes up what its
+grid found (``referrals.grid``), so there sender and receiver are one.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from hub.directory import overseers
 from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Agency, Role
-from hub.notifications import notify
+from hub.models import Agency, AgencyKind, Role
+from hub.notifications import notify, people_with_role
 from referrals import deadlines, moves, states
-from referrals.agencies import RECEIVING_KINDS, policy_for
+from referrals.agencies import RECEIVING_KINDS, police_stations_for, policy_for
+from referrals.codes import Channel
 from referrals.errors import AlreadyReferred, BadTarget, CaseSettled, ConsentMissing, ReasonRequired
 from referrals.models import Case, Referral
 from referrals.routing import proposal
@@ -73,7 +76,7 @@ async def send(
         agency is None
         or agency.kind not in RECEIVING_KINDS
         or not agency.active
-        or target == sender_agency_id
+        or (target == sender_agency_id and case.channel != Channel.grid_report)
     ):
         raise BadTarget()
     policy = await policy_for(s, target)
@@ -111,7 +114,33 @@ async def send(
     )
     if case.group_dispute or case.violence_risk:
         await _alert_supervisors(s, outbox, case, [sender_agency_id, target], f"/cases/{case.id}", now)
+    if case.group_dispute:
+        await _tell_bureau_and_station(s, outbox, case, sender_agency_id, agency)
     return referral
+
+
+async def _tell_bureau_and_station(
+    s: AsyncSession, outbox: Outbox, case: Case, sender_agency_id: int, target: Agency
+) -> None:
+    """A group dispute goes to the body of its field; the justice bureau, which coordinates group
+    disputes, and the police station of the place (which keeps order there) are told at once."""
+    bureaus = (
+        await s.scalars(
+            select(Agency.id).where(Agency.kind == AgencyKind.justice_bureau, Agency.active.is_(True))
+        )
+    ).all()
+    stations = await police_stations_for(s, sender_agency_id, await proposal.area_path(s, case.area_id))
+    people = await people_with_role(s, [*bureaus, *stations], Role.liaison, Role.admin)
+    await notify(
+        s,
+        outbox,
+        people,
+        "case.group_dispute",
+        N_("Group dispute %(number)s referred to %(agency)s"),
+        f"/cases/{case.id}",
+        number=case.number,
+        agency=target.name,
+    )
 
 
 async def _alert_supervisors(

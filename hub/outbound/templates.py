@@ -302,6 +302,19 @@ TEMPLATES: dict[str, Template] = {
             ),
         ),
         Template(
+            "staff.urgent_risk",
+            (AGENCY, CASE, LINK),
+            Wording(
+                "紧急隐患{case_number}",
+                "{agency}网格员上报紧急情况（案件{case_number}），请立即处置：{link}",
+            ),
+            Wording(
+                "Urgent risk {case_number}",
+                "A grid worker of {agency} reported an urgent matter (case {case_number}); "
+                "act at once: {link}",
+            ),
+        ),
+        Template(
             "staff.deadline_soon",
             (
                 CASE,

@@ -71,13 +71,24 @@ async def _form(
     )
 
 
-@routes.page("GET", "/cases/new", perm=CasePermission.take_in, name="case_new")
+def _from_grid(ctx: Ctx) -> bool:
+    """A grid worker reports from the grid (``referrals.grid``): a phone form of its own."""
+    return ctx.must.allows(CasePermission.report_from_grid) and not ctx.must.allows(CasePermission.take_in)
+
+
+@routes.page("GET", "/cases/new", perm=CasePermission.open_intake, name="case_new")
 async def intake_page(ctx: Ctx) -> web.Response:
+    if _from_grid(ctx):
+        raise web.HTTPSeeOther("/grid/new")
+    ctx.must.require(CasePermission.take_in)
     return await _form(ctx, forms.blank_intake(uuid.uuid4().hex))
 
 
-@routes.page("POST", "/cases/new", perm=CasePermission.take_in)
+@routes.page("POST", "/cases/new", perm=CasePermission.open_intake)
 async def intake_submit(ctx: Ctx) -> web.Response:
+    if _from_grid(ctx):  # 307: the browser sends the same form (and its photos) on
+        raise web.HTTPTemporaryRedirect(f"/grid/new?{ctx.request.query_string}")
+    ctx.must.require(CasePermission.take_in)
     values = forms.intake_values(await Form.read(ctx.request))
     if not values["idempotency_key"]:
         values["idempotency_key"] = uuid.uuid4().hex

@@ -19,7 +19,7 @@ from referrals.models import Case, Report
 from referrals.reports.filing import REPORTING_KINDS, ReportInput, ReportKind, file_report, local_day
 from referrals.reports.sweep import sweep
 
-DEMO_LATE = ("PS01", "PS07", "SR05", "JO01", "MC-T02V01", "SB-EDU")  # no report today
+DEMO_LATE = ("PS01", "PS07", "SR05", "JO01", "MC-T01V01", "MC-T02V01", "SB-EDU")  # no report today
 DEMO_BUSY = ("PS01", "PS02", "SR01", "SR02")  # periodic reports with figures
 DEMO_ADDRESS = "青川区城关街道幸福路12号"
 # (days ago, hours ago, summary, parties, steps): three disputes at one address, two between the
