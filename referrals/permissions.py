@@ -18,6 +18,8 @@ class CasePermission(StrEnum):
     manage_rules = "manage_rules"
     file_reports = "file_reports"
     acknowledge_warnings = "acknowledge_warnings"
+    # the bureau's assessment: incident counts, subsidy levels, a case's difficulty, the reporting calendar
+    manage_assessment = "manage_assessment"
 
 
 POLICY: Policy = {
@@ -27,6 +29,7 @@ POLICY: Policy = {
     CasePermission.manage_rules: frozenset({Role.admin}),
     CasePermission.file_reports: frozenset({Role.liaison, Role.admin, Role.supervisor}),
     CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),
+    CasePermission.manage_assessment: frozenset({Role.supervisor, Role.admin}),
 }
 
 
