@@ -52,8 +52,8 @@ def _charts(data: Data) -> dict[str, Markup]:
         return Markup(svg)  # noqa: S704 - charts.py escapes every text it writes
 
     return {
-        "station_chart": bars("station", "referral_rate", gettext("Referral rate by police station (%)")),
-        "body_chart": bars("body", "success_rate", gettext("Success rate by receiving body (%)")),
+        "station_chart": bars("station", "referral_rate", gettext("Referral rate by police station")),
+        "body_chart": bars("body", "success_rate", gettext("Success rate by receiving body")),
     }
 
 
