@@ -171,3 +171,40 @@ async def test_a_major_dispute_without_a_special_report_is_warned_of_after_its_t
         )
     assert f"special_report_overdue:case:{case['id']}" in keys
     assert f"special_report_overdue:case:{reported[1]['id']}" not in keys
+
+
+async def test_the_bureau_sets_the_calendar_and_a_station_may_not(client: TestClient) -> None:
+    bureau = await Person.login(client, "supervisor")  # the justice bureau's: a top-level agency
+    response = await client.put(
+        "/api/v1/reports/calendar",
+        json={"daily_hour": 17, "weekly_weekday": 4, "special_hours": 3},
+        headers={"X-CSRF-Token": bureau.csrf},
+    )
+    assert response.status == 200
+    out = await response.json()
+    assert (out["daily_hour"], out["weekly_weekday"], out["monthly_day"], out["special_hours"]) == (
+        17,
+        4,
+        None,
+        3,
+    )
+    status, out = await bureau.post(
+        "/api/v1/reports/calendar/sensitive",
+        {"name": "两会", "first": "2027-03-03", "last": "2027-03-12", "hour": 10},
+    )
+    assert status == 201 and [p["name"] for p in out["sensitive"]] == ["两会"]
+    page = await client.get("/reports/calendar")
+    assert page.status == 200 and "两会" in await page.text()
+
+    station = await Person.login(client, "station_admin_ps01")
+    response = await client.put(
+        "/api/v1/reports/calendar", json={"daily_hour": 9}, headers={"X-CSRF-Token": station.csrf}
+    )
+    assert response.status == 403
+    liaison = await Person.login(client, "liaison_ps01")
+    status, out = await liaison.get("/api/v1/reports/calendar")
+    assert status == 200 and out["daily_hour"] == 17  # everyone who reports reads it
+    response = await client.put(
+        "/api/v1/reports/calendar", json={"daily_hour": 9}, headers={"X-CSRF-Token": liaison.csrf}
+    )
+    assert response.status == 403
