@@ -75,6 +75,7 @@ async def assessment_page(ctx: Ctx) -> web.Response:
         rank_by={d: data.rank_by(d) for d in figures.DIMENSIONS},
         figures=figures.FIGURES,
         query=f"?{query}" if query else "",
+        can_manage=ctx.must.allows(CasePermission.manage_assessment),
         **extra,
     )
 

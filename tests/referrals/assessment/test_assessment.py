@@ -310,3 +310,39 @@ async def test_the_page_draws_its_charts_and_the_pdf_reads_back(client: TestClie
         ).stdout.split()
     )
     assert "公调对接工作考核排名" in text and "派出所" in text
+
+
+async def test_the_subsidy_page_sets_levels_and_a_cases_difficulty(client: TestClient, db: Database) -> None:
+    start, end, first, last = period()
+    await Person.login(client, "supervisor")  # the justice bureau's
+    response = await client.get(f"/assessment/subsidy?start={start}&end={end}")
+    assert response.status == 200
+    page = await response.text()
+    assert "levels-form" in page and "subsidy-cases" in page
+    token = await csrf_token(client, "/assessment/subsidy")
+    form = {"_csrf": token, "code": ["simple", "major"], "name": ["简易", "重大"], "amount": ["80", "-1"]}
+    bad = await client.post(
+        "/assessment/subsidy/levels",
+        data=[(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs])],
+    )
+    assert bad.status == 422
+    form["amount"] = ["80", "900"]
+    good = await client.post(
+        "/assessment/subsidy/levels",
+        data=[(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs])],
+    )
+    assert good.status == 200  # followed the redirect back to the page
+    async with db.read() as s:
+        case_id = await s.scalar(
+            select(Referral.case_id)
+            .where(Referral.state.in_(list(AGREED)), Referral.decided_at >= first)
+            .limit(1)
+        )
+    response = await client.post(
+        f"/assessment/cases/{case_id}/difficulty",
+        data={"_csrf": token, "level": "major", "back": "/assessment/subsidy"},
+    )
+    assert response.status == 200
+    out = await (await client.get(f"/api/v1/assessment/subsidy?start={start}&end={end}")).json()
+    assert [lv["code"] for lv in out["levels"]] == ["simple", "major"]
+    assert sum(m["cases"].get("major", 0) for m in out["months"]) >= 1
