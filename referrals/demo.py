@@ -19,6 +19,7 @@ from hub.models import Setting
 from referrals import committees, mediators, moves, sending, states
 from referrals.agreements import agreements
 from referrals.agreements import demo as agreement_demo
+from referrals.assessment import demo as assessment_demo
 from referrals.casefile import demo as casefile_demo
 from referrals.cases.intake import CaseInput, ConsentInput, PartyInput, take_in
 from referrals.court import demo as court_demo
@@ -549,6 +550,7 @@ async def load(ctx: DemoContext) -> None:
     await evidence_demo.attach_demo_files(ctx)
     await casefile_demo.load(ctx)
     await report_demo.load(ctx)
+    await assessment_demo.load(ctx)
     async with ctx.db.write() as s:
         s.add(Setting(key=MARK, value=ctx.now.isoformat()))
     ctx.logins.append(

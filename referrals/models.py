@@ -453,3 +453,73 @@ class GridReport(Base):
     accuracy_m: Mapped[int | None] = mapped_column(default=None)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     reported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ReportingSettings(Base):
+    """The district's reporting calendar (one row, id 1): the daily report's hour on working days,
+    the weekly and monthly cycles where the bureau has set them, and the 专报 time limit."""
+
+    __tablename__ = "reporting_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    daily_hour: Mapped[int] = mapped_column(default=18)
+    weekly_weekday: Mapped[int | None] = mapped_column(default=None)  # 0 Monday ... 6 Sunday; None: off
+    weekly_hour: Mapped[int] = mapped_column(default=17)
+    monthly_day: Mapped[int | None] = mapped_column(default=None)  # the day of the next month; None: off
+    monthly_hour: Mapped[int] = mapped_column(default=17)
+    special_hours: Mapped[int] = mapped_column(default=2)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SensitivePeriod(Base):
+    """Dates the bureau marked sensitive (敏感时期): the daily report is due every day, weekends and
+    holidays included, at an earlier hour."""
+
+    __tablename__ = "sensitive_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    first: Mapped[date] = mapped_column(Date, index=True)
+    last: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(default=12)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentCount(Base):
+    """A police station's incidents (警情数) in one month, entered or imported: what the referral
+    rate of the assessment (考核) is measured against."""
+
+    __tablename__ = "incident_counts"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SubsidyLevel(Base):
+    """A difficulty level of the per-case subsidy (以案定补) and its amount per settled case."""
+
+    __tablename__ = "subsidy_levels"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)  # simple, ordinary, hard, major
+    name: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    position: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CaseDifficulty(Base):
+    """The difficulty a person set for a settled case, replacing the rule's (``assessment.subsidy``)."""
+
+    __tablename__ = "case_difficulties"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,6 +20,8 @@ class CasePermission(StrEnum):
     acknowledge_warnings = "acknowledge_warnings"
     report_from_grid = "report_from_grid"  # a grid worker's phone pages (referrals.grid)
     open_intake = "open_intake"  # /cases/new: the intake form, or a grid worker's report
+    # the bureau's assessment: incident counts, subsidy levels, a case's difficulty, the reporting calendar
+    manage_assessment = "manage_assessment"
 
 
 # Grid workers see their own grid's reports (referrals.grid), not the cases of their agency.
@@ -36,6 +38,7 @@ POLICY: Policy = {
     CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),
     CasePermission.report_from_grid: frozenset({Role.grid_worker}),
     CasePermission.open_intake: _TAKE_IN | {Role.grid_worker},
+    CasePermission.manage_assessment: frozenset({Role.supervisor, Role.admin}),
 }
 
 

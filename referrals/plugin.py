@@ -13,6 +13,7 @@ from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
 from hub.tasks import every
+from hub.workdays.keys import CALENDAR
 from referrals import codes, permissions
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ async def _sweep(app: web.Application, outbox: Outbox) -> None:
     """Deadlines (expiry, escalation, overdue mediations) and early warnings, every minute."""
     from referrals import sweeps
 
-    done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone)
+    calendar = await app[CALENDAR].get(app[DB])
+    done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone, calendar=calendar)
     if any(done.values()):
         logger.info("deadline sweep", extra=done)
 
@@ -69,9 +71,12 @@ plugin = Plugin(
         "referrals.evidence.routes",
         "referrals.casefile.api",
         "referrals.casefile.pages",
+        "referrals.reports.routes",
         "referrals.reports.api",
         "referrals.reports.pages",
         "referrals.stats.routes",
+        "referrals.assessment.api",
+        "referrals.assessment.pages",
         "referrals.routing.pages",
         "referrals.grid.pages",
     ),
@@ -88,6 +93,7 @@ plugin = Plugin(
         NavItem("/reports", N_("Reports"), "file_reports"),
         NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),
         NavItem("/stats", N_("Statistics"), "view_cases"),
+        NavItem("/assessment", N_("Assessment"), "view_cases"),
         NavItem("/admin/rules", N_("Routing rules"), "manage_rules"),
         NavItem("/admin/committees", N_("Mediation committees"), "manage_rules"),
     ),

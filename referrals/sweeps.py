@@ -22,6 +22,7 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Role
 from hub.notifications import notify
+from hub.workdays.calendar import StatutoryCalendar
 from referrals import states
 from referrals.errors import StaleState
 from referrals.models import Case, Referral
@@ -134,8 +135,11 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
     return count
 
 
-async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> dict[str, int]:
-    """``zone``: the district's (the configured) time zone, in which report days begin and end."""
+async def run_all(
+    db: Database, now: datetime, outbox: Outbox, *, zone: str, calendar: StatutoryCalendar | None = None
+) -> dict[str, int]:
+    """``zone``: the district's (the configured) time zone, in which report days begin and end;
+    ``calendar``: the app's cached statutory calendar, by which reports fall due."""
     from referrals.court.sweep import warn_court_deadlines
     from referrals.reports import sweep
 
@@ -143,5 +147,5 @@ async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> 
         "expired": await expire_overdue(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
         "court_deadlines": await warn_court_deadlines(db, now, zone=zone),
-        **await sweep.sweep(db, now, zone=zone),
+        **await sweep.sweep(db, now, zone=zone, calendar=calendar),
     }

@@ -6,7 +6,10 @@
 - hotspots: an area (grid cell or larger) with at least K cases within a window (default 3 in 7
   days), found once when the area turns hot (not again while it stays hot);
 - stuck cases: a referral in an open state with no move for more than X days (default 14);
-- missed reports: an agency that must report daily and has not, once the day's deadline passed.
+- missed reports: an agency that must report and has not, once the deadline of the day (a working
+  day or a sensitive one), the week or the month passed (``schedule`` says when each is due);
+- overdue special reports (专报): a major dispute (a group dispute, or a risk of a civil dispute
+  turning criminal) with no special report within the time limit from the event.
 
 Each finding carries a ``key`` naming its cause, so raising it again and again is harmless, and the
 agencies it concerns: those of the case it names (the one that took it in and the one handling it),
@@ -252,20 +255,56 @@ def stuck(referrals: Iterable[ReferralFacts], now: datetime, days: int = 14) -> 
     return found
 
 
+MISSED_KINDS = {
+    "daily": "missed_report",
+    "weekly": "missed_weekly_report",
+    "monthly": "missed_monthly_report",
+}
+
+
 def missed_reports(
-    agencies: Mapping[int, str], reported: Iterable[int], day: date, past_due: bool
+    agencies: Mapping[int, str], reported: Iterable[int], day: date, past_due: bool, cycle: str = "daily"
 ) -> list[Finding]:
-    """Agencies (id -> name) that must report and have not reported for ``day``, once it is due."""
+    """Agencies (id -> name) that must report and have not reported for ``day`` (or the week or
+    month starting then, by ``cycle``), once it is due."""
     if not past_due:
         return []
     done = set(reported)
+    kind = MISSED_KINDS[cycle]
     return [
         Finding(
-            "missed_report",
-            f"missed_report:agency:{agency_id}:{day.isoformat()}",
+            kind,
+            f"{kind}:agency:{agency_id}:{day.isoformat()}",
             (agency_id,),
             params={"agency": name, "day": day.isoformat()},
         )
         for agency_id, name in sorted(agencies.items())
         if agency_id not in done
+    ]
+
+
+@dataclass(frozen=True)
+class MajorDispute:
+    """A case that calls for a special report: when it happened, whether one was filed."""
+
+    case_id: int
+    number: str
+    agency_id: int
+    event_at: datetime
+    reported: bool
+    handler_id: int | None = None
+
+
+def special_overdue(cases: Iterable[MajorDispute], now: datetime, hours: int) -> list[Finding]:
+    """Major disputes with no special report ``hours`` after the event."""
+    return [
+        Finding(
+            "special_report_overdue",
+            f"special_report_overdue:case:{c.case_id}",
+            tuple(dict.fromkeys(a for a in (c.agency_id, c.handler_id) if a is not None)),
+            c.case_id,
+            params={"number": c.number, "hours": hours},
+        )
+        for c in cases
+        if not c.reported and now >= c.event_at + timedelta(hours=hours)
     ]

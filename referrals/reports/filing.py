@@ -2,9 +2,12 @@
 major dispute, and direct reports (直报) that reach the district at once.
 
 Every agency that handles disputes (stations, stationed rooms, judicial offices, mediation
-committees, specialised bodies) files one daily report per day, dated in the hub's time zone: a
-zero report ("nothing to report" is itself a report, one click) or a periodic report with figures
-and text. Today's report is due at 18:00 local time; the warning sweep flags who missed it.
+committees, specialised bodies) files one daily report per day a report is due, dated in the hub's
+time zone: a zero report ("nothing to report" is itself a report, one click) or a periodic report
+with figures and text. Which days are due and at what hour is the reporting calendar's
+(``schedule.Schedule``: working days at 18:00 by default, every day of a sensitive period at its
+earlier hour); weekly and monthly reports are filed for the week (its Monday) or the month (its
+first day) where the bureau set those cycles. The warning sweep flags who missed a report.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hub.notifications import notify, people_with_role
 from hub.permissions import Principal, Scope
 from referrals.errors import AlreadyReported, ReportIncomplete
 from referrals.models import Report
+from referrals.reports.schedule import Schedule, week_of
 from referrals.visibility import get_visible_case
 
 
@@ -37,9 +41,12 @@ class ReportKind(StrEnum):
     periodic = "periodic"
     special = "special"
     direct = "direct"
+    weekly = "weekly"
+    monthly = "monthly"
 
 
 DAILY = frozenset({ReportKind.zero, ReportKind.periodic})
+CYCLES = frozenset({ReportKind.weekly, ReportKind.monthly})
 REPORTING_KINDS = (
     AgencyKind.police_station,
     AgencyKind.stationed_room,
@@ -48,7 +55,7 @@ REPORTING_KINDS = (
     AgencyKind.specialised_body,
 )
 FIGURES = ("received", "referred", "resolved", "group_disputes", "criminal_risks")
-DUE = time(18, 0)
+DEFAULT_SCHEDULE = Schedule()
 MAX_LATE_DAYS = 31
 
 
@@ -56,13 +63,26 @@ def local_day(now: datetime, zone: ZoneInfo) -> date:
     return now.astimezone(zone).date()
 
 
-def due_at(day: date, zone: ZoneInfo) -> datetime:
-    """When the daily report for ``day`` is due (18:00 local), in UTC."""
-    return datetime.combine(day, DUE, zone).astimezone(UTC)
+def due_at(day: date, zone: ZoneInfo, schedule: Schedule = DEFAULT_SCHEDULE) -> datetime:
+    """The hour the daily report for ``day`` is (or would be) due, in UTC: the sensitive period's
+    hour on its days, the daily hour (18:00 by default) on others."""
+    return datetime.combine(day, time(schedule.daily_hour_of(day), 0), zone).astimezone(UTC)
 
 
-def past_due(now: datetime, zone: ZoneInfo) -> bool:
-    return now >= due_at(local_day(now, zone), zone)
+def is_due_day(day: date, schedule: Schedule = DEFAULT_SCHEDULE) -> bool:
+    """Whether a daily report is due for ``day``: a working day, or a day of a sensitive period."""
+    return schedule.sensitive_on(day) is not None or schedule.calendar.is_workday(day)
+
+
+def past_due(now: datetime, zone: ZoneInfo, schedule: Schedule = DEFAULT_SCHEDULE) -> bool:
+    """Whether today's daily report is due and its hour has passed."""
+    due = schedule.daily_due(local_day(now, zone), zone)
+    return due is not None and now >= due
+
+
+def cycle_period(kind: ReportKind, day: date) -> date:
+    """The period a weekly (its Monday) or monthly (its first day) report covering ``day`` names."""
+    return week_of(day) if kind is ReportKind.weekly else day.replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -76,10 +96,12 @@ class ReportInput:
     figures: Mapping[str, int] = field(default_factory=dict)
 
 
-async def daily_report(s: AsyncSession, agency_id: int, day: date) -> Report | None:
+async def daily_report(
+    s: AsyncSession, agency_id: int, day: date, kinds: frozenset[ReportKind] = DAILY
+) -> Report | None:
     return await s.scalar(
         select(Report)
-        .where(Report.agency_id == agency_id, Report.period == day, Report.kind.in_(list(DAILY)))
+        .where(Report.agency_id == agency_id, Report.period == day, Report.kind.in_(list(kinds)))
         .limit(1)
     )
 
@@ -93,6 +115,13 @@ def _check(kind: ReportKind, data: ReportInput, today: date) -> date:
         if period < today - timedelta(days=MAX_LATE_DAYS):
             raise ReportIncomplete(N_("A late report may go back at most %(days)s days."), days=MAX_LATE_DAYS)
         if kind is ReportKind.periodic and not (any(data.figures.values()) or data.body.strip()):
+            raise ReportIncomplete(N_("Give the figures or the text of the report, or file a zero report."))
+        return period
+    if kind in CYCLES:
+        period = cycle_period(kind, data.period or today)
+        if period > today:
+            raise ReportIncomplete(N_("A report cannot be filed for a day that has not come yet."))
+        if not (any(data.figures.values()) or data.body.strip()):
             raise ReportIncomplete(N_("Give the figures or the text of the report, or file a zero report."))
         return period
     if not data.title.strip() or not data.body.strip():
@@ -121,6 +150,8 @@ async def file_report(
     period = _check(kind, data, local_day(now, zone))
     if kind in DAILY and await daily_report(s, agency.id, period) is not None:
         raise AlreadyReported(agency=agency.name, day=period.isoformat())
+    if kind in CYCLES and await daily_report(s, agency.id, period, frozenset({kind})) is not None:
+        raise AlreadyReported(agency=agency.name, day=period.isoformat())
     case = await get_visible_case(s, scope, data.case_id) if data.case_id is not None else None
     report = Report(
         agency_id=agency.id,
@@ -130,7 +161,7 @@ async def file_report(
         body=data.body.strip(),
         case_id=case.id if case else None,
         figures={k: int(v) for k, v in data.figures.items() if k in FIGURES}
-        if kind is ReportKind.periodic
+        if kind is ReportKind.periodic or kind in CYCLES
         else {},
         submitted_by_id=actor.user_id,
         submitted_at=now,
@@ -250,10 +281,12 @@ async def reporting_agencies(s: AsyncSession, scope_ids: frozenset[int] | None) 
     return {agency_id: name for agency_id, name in (await s.execute(query.order_by(Agency.code))).all()}
 
 
-async def reported(s: AsyncSession, agency_ids: Sequence[int], day: date) -> set[int]:
-    """Which of these agencies filed their daily report for ``day``."""
+async def reported(
+    s: AsyncSession, agency_ids: Sequence[int], day: date, kinds: frozenset[ReportKind] = DAILY
+) -> set[int]:
+    """Which of these agencies filed their daily report (or ``kinds``) for ``day``."""
     query = select(Report.agency_id).where(
-        Report.period == day, Report.kind.in_(list(DAILY)), Report.agency_id.in_(list(agency_ids))
+        Report.period == day, Report.kind.in_(list(kinds)), Report.agency_id.in_(list(agency_ids))
     )
     return set((await s.scalars(query.distinct())).all())
 
@@ -268,17 +301,23 @@ class Missing:
 
 
 async def missing(
-    s: AsyncSession, scope_ids: frozenset[int] | None, day: date, now: datetime, zone: ZoneInfo
+    s: AsyncSession,
+    scope_ids: frozenset[int] | None,
+    day: date,
+    now: datetime,
+    zone: ZoneInfo,
+    schedule: Schedule = DEFAULT_SCHEDULE,
 ) -> Missing:
-    """Agencies in scope that have not filed their daily report for ``day``."""
+    """Agencies in scope that have not filed their daily report for ``day`` (past due only on a
+    day a report is due)."""
     expected = await reporting_agencies(s, scope_ids)
     done = await reported(s, list(expected), day)
     ids = [a for a in expected if a not in done]
     rows = (
         await s.scalars(select(Agency).where(Agency.id.in_(ids)).order_by(Agency.kind, Agency.code))
     ).all()
-    due = due_at(day, zone)
-    return Missing(day, due, now >= due, len(expected), list(rows))
+    due = due_at(day, zone, schedule)
+    return Missing(day, due, is_due_day(day, schedule) and now >= due, len(expected), list(rows))
 
 
 def figures_of(report: Report) -> list[tuple[str, Any]]:

@@ -12,6 +12,7 @@ from hub.plugins import Panel
 from hub.routing import Ctx
 from referrals.permissions import CasePermission
 from referrals.reports import filing
+from referrals.reports.views import schedule_for
 
 SHOW_MISSING = 8
 
@@ -21,6 +22,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
     zone = ctx.config.zone
     now = utcnow()
     today = filing.local_day(now, zone)
+    schedule = await schedule_for(ctx)  # which days are due, at what hour
     found: list[Panel] = []
     async with ctx.db.read() as s:
         if ctx.must.allows(CasePermission.file_reports):
@@ -32,9 +34,10 @@ async def panels(ctx: Ctx) -> list[Panel]:
                     {
                         "day": today.isoformat(),
                         "must_report": agency is not None and agency.kind in filing.REPORTING_KINDS,
+                        "due_today": filing.is_due_day(today, schedule),
                         "done": {"id": mine.id, "kind": mine.kind, "at": mine.submitted_at} if mine else None,
-                        "due_at": filing.due_at(today, zone),
-                        "past_due": filing.past_due(now, zone),
+                        "due_at": filing.due_at(today, zone, schedule),
+                        "past_due": filing.past_due(now, zone, schedule),
                     },
                     order=20,
                 )
@@ -42,7 +45,7 @@ async def panels(ctx: Ctx) -> list[Panel]:
         if ctx.must.allows(CasePermission.acknowledge_warnings):
             scope = ctx.must.scope.agency_ids
             warnings = await open_warnings(s, scope, limit=1000)
-            missing = await filing.missing(s, scope, today, now, zone)
+            missing = await filing.missing(s, scope, today, now, zone, schedule)
             found.append(
                 Panel(
                     "referrals/panel_warnings.html",

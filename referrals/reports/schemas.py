@@ -99,3 +99,43 @@ class WarningQuery(Input):
 
 class AcknowledgeIn(Input):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class CalendarIn(Input):
+    daily_hour: int = Field(
+        default=18, ge=0, le=23, description="Daily reports are due at this hour on working days"
+    )
+    weekly_weekday: int | None = Field(
+        default=None, ge=0, le=6, description="Weekday (0 Monday) of the week after; null: no weekly report"
+    )
+    weekly_hour: int = Field(default=17, ge=0, le=23)
+    monthly_day: int | None = Field(
+        default=None, ge=1, le=28, description="Day of the month after; null: no monthly report"
+    )
+    monthly_hour: int = Field(default=17, ge=0, le=23)
+    special_hours: int = Field(default=2, ge=1, le=72, description="专报 time limit from the event, in hours")
+
+
+class SensitiveIn(Input):
+    name: str = Field(default="", max_length=100)
+    first: date
+    last: date
+    hour: int = Field(default=12, ge=0, le=23, description="Daily reports are due at this hour, every day")
+
+
+class SensitiveOut(Output):
+    id: int
+    name: str
+    first: date
+    last: date
+    hour: int
+
+
+class CalendarOut(Output):
+    daily_hour: int
+    weekly_weekday: int | None
+    weekly_hour: int
+    monthly_day: int | None
+    monthly_hour: int
+    special_hours: int
+    sensitive: list[SensitiveOut]

@@ -19,26 +19,42 @@ from hub.db import Database
 from hub.early_warnings import known_keys, raise_warning
 from hub.i18n import N_
 from hub.models import Area
-from referrals.models import Case, Party, Referral, ReferralEvent
+from hub.workdays.calendar import StatutoryCalendar
+from hub.workdays.service import load as load_calendar
+from referrals.models import Case, Party, Referral, ReferralEvent, Report
 from referrals.reports import filing
 from referrals.reports.checks import (
     OPEN_STATES,
     CaseFacts,
     CheckSettings,
     Finding,
+    MajorDispute,
     PartyFacts,
     ReferralFacts,
     hotspots,
     missed_reports,
     repeat_address,
     repeat_parties,
+    special_overdue,
     stuck,
 )
+from referrals.reports.cycles import load_schedule
+from referrals.reports.schedule import Schedule, lapsed_daily, lapsed_monthly, lapsed_weekly
 
 logger = logging.getLogger(__name__)
 DEFAULT_ZONE = "Asia/Shanghai"
 DEFAULT_SETTINGS = CheckSettings()
-KINDS = ("repeat_address", "repeat_parties", "hotspot", "stuck_case", "missed_report")
+KINDS = (
+    "repeat_address",
+    "repeat_parties",
+    "hotspot",
+    "stuck_case",
+    "missed_report",
+    "missed_weekly_report",
+    "missed_monthly_report",
+    "special_report_overdue",
+)
+SPECIAL_LOOKBACK_DAYS = 7
 
 TITLES = {
     "repeat_address": N_(
@@ -51,8 +67,17 @@ TITLES = {
     "hotspot": N_("Hotspot: %(count)s cases in %(area)s within %(days)s days"),
     "stuck_case": N_("Case %(number)s has not moved for %(days)s days"),
     "missed_report": N_("%(agency)s has not filed its report for %(day)s"),
+    "missed_weekly_report": N_("%(agency)s has not filed its weekly report for the week of %(day)s"),
+    "missed_monthly_report": N_("%(agency)s has not filed its monthly report for the month of %(day)s"),
+    "special_report_overdue": N_("No special report on case %(number)s within %(hours)s hours"),
 }
-SEVERITY = {"repeat_parties": "critical", "missed_report": "info"}
+SEVERITY = {
+    "repeat_parties": "critical",
+    "missed_report": "info",
+    "missed_weekly_report": "info",
+    "missed_monthly_report": "info",
+    "special_report_overdue": "critical",
+}
 
 
 async def recent_cases(s: AsyncSession, since: datetime, now: datetime) -> list[CaseFacts]:
@@ -138,8 +163,66 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+async def major_disputes(s: AsyncSession, since: datetime, now: datetime) -> list[MajorDispute]:
+    """Recent group disputes and cases at risk of turning criminal, and whether a special report
+    names them; the event is the case's taking in."""
+    window = (Case.created_at >= since) & (Case.created_at <= now)
+    major = window & (Case.group_dispute.is_(True) | Case.violence_risk.is_(True))
+    ids = select(Case.id).where(major).scalar_subquery()
+    reported = set(
+        (
+            await s.scalars(
+                select(Report.case_id).where(
+                    Report.kind == filing.ReportKind.special, Report.case_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    handlers: dict[int, int] = {}
+    for case_id, to_agency_id in (
+        await s.execute(
+            select(Referral.case_id, Referral.to_agency_id)
+            .where(Referral.case_id.in_(ids))
+            .order_by(Referral.id)
+        )
+    ).all():
+        handlers[case_id] = to_agency_id
+    rows = (
+        await s.execute(select(Case.id, Case.number, Case.created_agency_id, Case.created_at).where(major))
+    ).all()
+    return [
+        MajorDispute(r.id, r.number, r.created_agency_id, r.created_at, r.id in reported, handlers.get(r.id))
+        for r in rows
+    ]
+
+
+async def missed(s: AsyncSession, now: datetime, zone: ZoneInfo, schedule: Schedule) -> list[Finding]:
+    """Reports whose time has come by the reporting calendar and that were not filed: daily ones
+    for today when it is due, the last weekly and monthly ones, special reports."""
+    findings: list[Finding] = []
+    expected = await filing.reporting_agencies(s, None)
+    for day in lapsed_daily(schedule, now, zone):
+        done = await filing.reported(s, list(expected), day)
+        findings += missed_reports(expected, done, day, past_due=True)
+    cycles = (
+        ("weekly", filing.ReportKind.weekly, lapsed_weekly(schedule, now, zone)),
+        ("monthly", filing.ReportKind.monthly, lapsed_monthly(schedule, now, zone)),
+    )
+    for cycle, kind, period in cycles:
+        if period is not None:
+            done = await filing.reported(s, list(expected), period, frozenset({kind}))
+            findings += missed_reports(expected, done, period, past_due=True, cycle=cycle)
+    majors = await major_disputes(s, now - timedelta(days=SPECIAL_LOOKBACK_DAYS), now)
+    findings += special_overdue(majors, now, schedule.special_hours)
+    return findings
+
+
 async def find(
-    s: AsyncSession, now: datetime, zone: ZoneInfo, settings: CheckSettings = DEFAULT_SETTINGS
+    s: AsyncSession,
+    now: datetime,
+    zone: ZoneInfo,
+    settings: CheckSettings = DEFAULT_SETTINGS,
+    calendar: StatutoryCalendar | None = None,
 ) -> list[Finding]:
     """Everything the checks find at ``now`` (nothing is written)."""
     cases = await recent_cases(s, now - timedelta(days=settings.lookback_days), now)
@@ -155,12 +238,8 @@ async def find(
         *hotspots(cases, now, settings.hotspot_min_cases, settings.hotspot_days, names),
         *stuck(await open_referrals(s), now, settings.stuck_days),
     ]
-    if filing.past_due(now, zone):
-        day = filing.local_day(now, zone)
-        expected = await filing.reporting_agencies(s, None)
-        done = await filing.reported(s, list(expected), day)
-        findings += missed_reports(expected, done, day, past_due=True)
-    return findings
+    schedule = await load_schedule(s, calendar if calendar is not None else await load_calendar(s))
+    return findings + await missed(s, now, zone, schedule)
 
 
 def warning_key(finding: Finding, agency_id: int) -> str:
@@ -171,16 +250,24 @@ def warning_key(finding: Finding, agency_id: int) -> str:
 def _link(finding: Finding) -> str:
     if finding.kind == "missed_report":
         return f"/reports/missing?day={finding.params['day']}"
+    if finding.kind in ("missed_weekly_report", "missed_monthly_report"):
+        return "/reports"
     return f"/cases/{finding.case_id}" if finding.case_id is not None else ""
 
 
 async def sweep(
-    db: Database, now: datetime, *, zone: str = DEFAULT_ZONE, settings: CheckSettings = DEFAULT_SETTINGS
+    db: Database,
+    now: datetime,
+    *,
+    zone: str = DEFAULT_ZONE,
+    settings: CheckSettings = DEFAULT_SETTINGS,
+    calendar: StatutoryCalendar | None = None,
 ) -> dict[str, int]:
-    """Raise the warnings found at ``now`` that were not raised before; counts of new ones by kind."""
+    """Raise the warnings found at ``now`` that were not raised before; counts of new ones by kind.
+    ``calendar`` is the app's cached statutory calendar (read from the database when not given)."""
     tz = ZoneInfo(zone)
     async with db.read() as s:
-        findings = await find(s, now, tz, settings)
+        findings = await find(s, now, tz, settings, calendar)
         planned = [(f, a, warning_key(f, a)) for f in findings for a in f.agency_ids]
         known = await known_keys(s, [key for _f, _a, key in planned])
     counts = dict.fromkeys(KINDS, 0)

@@ -14,8 +14,11 @@ from hub.i18n import gettext
 from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx
+from hub.workdays.keys import CALENDAR
 from referrals.models import Report
 from referrals.reports import filing
+from referrals.reports.cycles import load_schedule
+from referrals.reports.schedule import Schedule
 from referrals.reports.schemas import (
     ReportIn,
     ReportOut,
@@ -77,11 +80,24 @@ async def get_report(ctx: Ctx, report_id: int) -> filing.ReportRow:
     return rows[0]
 
 
+async def schedule_for(ctx: Ctx) -> Schedule:
+    """The reporting calendar now: the bureau's settings over the app's statutory calendar."""
+    calendar = await ctx.request.app[CALENDAR].get(ctx.db)
+    async with ctx.db.read() as s:
+        return await load_schedule(s, calendar)
+
+
 async def missing_for(ctx: Ctx, day: date | None) -> filing.Missing:
     now = utcnow()
+    schedule = await schedule_for(ctx)
     async with ctx.db.read() as s:
         return await filing.missing(
-            s, ctx.must.scope.agency_ids, day or filing.local_day(now, ctx.config.zone), now, ctx.config.zone
+            s,
+            ctx.must.scope.agency_ids,
+            day or filing.local_day(now, ctx.config.zone),
+            now,
+            ctx.config.zone,
+            schedule,
         )
 
 
