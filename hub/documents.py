@@ -64,17 +64,10 @@ async def render_pdf(html: str) -> bytes:
     return await asyncio.to_thread(render_pdf_sync, html)
 
 
-def render_bound_pdf_sync(htmls: tuple[str, ...], base_url: str | None = None) -> bytes:
-    """Several documents bound as one PDF: each is laid out with its own page styles, then their
-    pages are put one after the other (WeasyPrint's ``Document.copy``)."""
-    weasyprint = _weasyprint()
-    stylesheet = weasyprint.CSS(filename=str(STYLESHEET))
-    rendered = [
-        weasyprint.HTML(string=html, base_url=base_url or str(TEMPLATES)).render(stylesheets=[stylesheet])
-        for html in htmls
-    ]
-    pages = [page for document in rendered for page in document.pages]
-    return bytes(rendered[0].copy(pages).write_pdf())
+def render_bound_pdf_sync(htmls: tuple[str, ...]) -> bytes:
+    """Several documents bound as one PDF: each laid out with its own page styles, then their pages
+    put one after the other. Blocking."""
+    return combine_sync([render_pages_sync(html) for html in htmls])
 
 
 def render_template(env: jinja2.Environment, name: str, locale: str = "zh_CN", **context: Any) -> str:

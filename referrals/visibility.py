@@ -80,6 +80,17 @@ def works_on(
     )
 
 
+async def reveals_to(s: AsyncSession, principal: Principal, case: Case, referral: Referral | None) -> bool:
+    """``works_on``, with the court of the case's latest application for judicial confirmation."""
+    court = await s.scalar(
+        select(CourtApplication.court_agency_id)
+        .where(CourtApplication.case_id == case.id)
+        .order_by(CourtApplication.id.desc())
+        .limit(1)
+    )
+    return works_on(principal, case, referral, court)
+
+
 def mask_id_number(value: str) -> str:
     """Keep the first 4 and last 4 characters of an ID number (e.g. 3301**********1234)."""
     if len(value) <= 8:

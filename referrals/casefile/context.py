@@ -3,7 +3,8 @@ case, its current referral, the mediation organisation (调解组织) and the me
 the papers write them (``referrals.party_text``), the agreement, the follow-up visits, the parties'
 acknowledgements of their rights and duties, and how the mediation ended.
 
-``organisation_name`` is the one place the papers take the 调解组织's name from.
+The 调解组织 is the committee the receiving agency mediates for (``referrals.committees``), with
+its seal line; the agreement's own committee when it was issued by one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import directory
 from hub.models import Agency, User
+from referrals.committees import Organisation, organisation_for
 from referrals.models import (
     Agreement,
     Case,
@@ -37,13 +39,9 @@ ACKNOWLEDGED_BY = {"signed": "书面签收", "read_aloud": "当面宣读", "onli
 ENDING_ACTIONS = ("fail", "withdraw")
 
 
-async def organisation_name(s: AsyncSession, agency_id: int | None) -> str:
-    """The 调解组织 every form names: for now the receiving agency itself (the committee that owns a
-    stationed room takes its place once committees are modelled)."""
-    if agency_id is None:
-        return ""
-    agency = await s.get(Agency, agency_id)
-    return agency.name if agency else ""
+async def organisation(s: AsyncSession, agency_id: int, committee_id: int | None) -> Organisation:
+    """The 调解组织 every form names: the committee (人民调解委员会) the agency mediates for."""
+    return await organisation_for(s, agency_id, committee_id)
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,7 @@ class FileFacts:
     agreement: Agreement | None
     parties: list[PartyLine]
     organisation: str
+    seal_line: str
     sender: str
     mediator: str
     registered_by: str
@@ -156,12 +155,16 @@ async def gather(s: AsyncSession, case: Case, *, zone: ZoneInfo, reveal: bool) -
     user_ids |= {referral.mediator_id if referral else None, accepted.actor_user_id if accepted else None}
     people = await directory.names(s, User, user_ids)
     sender = await s.get(Agency, referral.from_agency_id if referral else case.created_agency_id)
+    org = await organisation(
+        s, await _mediating_agency(s, case, referral), agreement.committee_id if agreement else None
+    )
     return FileFacts(
         case=case,
         referral=referral,
         agreement=agreement,
         parties=[party_line(p, reveal) for p in case.parties],
-        organisation=await organisation_name(s, await _mediating_agency(s, case, referral)),
+        organisation=org.name,
+        seal_line=org.seal_line,
         sender=sender.name if sender else "",
         mediator=people.get(referral.mediator_id or 0, "") if referral else "",
         registered_by=people.get(accepted.actor_user_id or 0, "") if accepted else "",

@@ -20,13 +20,13 @@ from referrals.casefile.documents import TITLES, applicable
 from referrals.casefile.schemas import AcknowledgementIn, AcknowledgementOut, CaseFileOut, FormOut
 from referrals.evidence import custody, records
 from referrals.models import Case, Evidence
-from referrals.visibility import works_on
+from referrals.visibility import reveals_to
 
 
 async def read(ctx: Ctx, s: AsyncSession) -> tuple[CaseAgreement, FileFacts]:
     """The case the URL names (outsiders get 404) and the facts its papers are filled in from."""
     ca = await agreements.open_case(s, ctx.must.scope, ctx.user.agency_id, ctx.match_int("id"))
-    reveal = works_on(ctx.user, ca.case, ca.referral)
+    reveal = await reveals_to(s, ctx.user, ca.case, ca.referral)
     return ca, await gather(s, ca.case, zone=ctx.config.zone, reveal=reveal)
 
 

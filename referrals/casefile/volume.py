@@ -33,7 +33,7 @@ from referrals.agreements.documents import agreement_document, confirmation_docu
 from referrals.casefile import contents
 from referrals.casefile.context import FileFacts
 from referrals.casefile.documents import TITLES, applicable, date_cn, form_document
-from referrals.models import Evidence
+from referrals.models import CourtApplication, Evidence
 
 COURT_OUTCOMES = {"confirmed": "确认调解协议有效", "refused": "驳回司法确认申请（不予确认）"}
 RESULTS = {
@@ -97,6 +97,10 @@ async def parts(s: AsyncSession, app: web.Application, env: jinja2.Environment, 
         out.append(Part("司法确认申请书", f.day(agreement.confirmation_applied_at), document.html))
     if agreement is not None and agreement.court_outcome:
         court = await s.get(Agency, agreement.court_agency_id) if agreement.court_agency_id else None
+        application = await s.scalar(
+            select(CourtApplication).where(CourtApplication.agreement_id == agreement.id)
+        )
+        ruled = application.ruling_date if application and application.ruling_date else None
         html = _page(
             env,
             "court",
@@ -104,8 +108,9 @@ async def parts(s: AsyncSession, app: web.Application, env: jinja2.Environment, 
             f,
             court=court.name if court else "",
             outcome=COURT_OUTCOMES.get(agreement.court_outcome, agreement.court_outcome),
-            decided_on=date_cn(f.day(agreement.court_decided_at)),
+            decided_on=date_cn(ruled or f.day(agreement.court_decided_at)),
             applied_on=date_cn(f.day(agreement.confirmation_applied_at)),
+            application=application,
         )
         out.append(Part("司法确认结果", f.day(agreement.court_decided_at), html))
     if "followups" in forms:

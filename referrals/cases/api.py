@@ -43,7 +43,7 @@ from referrals.visibility import (
     latest_referral,
     mask_id_number,
     mask_phone,
-    works_on,
+    reveals_to,
 )
 
 routes = Routes()
@@ -172,7 +172,7 @@ async def get_case(ctx: Ctx) -> CaseOut:
     async with ctx.db.read() as s:
         case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
         referral = await latest_referral(s, case.id)
-        return case_out(case, referral, reveal=works_on(ctx.user, case, referral))
+        return case_out(case, referral, reveal=await reveals_to(s, ctx.user, case, referral))
 
 
 @routes.api(

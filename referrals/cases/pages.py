@@ -34,7 +34,7 @@ from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyRole
 from referrals.errors import BadMediator, BadTarget, DuplicateSubmission, ReasonRequired
 from referrals.models import Case
 from referrals.permissions import CasePermission
-from referrals.visibility import get_visible_case, get_visible_referral, latest_referral, works_on
+from referrals.visibility import get_visible_case, get_visible_referral, latest_referral, reveals_to
 
 routes = Routes()
 MAX_EXTENSION_DAYS = 60
@@ -174,7 +174,8 @@ async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None 
     async with ctx.db.read() as s:
         case = await get_visible_case(s, ctx.must.scope, case_id)
         latest = await latest_referral(s, case.id)
-        view = await detail.case_view(s, ctx.must, case, utcnow(), reveal=works_on(ctx.user, case, latest))
+        reveal = await reveals_to(s, ctx.user, case, latest)
+        view = await detail.case_view(s, ctx.must, case, utcnow(), reveal=reveal)
     return render(
         ctx,
         "referrals/case.html",

@@ -47,7 +47,7 @@ async def test_the_contents_list_gives_the_page_each_part_starts_on(
     pdf = await response.read()
     pages = pdf_pages(pdf, tmp_path)
     assert pages[0].startswith("人民调解卷宗") and "保管期限长期" in pages[0]  # confirmed by the court
-    assert "城关派出所派驻人民调解工作室" in pages[0] and f"共{len(pages)}页" in pages[0]
+    assert "青川区城关街道人民调解委员会" in pages[0] and f"共{len(pages)}页" in pages[0]
     assert "卷宗名称王芳与青川某装饰有限公司邻里纠纷" in pages[0]
     assert pages[1].startswith("卷内目录")
     rows = listed(pdf, tmp_path)
@@ -75,6 +75,8 @@ async def test_the_contents_list_gives_the_page_each_part_starts_on(
     assert rows[-1][2] == len(pages)  # the back cover is the last page
     assert "第3段陈述" in pages[rows[3][2] - 1]  # the minutes' three pages, all there
     assert "文件材料9件" in pages[-1] and f"共{len(pages)}页" in pages[-1]
+    court = dict((title, first) for title, first, _last in rows)["司法确认结果"]
+    assert "案号（2026）浙0106民特301号" in pages[court - 1]  # the court's own record of its steps
 
 
 async def test_the_archive_holds_the_file_the_evidence_and_a_matching_custody_csv(

@@ -77,7 +77,7 @@ async def test_the_registration_form_records_source_consent_and_who_registered(
         "当事人意愿王芳：同意调解（2026年11月28日）青川某装饰有限公司：尚未表示",
         "人民调解员",
         "登记人",
-        "城关派出所派驻人民调解工作室（盖章）",
+        "青川区城关街道人民调解委员会（印章）",
     )
 
 

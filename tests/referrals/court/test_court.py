@@ -60,6 +60,12 @@ async def test_the_court_sees_the_applications_addressed_to_it_and_no_other_case
     assert out["clock"]["kind"] == "acceptance"
     pdf = await court.client.get(f"/cases/{case_id}/confirmation.pdf")
     assert pdf.status == 200 and pdf.content_type == "application/pdf"
+    # The court checks who the parties are: it reads their ID numbers in full, on the API and the page.
+    status, case = await court.get(f"/api/v1/cases/{case_id}")
+    ids = [p["id_number"] for p in case["parties"] if p["id_number"]]
+    assert ids and all("*" not in n for n in ids), ids
+    page = await (await court.client.get(f"/cases/{case_id}")).text()
+    assert ids[0] in page
     # A case still in mediation is not the court's to see.
     room = await Person.login(client, "liaison_sr01")
     status, everything = await room.get("/api/v1/cases?limit=500")
