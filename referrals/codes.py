@@ -128,6 +128,7 @@ LABELS: dict[str, str] = {
     "close": N_("close"),
     "assign_mediator": N_("assign a mediator"),
     "extend": N_("extend"),
+    "pause": N_("pause the mediation period"),
     # follow-up outcomes
     "performed": N_("Performed"),
     "partly": N_("Partly performed"),

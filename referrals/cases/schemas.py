@@ -13,7 +13,7 @@ from hub.i18n import N_
 from hub.schemas import Input, Output
 from referrals.cases import idcodes
 from referrals.cases.intake import AgentInput, PartyInput
-from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyRole
+from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyConsentMethod, PartyRole
 from referrals.states import Action
 
 IdType = Literal["resident_id", "passport", "foreign_permanent_id", "hmt_permit", "credit_code", "other"]
@@ -66,7 +66,9 @@ class PartyIn(Input):
         default="pending", description="This party's own consent to mediation (人民调解法 art. 17)"
     )
     consent_at: datetime | None = None
-    consent_method: ConsentMethod | None = None
+    consent_method: PartyConsentMethod | ConsentMethod | None = Field(
+        default=None, description="in_person, phone, written or online (the case-wide ways are taken too)"
+    )
 
     @model_validator(mode="after")
     def _as_the_law_needs(self) -> PartyIn:
@@ -222,6 +224,8 @@ class PartyOut(Output):
     representative_title: str = ""
     agents: list[AgentOut] = Field(default_factory=list)
     consent: str = "pending"
+    consent_at: datetime | None = None
+    consent_method: str = ""
 
 
 class CaseOut(Output):

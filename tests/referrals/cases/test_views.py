@@ -100,7 +100,7 @@ def test_only_the_live_deadline_gets_a_badge() -> None:
     [
         ("sent", {Side.receiver}, ["accept", "decline", "refer_onward"]),
         ("sent", {Side.sender}, ["withdraw"]),
-        ("accepted", {Side.receiver}, [ASSIGN, "start_mediation", "refer_onward", EXTEND]),
+        ("accepted", {Side.receiver}, [ASSIGN, "start_mediation", "fail", "refer_onward", EXTEND]),
         ("in_mediation", {Side.receiver}, [ASSIGN, "resolve", "fail", "refer_onward", EXTEND]),
         ("in_mediation", {Side.sender}, ["withdraw"]),
         # The court's steps have their own forms on the agreement's page, not plain buttons.
