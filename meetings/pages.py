@@ -58,7 +58,9 @@ async def calendar_page(ctx: Ctx) -> web.Response:
     zone = viewer_zone(ctx)
     query = ctx.request.query
     today = to_local(utcnow(), zone).date()
+    calendar = await ctx.request.app[CALENDAR].get(ctx.db)
     common: dict[str, Any] = {
+        "holiday": calendar.holiday_name,  # the public holiday a day belongs to, if any
         "can_manage": ctx.must.allows(MANAGE),
         "zone": zone,
         "clock": lambda t: to_local(t, zone).strftime("%H:%M"),

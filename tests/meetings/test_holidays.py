@@ -75,6 +75,8 @@ async def test_a_series_flags_the_meeting_in_the_national_day_holiday(
     assert 'data-testid="meeting-holiday"' in html.decode() and "国庆节" in html.decode()
     status, html = await secretary.get(f"/meetings/{meetings[0]['id']}")
     assert 'data-testid="meeting-holiday"' not in html.decode()
+    status, html = await secretary.get("/meetings?month=2026-10")
+    assert 'data-testid="holiday-2026-10-06">国庆节' in html.decode()
     status, data = await secretary.get(f"/meetings/{october['id']}.ics")
     assert status == 200
     assert occurrences(data) == [
