@@ -21,6 +21,7 @@ from hub import input_limits
 from hub.directory import TREE_INFO
 from hub.errors import MalformedJSON, PayloadTooLarge, Unauthenticated, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox, transaction
+from hub.i18n import gettext
 from hub.keys import CONFIG, DB, EVENTS, POLICY, PRINCIPAL, TREE
 from hub.permissions import Guard, Principal
 
@@ -259,11 +260,18 @@ def parse_query(request: web.Request, model: type[M]) -> M:
 
 
 def validate(model: type[M], data: Any) -> M:
+    """The model, or ``ValidationFailed`` listing each field's problem. A package's own problems
+    (``PydanticCustomError`` whose message is an English msgid) read in the request's language;
+    pydantic's own stay as pydantic writes them."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in err["loc"]), "type": err["type"], "message": err["msg"]}
+            {
+                "field": ".".join(str(p) for p in err["loc"]),
+                "type": err["type"],
+                "message": gettext(err["msg"]),
+            }
             for err in exc.errors(include_url=False, include_input=False)
         ]
         raise ValidationFailed(details=details) from None

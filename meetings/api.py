@@ -147,11 +147,13 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
         secretary_id=body.secretary_id or ctx.user.user_id,
         chair_id=body.chair_id,
         horizon_months=body.horizon_months,
+        holidays=body.holidays,
     )
     series.plan(data)  # refuse bad input before opening a write transaction
     async with ctx.write() as (s, outbox):
         await _check_people(s, data.secretary_id, data.chair_id, *body.invite_user_ids)
-        created, meetings = await series.create_series(s, ctx.user.actor, data)
+        created, planned = await series.create_series(s, ctx.user.actor, data)
+        meetings = series.held(planned)  # a skip series' meetings on holidays are not held
         tokens: dict[int, dict[int, str]] = {}
         for meeting in meetings:
             tokens[meeting.id] = await service.invite(
@@ -168,7 +170,7 @@ async def create_series(ctx: Ctx, body: SeriesIn) -> SeriesCreated:
         found = await conflicts.for_meetings(s, meetings, await conflicts.invited_agencies(s, meetings[0]))
         out = SeriesCreated(
             series=SeriesOut.model_validate(created),
-            meetings=[MeetingSummary.model_validate(m) for m in meetings],
+            meetings=[MeetingSummary.model_validate(m) for m in planned],
             conflicts=await conflicts_out(s, found, ctx.must),
         )
     if invited := tuple(sorted({uid for per_meeting in tokens.values() for uid in per_meeting})):

@@ -35,6 +35,8 @@ class Series(Base):
     sequence: Mapped[int] = mapped_column(default=0)
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Occurrences on a public holiday or rest day: "flag" them or "skip" them (meetings.holidays).
+    holidays: Mapped[str] = mapped_column(String(8), default="flag")
 
 
 class Meeting(Base):
@@ -58,6 +60,8 @@ class Meeting(Base):
     video_session_id: Mapped[int | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled, held, cancelled
     moved: Mapped[bool] = mapped_column(default=False)  # an occurrence moved off its series slot
+    # The holiday (or 休息日) its series skipped it for: cancelled when the series was planned.
+    skipped_for: Mapped[str] = mapped_column(String(32), default="")
     sequence: Mapped[int] = mapped_column(default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,8 @@ from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
-from meetings import conflicts, mail, month, series, service, week
+from hub.workdays.keys import CALENDAR
+from meetings import conflicts, holidays, mail, month, series, service, week
 from meetings.cases import case_numbers, proposed_cases
 from meetings.errors import RSVPRefused
 from meetings.minutes import service as minutes_service
@@ -57,7 +58,9 @@ async def calendar_page(ctx: Ctx) -> web.Response:
     zone = viewer_zone(ctx)
     query = ctx.request.query
     today = to_local(utcnow(), zone).date()
+    calendar = await ctx.request.app[CALENDAR].get(ctx.db)
     common: dict[str, Any] = {
+        "holiday": calendar.holiday_name,  # the public holiday a day belongs to, if any
         "can_manage": ctx.must.allows(MANAGE),
         "zone": zone,
         "clock": lambda t: to_local(t, zone).strftime("%H:%M"),
@@ -104,6 +107,7 @@ async def new_form(
         "duration": "120",
         "horizon": "12",
         "zone": "Asia/Shanghai",
+        "holidays": "flag",
     }
     return render(
         ctx,
@@ -126,6 +130,7 @@ async def new_page(ctx: Ctx) -> web.Response:
 @routes.page("GET", "/meetings/{id}", perm=VIEW, name="meeting")
 async def meeting_page(ctx: Ctx) -> web.Response:
     now = utcnow()
+    calendar = await ctx.request.app[CALENDAR].get(ctx.db)
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         out = await meeting_out(s, meeting, ctx.must)
@@ -167,6 +172,9 @@ async def meeting_page(ctx: Ctx) -> web.Response:
         local=lambda t: to_local(t, meeting.time_zone).strftime("%Y-%m-%d %H:%M"),
         local_input=lambda t: to_local(t, meeting.time_zone).strftime("%Y-%m-%dT%H:%M"),
         roles=ROLES,
+        rest_day=holidays.rest_day(meeting.start, meeting.time_zone, calendar),
+        skipped_for=meeting.skipped_for,
+        REST_DAY=holidays.REST_DAY,
         **extra,
     )
 
@@ -190,6 +198,7 @@ async def create(ctx: Ctx) -> web.Response:
             "horizon",
             "place",
             "chair_id",
+            "holidays",
         )
     }
     try:
@@ -224,8 +233,9 @@ async def create(ctx: Ctx) -> web.Response:
                     ctx.user.user_id,
                     form.number("chair_id"),
                     form.number("horizon"),
+                    holidays=values["holidays"] or "flag",
                 )
-                meetings = (await series.create_series(s, ctx.user.actor, plan))[1]
+                meetings = series.held((await series.create_series(s, ctx.user.actor, plan))[1])
             first_tokens: dict[int, str] = {}  # the links in the e-mail are to the first meeting
             everyone: set[int] = set()
             for meeting in meetings:

@@ -53,6 +53,10 @@ class SeriesIn(Input):
     horizon_months: int | None = Field(
         default=None, description="How far to plan a rule that never ends (required for such a rule)"
     )
+    holidays: Literal["flag", "skip"] = Field(
+        default="flag",
+        description="Meetings on a public holiday or rest day (statutory calendar): flagged, or skipped",
+    )
     invite_user_ids: Ids
     invite_agency_ids: Ids
     invite_roles: list[str] = Field(default_factory=list, max_length=6)
@@ -152,6 +156,7 @@ class MeetingSummary(Output):
     place: str
     status: str
     moved: bool
+    skipped_for: str = Field(default="", description="The holiday its series skipped it for (cancelled)")
     sequence: int
 
 
@@ -231,6 +236,7 @@ class SeriesOut(Output):
     chair_id: int | None
     sequence: int
     cancelled: bool
+    holidays: str = Field(default="flag", description="Meetings on holidays: flag or skip")
 
 
 class SeriesCreated(Output):

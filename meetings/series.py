@@ -22,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import audit
 from hub.errors import NotFound, ValidationFailed
 from hub.i18n import N_
-from meetings import service
+from hub.workdays.calendar import StatutoryCalendar
+from hub.workdays.service import load as statutory_calendar
+from meetings import holidays, service
 from meetings.errors import EndBeforeStart, UnboundedRule
+from meetings.holidays import Holidays
 from meetings.models import Meeting, Series
 from meetings.recurrence import Cancelled, Change, Moved, Occurrence, Recurrence, expand
 from meetings.rules import parse_rule
@@ -48,9 +51,12 @@ class SeriesInput:
     secretary_id: int | None = None
     chair_id: int | None = None
     horizon_months: int | None = None
+    holidays: str = Holidays.flag  # occurrences on a holiday or rest day: flagged, or skipped
 
     def __post_init__(self) -> None:
         zone(self.time_zone)  # UnknownTimeZone first: everything else is read in it
+        if self.holidays not in Holidays.__members__:
+            raise ValidationFailed(N_("Choose whether meetings on holidays are flagged or skipped."))
         if not self.title.strip():
             raise ValidationFailed(N_("Give the meeting a title."))
         if self.duration_minutes <= 0:
@@ -88,9 +94,17 @@ def plan(data: SeriesInput) -> Plan:
 
 
 async def create_series(
-    s: AsyncSession, actor: audit.Actor, data: SeriesInput
+    s: AsyncSession, actor: audit.Actor, data: SeriesInput, calendar: StatutoryCalendar | None = None
 ) -> tuple[Series, list[Meeting]]:
+    """The series and its meetings; by the statutory calendar (read when not given), those on a
+    holiday or rest day are flagged (shown so) or, for a ``skip`` series, cancelled at once."""
     checked = plan(data)
+    calendar = calendar or await statutory_calendar(s)
+    skip = (
+        holidays.skipped([o.start for o in checked.occurrences], data.time_zone, calendar)
+        if data.holidays == Holidays.skip
+        else {}
+    )
     series = Series(
         uid=service.new_uid(),
         title=data.title.strip()[:200],
@@ -102,6 +116,7 @@ async def create_series(
         place=data.place[:200],
         secretary_id=data.secretary_id,
         chair_id=data.chair_id,
+        holidays=data.holidays,
     )
     s.add(series)
     await s.flush()
@@ -118,12 +133,15 @@ async def create_series(
             end=o.end,
             time_zone=series.time_zone,
             place=series.place,
-            status="scheduled",
+            status="cancelled" if o.start in skip else "scheduled",
+            skipped_for=skip[o.start].printed if o.start in skip else "",
             invitees=[],
             agenda=[],
         )
         for o in checked.occurrences
     ]
+    if not held(meetings):
+        raise ValidationFailed(N_("Every meeting of this series falls on a holiday or rest day."))
     s.add_all(meetings)
     await s.flush()
     await audit.record(
@@ -132,9 +150,23 @@ async def create_series(
         "meeting.series_created",
         "meeting_series",
         series.id,
-        {"title": series.title, "rrule": series.rrule, "zone": series.time_zone, "meetings": len(meetings)},
+        {
+            "title": series.title,
+            "rrule": series.rrule,
+            "zone": series.time_zone,
+            "meetings": len(meetings),
+            "holidays": series.holidays,
+            "skipped": {
+                to_local(start, series.time_zone).date().isoformat(): d.printed for start, d in skip.items()
+            },
+        },
     )
     return series, meetings
+
+
+def held(meetings: Sequence[Meeting]) -> list[Meeting]:
+    """The meetings of a new series that take place (not skipped for a holiday)."""
+    return [m for m in meetings if m.status == "scheduled"]
 
 
 async def occurrences(s: AsyncSession, series_id: int) -> Sequence[Meeting]:

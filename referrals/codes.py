@@ -56,6 +56,21 @@ class Urgency(StrEnum):
     urgent = "urgent"  # alerts the police station and the supervisors at once
 
 
+class PartyConsentMethod(StrEnum):
+    """How one party's consent (or refusal) to mediation was taken."""
+
+    in_person = "in_person"
+    phone = "phone"
+    written = "written"
+    online = "online"
+
+
+class PartyConsent(StrEnum):
+    pending = "pending"
+    given = "given"
+    refused = "refused"
+
+
 class PartyRole(StrEnum):
     applicant = "applicant"
     respondent = "respondent"
@@ -87,6 +102,19 @@ LABELS: dict[str, str] = {
     "normal": N_("Normal"),
     "urgent": N_("Urgent"),
     "in_person": N_("In person"),
+    "phone": N_("By phone"),
+    # parties: kinds, identity documents, sex, representatives, agents' authority
+    "person": N_("Natural person"),
+    "organisation": N_("Legal person or other organisation"),
+    "resident_id": N_("Resident identity card"),
+    "passport": N_("Passport"),
+    "foreign_permanent_id": N_("Foreigner's permanent residence ID card"),
+    "hmt_permit": N_("Hong Kong, Macao or Taiwan residence or travel permit"),
+    "credit_code": N_("Unified social credit code"),
+    "male": N_("Male"),
+    "female": N_("Female"),
+    "legal_representative": N_("Legal representative"),
+    "principal": N_("Person in charge"),
     "applicant": N_("Applicant"),
     "respondent": N_("Respondent"),
     "third_party": N_("Third party"),
@@ -129,6 +157,7 @@ LABELS: dict[str, str] = {
     "close": N_("close"),
     "assign_mediator": N_("assign a mediator"),
     "extend": N_("extend"),
+    "pause": N_("pause the mediation period"),
     # follow-up outcomes
     "performed": N_("Performed"),
     "partly": N_("Partly performed"),
@@ -185,3 +214,13 @@ LABELS: dict[str, str] = {
     "warning": N_("Warning"),
     "critical": N_("Critical"),
 }
+
+# Names of codes other packages name differently ("given" in rtc, "special" for reports): shown
+# through these tables, not ``hub.labels``, which allows one name per code.
+CONSENT_NAMES: dict[str, str] = {
+    "pending": N_("Not asked yet"),
+    "given": N_("Agrees to mediation"),
+    "refused": N_("Refuses mediation"),
+}
+AUTHORITY_NAMES: dict[str, str] = {"general": N_("General authority"), "special": N_("Special authority")}
+ID_TYPES = ("resident_id", "passport", "foreign_permanent_id", "hmt_permit", "credit_code", "other")

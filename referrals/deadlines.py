@@ -79,14 +79,32 @@ def acceptance_due(sent_at: datetime, policy: Policy = DEFAULT) -> datetime:
     return sent_at + timedelta(hours=policy.accept_hours)
 
 
+def _counts(day: date, policy: Policy, pauses: tuple[Pause, ...]) -> bool:
+    """Whether ``day`` counts in a mediation period: not paused, and a working day where the
+    period is counted in working days."""
+    if any(p.covers(day) for p in pauses):
+        return False
+    return policy.calendar.is_workday(day) if policy.mediation_in_workdays else True
+
+
+def _last_day(start: date, days: int, policy: Policy, pauses: tuple[Pause, ...]) -> date:
+    """The ``days``-th counted day after ``start``; a calendar-day period ending on a rest day runs
+    to the next working day (art. 85)."""
+    if policy.mediation_in_workdays:
+        return policy.calendar.add_workdays(start, days, pauses)
+    day, counted = start, 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += _counts(day, policy, pauses)
+    return policy.calendar.first_workday_from(day)
+
+
 def _period(start: datetime, days: int, policy: Policy, pauses: Iterable[Pause] = ()) -> datetime:
-    """``days`` after ``start`` by the policy's calendar, at the same local time of day."""
+    """``days`` after ``start`` by the policy's calendar, paused spans not counted, at the same
+    local time of day."""
     zone = ZoneInfo(policy.zone)
     local = start.astimezone(zone)
-    if policy.mediation_in_workdays:
-        last = policy.calendar.add_workdays(local.date(), days, pauses)
-    else:
-        last = policy.calendar.period_end(local.date(), days)
+    last = _last_day(local.date(), days, policy, tuple(pauses))
     return datetime.combine(last, local.timetz()).astimezone(start.tzinfo)
 
 
@@ -95,16 +113,48 @@ def mediation_due(accepted_at: datetime, policy: Policy = DEFAULT, pauses: Itera
 
 
 def extended_mediation_due(
-    accepted_at: datetime, current_due: datetime, days: int, policy: Policy = DEFAULT
+    accepted_at: datetime,
+    current_due: datetime,
+    days: int,
+    policy: Policy = DEFAULT,
+    pauses: Iterable[Pause] = (),
 ) -> datetime:
-    """Push the mediation deadline by ``days``; never past the maximum from acceptance."""
+    """Push the mediation deadline by ``days``; never past the maximum from acceptance (paused
+    time counts in neither)."""
     if days <= 0:
         raise ExtensionRefused("an extension must add at least one day")
-    limit = _period(accepted_at, policy.mediation_max_days, policy)
-    new_due = _period(current_due, days, policy)
+    paused = tuple(pauses)
+    limit = _period(accepted_at, policy.mediation_max_days, policy, paused)
+    new_due = _period(current_due, days, policy, paused)
     if new_due > limit:
         raise ExtensionRefused(f"mediation may last at most {policy.mediation_max_days} days")
     return new_due
+
+
+def paused_due(
+    accepted_at: datetime,
+    current_due: datetime,
+    pause: Pause,
+    earlier: Iterable[Pause] = (),
+    policy: Policy = DEFAULT,
+) -> datetime:
+    """The mediation deadline once ``pause`` is recorded (a medical appraisal: 医疗损害鉴定). The
+    days of the pause that the current deadline counted (after acceptance, up to its last day,
+    not paused already; working days only where the period is in working days) are counted again
+    after it, skipping every pause. An extension already granted is kept: the deadline moves, it
+    is not computed afresh."""
+    zone = ZoneInfo(policy.zone)
+    local = current_due.astimezone(zone)
+    accepted, last = accepted_at.astimezone(zone).date(), local.date()
+    before = tuple(earlier)
+    lost, day = 0, max(pause.first, accepted + timedelta(days=1))
+    while day <= min(pause.last, last):
+        lost += _counts(day, policy, before)
+        day += timedelta(days=1)
+    if lost == 0:
+        return current_due
+    new_last = _last_day(last, lost, policy, (*before, pause))
+    return datetime.combine(new_last, local.timetz()).astimezone(current_due.tzinfo)
 
 
 def confirmation_deadline(effective: date, policy: Policy = DEFAULT) -> date:

@@ -14,6 +14,29 @@ class ConsentMissing(HubError):
     message = N_("Record the parties' consent to mediation (who, when, how) before referring the case.")
 
 
+class PartyRefusedMediation(Conflict):
+    code = "party_refused_mediation"
+    message = N_("A party refused mediation (People's Mediation Law art. 17): the case cannot be mediated.")
+
+
+class ConsentFinal(Conflict):
+    code = "consent_final"
+    message = N_("%(name)s refused mediation; that refusal ended the mediation and stays on record.")
+
+
+class PartyEditForbidden(Forbidden):
+    code = "party_edit_forbidden"
+    message = N_("Only the agencies working on this case may change its parties.")
+
+
+class PauseRefused(ValidationFailed):
+    code = "pause_refused"
+    message = N_(
+        "A pause is recorded by the receiving body while the referral is accepted or in mediation, "
+        "and ends on or after the day it starts."
+    )
+
+
 class DuplicateSubmission(Conflict):
     code = "duplicate_submission"
     message = N_("This case was already submitted (case %(number)s); nothing was changed.")

@@ -14,10 +14,11 @@ from hub.i18n import N_, gettext
 from hub.labels import label
 from hub.models import Role, User, UserRole
 from hub.notifications import notify
+from hub.workdays import Pause
 from referrals import deadlines, states
 from referrals.agencies import policy_for
 from referrals.errors import BadMediator, ExtensionNotAllowed, ReasonRequired, TransitionNotAllowed, WrongSide
-from referrals.models import Case, MediatorProfile, Referral, ReferralEvent
+from referrals.models import Case, MediatorProfile, Referral, ReferralEvent, ReferralPause
 from referrals.moves import announce
 
 
@@ -131,9 +132,15 @@ async def extend_mediation(
         raise ReasonRequired()
     category = await s.scalar(select(Case.category).where(Case.id == referral.case_id))
     policy = await policy_for(s, referral.to_agency_id, category)  # labour disputes: no extension
+    paused = await s.execute(
+        select(ReferralPause.first_day, ReferralPause.last_day).where(
+            ReferralPause.referral_id == referral.id
+        )
+    )
+    pauses = [Pause(first, last) for first, last in paused.all()]  # a medical appraisal's days
     try:
         new_due = deadlines.extended_mediation_due(
-            referral.accepted_at, referral.mediation_due or referral.accepted_at, days, policy
+            referral.accepted_at, referral.mediation_due or referral.accepted_at, days, policy, pauses
         )
     except deadlines.ExtensionRefused:
         raise ExtensionNotAllowed(days=policy.mediation_max_days) from None

@@ -198,6 +198,21 @@ class ReferralEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class ReferralPause(Base):
+    """Days not counted in a referral's mediation period (both included), e.g. a medical
+    appraisal (医疗损害鉴定): who recorded them, when, why."""
+
+    __tablename__ = "referral_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RoutingRule(Base):
     __tablename__ = "routing_rules"
 

@@ -15,6 +15,7 @@ class CasePermission(StrEnum):
     view_cases = "view_cases"
     take_in = "take_in"  # intake and sending referrals
     act_on_referrals = "act_on_referrals"  # accept, decline, mediate, resolve...
+    edit_parties = "edit_parties"  # a case's parties and their consent, by the agencies working on it
     manage_rules = "manage_rules"
     file_reports = "file_reports"
     acknowledge_warnings = "acknowledge_warnings"
@@ -33,6 +34,7 @@ POLICY: Policy = {
     CasePermission.view_cases: _STAFF,
     CasePermission.take_in: _TAKE_IN,
     CasePermission.act_on_referrals: frozenset({Role.liaison, Role.mediator, Role.admin}),
+    CasePermission.edit_parties: frozenset({Role.liaison, Role.mediator, Role.admin}),
     CasePermission.manage_rules: frozenset({Role.admin}),
     CasePermission.file_reports: frozenset({Role.liaison, Role.admin, Role.supervisor}),
     CasePermission.acknowledge_warnings: frozenset({Role.supervisor, Role.admin}),

@@ -63,6 +63,8 @@ plugin = Plugin(
     routes=(
         "referrals.cases.api",
         "referrals.cases.pages",
+        "referrals.parties.routes",
+        "referrals.pauses.routes",
         "referrals.agreements.api",
         "referrals.agreements.pages",
         "referrals.court.api",

@@ -26,7 +26,14 @@ from hub.notifications import notify, people_with_role
 from referrals import deadlines, moves, states
 from referrals.agencies import RECEIVING_KINDS, police_stations_for, policy_for
 from referrals.codes import Channel
-from referrals.errors import AlreadyReferred, BadTarget, CaseSettled, ConsentMissing, ReasonRequired
+from referrals.errors import (
+    AlreadyReferred,
+    BadTarget,
+    CaseSettled,
+    ConsentMissing,
+    PartyRefusedMediation,
+    ReasonRequired,
+)
 from referrals.models import Case, Referral
 from referrals.routing import proposal
 
@@ -52,6 +59,8 @@ async def send(
     """Refer the case to the proposed body, or to another one with a reason."""
     if not (case.consent_by and case.consent_at and case.consent_method):
         raise ConsentMissing()
+    if any(p.consent == "refused" for p in case.parties):  # People's Mediation Law art. 17
+        raise PartyRefusedMediation()
     # The case's row is locked first: two sends at once (a double click, two liaisons) must not
     # both find nothing open and both refer it.
     await lock_row(s, Case, case.id)

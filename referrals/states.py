@@ -89,6 +89,8 @@ TRANSITIONS: dict[tuple[str, Action], State] = {
     (State.accepted, Action.start_mediation): State.in_mediation,
     (State.in_mediation, Action.resolve): State.resolved,
     (State.in_mediation, Action.fail): State.failed,
+    # Accepted but not yet begun: a party's refusal (People's Mediation Law art. 17) ends it too.
+    (State.accepted, Action.fail): State.failed,
     **{(s, Action.withdraw): State.withdrawn for s in OPEN},
     **{(s, Action.refer_onward): State.referred_onward for s in OPEN},
     (State.resolved, Action.apply_confirmation): State.confirmation_applied,

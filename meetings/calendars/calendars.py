@@ -24,6 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Agency, User
+from hub.workdays.calendar import StatutoryCalendar
+from hub.workdays.service import load as statutory_calendar
+from meetings import holidays
 from meetings import series as series_service
 from meetings.calendars.ical import (
     PARTSTAT_OF_RSVP,
@@ -31,6 +34,7 @@ from meetings.calendars.ical import (
     CalendarEvent,
     Method,
     Organizer,
+    Override,
     Role,
     Status,
     event_calendar,
@@ -104,11 +108,18 @@ async def details(s: AsyncSession, meeting: Meeting, base_url: str, people: Peop
     )
 
 
-def _single(meeting: Meeting, d: Details, stamp: datetime) -> CalendarEvent:
+def _summary(meeting: Meeting, calendar: StatutoryCalendar) -> str:
+    """The title, with the holiday or rest day it falls on (a cancelled meeting needs none)."""
+    if meeting.status == "cancelled":
+        return meeting.title
+    return holidays.flagged(meeting.title, holidays.rest_day(meeting.start, meeting.time_zone, calendar))
+
+
+def _single(meeting: Meeting, d: Details, stamp: datetime, calendar: StatutoryCalendar) -> CalendarEvent:
     return CalendarEvent(
         uid=meeting.uid,
         sequence=meeting.sequence,
-        summary=meeting.title,
+        summary=_summary(meeting, calendar),
         start=meeting.start,
         end=meeting.end,
         stamp=stamp,
@@ -123,7 +134,11 @@ def _single(meeting: Meeting, d: Details, stamp: datetime) -> CalendarEvent:
     )
 
 
-def _series(series: Series, occurrences: Sequence[Meeting], d: Details, stamp: datetime) -> CalendarEvent:
+def _series(
+    series: Series, occurrences: Sequence[Meeting], d: Details, stamp: datetime, calendar: StatutoryCalendar
+) -> CalendarEvent:
+    """The series: moved occurrences, and those on a holiday or rest day (with the holiday in
+    their title), as overrides under their RECURRENCE-ID."""
     recurrence = series_service.recurrence_of(series, occurrences)
     event = series_event(
         recurrence,
@@ -139,10 +154,17 @@ def _series(series: Series, occurrences: Sequence[Meeting], d: Details, stamp: d
         created=series.created_at,
     )
     places = {m.recurrence_id: m.place for m in occurrences}
-    overrides = tuple(
-        dataclasses.replace(o, location=places.get(o.recurrence_id) or None) for o in event.overrides
-    )
-    return dataclasses.replace(event, overrides=overrides)
+    overrides = {
+        o.recurrence_id: dataclasses.replace(o, location=places.get(o.recurrence_id) or None)
+        for o in event.overrides
+    }
+    for m in occurrences:
+        title = _summary(m, calendar)
+        if m.recurrence_id is None or title == m.title:
+            continue
+        found = overrides.get(m.recurrence_id) or Override(m.recurrence_id, m.start, m.end)
+        overrides[m.recurrence_id] = dataclasses.replace(found, summary=title)
+    return dataclasses.replace(event, overrides=tuple(overrides.values()))
 
 
 def follows_series(occurrences: Sequence[Meeting], chosen: Collection[int]) -> bool:
@@ -177,8 +199,10 @@ def occurrence_uid(series: Series, meeting: Meeting) -> str:
     return f"{original:%Y%m%dT%H%M%SZ}-{series.uid}"
 
 
-def _occurrence(series: Series, meeting: Meeting, d: Details, stamp: datetime) -> CalendarEvent:
-    event = _single(meeting, d, stamp)
+def _occurrence(
+    series: Series, meeting: Meeting, d: Details, stamp: datetime, calendar: StatutoryCalendar
+) -> CalendarEvent:
+    event = _single(meeting, d, stamp, calendar)
     if series.cancelled:
         event = dataclasses.replace(event, status=Status.CANCELLED)
     return dataclasses.replace(event, uid=occurrence_uid(series, meeting))
@@ -193,7 +217,8 @@ async def occurrence_calendar(
     d = await details(s, meeting, base_url)
     cancelled = meeting.status == "cancelled" or series.cancelled
     method = Method.CANCEL if cancelled else Method.REQUEST
-    return event_calendar(_occurrence(series, meeting, d, stamp), method), method
+    event = _occurrence(series, meeting, d, stamp, await statutory_calendar(s))
+    return event_calendar(event, method), method
 
 
 async def meeting_calendar(
@@ -201,22 +226,23 @@ async def meeting_calendar(
 ) -> tuple[bytes, Method]:
     """The .ics of one meeting, and its method (REQUEST or CANCEL)."""
     d = await details(s, meeting, base_url)
+    calendar = await statutory_calendar(s)
     if meeting.series_id is None:
         method = Method.CANCEL if meeting.status == "cancelled" else Method.REQUEST
-        return event_calendar(_single(meeting, d, stamp), method), method
+        return event_calendar(_single(meeting, d, stamp, calendar), method), method
     series = await series_service.get_series(s, meeting.series_id)
     if series.cancelled:
-        event = _series(series, await series_service.occurrences(s, series.id), d, stamp)
+        event = _series(series, await series_service.occurrences(s, series.id), d, stamp, calendar)
         return event_calendar(event, Method.CANCEL), Method.CANCEL
     if meeting.status == "cancelled":
         single = dataclasses.replace(
-            _single(meeting, d, stamp),
+            _single(meeting, d, stamp, calendar),
             uid=series.uid,
             sequence=series.sequence,
             recurrence_id=meeting.recurrence_id,
         )
         return event_calendar(single, Method.CANCEL), Method.CANCEL
-    event = _series(series, await series_service.occurrences(s, series.id), d, stamp)
+    event = _series(series, await series_service.occurrences(s, series.id), d, stamp, calendar)
     return event_calendar(event, Method.REQUEST), Method.REQUEST
 
 
@@ -226,21 +252,23 @@ async def feed(s: AsyncSession, meetings: Sequence[Meeting], name: str, base_url
     events: list[CalendarEvent] = []
     done: set[int] = set()
     people = await people_of(s, meetings)
+    calendar = await statutory_calendar(s)
     chosen = {m.id for m in meetings}
     for meeting in sorted(meetings, key=lambda m: m.start):
         d = await details(s, meeting, base_url, people)
         if meeting.series_id is None:
-            events.append(_single(meeting, d, meeting.updated_at))
+            events.append(_single(meeting, d, meeting.updated_at, calendar))
         elif meeting.series_id not in done:
             done.add(meeting.series_id)
             series = await series_service.get_series(s, meeting.series_id)
             occurrences = await series_service.occurrences(s, series.id)
             if follows_series([m for m in occurrences if m.end >= meeting.start], chosen):
                 stamp = max(m.updated_at for m in occurrences)
-                events.append(_series(series, occurrences, d, stamp))
+                events.append(_series(series, occurrences, d, stamp, calendar))
             else:  # asked to some meetings of the series only: those meetings alone
                 ours = [m for m in occurrences if m.id in chosen]
                 events += [
-                    _occurrence(series, m, await details(s, m, base_url, people), m.updated_at) for m in ours
+                    _occurrence(series, m, await details(s, m, base_url, people), m.updated_at, calendar)
+                    for m in ours
                 ]
     return feed_calendar(events, name)

@@ -108,13 +108,15 @@ class Attendee:
 
 @dataclass(frozen=True)
 class Override:
-    """A moved occurrence of a series: ``recurrence_id`` is the start the rule gives it."""
+    """A moved occurrence of a series (``recurrence_id`` is the start the rule gives it), or one
+    that keeps its time but not the series' title (flagged for a holiday)."""
 
     recurrence_id: datetime
     start: datetime
     end: datetime
     sequence: int | None = None  # default: the series'
     location: str | None = None  # default: the series'
+    summary: str | None = None  # default: the series' (one on a holiday says so)
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def _moved(event: CalendarEvent, moved: Override) -> CalendarEvent:
         end=moved.end,
         sequence=event.sequence if moved.sequence is None else moved.sequence,
         location=event.location if moved.location is None else moved.location,
+        summary=event.summary if moved.summary is None else moved.summary,
         rrule=None,
         exdates=(),
         overrides=(),

@@ -64,7 +64,7 @@ class Proposal:
 @dataclass
 class CaseView:
     case: Case
-    parties: list[dict[str, str]]
+    parties: list[dict[str, Any]]
     reveal: bool
     area_name: str
     agency_name: str
@@ -74,15 +74,25 @@ class CaseView:
     proposal: Proposal | None = None
     proposal_error: str | None = None
     targets: list[Agency] = field(default_factory=list)
+    may_edit_parties: bool = False
 
 
-def shown_parties(case: Case, reveal: bool) -> list[dict[str, str]]:
+def shown_parties(case: Case, reveal: bool) -> list[dict[str, Any]]:
+    """Each party as the case page lists it: identities masked unless the viewer works the case."""
     return [
         {
+            "id": p.id,
             "role": p.role,
+            "kind": p.kind,
             "name": p.name,
+            "id_type": p.id_type,
             "id_number": p.id_number if reveal else mask_id_number(p.id_number),
             "phone": p.phone if reveal else mask_phone(p.phone),
+            "representative": " ".join(x for x in (p.representative_name, p.representative_title) if x),
+            "agents": [a.name for a in p.agents],
+            "consent": p.consent,
+            "consent_at": p.consent_at,
+            "consent_method": p.consent_method,
         }
         for p in case.parties
     ]
@@ -186,6 +196,7 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
         may_send=may_send,
         proposal_error=proposal_error,
         targets=[a for a in targets if a.id != case.created_agency_id],
+        may_edit_parties=reveal and guard.allows(CasePermission.edit_parties),
     )
     if proposal_decision is not None:
         out.proposal = Proposal(

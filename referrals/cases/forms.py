@@ -14,13 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.i18n import N_, gettext
+from referrals.cases import party_forms
 from referrals.cases.intake import CaseInput, ConsentInput
-from referrals.cases.schemas import CaseIn
+from referrals.cases.schemas import PARTY_PROBLEMS, CaseIn
 from referrals.codes import Category, Flag
 from referrals.states import State
 
 Raw = Mapping[str, Sequence[str]]
-PARTY_FIELDS = ("role", "name", "id_number", "phone")
 SHOWN_PARTIES = 2
 PAGE_SIZE = 25
 
@@ -38,10 +38,6 @@ FIELD_NAMES: dict[str, str] = {
     "consent.by": N_("Consent given by"),
     "consent.at": N_("Consent given at"),
     "consent.method": N_("How consent was given"),
-    "role": N_("Role"),
-    "name": N_("Name"),
-    "id_number": N_("ID number"),
-    "phone": N_("Phone"),
 }
 
 PROBLEMS: dict[str, str] = {
@@ -60,10 +56,15 @@ PROBLEMS: dict[str, str] = {
     "too_long": N_("Too many entries."),
     "datetime_from_date_parsing": N_("Enter a date and time."),
     "datetime_parsing": N_("Enter a date and time."),
+    "date_from_datetime_parsing": N_("Enter a date."),
+    "date_parsing": N_("Enter a date."),
+    "date_from_datetime_inexact": N_("Enter a date."),
+    **PARTY_PROBLEMS,
 }
 PATTERNS: dict[str, str] = {
     "id_number": N_("Use digits and letters only."),
     "phone": N_("Use digits, spaces, + and - only."),
+    "agent_phone": N_("Use digits, spaces, + and - only."),
 }
 
 
@@ -85,12 +86,8 @@ def blank_intake(idempotency_key: str) -> dict[str, Any]:
         "consent_at": "",
         "consent_method": "",
         "idempotency_key": idempotency_key,
-        "parties": [_party("applicant"), _party("respondent")],
+        "parties": [party_forms.blank("applicant"), party_forms.blank("respondent")],
     }
-
-
-def _party(role: str, **values: str) -> dict[str, str]:
-    return {"role": role, "name": "", "id_number": "", "phone": "", **values}
 
 
 def intake_values(raw: Raw) -> dict[str, Any]:
@@ -112,14 +109,9 @@ def intake_values(raw: Raw) -> dict[str, Any]:
         )
     }
     values["flags"] = [f for f in raw.get("flags", []) if f in Flag.__members__]
-    columns = [list(raw.get(f"party_{f}", [])) for f in PARTY_FIELDS]
-    rows = max((len(c) for c in columns), default=0)
-    parties = [
-        {f: (columns[i][r].strip() if r < len(columns[i]) else "") for i, f in enumerate(PARTY_FIELDS)}
-        for r in range(rows)
-    ]
+    parties = party_forms.rows(raw)
     while len(parties) < SHOWN_PARTIES:
-        parties.append(_party("applicant" if not parties else "respondent"))
+        parties.append(party_forms.blank("applicant" if not parties else "respondent"))
     values["parties"] = parties
     return values
 
@@ -152,10 +144,10 @@ def case_body(values: Mapping[str, Any], zone: ZoneInfo) -> Checked:
     body["flags"] = list(values["flags"])
     parties = []
     for row, p in enumerate(values["parties"]):
-        if not (p["name"] or p["id_number"] or p["phone"]):
+        if party_forms.is_blank(p):
             continue
         out.rows.append(row)
-        parties.append({k: v for k, v in p.items() if v or k == "name"})
+        parties.append(party_forms.body(p))
     body["parties"] = parties
     consent = {"by": values["consent_by"], "at": values["consent_at"], "method": values["consent_method"]}
     if any(consent.values()):
@@ -193,6 +185,8 @@ def form_key(loc: Sequence[Any], rows: Sequence[int]) -> str:
     if len(parts) >= 2 and parts[0] == "parties" and parts[1].isdigit():
         index = int(parts[1])
         parts[1] = str(rows[index] if index < len(rows) else index)
+        if len(parts) >= 3:
+            parts[2:] = [party_forms.field_key(parts[2:])]
     return ".".join(parts)
 
 
@@ -206,7 +200,7 @@ def field_name(key: str) -> str:
     """A form key in words, e.g. "parties.1.name" -> "Party 2: Name"."""
     parts = key.split(".")
     if parts[0] == "parties" and len(parts) >= 3 and parts[1].isdigit():
-        what = gettext(FIELD_NAMES.get(parts[2], parts[2]))
+        what = gettext(party_forms.FIELD_NAMES.get(parts[2], parts[2]))
         return gettext(N_("Party %(n)s: %(field)s")) % {"n": int(parts[1]) + 1, "field": what}
     if parts[0] == "consent" and len(parts) >= 2:
         return gettext(FIELD_NAMES.get(f"consent.{parts[1]}", key))

@@ -156,6 +156,9 @@ async def take_in(
             data.consent.at,
             data.consent.method,
         )
+    for party in case.parties:
+        if party.consent != "pending":  # a party's own consent, taken at intake
+            party.consent_recorded_by_id = actor.user_id
     s.add(case)
     await s.flush()
     case.number = case_number(now, case.id, zone)

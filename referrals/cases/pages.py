@@ -30,7 +30,16 @@ from referrals import mediators, moves, sending, states
 from referrals.cases import actions, detail, forms, queue, views
 from referrals.cases.intake import submitted, take_in
 from referrals.cases.schemas import CaseIn
-from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyRole
+from referrals.codes import (
+    AUTHORITY_NAMES,
+    CONSENT_NAMES,
+    ID_TYPES,
+    Category,
+    Channel,
+    ConsentMethod,
+    Flag,
+    PartyRole,
+)
 from referrals.errors import BadMediator, BadTarget, DuplicateSubmission, ReasonRequired
 from referrals.models import Case
 from referrals.permissions import CasePermission
@@ -68,6 +77,8 @@ async def _form(
         flags=list(Flag),
         methods=list(ConsentMethod),
         roles=list(PartyRole),
+        id_types=ID_TYPES,
+        authority_names=AUTHORITY_NAMES,
     )
 
 
@@ -186,6 +197,7 @@ async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None 
         ASSIGN=views.ASSIGN,
         EXTEND=views.EXTEND,
         max_days=MAX_EXTENSION_DAYS,
+        consent_names=CONSENT_NAMES,
     )
 
 

@@ -6,12 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from hub.i18n import N_
 from hub.schemas import Input, Output
 from referrals.cases import idcodes
 from referrals.cases.intake import AgentInput, PartyInput
-from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyRole
+from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyConsentMethod, PartyRole
 from referrals.states import Action
 
 IdType = Literal["resident_id", "passport", "foreign_permanent_id", "hmt_permit", "credit_code", "other"]
@@ -64,19 +66,28 @@ class PartyIn(Input):
         default="pending", description="This party's own consent to mediation (人民调解法 art. 17)"
     )
     consent_at: datetime | None = None
-    consent_method: ConsentMethod | None = None
+    consent_method: PartyConsentMethod | ConsentMethod | None = Field(
+        default=None, description="in_person, phone, written or online (the case-wide ways are taken too)"
+    )
 
     @model_validator(mode="after")
     def _as_the_law_needs(self) -> PartyIn:
+        """Every problem at once, each at its field, each a code with an English msgid that the
+        API and the forms show in the reader's language (``PARTY_PROBLEMS``)."""
+        problems: list[tuple[str, str]] = []
         if self.id_type is None:
             self.id_type = "credit_code" if self.kind == "organisation" else "resident_id"
         if self.kind == "organisation":
-            if self.sex or self.ethnicity or self.birth_date:
-                raise ValueError("an organisation has no sex, ethnicity or date of birth")
+            problems += [
+                (f, "party_not_a_person") for f in ("sex", "ethnicity", "birth_date") if getattr(self, f)
+            ]
             if self.id_type != "credit_code":
-                raise ValueError("an organisation is identified by its unified social credit code")
-        elif self.id_type == "credit_code" or self.representative_name:
-            raise ValueError("a person has no credit code or representative: choose kind organisation")
+                problems.append(("id_type", "party_credit_code_only"))
+        else:
+            if self.id_type == "credit_code":
+                problems.append(("id_type", "party_not_an_organisation"))
+            if self.representative_name:
+                problems.append(("representative_name", "party_not_an_organisation"))
         if self.id_number:
             self.id_number = idcodes.normalise(self.id_number)
             problem = None
@@ -85,16 +96,20 @@ class PartyIn(Input):
             elif self.id_type == "credit_code":
                 problem = idcodes.credit_code_problem(self.id_number)
             if problem is not None:
-                raise ValueError(f"{self.id_type} {self.id_number}: {PROBLEMS[problem]}")
-            if self.id_type == "resident_id":
+                problems.append(("id_number", f"id_{problem}"))
+            elif self.id_type == "resident_id":
                 read = idcodes.sex_of(self.id_number)
                 if not self.sex and read in ("male", "female"):
                     self.sex = "male" if read == "male" else "female"
                 self.birth_date = self.birth_date or idcodes.birth_date_of(self.id_number)
         if self.consent_at is not None and self.consent_at.tzinfo is None:
-            raise ValueError("give consent_at a time zone, e.g. 2026-11-28T09:30:00+08:00")
+            problems.append(("consent_at", "aware_datetime"))
         if self.consent != "pending" and (self.consent_at is None or self.consent_method is None):
-            raise ValueError("a given or refused consent needs consent_at and consent_method")
+            problems.append(
+                ("consent_at" if self.consent_at is None else "consent_method", "consent_incomplete")
+            )
+        if problems:
+            raise refused(self, problems)
         return self
 
     def to_input(self) -> PartyInput:
@@ -120,12 +135,36 @@ class PartyIn(Input):
         )
 
 
-PROBLEMS = {
-    "length": "wrong length (18 characters)",
-    "characters": "characters that cannot be in it",
-    "birth_date": "no such date of birth",
-    "check_digit": "the check character does not match: a character is mistyped",
+# Why a party cannot be taken in: error codes and their English msgids (translated by the API's
+# error envelope and by the forms, through ``hub.i18n``).
+PARTY_PROBLEMS: dict[str, str] = {
+    "party_not_a_person": N_("An organisation has no sex, ethnicity or date of birth."),
+    "party_credit_code_only": N_("An organisation is identified by its unified social credit code."),
+    "party_not_an_organisation": N_(
+        "Only an organisation has a credit code or a representative: choose “organisation”."
+    ),
+    "id_length": N_("Wrong length: the number has 18 characters."),
+    "id_characters": N_("The number has characters that cannot be in it."),
+    "id_birth_date": N_("There is no such date of birth in this number."),
+    "id_check_digit": N_("The check character does not match: a character is mistyped."),
+    "aware_datetime": N_("Give the time with its zone, e.g. 2026-11-28T09:30:00+08:00."),
+    "consent_incomplete": N_("A given or refused consent needs the time and the way it was taken."),
 }
+
+
+def refused(model: BaseModel, problems: list[tuple[str, str]]) -> ValidationError:
+    """One ``ValidationError`` naming each field with its problem's code (``PARTY_PROBLEMS``)."""
+    return ValidationError.from_exception_data(
+        type(model).__name__,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError(code, PARTY_PROBLEMS[code]),
+                loc=(name,),
+                input=getattr(model, name),
+            )
+            for name, code in problems
+        ],
+    )
 
 
 class ConsentIn(Input):
@@ -185,6 +224,8 @@ class PartyOut(Output):
     representative_title: str = ""
     agents: list[AgentOut] = Field(default_factory=list)
     consent: str = "pending"
+    consent_at: datetime | None = None
+    consent_method: str = ""
 
 
 class CaseOut(Output):

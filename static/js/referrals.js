@@ -1,7 +1,22 @@
 // Referral pages: add party rows on the intake form, refresh the queue when a live event arrives
 // (hub.js turns Server-Sent Events into "hub:event" on document), tell a case page it changed.
 
+// A party row shows the fields of its kind only (a person's or an organisation's); without this
+// script both groups show, and the server drops the other kind's.
+function showKind(row) {
+  const kind = row.querySelector("[data-party-kind]");
+  if (kind) row.dataset.kind = kind.value;
+}
+
+function setupKinds() {
+  for (const row of document.querySelectorAll("[data-party]")) showKind(row);
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("[data-party-kind]")) showKind(event.target.closest("[data-party]"));
+  });
+}
+
 function setupParties() {
+  setupKinds();
   const list = document.querySelector("[data-parties]");
   const button = document.querySelector("[data-add-party]");
   if (!list || !button) return;
@@ -9,10 +24,13 @@ function setupParties() {
     const rows = list.querySelectorAll("[data-party]");
     const copy = rows[rows.length - 1].cloneNode(true);
     for (const input of copy.querySelectorAll("input")) input.value = "";
+    for (const select of copy.querySelectorAll("select")) select.selectedIndex = 0;
+    for (const details of copy.querySelectorAll("details")) details.open = false;
     for (const field of copy.querySelectorAll(".invalid")) { field.classList.remove("invalid"); field.removeAttribute("aria-invalid"); }
     for (const note of copy.querySelectorAll(".field-error")) note.remove();
     const role = copy.querySelector("select");
     if (role) role.value = "third_party";
+    showKind(copy);
     const number = copy.querySelector("[data-party-number]");
     if (number) number.textContent = String(rows.length + 1);
     list.append(copy);

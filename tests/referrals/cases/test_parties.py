@@ -40,11 +40,19 @@ async def test_a_person_a_company_and_an_agent_are_taken_in_with_what_a_court_ne
 
 
 @pytest.mark.parametrize(
-    ("party", "reason"),
+    ("party", "field", "code"),
     [
-        ({"role": "applicant", "name": "王芳", "id_number": "330106199001011234"}, "check character"),
-        ({"role": "applicant", "name": "王芳", "id_number": "3301061990010112"}, "wrong length"),
-        ({"role": "applicant", "name": "王芳", "id_number": "330106199013011235"}, "date of birth"),
+        (
+            {"role": "applicant", "name": "王芳", "id_number": "330106199001011234"},
+            "id_number",
+            "id_check_digit",
+        ),
+        ({"role": "applicant", "name": "王芳", "id_number": "3301061990010112"}, "id_number", "id_length"),
+        (
+            {"role": "applicant", "name": "王芳", "id_number": "330106199013011235"},
+            "id_number",
+            "id_birth_date",
+        ),
         (
             {
                 "role": "respondent",
@@ -52,22 +60,43 @@ async def test_a_person_a_company_and_an_agent_are_taken_in_with_what_a_court_ne
                 "name": "某公司",
                 "id_number": "9144030071526726XH",
             },
-            "check character",
+            "id_number",
+            "id_check_digit",
         ),
-        ({"role": "respondent", "kind": "organisation", "name": "某公司", "sex": "male"}, "no sex"),
-        ({"role": "applicant", "name": "王芳", "representative_name": "张伟"}, "choose kind organisation"),
-        ({"role": "applicant", "name": "王芳", "consent": "refused"}, "consent_at"),
+        (
+            {"role": "respondent", "kind": "organisation", "name": "某公司", "sex": "male"},
+            "sex",
+            "party_not_a_person",
+        ),
+        (
+            {"role": "applicant", "name": "王芳", "representative_name": "张伟"},
+            "representative_name",
+            "party_not_an_organisation",
+        ),
+        ({"role": "applicant", "name": "王芳", "consent": "refused"}, "consent_at", "consent_incomplete"),
     ],
 )
-async def test_a_party_the_law_could_not_use_is_refused_with_its_reason(
-    client: TestClient, party: dict[str, Any], reason: str
+async def test_a_party_the_law_could_not_use_is_refused_at_its_field_with_its_reason(
+    client: TestClient, party: dict[str, Any], field: str, code: str
 ) -> None:
     police = await Person.login(client, "liaison_ps01")
     before = (await police.get("/api/v1/cases?limit=1"))[1]["total"]
     status, body = await police.post("/api/v1/cases", case_body(parties=[party]))
     assert status == 422, body
-    assert reason in str(body["error"]), body
+    assert {(d["field"], d["type"]) for d in body["error"]["details"]} == {(f"parties.0.{field}", code)}
     assert (await police.get("/api/v1/cases?limit=1"))[1]["total"] == before  # nothing half taken in
+
+
+async def test_a_mistyped_number_is_explained_in_the_readers_language(client: TestClient) -> None:
+    police = await Person.login(client, "liaison_ps01")
+    mistyped = case_body(parties=[{"role": "applicant", "name": "王芳", "id_number": "330106199001011234"}])
+    status, body = await police.post("/api/v1/cases", mistyped)
+    assert status == 422 and body["error"]["details"][0]["message"] == "校验码不符：有字符输错了。"
+    response = await client.post(
+        "/api/v1/cases", json=mistyped, headers={"X-CSRF-Token": police.csrf, "Accept-Language": "en"}
+    )
+    details = (await response.json())["error"]["details"]
+    assert details[0]["message"] == "The check character does not match: a character is mistyped."
 
 
 async def test_a_foreigners_passport_is_not_checked_as_an_identity_number(client: TestClient) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from hub.i18n import current_locale
 from referrals import states
-from referrals.cases import forms, views
+from referrals.cases import forms, party_forms, views
 from referrals.cases.views import ASSIGN, EXTEND
 from referrals.states import Side
 
@@ -100,7 +100,7 @@ def test_only_the_live_deadline_gets_a_badge() -> None:
     [
         ("sent", {Side.receiver}, ["accept", "decline", "refer_onward"]),
         ("sent", {Side.sender}, ["withdraw"]),
-        ("accepted", {Side.receiver}, [ASSIGN, "start_mediation", "refer_onward", EXTEND]),
+        ("accepted", {Side.receiver}, [ASSIGN, "start_mediation", "fail", "refer_onward", EXTEND]),
         ("in_mediation", {Side.receiver}, [ASSIGN, "resolve", "fail", "refer_onward", EXTEND]),
         ("in_mediation", {Side.sender}, ["withdraw"]),
         # The court's steps have their own forms on the agreement's page, not plain buttons.
@@ -149,7 +149,7 @@ def test_the_intake_form_always_shows_two_party_rows_and_keeps_extra_ones() -> N
         raw(party_name=["甲", "乙", "丙"], party_role=["applicant", "respondent", "third_party"])
     )
     assert [p["name"] for p in values["parties"]] == ["甲", "乙", "丙"]
-    assert values["parties"][2] == {"role": "third_party", "name": "丙", "id_number": "", "phone": ""}
+    assert values["parties"][2] == party_forms.blank("third_party", name="丙")
 
 
 def test_the_body_leaves_out_empty_rows_and_remembers_where_the_others_were() -> None:
@@ -163,7 +163,7 @@ def test_the_body_leaves_out_empty_rows_and_remembers_where_the_others_were() ->
         )
     )
     checked = forms.case_body(values, SHANGHAI)
-    assert checked.body["parties"] == [{"role": "respondent", "name": "乙"}]
+    assert checked.body["parties"] == [{"role": "respondent", "kind": "person", "name": "乙"}]
     assert checked.rows == [1]
     assert checked.body["consent"]["at"] == "2026-11-28T09:30:00+08:00"
     assert forms.form_key(("parties", 0, "name"), checked.rows) == "parties.1.name"
