@@ -57,4 +57,4 @@ async def test_the_demo_holds_a_refusal_with_its_notice(
     assert response.status == 200
     text = "".join(pdf_pages(await response.read(), tmp_path))
     assert "不予受理告知书" in text and "田雨：" in text and "因当事人田野于" in text
-    assert "派驻人民调解工作室（盖章）" in text  # the room of the station that took it in
+    assert "街道人民调解委员会（印章）" in text  # the committee of the room of the station that took it in
