@@ -4,6 +4,7 @@ warning keys make a second process's run a no-op).
 - A referral not accepted by its acceptance deadline expires: the case goes back to the sender
   and the supervisors above both agencies are told at once (escalation).
 - A mediation past its deadline raises a warning for the receiving agency.
+- A deadline about to lapse is told to the people who must act (``deadline_notices``).
 """
 
 from __future__ import annotations
@@ -134,10 +135,12 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
 
 async def run_all(db: Database, now: datetime, outbox: Outbox, *, zone: str) -> dict[str, int]:
     """``zone``: the district's (the configured) time zone, in which report days begin and end."""
+    from referrals import deadline_notices
     from referrals.reports import sweep
 
     return {
         "expired": await expire_overdue(db, now, outbox),
+        "deadlines_soon": await deadline_notices.tell_deadlines_soon(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
         **await sweep.sweep(db, now, zone=zone),
     }
