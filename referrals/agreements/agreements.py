@@ -27,7 +27,7 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.labels import label
 from hub.permissions import Scope
-from referrals import deadlines, moves, states
+from referrals import deadlines, moves, states, visit_notices
 from referrals.agencies import policy_for
 from referrals.agreements import followups
 from referrals.agreements.schemas import AgreementIn
@@ -289,6 +289,7 @@ async def schedule_followups(
     ]
     s.add_all(rows)
     await s.flush()
+    await visit_notices.tell_parties(s, case, rows)  # SMS to the parties the day before each visit
     await audit.record(
         s,
         actor,
