@@ -3,8 +3,8 @@
 
 - Word back to the referring agency's own system (``word_back.WEBHOOK_EVENTS``): a signed webhook
   with the 警情号 and the new state, queued only when that agency has a webhook. An onward referral
-  reports to every agency up its chain, so the police station that first referred the case hears
-  that the body it was passed on to accepted or settled it.
+  reports its acceptance, settlement and closing to every agency up its chain too, so the police
+  station that first referred the case hears that the body it was passed on to accepted or settled it.
 - The hub's people (``word_back.STAFF_NOTICES``), by SMS or e-mail as each chose.
 
 Every message is named by a dedupe key of the business event, so a retried request queues nothing
@@ -62,7 +62,9 @@ async def referring_agencies(s: AsyncSession, referral: Referral) -> list[int]:
 async def _word_back(
     s: AsyncSession, referral: Referral, case: Case, event: str, *, now: datetime, outbox: Outbox
 ) -> None:
-    for agency_id in await referring_agencies(s, referral):
+    for hops_up, agency_id in enumerate(await referring_agencies(s, referral)):
+        if not word_back.reaches(event, hops_up):
+            continue
         await enqueue_webhook(
             s,
             agency_id,

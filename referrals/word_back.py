@@ -39,6 +39,11 @@ WEBHOOK_EVENTS: dict[str, str] = {
     "close": "referral.closed",
 }
 
+# An onward referral's events that also reach the agencies further up the chain (the station that
+# first referred the case): its acceptance and settlement concern the incident; a decline sends the
+# case back to the body that passed it on, not to them.
+UPSTREAM_EVENTS = frozenset({"referral.accepted", "referral.resolved", "referral.closed"})
+
 STAFF_NOTICES: dict[str, StaffNotice] = {
     "send": StaffNotice("staff.new_referral", Audience.receiving_desk),
     "confirm": StaffNotice("staff.court_outcome", Audience.mediating, "confirmed"),
@@ -49,6 +54,11 @@ STAFF_NOTICES: dict[str, StaffNotice] = {
 def webhook_event(action: str) -> str | None:
     """The webhook event a move sends to the referring agency's system, or None."""
     return WEBHOOK_EVENTS.get(action)
+
+
+def reaches(event: str, hops_up: int) -> bool:
+    """Does ``event`` go to the agency ``hops_up`` referrals up the chain (0: the direct sender)?"""
+    return hops_up == 0 or event in UPSTREAM_EVENTS
 
 
 def staff_notice(action: str) -> StaffNotice | None:

@@ -109,6 +109,7 @@ async def schedule(ctx: Ctx, body: ScheduleIn) -> views.SessionOut:
             record_video=body.record_video,
             now=now,
         )
+        await party_messages.plan_reminders(s, session, now=now)  # SMS the day and the hour before
         return views.session_out(session, await service.participants(s, session.id), now)
 
 

@@ -96,6 +96,7 @@ async def create(ctx: Ctx) -> web.Response:
             record_video=bool(form.raw("record_video")),
             now=utcnow(),
         )
+        await party_messages.plan_reminders(s, session, now=utcnow())  # SMS the day and the hour before
     raise web.HTTPSeeOther(f"/mediations/{session.id}")
 
 

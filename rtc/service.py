@@ -46,7 +46,9 @@ async def schedule(
     record_video: bool,
     now: datetime,
 ) -> MediationSession:
-    """A session for the case's open referral; the parties on file are invited unless ``guests`` says who."""
+    """A session for the case's open referral; the parties on file are invited unless ``guests`` says who.
+    The handlers then plan the parties' reminders (``party_messages.plan_reminders``); the demo,
+    which builds history, does not."""
     if not info.may_mediate or info.referral_id is None or info.mediating_agency_id is None:
         raise errors.NotMediable()
     mediator = await s.get(User, mediator_id)
@@ -89,7 +91,6 @@ async def schedule(
         s, actor, "mediation.scheduled", "mediation_session", session.id, {"case_id": info.case_id}
     )
     await s.flush()
-    await party_messages.plan_reminders(s, session, now=now)  # SMS the day and the hour before
     return session
 
 

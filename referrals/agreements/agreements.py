@@ -266,7 +266,9 @@ async def ensure_followups(s: AsyncSession, actor: audit.Actor, ca: CaseAgreemen
     if await s.scalar(select(FollowUp.id).where(FollowUp.agreement_id == agreement.id).limit(1)):
         return []
     policy = await policy_for(s, referral.to_agency_id)
-    return await schedule_followups(s, actor, ca.case, agreement, referral.to_agency_id, policy)
+    rows = await schedule_followups(s, actor, ca.case, agreement, referral.to_agency_id, policy)
+    await visit_notices.tell_parties(s, ca.case, rows)  # SMS to the parties the day before each visit
+    return rows
 
 
 async def schedule_followups(
@@ -289,7 +291,6 @@ async def schedule_followups(
     ]
     s.add_all(rows)
     await s.flush()
-    await visit_notices.tell_parties(s, case, rows)  # SMS to the parties the day before each visit
     await audit.record(
         s,
         actor,

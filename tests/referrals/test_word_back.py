@@ -92,3 +92,19 @@ def test_a_name_is_fitted_to_what_the_template_takes(name: str, fitted: str) -> 
     assert word_back.fit(name, 24) == fitted
     template = TEMPLATES["staff.new_referral"]
     assert check_value(template.code, template.field("agency"), fitted) == fitted
+
+
+@pytest.mark.parametrize(
+    ("event", "hops_up", "reaches"),
+    [
+        ("referral.declined", 0, True),
+        ("referral.declined", 1, False),  # back with the body that passed it on, not the station
+        ("referral.accepted", 1, True),
+        ("referral.resolved", 2, True),
+        ("referral.closed", 1, True),
+    ],
+)
+def test_an_onward_referral_s_settlement_reaches_the_station_up_the_chain(
+    event: str, hops_up: int, reaches: bool
+) -> None:
+    assert word_back.reaches(event, hops_up) is reaches
