@@ -17,7 +17,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.events import Outbox
 from hub.keys import EVENTS
-from hub.models import Agency, User
+from hub.models import Agency, User, UserRole
 from hub.orm import utcnow
 from hub.outbound.models import OutboundMessage
 from referrals import deadline_notices, messages, moves, states
@@ -182,6 +182,34 @@ async def test_a_failure_is_retried_with_the_same_id_and_nothing_goes_twice_afte
         await worker.run_once(utcnow() + timedelta(days=1))
     assert len(receiver.requests) == 2
     assert (await message(db, hooks[0].id)).state == "sent"
+
+
+async def test_the_station_hears_when_the_body_a_case_was_passed_on_to_accepts_it(
+    hub: TestClient, db: Database, receiver: LocalReceiver
+) -> None:
+    await give_webhook(hub, receiver, "psb_admin", await agency_id(db, "PS01"))
+    case, first = await referred(hub)
+    labour = await agency_id(db, "SB-LABOUR")
+    await act(hub, first["id"], "refer_onward", reason="实为劳务纠纷", target_agency_id=labour)
+    async with db.read() as s:
+        onward = await s.scalar(select(Referral).where(Referral.parent_id == first["id"]))
+        assert onward is not None
+        body_liaison = await s.scalar(
+            select(User.username)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.agency_id == labour, UserRole.role == "liaison")
+        )
+    assert body_liaison is not None
+    body = await Person.login(hub, body_liaison)
+    status, accepted = await body.post(f"/api/v1/referrals/{onward.id}/actions", {"action": "accept"})
+    assert status == 200, accepted
+    await receiver.wait_for(lambda: len(receiver.accepted) == 1)
+    [heard] = bodies(receiver)
+    assert (heard["event"], heard["incident_no"], heard["agency_code"]) == (
+        "referral.accepted",
+        case["incident_no"],
+        "PS01",
+    )
 
 
 async def test_an_agency_without_a_webhook_is_sent_nothing(hub: TestClient, db: Database) -> None:
