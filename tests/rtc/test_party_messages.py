@@ -25,6 +25,7 @@ from tests.rtc.helpers import case_in_mediation, schedule
 from tests.support.outbound import LocalGateway
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+pg = pytest.mark.pg  # withdrawing by key prefix, on both databases
 
 
 @pytest.mark.parametrize(
@@ -106,6 +107,7 @@ async def test_a_party_gets_the_issued_link_by_sms_with_only_the_template_s_word
     assert not any(name in text for name in names)
 
 
+@pg
 async def test_reminders_wait_for_their_time_follow_the_session_and_go_with_it(
     hub: TestClient, db: Database, config: Config, gateway: LocalGateway
 ) -> None:
