@@ -102,6 +102,14 @@ class Config:
         return self.public_url.startswith("https://")
 
     @property
+    def site_url(self) -> str:
+        """Where links in messages point when no request is there to ask (the outbound worker)."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
     def mail_enabled(self) -> bool:
         return bool(self.smtp_host)
 

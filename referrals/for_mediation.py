@@ -4,6 +4,7 @@ hand out plain dataclasses, never the referrals tables.
 - ``case_for_mediation``: the case, its open referral, parties and evidence, as a viewer sees them;
 - ``identity_matches``: the door check (last four characters of a party's ID number), without the
   ID number ever leaving this package;
+- ``party_phones``: the parties' mobile numbers on file, for their invitation and reminders by SMS;
 - ``evidence_for_room``: the stored file of a piece of evidence that a mediator shows in a session;
 - ``cases_in_mediation``: cases whose referral is at a given stage, for the demo's sessions;
 - ``mediation_started`` / ``mediation_ended``: the session's effect on the referral;
@@ -92,6 +93,15 @@ async def identity_matches(s: AsyncSession, party_id: int, last4: str) -> bool:
         return False
     expected = party.id_number[-4:].upper().encode()
     return hmac.compare_digest(expected, last4.strip().upper().encode())
+
+
+async def party_phones(s: AsyncSession, party_ids: Iterable[int]) -> dict[int, str]:
+    """The phone number on file of each of these parties that has one (as entered)."""
+    wanted = list(party_ids)
+    if not wanted:
+        return {}
+    rows = (await s.execute(select(Party.id, Party.phone).where(Party.id.in_(wanted)))).all()
+    return {row.id: row.phone for row in rows if row.phone.strip()}
 
 
 async def evidence_for_room(

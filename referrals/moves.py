@@ -24,7 +24,7 @@ from hub.i18n import N_, gettext
 from hub.labels import label
 from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
-from referrals import deadlines, states
+from referrals import deadlines, messages, states
 from referrals.agencies import policy_for
 from referrals.errors import BadMediator, ReasonRequired, StaleState, TransitionNotAllowed, WrongSide
 from referrals.models import Case, Referral, ReferralEvent
@@ -157,6 +157,7 @@ async def move(
         {"from": old_state, "to": new_state, "reason": move.reason.strip()[:200], **(move.audit or {})},
     )
     await _tell(s, outbox, referral, case, action)
+    await messages.after_move(s, referral, case, action, now=now, outbox=outbox)  # SMS, e-mail, webhooks
     announce(outbox, referral, kind, actor, case.number)
     return referral
 

@@ -6,6 +6,7 @@ warning keys make a second process's run a no-op).
 - A mediation past its deadline raises a warning for the receiving agency.
 - An application for judicial confirmation near or past the court's acceptance or decision day
   raises a warning for the court (``referrals.court.sweep``).
+- A deadline about to lapse is told to the people who must act (``deadline_notices``).
 """
 
 from __future__ import annotations
@@ -140,11 +141,13 @@ async def run_all(
 ) -> dict[str, int]:
     """``zone``: the district's (the configured) time zone, in which report days begin and end;
     ``calendar``: the app's cached statutory calendar, by which reports fall due."""
+    from referrals import deadline_notices
     from referrals.court.sweep import warn_court_deadlines
     from referrals.reports import sweep
 
     return {
         "expired": await expire_overdue(db, now, outbox),
+        "deadlines_soon": await deadline_notices.tell_deadlines_soon(db, now, outbox),
         "overdue_mediation": await warn_overdue_mediation(db, now),
         "court_deadlines": await warn_court_deadlines(db, now, zone=zone),
         **await sweep.sweep(db, now, zone=zone, calendar=calendar),

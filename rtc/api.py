@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from hub.errors import Forbidden
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from referrals import for_mediation
-from rtc import invitations, service, views
+from rtc import invitations, party_messages, service, views
 from rtc.models import MediationSession
 from rtc.permissions import MediationPermission, get_run_session, get_visible_session, visible
 from rtc.room.host import ROOMS
@@ -35,6 +35,10 @@ class ScheduleIn(BaseModel):
     mediator_id: int | None = Field(default=None, description="Default: the referral's mediator, or you")
     guests: list[GuestIn] | None = Field(default=None, description="Default: every party of the case")
     record_video: bool = False
+
+
+class RescheduleIn(BaseModel):
+    start: AwareDatetime = Field(description="The new planned start (with offset)")
 
 
 class SessionList(BaseModel):
@@ -105,6 +109,7 @@ async def schedule(ctx: Ctx, body: ScheduleIn) -> views.SessionOut:
             record_video=body.record_video,
             now=now,
         )
+        await party_messages.plan_reminders(s, session, now=now)  # SMS the day and the hour before
         return views.session_out(session, await service.participants(s, session.id), now)
 
 
@@ -147,18 +152,16 @@ async def add_participant(ctx: Ctx, body: GuestIn) -> views.ParticipantOut:
     tags=TAGS,
 )
 async def issue_link(ctx: Ctx) -> InvitationOut:
-    async with ctx.write() as (s, _):
+    async with ctx.write() as (s, outbox):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
             s, ctx.user.actor, session, participant, now=utcnow(), hours=ctx.config.invitation_hours
         )
         assert participant.token_expires_at is not None
-        return InvitationOut(
-            participant_id=participant.id,
-            url=views.join_url(ctx.base_url, token),
-            expires_at=participant.token_expires_at,
-        )
+        url = views.join_url(ctx.base_url, token)
+        await party_messages.send_link(s, session, participant, url, now=utcnow(), outbox=outbox)
+        return InvitationOut(participant_id=participant.id, url=url, expires_at=participant.token_expires_at)
 
 
 @routes.api(
@@ -175,6 +178,22 @@ async def revoke_link(ctx: Ctx) -> EmptyOut:
         participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
     return EmptyOut()
+
+
+@routes.api(
+    "POST",
+    "/api/v1/mediations/{id}/reschedule",
+    perm=RUN,
+    summary="Move a session that has not started to another time (the parties' SMS reminders follow)",
+    body=RescheduleIn,
+    response=views.SessionOut,
+    tags=TAGS,
+)
+async def reschedule(ctx: Ctx, body: RescheduleIn) -> views.SessionOut:
+    async with ctx.write() as (s, _):
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        await service.reschedule(s, ctx.user.actor, session, start=body.start, now=utcnow())
+        return views.session_out(session, await service.participants(s, session.id), utcnow())
 
 
 @routes.api(

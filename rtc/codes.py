@@ -37,6 +37,7 @@ LABELS: dict[str, str] = {
     "invited": N_("Link issued"),
     "link_opened": N_("Link opened"),
     "link_revoked": N_("Link revoked"),
+    "rescheduled": N_("Moved to another time"),
     "joined": N_("Joined"),
     "rejoined": N_("Reconnected"),
     "left": N_("Left"),

@@ -19,7 +19,7 @@ from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
-from rtc import invitations, service, transcribe_progress, views
+from rtc import invitations, party_messages, service, transcribe_progress, views
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import (
     MediationPermission,
@@ -103,6 +103,7 @@ async def create(ctx: Ctx) -> web.Response:
             record_video=bool(form.raw("record_video")),
             now=utcnow(),
         )
+        await party_messages.plan_reminders(s, session, now=utcnow())  # SMS the day and the hour before
     raise web.HTTPSeeOther(f"/mediations/{session.id}")
 
 
@@ -154,13 +155,14 @@ async def detail_page(ctx: Ctx) -> web.Response:
 @routes.page("POST", "/mediations/{id}/participants/{pid}/link", perm=RUN)
 async def issue_link(ctx: Ctx) -> web.Response:
     """Show the fresh link once, with its QR code, on the session page itself."""
-    async with ctx.write() as (s, _):
+    async with ctx.write() as (s, outbox):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         token = await invitations.issue(
             s, ctx.user.actor, session, participant, now=utcnow(), hours=ctx.config.invitation_hours
         )
         url = views.join_url(ctx.base_url, token)
+        await party_messages.send_link(s, session, participant, url, now=utcnow(), outbox=outbox)
         new_link = {
             "participant": participant.id,
             "name": participant.display_name,
@@ -190,6 +192,19 @@ async def add_guest(ctx: Ctx) -> web.Response:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, session.case_id)
         await service.add_guest(s, session, info, service.GuestSpec(role, name))
+    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+
+
+@routes.page("POST", "/mediations/{id}/reschedule", perm=RUN)
+async def reschedule(ctx: Ctx) -> web.Response:
+    form = await Form.read(ctx.request)
+    try:
+        start = datetime.fromisoformat(form.text("start")).replace(tzinfo=ZoneInfo(ctx.config.time_zone))
+    except ValueError:
+        raise ValidationFailed(N_("Give a date and a time.")) from None
+    async with ctx.write() as (s, _):
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        await service.reschedule(s, ctx.user.actor, session, start=start, now=utcnow())
     raise web.HTTPSeeOther(f"/mediations/{session.id}")
 
 

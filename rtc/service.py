@@ -15,7 +15,7 @@ from hub.events import Outbox
 from hub.models import Role, User
 from referrals import for_mediation
 from referrals.for_mediation import CaseInfo
-from rtc import errors
+from rtc import errors, party_messages
 from rtc.models import ChatMessage, MediationSession, MediatorNote, Participant, SessionEvent
 from rtc.rooms import GUEST_ROLES, MEDIATOR
 
@@ -46,7 +46,9 @@ async def schedule(
     record_video: bool,
     now: datetime,
 ) -> MediationSession:
-    """A session for the case's open referral; the parties on file are invited unless ``guests`` says who."""
+    """A session for the case's open referral; the parties on file are invited unless ``guests`` says who.
+    The handlers then plan the parties' reminders (``party_messages.plan_reminders``); the demo,
+    which builds history, does not."""
     if not info.may_mediate or info.referral_id is None or info.mediating_agency_id is None:
         raise errors.NotMediable()
     mediator = await s.get(User, mediator_id)
@@ -235,8 +237,29 @@ async def cancel(s: AsyncSession, actor: audit.Actor, session: MediationSession,
     if session.status != "scheduled":
         raise errors.SessionNotOpen()
     session.status = "cancelled"
+    await party_messages.drop_reminders(s, session)
     await event(s, session.id, "cancelled", at=now)
     await audit.record(s, actor, "mediation.cancelled", "mediation_session", session.id, {})
+
+
+async def reschedule(
+    s: AsyncSession, actor: audit.Actor, session: MediationSession, *, start: datetime, now: datetime
+) -> None:
+    """Move a session that has not started to another time; the parties' reminders follow it."""
+    if session.status != "scheduled":
+        raise errors.SessionNotOpen()
+    old = session.scheduled_start
+    session.scheduled_start = start
+    await event(s, session.id, "rescheduled", at=now, start=start.isoformat())
+    await audit.record(
+        s,
+        actor,
+        "mediation.rescheduled",
+        "mediation_session",
+        session.id,
+        {"from": old.isoformat() if old else None, "to": start.isoformat()},
+    )
+    await party_messages.plan_reminders(s, session, now=now)
 
 
 async def save_chat(

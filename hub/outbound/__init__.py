@@ -11,6 +11,7 @@ from hub.outbound.queue import (
     enqueue_sms,
     enqueue_webhook,
     notify_person,
+    withdraw,
 )
 from hub.outbound.templates import TEMPLATES, ParamsRefused, UnknownTemplate
 
@@ -25,4 +26,5 @@ __all__ = [
     "enqueue_sms",
     "enqueue_webhook",
     "notify_person",
+    "withdraw",
 ]

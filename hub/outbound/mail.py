@@ -38,7 +38,7 @@ FINAL = (
 def build(delivery: Delivery, config: Config) -> EmailMessage:
     template = templates.get(delivery.template)
     locale = str(delivery.payload.get("locale", "zh_CN"))
-    rendered = templates.render(template, delivery.payload["params"], locale, config.zone)
+    rendered = templates.render(template, delivery.payload["params"], locale, config.zone, config.site_url)
     message = EmailMessage(policy=POLICY)
     message["Subject"] = rendered.title
     message["From"] = config.smtp_from

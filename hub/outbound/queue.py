@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from hub.events import Outbox
 from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.outbound import contact, templates
-from hub.outbound.models import AgencyWebhook, Channel, OutboundMessage
+from hub.outbound.models import AgencyWebhook, Channel, DeliveryState, OutboundMessage
 
 TOPIC = "outbound"  # the events bus topic that wakes the workers
 WEBHOOK_EVENTS = frozenset(
@@ -81,6 +81,31 @@ async def _insert(s: AsyncSession, values: dict[str, Any]) -> Queued:
     return Queued(row.id, row.uid, row.channel, created=new_id is not None)
 
 
+def _when(not_before: datetime | None) -> dict[str, datetime]:
+    if not_before is None:
+        return {}
+    if not_before.tzinfo is None:
+        raise ValueError("not_before must be an aware datetime")
+    return {"next_attempt_at": not_before.astimezone(UTC)}
+
+
+async def withdraw(s: AsyncSession, key_prefix: str) -> int:
+    """Take back the messages not sent yet whose dedupe key starts with ``key_prefix`` (the
+    reminders of a hearing that was cancelled or moved): they are deleted, so they never go and
+    their keys are free again. Messages being sent or already sent stay. Returns how many went."""
+    if len(key_prefix) < 8:
+        raise ValueError("withdraw needs a dedupe key prefix of 8 characters or more")
+    result = await s.execute(
+        delete(OutboundMessage)
+        .where(
+            OutboundMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboundMessage.state == DeliveryState.pending.value,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _locale(locale: str) -> str:
     return locale if locale in LOCALES else "zh_CN"
 
@@ -96,6 +121,7 @@ async def enqueue_sms(
     user_id: int | None = None,
     locale: str = "zh_CN",
     expires_at: datetime | None = None,
+    not_before: datetime | None = None,
     outbox: Outbox | None = None,
 ) -> Queued:
     """Queue one SMS from a registered template.
@@ -103,7 +129,8 @@ async def enqueue_sms(
     ``to``: a mainland mobile number (``contact.BadAddress`` otherwise); ``params``: exactly the
     template's fields (``templates.ParamsRefused`` otherwise, naming the field); ``agency_id``: the
     agency it is sent for (whose admins see it if it fails); ``expires_at``: after this it is not
-    worth sending (a reminder of a past hearing) and is marked dead instead."""
+    worth sending (a reminder of a past hearing) and is marked dead instead; ``not_before``: not
+    sent before this instant (a reminder the day before)."""
     stored = templates.check(templates.get(template), params)
     row = await _insert(
         s,
@@ -116,6 +143,7 @@ async def enqueue_sms(
             "payload": {"params": stored, "locale": _locale(locale)},
             "dedupe_key": _key(dedupe_key),
             "expires_at": expires_at,
+            **_when(not_before),
         },
     )
     _wake(outbox)
@@ -133,6 +161,7 @@ async def enqueue_email(
     user_id: int | None = None,
     locale: str = "zh_CN",
     expires_at: datetime | None = None,
+    not_before: datetime | None = None,
     outbox: Outbox | None = None,
 ) -> Queued:
     """Queue one e-mail from a registered template (its title is the subject). As ``enqueue_sms``;
@@ -151,6 +180,7 @@ async def enqueue_email(
             "payload": {"params": stored, "locale": _locale(locale)},
             "dedupe_key": _key(dedupe_key),
             "expires_at": expires_at,
+            **_when(not_before),
         },
     )
     _wake(outbox)
@@ -165,6 +195,7 @@ async def notify_person(
     dedupe_key: str,
     *,
     expires_at: datetime | None = None,
+    not_before: datetime | None = None,
     outbox: Outbox | None = None,
 ) -> list[Queued]:
     """Queue a message to one of the hub's people, by SMS, e-mail, both or neither as they chose
@@ -180,6 +211,7 @@ async def notify_person(
         "user_id": user.id,
         "locale": user.locale,
         "expires_at": expires_at,
+        "not_before": not_before,
         "outbox": outbox,
     }
     queued = []

@@ -30,7 +30,7 @@ from hub.outbound.retries import Outcome, Verdict
 def sms_text(delivery: Delivery, config: Config) -> str:
     template = templates.get(delivery.template)
     locale = str(delivery.payload.get("locale", "zh_CN"))
-    return templates.render(template, delivery.payload["params"], locale, config.zone).text
+    return templates.render(template, delivery.payload["params"], locale, config.zone, config.site_url).text
 
 
 def request_body(delivery: Delivery, config: Config) -> bytes:

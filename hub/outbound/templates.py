@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 class Kind(StrEnum):
     name = "name"  # a person's or an agency's name
     case_number = "case_number"  # QC2026-000123
-    link = "link"  # an http(s) address (may carry a secret: redacted once sent)
+    link = "link"  # an http(s) address (may carry a secret: redacted once sent), or a path of the hub
     date = "date"  # a calendar day
     datetime = "datetime"  # an instant, shown in the hub's time zone
     phone = "phone"  # a telephone number to call back
@@ -142,6 +142,11 @@ def _day(template: str, f: Field, value: object) -> str:
     return value.isoformat()
 
 
+def is_path(link: str) -> bool:
+    """A link given as a path of the hub (``/cases/12``), not a full address."""
+    return link.startswith("/") and not link.startswith("//")
+
+
 def check_value(template: str, f: Field, value: object) -> str:
     """One parameter in its stored form, or ParamsRefused."""
     if f.kind is Kind.datetime:
@@ -154,9 +159,12 @@ def check_value(template: str, f: Field, value: object) -> str:
             raise ParamsRefused(template, f.name, f"must be one of {', '.join(sorted(f.choices))}")
     elif f.kind is Kind.link:
         parts = urlsplit(text)
-        bad = any(c.isspace() or c in "<>\"'`" for c in text)
-        if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc or bad:
-            raise ParamsRefused(template, f.name, "must be an http(s) address")
+        bad = any(c.isspace() or c in "<>\"'`\\" for c in text)
+        if is_path(text):  # a page of the hub itself: its address is added when sent
+            if bad or parts.query or parts.fragment:
+                raise ParamsRefused(template, f.name, "must be a plain path of the hub")
+        elif parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc or bad:
+            raise ParamsRefused(template, f.name, "must be an http(s) address or a path of the hub")
     elif f.kind is Kind.name:
         if not _NAME.fullmatch(text) or "_" in text:
             raise ParamsRefused(template, f.name, "is not a name")
@@ -191,8 +199,10 @@ class Rendered:
     text: str
 
 
-def _shown(f: Field, value: str, locale: str, zone: ZoneInfo) -> str:
+def _shown(f: Field, value: str, locale: str, zone: ZoneInfo, site: str) -> str:
     chinese = locale != "en"
+    if f.kind is Kind.link and is_path(value):
+        return site.rstrip("/") + value
     if f.kind is Kind.datetime:
         local = datetime.fromisoformat(value).astimezone(zone)
         if chinese:
@@ -207,10 +217,13 @@ def _shown(f: Field, value: str, locale: str, zone: ZoneInfo) -> str:
     return value
 
 
-def render(template: Template, stored: Mapping[str, str], locale: str, zone: ZoneInfo) -> Rendered:
-    """The message in ``locale`` (``zh_CN`` unless ``en``) from parameters ``check`` returned."""
+def render(
+    template: Template, stored: Mapping[str, str], locale: str, zone: ZoneInfo, site: str = ""
+) -> Rendered:
+    """The message in ``locale`` (``zh_CN`` unless ``en``) from parameters ``check`` returned.
+    ``site``: the hub's public address, put before links given as a path."""
     wording = template.en if locale == "en" else template.zh
-    values = {f.name: _shown(f, stored[f.name], locale, zone) for f in template.fields}
+    values = {f.name: _shown(f, stored[f.name], locale, zone, site) for f in template.fields}
     return Rendered(wording.title.format_map(values), wording.text.format_map(values))
 
 
@@ -219,7 +232,7 @@ def redact(template: Template, stored: Mapping[str, str]) -> dict[str, str]:
     site, the rest as it was."""
     kept = dict(stored)
     for f in template.fields:
-        if f.kind is Kind.link and f.name in kept:
+        if f.kind is Kind.link and f.name in kept and not is_path(kept[f.name]):
             parts = urlsplit(kept[f.name])
             kept[f.name] = f"{parts.scheme}://{parts.netloc}/…"
     return kept

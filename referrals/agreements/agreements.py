@@ -33,7 +33,7 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.labels import label
 from hub.permissions import Scope
-from referrals import committees, deadlines, moves, states
+from referrals import committees, deadlines, moves, states, visit_notices
 from referrals.agencies import policy_for
 from referrals.agreements import followups, numbering
 from referrals.agreements.numerals import cents
@@ -338,7 +338,9 @@ async def ensure_followups(s: AsyncSession, actor: audit.Actor, ca: CaseAgreemen
     if await s.scalar(select(FollowUp.id).where(FollowUp.agreement_id == agreement.id).limit(1)):
         return []
     policy = await policy_for(s, referral.to_agency_id)
-    return await schedule_followups(s, actor, ca.case, agreement, referral.to_agency_id, policy)
+    rows = await schedule_followups(s, actor, ca.case, agreement, referral.to_agency_id, policy)
+    await visit_notices.tell_parties(s, ca.case, rows)  # SMS to the parties the day before each visit
+    return rows
 
 
 async def schedule_followups(

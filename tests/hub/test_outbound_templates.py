@@ -112,6 +112,27 @@ def test_links_are_cut_to_their_site_in_the_log() -> None:
     assert kept["link"] == "https://hub.qingchuan.example/…" and kept["agency"] == INVITATION["agency"]
 
 
+def test_a_link_to_a_page_of_the_hub_is_a_path_completed_with_the_site_when_sent() -> None:
+    template = templates.get("staff.court_outcome")
+    stored = templates.check(
+        template, {"case_number": "QC2026-000041", "outcome": "confirmed", "link": "/cases/41"}
+    )
+    assert templates.redact(template, stored)["link"] == "/cases/41"  # no secret in it: kept as it is
+    text = templates.render(
+        template, stored, "zh_CN", ZoneInfo("Asia/Shanghai"), "https://hub.qc.example/"
+    ).text
+    assert text.endswith("已裁定确认：https://hub.qc.example/cases/41")
+
+
+@pytest.mark.parametrize(
+    "link", ["//evil.example/cases/1", "/cases/1?next=//evil", "/cases/1#x", "/cases/ 1"]
+)
+def test_a_path_is_a_plain_path_of_the_hub(link: str) -> None:
+    params = {"case_number": "QC2026-000041", "outcome": "refused", "link": link}
+    with pytest.raises(ParamsRefused, match="link"):
+        templates.check(templates.get("staff.court_outcome"), params)
+
+
 @pytest.mark.parametrize("code", sorted(templates.TEMPLATES))
 def test_every_template_fits_in_three_sms_parts_in_chinese(code: str) -> None:
     # A Chinese SMS part holds 67 characters once concatenated; three parts is what gateways bill

@@ -1,0 +1,153 @@
+"""A session's parties hear of it by SMS: their invitation link, and reminders of the hearing.
+
+- ``send_link``: when the mediator issues a party's link, it goes by SMS to the party's mobile
+  number on file (the mediator no longer copies it by hand); a fresh link is a new message.
+- ``plan_reminders``: the day before and an hour before the start, to each party with a mobile
+  number; queued with ``not_before`` (when to go) and ``expires_at`` (the start: a past hearing is
+  never reminded). Planning again first withdraws what is still waiting, so a moved or cancelled
+  session leaves no stale reminder; the start is in each key, so a reminder already sent for the
+  old time does not stop the one for the new time.
+
+Messages carry only their template's fields (the agency, the time, the link or a number to call):
+nothing about the dispute.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.events import Outbox
+from hub.models import Agency, User
+from hub.outbound import ParamsRefused, Queued, contact, enqueue_sms, withdraw
+from referrals import for_mediation
+from rtc.models import MediationSession, Participant
+
+logger = logging.getLogger(__name__)
+
+# Before the start: the name in the message's key, and how long before.
+REMINDERS: tuple[tuple[str, timedelta], ...] = (("day", timedelta(days=1)), ("hour", timedelta(hours=1)))
+AGENCY_CHARS = 24  # the templates' agency field
+_NOT_IN_NAMES = re.compile(r"[^\w ·・.()（）\-]|_")
+
+
+def reminder_times(start: datetime, now: datetime) -> list[tuple[str, datetime]]:
+    """The reminders still worth planning: those whose time is after ``now``. Pure."""
+    return [(name, start - before) for name, before in REMINDERS if start - before > now]
+
+
+def reminder_prefix(session_id: int) -> str:
+    return f"mediation:{session_id}:remind:"
+
+
+def _fit(name: str) -> str:
+    """An agency's name as the templates' name field takes it."""
+    return " ".join(_NOT_IN_NAMES.sub(" ", name).split())[:AGENCY_CHARS].strip()
+
+
+async def _parties_with_mobiles(s: AsyncSession, session: MediationSession) -> list[tuple[Participant, str]]:
+    guests = (
+        await s.scalars(
+            select(Participant)
+            .where(
+                Participant.session_id == session.id,
+                Participant.party_id.is_not(None),
+                Participant.removed_at.is_(None),
+            )
+            .order_by(Participant.id)
+        )
+    ).all()
+    phones = await for_mediation.party_phones(s, [p.party_id for p in guests if p.party_id is not None])
+    found = []
+    for guest in guests:
+        phone = phones.get(guest.party_id or 0, "")
+        if contact.is_mobile(phone):
+            found.append((guest, contact.mobile(phone)))
+    return found
+
+
+async def send_link(
+    s: AsyncSession,
+    session: MediationSession,
+    participant: Participant,
+    url: str,
+    *,
+    now: datetime,
+    outbox: Outbox | None = None,
+) -> Queued | None:
+    """Queue the party's fresh link by SMS, if the party has a mobile number on file (None if not)."""
+    if participant.party_id is None or participant.token_hash is None:
+        return None
+    phones = await for_mediation.party_phones(s, [participant.party_id])
+    phone = phones.get(participant.party_id, "")
+    if not contact.is_mobile(phone):
+        return None
+    agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
+    return await enqueue_sms(
+        s,
+        phone,
+        "party.video_invitation",
+        {"agency": _fit(agency), "start": session.scheduled_start or now, "link": url},
+        f"mediation:{session.id}:link:{participant.id}:{participant.token_hash[:16]}",
+        agency_id=session.agency_id,
+        expires_at=participant.token_expires_at,
+        outbox=outbox,
+    )
+
+
+async def _callback_number(s: AsyncSession, session: MediationSession) -> str:
+    """The number a party calls to change the date: the agency's, else the mediator's."""
+    agency_phone = await s.scalar(select(Agency.phone).where(Agency.id == session.agency_id)) or ""
+    if agency_phone.strip():
+        return agency_phone.strip()
+    mediator_phone = await s.scalar(select(User.phone).where(User.id == session.mediator_id)) or ""
+    return mediator_phone.strip()
+
+
+async def plan_reminders(
+    s: AsyncSession, session: MediationSession, *, now: datetime, outbox: Outbox | None = None
+) -> int:
+    """Withdraw the session's waiting reminders and queue those its start now calls for (none for
+    a session without a start, or not scheduled any more). Returns how many were queued."""
+    await withdraw(s, reminder_prefix(session.id))
+    start = session.scheduled_start
+    if session.status != "scheduled" or start is None:
+        return 0
+    times = reminder_times(start, now)
+    if not times:
+        return 0
+    phone = await _callback_number(s, session)
+    if not phone:
+        logger.warning("session %s: no telephone number to give parties, so no reminders", session.id)
+        return 0
+    agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
+    params = {"agency": _fit(agency), "start": start, "phone": phone}
+    count = 0
+    for guest, mobile in await _parties_with_mobiles(s, session):
+        for name, at in times:
+            try:
+                queued = await enqueue_sms(
+                    s,
+                    mobile,
+                    "party.hearing_reminder",
+                    params,
+                    f"{reminder_prefix(session.id)}{guest.id}:{name}:{int(start.timestamp())}",
+                    agency_id=session.agency_id,
+                    not_before=at,
+                    expires_at=start,
+                    outbox=outbox,
+                )
+            except ParamsRefused as refused:  # a telephone number on file the template cannot take
+                logger.warning("session %s: no reminders: %s", session.id, refused)
+                return count
+            count += queued.created
+    return count
+
+
+async def drop_reminders(s: AsyncSession, session: MediationSession) -> int:
+    """The session was cancelled: its waiting reminders go."""
+    return await withdraw(s, reminder_prefix(session.id))
