@@ -74,7 +74,12 @@ async def act(hub: TestClient, referral_id: int, action: str, **body: Any) -> di
 
 
 async def move_directly(
-    hub: TestClient, db: Database, referral_id: int, action: str, state: str = ""
+    hub: TestClient,
+    db: Database,
+    referral_id: int,
+    action: str,
+    state: str = "",
+    side: states.Side = states.Side.receiver,
 ) -> None:
     """A move as the agreement and court forms make it (their own checks are theirs to test)."""
     assert hub.app is not None
@@ -90,7 +95,7 @@ async def move_directly(
             None,
             referral,
             moves.Move(action, "法院裁定"),
-            sides={states.Side.receiver},
+            sides={side},
             now=utcnow(),
             outbox=outbox,
         )
@@ -282,7 +287,9 @@ async def test_the_mediator_hears_the_court_s_answer(
             update(OutboundMessage).where(OutboundMessage.user_id == mediator).values(state="sent")
         )  # what came before is not this test's
         await s.execute(update(User).where(User.id == mediator).values(notify_by="sms", phone="13900000009"))
-    await move_directly(hub, db, referral["id"], "confirm", state="confirmation_applied")
+    await move_directly(
+        hub, db, referral["id"], "confirm", state="confirmation_accepted", side=states.Side.court
+    )
     await gateway.wait_for(lambda: bool(gateway.texts("13900000009")))
     number = referral.get("case_number") or (await _number(db, referral["case_id"]))
     assert gateway.texts("13900000009") == [
