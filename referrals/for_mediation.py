@@ -28,6 +28,7 @@ from hub.errors import NotFound
 from hub.events import Outbox
 from hub.permissions import Scope
 from referrals import moves, states
+from referrals.agreements import terms
 from referrals.evidence import records
 from referrals.models import Agreement, Evidence, Party, Referral
 from referrals.visibility import get_visible_case, latest_referral
@@ -188,14 +189,8 @@ async def agreement_summary(s: AsyncSession, case_id: int) -> AgreementSummary |
     if agreement is None:
         return None
     names = {p.id: p.name for p in (await s.scalars(select(Party).where(Party.case_id == case_id))).all()}
-    lines = []
-    for term in agreement.terms:
-        text = f"{names.get(term.obligor_party_id, '')}: {term.description}"
-        if term.amount is not None:
-            text += f" ({term.amount})"
-        if term.due_date is not None:
-            text += f" — {term.due_date.isoformat()}"
-        lines.append(text)
+    # The terms as the agreement itself words them (人民调解协议书), so the 笔录 quotes the same text.
+    lines = [terms.sentence(term, names) for term in agreement.terms]
     return AgreementSummary(
         agreement.id,
         agreement.facts,
