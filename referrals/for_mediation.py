@@ -116,9 +116,16 @@ async def evidence_for_room(
 
 
 async def mediation_started(
-    s: AsyncSession, actor: audit.Actor, referral_id: int, *, now: datetime, outbox: Outbox
+    s: AsyncSession,
+    actor: audit.Actor,
+    referral_id: int,
+    *,
+    now: datetime,
+    outbox: Outbox,
+    via: str = "video_session",
 ) -> bool:
-    """An accepted referral whose mediator opens a session is now in mediation. True if it moved."""
+    """An accepted referral whose mediator opens a session is now in mediation. True if it moved.
+    ``via``: how, for the referral's event (``video_session``, ``in_person_session``)."""
     referral = await s.get(Referral, referral_id)
     if referral is None or referral.state != states.State.accepted or referral.mediator_id is None:
         return False
@@ -126,7 +133,7 @@ async def mediation_started(
         s,
         actor,
         referral,
-        moves.Move(states.Action.start_mediation, data={"via": "video_session"}),
+        moves.Move(states.Action.start_mediation, data={"via": via}),
         sides={states.Side.receiver},
         now=now,
         outbox=outbox,

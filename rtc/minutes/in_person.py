@@ -92,7 +92,9 @@ async def record_held(
     await service.event(s, session.id, "ended", at=held.end, outcome=held.outcome)
     data = {"case_id": info.case_id, "outcome": held.outcome, "present": sorted(held.present)}
     await audit.record(s, actor, "mediation.held_in_person", "mediation_session", session.id, data)
-    await for_mediation.mediation_started(s, actor, session.referral_id, now=now, outbox=outbox)
+    await for_mediation.mediation_started(
+        s, actor, session.referral_id, now=now, outbox=outbox, via="in_person_session"
+    )
     await for_mediation.mediation_ended(
         s, actor, session.referral_id, outcome=held.outcome, note=held.note, now=now, outbox=outbox
     )

@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select, update
 
 from hub.config import Config
 from hub.db import Database
 from hub.permissions import Scope
 from referrals import for_mediation
+from referrals.models import Referral, ReferralEvent
 from rtc import aftercare
 from rtc.minutes.documents import session_minutes_pdf
 from tests.referrals.helpers import Person
@@ -247,3 +249,28 @@ async def test_a_video_sessions_minutes_pdf_is_made_without_http_with_the_record
     ):
         assert element in flat, element
     assert "录音录像" not in flat and "/cases/" not in flat and "http" not in flat
+
+
+async def test_a_face_to_face_session_starts_the_mediation_as_one(client: TestClient, db: Database) -> None:
+    case = await case_in_mediation(db)
+    async with db.write() as s:  # accepted, its mediator assigned, the first session not yet held
+        await s.execute(update(Referral).where(Referral.case_id == case.case_id).values(state="accepted"))
+    mediator = await Person.login(client, case.mediator_username)
+    held = {
+        "case_id": case.case_id,
+        "start": "2026-12-07T08:30:00+08:00",
+        "end": "2026-12-07T09:30:00+08:00",
+        "place": "村委会调解室",
+        "outcome": "adjourned",
+    }
+    status, session = await mediator.post("/api/v1/mediations/in-person", held)
+    assert status == 201, session
+    async with db.read() as s:
+        event = await s.scalar(
+            select(ReferralEvent)
+            .join(Referral, Referral.id == ReferralEvent.referral_id)
+            .where(Referral.case_id == case.case_id, ReferralEvent.action == "start_mediation")
+            .order_by(ReferralEvent.id.desc())
+            .limit(1)
+        )
+    assert event is not None and event.data == {"via": "in_person_session"}  # not "video_session"
