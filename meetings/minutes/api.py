@@ -11,7 +11,7 @@ from hub.routing import Ctx, Routes
 from meetings.errors import NO_MINUTES
 from meetings.minutes import service as minutes_service
 from meetings.models import Meeting, Minutes
-from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting
+from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, may_manage
 from meetings.schemas import CommentIn, CommentOut, DraftIn, MinutesOut, MinutesTextIn, RevisionOut
 from meetings.views import announce
 
@@ -20,20 +20,21 @@ TAGS = ("meetings",)
 VIEW, MANAGE = MeetingPermission.view_meetings, MeetingPermission.manage_meetings
 
 
-async def minutes_out(s: AsyncSession, minutes: Minutes) -> MinutesOut:
+async def minutes_out(s: AsyncSession, minutes: Minutes, *, drafts: bool = True) -> MinutesOut:
     out = MinutesOut.model_validate(minutes)
     notes = [
         CommentOut(id=c.id, user_id=c.user_id, name=name, text=c.text, created_at=c.created_at)
         for c, name in await minutes_service.comments(s, minutes.id)
     ]
     revisions = [
-        RevisionOut.model_validate(r) for r in await minutes_service.revisions(s, minutes.meeting_id)
+        RevisionOut.model_validate(r)
+        for r in await minutes_service.revisions(s, minutes.meeting_id, drafts=drafts)
     ]
     return out.model_copy(update={"comments": notes, "revisions": revisions})
 
 
-async def _current(s: AsyncSession, meeting: Meeting) -> Minutes:
-    found = await minutes_service.latest(s, meeting.id)
+async def _current(s: AsyncSession, meeting: Meeting, *, drafts: bool = True) -> Minutes:
+    found = await minutes_service.latest(s, meeting.id, drafts=drafts)
     if found is None:
         raise MinutesMissing(NO_MINUTES)
     return found
@@ -50,7 +51,9 @@ async def _current(s: AsyncSession, meeting: Meeting) -> Minutes:
 async def get_minutes(ctx: Ctx) -> MinutesOut:
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        return await minutes_out(s, await _current(s, meeting))
+        # Invitees read the minutes once circulated; a draft is the secretary's and the chair's.
+        drafts = may_manage(ctx.must, meeting)
+        return await minutes_out(s, await _current(s, meeting, drafts=drafts), drafts=drafts)
 
 
 @routes.api(

@@ -61,15 +61,22 @@ def layout(text: str) -> Layout:
 
 
 async def minutes_document(
-    s: AsyncSession, env: jinja2.Environment, meeting: Meeting, now: datetime, revision: int | None = None
+    s: AsyncSession,
+    env: jinja2.Environment,
+    meeting: Meeting,
+    now: datetime,
+    revision: int | None = None,
+    *,
+    drafts: bool = True,
 ) -> Document:
     """The minutes of a meeting (a given revision, or the latest), filled in inside the caller's
-    transaction; render the PDF after it."""
+    transaction; render the PDF after it. ``drafts=False``: only circulated or approved revisions,
+    and no draft assembled from the record either."""
     chosen: Minutes | None = None
-    for row in await minutes_service.revisions(s, meeting.id):
+    for row in await minutes_service.revisions(s, meeting.id, drafts=drafts):
         if revision is None or row.revision == revision:
             chosen = row
-    if revision is not None and chosen is None:
+    if (revision is not None or not drafts) and chosen is None:
         raise MinutesMissing(NO_MINUTES)
     if chosen is None:
         record = await minutes_service.record_of(s, meeting, now)

@@ -49,9 +49,10 @@ async def _page(
     """The editor; after a refused step, with the message and what the person typed kept."""
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        current = await minutes_service.latest(s, meeting.id)
+        drafts = may_manage(ctx.must, meeting)  # invitees read the minutes once circulated
+        current = await minutes_service.latest(s, meeting.id, drafts=drafts)
         notes = await minutes_service.comments(s, current.id) if current else []
-        revisions = await minutes_service.revisions(s, meeting.id)
+        revisions = await minutes_service.revisions(s, meeting.id, drafts=drafts)
     return render(
         ctx,
         "meetings/minutes.html",
@@ -124,5 +125,8 @@ async def minutes_pdf(ctx: Ctx) -> web.Response:
     revision = input_limits.path_id(raw) if raw else None  # a bad revision is one that is not there
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        document = await documents.minutes_document(s, ctx.request.app[JINJA], meeting, utcnow(), revision)
+        drafts = may_manage(ctx.must, meeting)  # invitees read the minutes once circulated
+        document = await documents.minutes_document(
+            s, ctx.request.app[JINJA], meeting, utcnow(), revision, drafts=drafts
+        )
     return await document.response()

@@ -134,9 +134,13 @@ async def record_of(s: AsyncSession, meeting: Meeting, now: datetime) -> Minutes
     )
 
 
-async def latest(s: AsyncSession, meeting_id: int) -> Minutes | None:
-    query = select(Minutes).where(Minutes.meeting_id == meeting_id).order_by(Minutes.revision.desc()).limit(1)
-    return await s.scalar(query)
+async def latest(s: AsyncSession, meeting_id: int, *, drafts: bool = True) -> Minutes | None:
+    """The latest revision; ``drafts=False`` for readers who do not run the meeting, who see the
+    minutes only once circulated (a draft is the secretary's and the chair's working copy)."""
+    query = select(Minutes).where(Minutes.meeting_id == meeting_id)
+    if not drafts:
+        query = query.where(Minutes.status != "draft")
+    return await s.scalar(query.order_by(Minutes.revision.desc()).limit(1))
 
 
 async def _latest_for_change(s: AsyncSession, meeting: Meeting) -> Minutes | None:
@@ -149,9 +153,11 @@ async def _latest_for_change(s: AsyncSession, meeting: Meeting) -> Minutes | Non
     return await s.scalar(query.execution_options(populate_existing=True))
 
 
-async def revisions(s: AsyncSession, meeting_id: int) -> Sequence[Minutes]:
-    query = select(Minutes).where(Minutes.meeting_id == meeting_id).order_by(Minutes.revision)
-    return (await s.scalars(query)).all()
+async def revisions(s: AsyncSession, meeting_id: int, *, drafts: bool = True) -> Sequence[Minutes]:
+    query = select(Minutes).where(Minutes.meeting_id == meeting_id)
+    if not drafts:
+        query = query.where(Minutes.status != "draft")
+    return (await s.scalars(query.order_by(Minutes.revision))).all()
 
 
 async def comments(s: AsyncSession, minutes_id: int) -> list[tuple[MinutesComment, str]]:

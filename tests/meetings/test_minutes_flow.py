@@ -197,3 +197,32 @@ async def test_a_save_over_a_newer_text_is_refused_and_keeps_what_was_typed(
     async with db.read() as s:
         row = await s.scalar(select(Minutes).where(Minutes.meeting_id == meeting["id"]))
         assert row is not None and "另一位秘书的补充" in row.text and "我写的新版本纪要" not in row.text
+
+
+async def test_invitees_read_the_minutes_only_once_circulated(client: TestClient, db: Database) -> None:
+    # A draft is the secretary's and the chair's working copy (#15, finding 8).
+    secretary, meeting = await held_meeting(client, db)
+    path = f"/api/v1/meetings/{meeting['id']}/minutes"
+    status, drafted = await secretary.post(path + "/draft", {})
+    status, saved = await secretary.put(path, {"text": drafted["text"] + "\n草稿中的一句话。\n"})
+    assert status == 200 and saved["status"] == "draft"
+    invitee = await Person.login(client, "psb_supervisor")
+    assert (await invitee.get(path))[0] == 404
+    assert (await invitee.client.get(f"/meetings/{meeting['id']}/minutes.pdf")).status == 404
+    assert (await invitee.client.get(f"/meetings/{meeting['id']}/minutes.pdf?revision=1")).status == 404
+    page = await invitee.client.get(f"/meetings/{meeting['id']}/minutes")
+    assert "草稿中的一句话" not in await page.text()
+
+    secretary = await Person.login(client, "secretary")
+    await secretary.post(path + "/circulate")
+    chair = await Person.login(client, "supervisor")
+    assert (await chair.post(path + "/approve"))[0] == 200
+    secretary = await Person.login(client, "secretary")
+    status, revised = await secretary.put(path, {"text": "第二稿，尚未分发。", "new_revision": True})
+    assert (status, revised["revision"], revised["status"]) == (200, 2, "draft")
+    invitee = await Person.login(client, "psb_supervisor")
+    status, read = await invitee.get(path)
+    assert status == 200 and read["revision"] == 1 and "草稿中的一句话" in read["text"]
+    assert [r["revision"] for r in read["revisions"]] == [1]  # the second draft is not theirs yet
+    assert (await invitee.client.get(f"/meetings/{meeting['id']}/minutes.pdf?revision=2")).status == 404
+    assert (await invitee.client.get(f"/meetings/{meeting['id']}/minutes.pdf")).status == 200
