@@ -85,6 +85,12 @@ def is_chair(principal: Principal, meeting: Meeting) -> bool:
     return principal.is_superuser or (meeting.chair_id is not None and meeting.chair_id == principal.user_id)
 
 
+def reads_drafts(guard: Guard, meeting: Meeting) -> bool:
+    """Who reads the minutes before they are circulated: those who run the meeting and its chair
+    (who may approve a draft). Invitees read them once circulated."""
+    return may_manage(guard, meeting) or is_chair(guard.principal, meeting)
+
+
 def check_chair(principal: Principal, meeting: Meeting) -> None:
     if not is_chair(principal, meeting):
         raise NotChair()

@@ -11,7 +11,7 @@ from hub.routing import Ctx, Routes
 from meetings.errors import NO_MINUTES
 from meetings.minutes import service as minutes_service
 from meetings.models import Meeting, Minutes
-from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, may_manage
+from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, reads_drafts
 from meetings.schemas import CommentIn, CommentOut, DraftIn, MinutesOut, MinutesTextIn, RevisionOut
 from meetings.views import announce
 
@@ -52,7 +52,7 @@ async def get_minutes(ctx: Ctx) -> MinutesOut:
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         # Invitees read the minutes once circulated; a draft is the secretary's and the chair's.
-        drafts = may_manage(ctx.must, meeting)
+        drafts = reads_drafts(ctx.must, meeting)
         return await minutes_out(s, await _current(s, meeting, drafts=drafts), drafts=drafts)
 
 

@@ -24,6 +24,7 @@ from meetings.permissions import (
     get_visible_meeting,
     is_chair,
     may_manage,
+    reads_drafts,
 )
 from meetings.views import announce
 
@@ -49,7 +50,7 @@ async def _page(
     """The editor; after a refused step, with the message and what the person typed kept."""
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        drafts = may_manage(ctx.must, meeting)  # invitees read the minutes once circulated
+        drafts = reads_drafts(ctx.must, meeting)  # invitees read the minutes once circulated
         current = await minutes_service.latest(s, meeting.id, drafts=drafts)
         notes = await minutes_service.comments(s, current.id) if current else []
         revisions = await minutes_service.revisions(s, meeting.id, drafts=drafts)
@@ -125,7 +126,7 @@ async def minutes_pdf(ctx: Ctx) -> web.Response:
     revision = input_limits.path_id(raw) if raw else None  # a bad revision is one that is not there
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        drafts = may_manage(ctx.must, meeting)  # invitees read the minutes once circulated
+        drafts = reads_drafts(ctx.must, meeting)  # invitees read the minutes once circulated
         document = await documents.minutes_document(
             s, ctx.request.app[JINJA], meeting, utcnow(), revision, drafts=drafts
         )
