@@ -62,7 +62,8 @@ def build(endpoints: list[Endpoint], title: str = "gongtiao API", version: str =
             op["tags"] = list(ep.tags)
         params = _param_schema(ep.path)
         if ep.query is not None:
-            for name, field in ep.query.model_fields.items():
+            for field_name, field in ep.query.model_fields.items():
+                name = field.alias or field_name  # what the caller sends (?from=, not ?start=)
                 params.append(
                     {
                         "name": name,

@@ -62,3 +62,11 @@ async def test_openapi_document_describes_the_api(client: TestClient) -> None:
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             assert operation["summary"], f"{method} {path} has no summary"
+
+
+async def test_query_parameters_are_documented_as_callers_send_them(client: TestClient) -> None:
+    # GET /api/v1/meetings takes ?from=&to= (Python names them start and end): the document says so.
+    doc = await (await client.get("/api/v1/openapi.json")).json()
+    params = {p["name"]: p for p in doc["paths"]["/api/v1/meetings"]["get"]["parameters"]}
+    assert {"from", "to"} <= set(params) and not {"start", "end"} & set(params)
+    assert params["from"]["schema"], "the parameter's schema is found under its alias too"
