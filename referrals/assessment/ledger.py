@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from referrals.stats.stats import AGREED
+
 COLUMNS = (
     "序号",
     "登记日期",
@@ -44,11 +46,7 @@ RESULTS = {
     "withdrawn": "已撤回",
     "referred_onward": "已转交",
     "failed": "调解不成功",
-    "resolved": "调解成功",
-    "confirmation_applied": "调解成功",
-    "confirmed": "调解成功",
-    "confirmation_refused": "调解成功",
-    "closed": "调解成功",
+    **{state: "调解成功" for state in AGREED},  # settled by agreement, whatever the court did since
 }
 CONFIRMATION = {"confirmed": "是", "applied": "已申请", "refused": "不予确认", "": "否"}
 VISIT_OUTCOMES = {"performed": "已履行", "partly": "部分履行", "not_performed": "未履行"}

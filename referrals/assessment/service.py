@@ -117,7 +117,8 @@ async def ledger_cases(
     for case_id, applied, outcome in (
         await s.execute(
             select(Agreement.case_id, Agreement.confirmation_applied_at, Agreement.court_outcome).where(
-                Agreement.case_id.in_(ids)
+                Agreement.case_id.in_(ids),
+                Agreement.superseded_at.is_(None),  # the agreement in force
             )
         )
     ).all():
@@ -126,7 +127,7 @@ async def ledger_cases(
         await s.execute(
             select(Agreement.case_id, func.sum(AgreementTerm.amount))
             .join(AgreementTerm, AgreementTerm.agreement_id == Agreement.id)
-            .where(Agreement.case_id.in_(ids))
+            .where(Agreement.case_id.in_(ids), Agreement.superseded_at.is_(None))
             .group_by(Agreement.case_id)
         )
     ).all():

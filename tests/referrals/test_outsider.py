@@ -15,7 +15,7 @@ BODIES = {
     "extension": {"days": 5, "reason": "需要更多时间"},
     "referrals": {},
     "confirmations": {"party_id": 1, "method": "online"},
-    "outcome": {"outcome": "confirmed"},
+    "acknowledgements": {"party_id": 1, "method": "signed"},
     "{followup_id}": {"outcome": "performed"},
     "pauses": {"first_day": "2026-12-10", "last_day": "2026-12-11", "reason": "医疗损害鉴定"},
     "consent": {"consent": "refused", "at": "2026-12-01T09:00:00+08:00", "method": "phone"},
