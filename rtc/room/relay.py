@@ -3,6 +3,8 @@
 A live room is pinned to one process, its *host*: the one holding its recording peers. The first
 socket of a session claims the room (``MediationSession.host_instance``); the host marks it alive
 every few seconds (``host_seen_at``), and a claim older than ``STALE_SECONDS`` may be taken over.
+A claim by a process of this machine that no longer runs (killed, crashed) is taken over at once,
+so that after ``kill -9`` and a restart the room opens again on the first reconnect.
 A socket that lands on another process is relayed over the event bus (LISTEN/NOTIFY):
 
     proxy --(rtc-in:{session})-->  host      open / text / close of one connection
@@ -17,6 +19,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import os
 import uuid
 import zlib
 from datetime import timedelta
@@ -59,6 +62,29 @@ def unpack(data: dict[str, Any]) -> str:
     return str(data.get("t", ""))
 
 
+def holder_is_gone(holder: str, mine: str) -> bool:
+    """Whether the process named by a claim (``host:pid:nonce``, see ``RoomHost.instance``) surely
+    no longer runs: it was on this machine and its pid is free, or is ours (a restart that got the
+    same pid, as in a container). A claim from another machine is never judged here."""
+    try:
+        name, pid_text, nonce = holder.rsplit(":", 2)
+        my_name, my_pid, _ = mine.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if name != my_name or not nonce or holder == mine or pid <= 0:
+        return False
+    if str(pid) == my_pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive under another user, or not ours to ask: leave it to the heartbeat
+        return False
+    return False
+
+
 async def claim(host: RoomHost, session_id: int) -> str:
     """The instance that holds this session's room: this process if nobody live does. SQLite
     means one process: always this one (a claim left by the process before a restart is void)."""
@@ -73,6 +99,7 @@ async def claim(host: RoomHost, session_id: int) -> str:
             session.host_instance in ("", host.instance)
             or seen is None
             or current - seen > timedelta(seconds=STALE_SECONDS)
+            or holder_is_gone(session.host_instance, host.instance)
         ):
             session.host_instance = host.instance
             session.host_seen_at = current
