@@ -255,9 +255,12 @@ async def _the_record_holds_the_session(
     assert (b_id, "main") in rooms and not any(
         r.participant_id == b_id and r.room != "main" for r in recordings
     )
-    # Speaking time: the fake microphone speaks half the time, so about half of what was recorded.
+    # Speaking time: the fake microphone beeps half the time, so about half of what was recorded is
+    # speech. On a starved machine (two cores shared with other test runs) Chromium drops audio
+    # frames and the recorder fills the gap with silence, so the share falls (0.29 seen at worst);
+    # a broken voice detector gives 0 or all of it. The band tells those apart without timing luck.
     for pid in (m_id, a_id, b_id):
         recorded = sum(r.duration_seconds for r in recordings if r.participant_id == pid)
         spoken = sum((x.end_at - x.start_at).total_seconds() for x in speech_rows if x.participant_id == pid)
         assert recorded > 5
-        assert abs(spoken - recorded / 2) < max(2.0, 0.2 * recorded), (pid, spoken, recorded)
+        assert 0.2 * recorded < spoken < 0.7 * recorded, (pid, spoken, recorded)
