@@ -256,9 +256,9 @@ async def _the_record_holds_the_session(
         r.participant_id == b_id and r.room != "main" for r in recordings
     )
     # Speaking time: the fake microphone beeps half the time, so about half of what was recorded is
-    # speech. On a starved machine (two cores shared with other test runs) Chromium drops audio
-    # frames and the recorder fills the gap with silence, so the share falls (0.29 seen at worst);
-    # a broken voice detector gives 0 or all of it. The band tells those apart without timing luck.
+    # speech. On a starved machine (two cores shared with other test runs) the measured share falls
+    # (0.29 seen, with 108 s recorded and 31 s spoken); a broken voice detector gives 0 or all of
+    # it. The band tells those apart without depending on the machine's load.
     for pid in (m_id, a_id, b_id):
         recorded = sum(r.duration_seconds for r in recordings if r.participant_id == pid)
         spoken = sum((x.end_at - x.start_at).total_seconds() for x in speech_rows if x.participant_id == pid)
