@@ -21,11 +21,10 @@ from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes, parse_query, validate
 from hub.templating import render
+from hub.workdays.keys import CALENDAR
 from referrals.models import Case
 from referrals.permissions import CasePermission
-from referrals.reports import (
-    filing,
-)
+from referrals.reports import cycles, filing
 from referrals.reports.schemas import (
     AcknowledgeIn,
     DayQuery,
@@ -52,7 +51,7 @@ def _safe_next(value: str) -> str:
 
 def report_form(form: dict[str, str]) -> ReportIn:
     data: dict[str, Any] = {k: v for k, v in form.items() if v.strip() and not k.startswith(("fig_", "next"))}
-    if data.get("kind") == "periodic":
+    if data.get("kind") in ("periodic", *filing.CYCLES):
         data["figures"] = {k[4:]: v for k, v in form.items() if k.startswith("fig_") and v.strip()}
     return validate(ReportIn, data)
 
@@ -64,7 +63,9 @@ async def reports_page(ctx: Ctx, status: int = 200, **extra: Any) -> web.Respons
     kind = ctx.request.query.get("kind") or None
     if kind not in filing.ReportKind.__members__:
         kind = None
+    calendar = await ctx.request.app[CALENDAR].get(ctx.db)
     async with ctx.db.read() as s:
+        plan = await cycles.load_schedule(s, calendar)  # the bureau's reporting calendar
         mine = await filing.daily_report(s, ctx.user.agency_id, today)
         rows, total = await filing.history(s, where, kind=kind, limit=100)
         cases = (
@@ -80,8 +81,17 @@ async def reports_page(ctx: Ctx, status: int = 200, **extra: Any) -> web.Respons
         "referrals/reports.html",
         status=status,
         today=today,
-        due_at=filing.due_at(today, ctx.config.zone),
-        past_due=filing.past_due(now, ctx.config.zone),
+        due_at=filing.due_at(today, ctx.config.zone, plan),
+        past_due=filing.past_due(now, ctx.config.zone, plan),
+        due_today=filing.is_due_day(today, plan),
+        cycles=[
+            k
+            for k, on in (
+                (filing.ReportKind.weekly, plan.weekly_weekday is not None),
+                (filing.ReportKind.monthly, plan.monthly_day is not None),
+            )
+            if on
+        ],
         mine=mine,
         rows=rows,
         total=total,

@@ -19,6 +19,7 @@ from hub.models import Agency
 from hub.orm import utcnow
 from hub.permissions import Scope
 from hub.workdays.calendar import BUILTIN, Override, StatutoryCalendar
+from referrals.models import Report
 from referrals.reports import cycles, filing
 from referrals.reports.schedule import Schedule, SensitivePeriod, lapsed_daily, lapsed_monthly, lapsed_weekly
 from referrals.reports.sweep import sweep
@@ -208,3 +209,36 @@ async def test_the_bureau_sets_the_calendar_and_a_station_may_not(client: TestCl
         "/api/v1/reports/calendar", json={"daily_hour": 9}, headers={"X-CSRF-Token": liaison.csrf}
     )
     assert response.status == 403
+
+
+async def test_the_filing_page_offers_the_cycles_the_bureau_set(client: TestClient, db: Database) -> None:
+    liaison = await Person.login(client, "liaison_ps01")
+    page = await (await client.get("/reports")).text()
+    assert 'data-testid="cycle-report"' not in page  # no weekly or monthly report asked for yet
+    bureau = await Person.login(client, "supervisor")
+    response = await client.put(
+        "/api/v1/reports/calendar", json={"weekly_weekday": 4}, headers={"X-CSRF-Token": bureau.csrf}
+    )
+    assert response.status == 200
+    liaison = await Person.login(client, "liaison_ps01")
+    page = await (await client.get("/reports")).text()
+    assert 'data-testid="cycle-report"' in page
+    form = page.split('data-testid="cycle-report"', 1)[1].split("</details>", 1)[0]
+    assert 'value="weekly"' in form and 'value="monthly"' not in form
+    response = await client.post(
+        "/reports",
+        data={"_csrf": liaison.csrf, "kind": "weekly", "fig_received": "3", "body": "本周调处纠纷三起。"},
+        allow_redirects=False,
+    )
+    assert response.status == 303, await response.text()
+    async with db.read() as s:
+        row = await s.scalar(select(Report).where(Report.kind == "weekly").order_by(Report.id.desc()))
+    assert row is not None and row.body == "本周调处纠纷三起。"
+    assert row.period == date(2026, 12, 7)  # the week's Monday (the test clock's day is one)
+
+
+@pytest.mark.clock("2026-12-12T10:00:00+08:00")
+async def test_on_a_rest_day_the_filing_page_says_no_daily_report_is_due(client: TestClient) -> None:
+    await Person.login(client, "liaison_ps01")
+    page = await (await client.get("/reports")).text()
+    assert "今天是休息日" in page and "今日 18:00 前报送" not in page
