@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from hub.config import Config
 from hub.db import Database
-from hub.models import Agency
+from hub.models import Agency, User
 from hub.orm import utcnow
 from meetings.models import Meeting
 from referrals.evidence.demo import photo_png
@@ -61,9 +61,34 @@ COLUMNS = ("ad", "pa", "sa", "p1", "p2", "r1", "m1", "m4", "jb", "ct", "sb", "se
 # fmt: off
 MATRIX: list[tuple[str, str]] = [
     # route                                          ad pa sa p1 p2 r1 m1 m4 jb ct sb se su ps gw
-    # Administration: the platform operator and agency admins (their own agency's people only).
+    # Administration: the platform operator and agency admins.
     ("/admin/users",                                "ok ok ok no no no no no no no no no no no no"),
+    # Lists and reports: open to whoever has the permission; their contents are scoped to the
+    # person's agencies (tested beside each list). Grid workers see their grids on /grid instead.
+    # (/assessment.pdf has /assessment's permission and takes 10 s to render for everyone: left out.)
+    ("/cases",                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/api/v1/cases?limit=1",                       "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/referrals",                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/court",                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/reports",                                    "ok ok ok ok ok ok no no ok ok ok no ok ok no"),
+    ("/assessment",                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/assessment.xlsx",                            "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
     ("/stats",                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/stats.csv",                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/stats.xlsx",                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
+    ("/mediations",                                 "ok ok ok ok ok ok ok ok ok ok ok no ok ok no"),
+    ("/meetings",                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("/inbox",                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("/grid",                                       "ok no no no no no no no no no no no no no ok"),
+    # Early warnings: admins and supervisors.
+    ("/warnings",                                   "ok ok ok no no no no no no no no no ok ok no"),
+    # The directory of agencies is for everyone; tokens for admins; the district's rules for admins
+    # at district level. A user's record: admins of an agency at or above theirs.
+    ("/admin/agencies",                             "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok"),
+    ("/admin/tokens",                               "ok ok ok no no no no no no no no no no no no"),
+    ("/admin/rules",                                "ok ok no no no no no no no no no no no no no"),
+    ("/api/v1/users/{ps01_user}",                   "ok ok ok no no no no no no no no no no no no"),
+    ("/api/v1/users/{ps02_user}",                   "ok ok no no no no no no no no no no no no no"),
     # A case: the station that took it in and those above it, the room it was referred to and those
     # above the room; the court once its agreement is before the court. Nobody else.
     ("/cases/{ps01}",                               "ok ok ok ok no ok ok no no no no no ok ok no"),
@@ -78,6 +103,7 @@ MATRIX: list[tuple[str, str]] = [
     ("/cases/{ps01}/casefile.pdf",                  "ok ok ok ok no ok ok no no no no no ok ok no"),
     ("/cases/{ps01}/casefile.zip",                  "ok ok ok ok no ok ok no no no no no ok ok no"),
     ("/cases/{ps01}/forms/application.pdf",         "ok ok ok ok no ok ok no no no no no ok ok no"),
+    ("/cases/{ps01}/evidence",                      "ok ok ok ok no ok ok no no no no no ok ok no"),
     ("/cases/{ps01}/evidence/{evidence}",           "ok ok ok ok no ok ok no no no no no ok ok no"),
     ("/cases/{ps01}/evidence/custody.csv",          "ok ok ok ok no ok ok no no no no no ok ok no"),
     # The justice bureau's liaison meeting: its organiser's people and the invited agencies' people.
@@ -85,6 +111,7 @@ MATRIX: list[tuple[str, str]] = [
     ("/meetings/{meeting}.ics",                     "ok ok no no no no no no ok no no ok ok ok no"),
     # Cases proposed for its agenda: only those who run it (manage_meetings in the organiser's scope).
     ("/api/v1/meetings/{meeting}/proposed-cases",   "ok no no no no no no no no no no ok no no no"),
+    ("/api/v1/meetings/{meeting}/minutes",          "ok ok no no no no no no ok no no ok ok ok no"),
     ("/meetings/{meeting}/minutes.pdf",             "ok ok no no no no no no ok no no ok ok ok no"),
     # A video session: the mediating room's people and those above it, and its own mediator.
     ("/mediations/{session}",                       "ok no no no no no no ok no no no no ok no no"),
@@ -117,6 +144,7 @@ async def _objects(db: Database) -> dict[str, int]:
         ).all()
         meeting = await s.scalar(select(Meeting.id).where(Meeting.status == "held").order_by(Meeting.id))
         session = await s.scalar(select(MediationSession.id).order_by(MediationSession.id))
+        users = dict((await s.execute(select(User.username, User.id))).all())
     of = {(codes[agency], court is not None): case for case, agency, court in reversed(rows)}
     assert meeting is not None and session is not None
     return {
@@ -125,6 +153,8 @@ async def _objects(db: Database) -> dict[str, int]:
         "ps02": of[("PS02", True)],
         "meeting": meeting,
         "session": session,
+        "ps01_user": users["liaison_ps01"],
+        "ps02_user": users["liaison_ps02"],
     }
 
 
