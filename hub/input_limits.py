@@ -6,7 +6,7 @@ Two things pass every schema and still break a database:
 - U+0000 in text, which PostgreSQL's ``text`` refuses outright (SQLite keeps it, a trap for the
   day the data moves). No person types it; a program that sends it gets a clear refusal.
 
-Ids are recognised by their names (``id``, ``..._id``, ``..._ids``) and paging numbers by theirs,
+Ids are recognised by their names (``id``, ``ids``, ``..._id``, ``..._ids``) and paging numbers by theirs,
 so amounts and years keep their own ranges in their schemas.
 """
 
@@ -24,7 +24,7 @@ _NUL = "\x00"
 
 
 def is_id_name(name: str) -> bool:
-    return name == "id" or name.endswith("_id") or name.endswith("_ids")
+    return name in ("id", "ids") or name.endswith("_id") or name.endswith("_ids")
 
 
 def path_id(text: str) -> int:
