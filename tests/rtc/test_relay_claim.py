@@ -32,6 +32,18 @@ def a_pid_that_has_ended() -> int:
         ("box:0:bbbb2222", False),
         ("box:-1:bbbb2222", False),
     ],
+    # Fixed ids: the holders hold pids, which differ between collections (pytest-xdist workers).
+    ids=[
+        "self",
+        "live",
+        "other-machine",
+        "killed",
+        "same-pid-earlier",
+        "empty",
+        "not-a-pid",
+        "pid-0",
+        "pid-negative",
+    ],
 )
 def test_only_a_dead_process_of_this_machine_loses_its_claim(holder: str, gone: bool) -> None:
     assert holder_is_gone(holder, ME) is gone
