@@ -38,6 +38,11 @@ CORE_ROUTES = (pages.routes, api.routes, workdays_routes.routes, outbound_api.ro
 
 
 def static_dir() -> Path:
+    # A source checkout serves its own static/ (a second checkout or worktree sharing one editable
+    # install would otherwise serve the first one's files); an installed wheel has it as hub/static.
+    checkout = Path(__file__).resolve().parent.parent / "static"
+    if (checkout / "css").is_dir():
+        return checkout
     return Path(str(resources.files("hub.static")))
 
 
