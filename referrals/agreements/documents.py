@@ -36,8 +36,8 @@ from referrals.agreements.numerals import BLANK_DATE, date_cn, number_cn, rmb_up
 from referrals.agreements.terms import performance_line, sentence
 from referrals.errors import AgreementMissing, BadCourt
 from referrals.models import Agreement, Party, Referral
-from referrals.party_text import AgentFacts, PartyFacts, describe, describe_agent
-from referrals.visibility import mask_id_number, mask_phone
+from referrals.party_papers import agent_lines, facts_of
+from referrals.party_text import describe
 
 __all__ = ["BLANK_DATE", "date_cn", "number_cn", "rmb_upper", "yuan", "items", "deadline_line"]
 
@@ -72,30 +72,11 @@ def deadline_line(effective: date | None, policy: deadlines.Policy) -> str:
 
 
 def _party_rows(parties: list[Party], reveal: bool) -> list[dict[str, Any]]:
-    """Each party as the paper writes it (``referrals.party_text.describe``), identities masked
-    for those who only oversee the case."""
+    """Each party as the paper writes it (``referrals.parties.paper``), identities masked for those
+    who only oversee the case."""
     rows: list[dict[str, Any]] = []
     for p in parties:
-        id_number = p.id_number if reveal else mask_id_number(p.id_number)
-        phone = p.phone if reveal else mask_phone(p.phone)
-        facts = PartyFacts(
-            name=p.name,
-            kind=p.kind,
-            id_type=p.id_type,
-            id_number=id_number,
-            sex=p.sex,
-            ethnicity=p.ethnicity,
-            birth_date=p.birth_date,
-            address=p.address,
-            phone=phone,
-            occupation=p.occupation,
-            representative_role=p.representative_role,
-            representative_name=p.representative_name,
-            representative_title=p.representative_title,
-        )
-        agents = [
-            describe_agent(AgentFacts(a.name, a.relation, a.law_firm, a.authority, a.scope)) for a in p.agents
-        ]
+        facts = facts_of(p, reveal)
         rows.append(
             {
                 "role": p.role,
@@ -103,11 +84,11 @@ def _party_rows(parties: list[Party], reveal: bool) -> list[dict[str, Any]]:
                 "representative": p.representative_name,
                 "agent_names": [a.name for a in p.agents],
                 "name": p.name,
-                "id_number": id_number,
-                "phone": phone,
+                "id_number": facts.id_number,
+                "phone": facts.phone,
                 "address": p.address,
                 "line": describe(facts),
-                "agents": agents,
+                "agents": list(agent_lines(p)),
             }
         )
     return rows

@@ -28,9 +28,9 @@ from referrals.models import (
     ReferralEvent,
     RightsAcknowledgement,
 )
-from referrals.party_text import AgentFacts, PartyFacts, describe, describe_agent
+from referrals.party_papers import agent_lines, identity_line
 from referrals.routing.proposal import stationed_room_of
-from referrals.visibility import latest_referral, mask_id_number, mask_phone
+from referrals.visibility import latest_referral
 
 # The parties' roles as the forms write them (official text, Chinese whoever asks).
 ROLES = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
@@ -62,26 +62,7 @@ class PartyLine:
 
 
 def party_line(p: Party, reveal: bool) -> PartyLine:
-    """Identity numbers and phones in full for those working on the case, masked for overseers."""
-    facts = PartyFacts(
-        name=p.name,
-        kind=p.kind,
-        id_type=p.id_type,
-        id_number=p.id_number if reveal else mask_id_number(p.id_number),
-        sex=p.sex,
-        ethnicity=p.ethnicity,
-        birth_date=p.birth_date,
-        address=p.address,
-        phone=p.phone if reveal else mask_phone(p.phone),
-        occupation=p.occupation,
-        representative_role=p.representative_role,
-        representative_name=p.representative_name,
-        representative_title=p.representative_title,
-    )
-    agents = tuple(
-        describe_agent(AgentFacts(a.name, a.relation, a.law_firm, a.authority, a.scope)) for a in p.agents
-    )
-    return PartyLine(p.id, p.role, p.name, describe(facts), agents, p.consent, p.consent_at)
+    return PartyLine(p.id, p.role, p.name, identity_line(p, reveal), agent_lines(p), p.consent, p.consent_at)
 
 
 @dataclass
