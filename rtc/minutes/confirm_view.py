@@ -23,6 +23,8 @@ from rtc.minutes import service as minutes_service
 from rtc.minutes.views import minutes_json, shown_to_guests
 from rtc.models import MediationMinutes, MediationSession, Participant
 
+SIDES = ("applicant", "respondent", "third_party", "party")  # who can agree: the case's parties
+
 
 @dataclass(frozen=True)
 class Attendee:
@@ -80,9 +82,6 @@ async def page_context(
         "needs_last4": False,
         "error": "",
     }
-
-
-SIDES = ("applicant", "respondent", "third_party", "party")
 
 
 def with_preview(response: web.Response, html: str) -> web.Response:
