@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -68,6 +69,13 @@ def render_bound_pdf_sync(htmls: tuple[str, ...]) -> bytes:
     """Several documents bound as one PDF: each laid out with its own page styles, then their pages
     put one after the other. Blocking."""
     return combine_sync([render_pages_sync(html) for html in htmls])
+
+
+@cache
+def house_css() -> str:
+    """The house stylesheet's text, for a document that carries it in its own ``<style>``: a
+    browser then shows the same HTML (a preview before approval) laid out as it prints."""
+    return STYLESHEET.read_text(encoding="utf-8")
 
 
 def render_template(env: jinja2.Environment, name: str, locale: str = "zh_CN", **context: Any) -> str:

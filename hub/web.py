@@ -97,7 +97,7 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 # Paths whose last part is a secret (invitation links, calendar feeds, RSVP links): logs keep
 # only its first characters, enough to tell two apart, never enough to use one.
-_SECRET_PATHS = re.compile(r"^(/join/|/calendar/|/meetings/\d+/rsvp/)([^/.]{6})[^/.]*")
+_SECRET_PATHS = re.compile(r"^(/join/|/minutes/|/calendar/|/meetings/\d+/rsvp/)([^/.]{6})[^/.]*")
 
 
 def loggable_path(path: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.orm import Base, utcnow
@@ -152,6 +152,9 @@ class Minutes(Base):
     approved_at: Mapped[datetime | None] = mapped_column(default=None)
     circulated_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The PDF of the approved text, rendered once at approval (read it by selecting the column).
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
 
 
 class MinutesComment(Base):

@@ -42,6 +42,39 @@ class SessionOver(LinkInvalid):
     message = N_("This mediation session has ended or was cancelled.")
 
 
+class ConfirmLinkInvalid(HubError):
+    """A confirmation link (``/minutes/{token}``) that cannot be used; the page says what to do."""
+
+    status = 410
+    code = "confirm_link_invalid"
+    message = N_("This link to confirm the minutes cannot be used.")
+
+
+class ConfirmLinkUnknown(ConfirmLinkInvalid):
+    status = 404
+    code = "confirm_link_unknown"
+    message = N_(
+        "This link to confirm the minutes is not valid. Please ask the mediation office that sent it "
+        "for a new link."
+    )
+
+
+class ConfirmLinkExpired(ConfirmLinkInvalid):
+    code = "confirm_link_expired"
+    message = N_(
+        "This link to confirm the minutes has expired. Please ask the mediation office for a new link: "
+        "they can send it to you again."
+    )
+
+
+class ConfirmLinkWithdrawn(ConfirmLinkInvalid):
+    code = "confirm_link_withdrawn"
+    message = N_(
+        "This link to confirm the minutes was withdrawn or replaced by a newer one. Please use the "
+        "latest link you received, or ask the mediation office for a new one."
+    )
+
+
 class IdentityMismatch(Forbidden):
     code = "identity_mismatch"
     message = N_("The digits do not match the ID number on file. Please try again.")

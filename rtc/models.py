@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.orm import Base, utcnow
@@ -92,6 +92,9 @@ class Participant(Base):
     minutes_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     # When this person acknowledged the rights and duties read to them (权利义务告知).
     rights_acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A link that only reads and confirms the minutes, valid after the session (stored hashed).
+    confirm_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -229,3 +232,6 @@ class MediationMinutes(Base):
     circulated_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     frozen_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The PDF of the frozen minutes, rendered once when they froze (read it by selecting the column).
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")

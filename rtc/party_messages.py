@@ -2,6 +2,8 @@
 
 - ``send_link``: when the mediator issues a party's link, it goes by SMS to the party's mobile
   number on file (the mediator no longer copies it by hand); a fresh link is a new message.
+- ``send_confirm_link``: the link to read and confirm the minutes (``rtc.minutes.confirm_links``),
+  sent again whenever the mediator asks; valid until it expires, after the session too.
 - ``plan_reminders``: the day before and an hour before the start, to each party with a mobile
   number; queued with ``not_before`` (when to go) and ``expires_at`` (the start: a past hearing is
   never reminded). Planning again first withdraws what is still waiting, so a moved or cancelled
@@ -97,6 +99,45 @@ async def send_link(
         expires_at=participant.token_expires_at,
         outbox=outbox,
     )
+
+
+async def send_confirm_link(
+    s: AsyncSession,
+    session: MediationSession,
+    participant: Participant,
+    url: str,
+    *,
+    outbox: Outbox | None = None,
+) -> Queued | None:
+    """Queue the party's fresh confirmation link by SMS, if the party has a mobile number on file
+    (None if not). Each new link is a new message."""
+    if (
+        participant.party_id is None
+        or participant.confirm_hash is None
+        or participant.confirm_expires_at is None
+    ):
+        return None
+    phones = await for_mediation.party_phones(s, [participant.party_id])
+    phone = phones.get(participant.party_id, "")
+    if not contact.is_mobile(phone):
+        return None
+    agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
+    return await enqueue_sms(
+        s,
+        phone,
+        "party.minutes_confirmation",
+        {"agency": _fit(agency), "deadline": participant.confirm_expires_at, "link": url},
+        f"mediation:{session.id}:confirm:{participant.id}:{participant.confirm_hash[:16]}",
+        agency_id=session.agency_id,
+        expires_at=participant.confirm_expires_at,
+        outbox=outbox,
+    )
+
+
+async def callback_number(s: AsyncSession, session: MediationSession) -> str:
+    """The number a party calls (to change the date, to ask for a new link): the agency's, else
+    the mediator's."""
+    return await _callback_number(s, session)
 
 
 async def _callback_number(s: AsyncSession, session: MediationSession) -> str:

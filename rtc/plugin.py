@@ -65,6 +65,7 @@ plugin = Plugin(
         "rtc.room.routes",
         "rtc.minutes.api",
         "rtc.minutes.pages",
+        "rtc.minutes.confirm_pages",
         "rtc.minutes.entry_api",
         "rtc.minutes.entry_pages",
         "rtc.pages",

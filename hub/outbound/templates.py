@@ -279,6 +279,19 @@ TEMPLATES: dict[str, Template] = {
             ),
         ),
         Template(
+            "party.minutes_confirmation",
+            (AGENCY, DEADLINE, LINK),
+            Wording(
+                "请确认调解笔录",
+                "您好，{agency}请您在{deadline}前阅读并确认调解笔录（链接仅限本人使用，请勿转发）：{link}",
+            ),
+            Wording(
+                "Please confirm the mediation minutes",
+                "Hello, {agency} asks you to read and confirm the minutes of your mediation by "
+                "{deadline} (the link is for you alone; do not forward it): {link}",
+            ),
+        ),
+        Template(
             "party.hearing_reminder",
             (AGENCY, START, PHONE),
             Wording(

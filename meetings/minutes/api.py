@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.errors import MinutesMissing
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
+from hub.templating import JINJA
 from meetings.errors import NO_MINUTES
+from meetings.minutes import documents
 from meetings.minutes import service as minutes_service
 from meetings.models import Meeting, Minutes
 from meetings.permissions import MeetingPermission, get_managed_meeting, get_visible_meeting, reads_drafts
@@ -146,4 +148,6 @@ async def approve(ctx: Ctx) -> MinutesOut:
         row = await minutes_service.approve(s, ctx.user, meeting, outbox)
         await announce(s, outbox, meeting, "minutes", ctx.user.user_id)
         out = await minutes_out(s, row)
+    # The frozen text's PDF, rendered once and kept.
+    await documents.keep_approved_pdf(ctx.db, ctx.request.app[JINJA], out.meeting_id, utcnow())
     return out

@@ -4,6 +4,9 @@ The PDF is laid out from the minutes *text* (as approved, or the latest draft; o
 was drafted, a draft assembled from the record): its headings, paragraphs and tables, then the
 signature lines. Each page carries the meeting's identity in its header and its number in the
 footer. Approved minutes show their revision and the start of their SHA-256; a draft says so.
+
+An approved revision is rendered once, when the chair approves it, and kept (``approved_pdf``):
+every download after that is the kept file, with its SHA-256 as ETag.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.documents import Document, render_template
+from hub.db import Database
+from hub.documents import Document, house_css, render_template
 from hub.errors import MinutesMissing
 from hub.plaintext import Block, blocks, day_text
+from hub.stored_pdf import StoredPdf, digest
 from meetings.errors import NO_MINUTES
 from meetings.minutes import service as minutes_service
 from meetings.minutes.minutes import SIGNATURE_LINE, assemble, render_text
@@ -89,6 +95,7 @@ async def minutes_document(
         text, status, number = chosen.text, chosen.status, chosen.revision
     local = to_local(meeting.start, meeting.time_zone)
     context: dict[str, Any] = {
+        "house_css": house_css(),  # a browser shows the preview as it prints
         "doc": layout(text),
         "status": STATUS_TEXT.get(status, status),
         "approved": chosen is not None and chosen.status == "approved",
@@ -100,5 +107,44 @@ async def minutes_document(
         "identity": f"{meeting.title} · {day_text(local.date())}",
     }
     html = render_template(env, "meetings/documents/minutes.html", **context)
-    stem = f"{local:%Y%m%d}"
-    return Document(html, f"会议纪要-{meeting.title}-{stem}.pdf", f"minutes-{meeting.id}-{stem}.pdf")
+    return Document(html, *file_names(meeting))
+
+
+def file_names(meeting: Meeting) -> tuple[str, str]:
+    """The PDF's file name (Chinese) and its ASCII fallback."""
+    stem = f"{to_local(meeting.start, meeting.time_zone):%Y%m%d}"
+    return f"会议纪要-{meeting.title}-{stem}.pdf", f"minutes-{meeting.id}-{stem}.pdf"
+
+
+async def approved_pdf(
+    db: Database, env: jinja2.Environment, meeting_id: int, revision: int, now: datetime
+) -> StoredPdf | None:
+    """The kept PDF of an approved revision; None when that revision is not approved. Rendered and
+    kept here the first time (at approval; revisions approved before PDFs were kept, at their first
+    download). Two requests racing keep one file: the first stored wins."""
+    where = (Minutes.meeting_id == meeting_id, Minutes.revision == revision)
+    query = select(Minutes.status, Minutes.pdf, Minutes.pdf_sha256).where(*where)
+    async with db.read() as s:
+        meeting = await s.get(Meeting, meeting_id)
+        row = (await s.execute(query)).one_or_none()
+        if meeting is None or row is None or row.status != "approved":
+            return None
+        names = file_names(meeting)
+        if row.pdf is not None:
+            return StoredPdf(row.pdf, row.pdf_sha256, *names)
+        document = await minutes_document(s, env, meeting, now, revision)
+    body = await document.pdf()
+    async with db.write() as s:
+        await s.execute(
+            update(Minutes).where(*where, Minutes.pdf.is_(None)).values(pdf=body, pdf_sha256=digest(body))
+        )
+        row = (await s.execute(query)).one()
+    return StoredPdf(row.pdf, row.pdf_sha256, *names)
+
+
+async def keep_approved_pdf(db: Database, env: jinja2.Environment, meeting_id: int, now: datetime) -> None:
+    """After the chair's approval is committed: render the approved text's PDF once and keep it."""
+    async with db.read() as s:
+        latest = await minutes_service.latest(s, meeting_id)
+    if latest is not None and latest.status == "approved":
+        await approved_pdf(db, env, meeting_id, latest.revision, now)

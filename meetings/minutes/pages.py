@@ -7,13 +7,14 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import input_limits
+from hub import docform, input_limits
 from hub.errors import HubError
 from hub.events import Outbox
 from hub.forms import Form
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import JINJA, render
+from hub.web import CSP
 from meetings.minutes import documents
 from meetings.minutes import service as minutes_service
 from meetings.minutes.minutes import freeze
@@ -31,6 +32,7 @@ from meetings.views import announce
 routes = Routes()
 TAGS = ("meetings",)
 VIEW = MeetingPermission.view_meetings
+DOC = "doc-"  # the prefix of the document's fields (hub.docform)
 STEPS = ("assemble", "save", "circulate", "comment", "approve", "revise")
 
 
@@ -54,7 +56,15 @@ async def _page(
         current = await minutes_service.latest(s, meeting.id, drafts=drafts)
         notes = await minutes_service.comments(s, current.id) if current else []
         revisions = await minutes_service.revisions(s, meeting.id, drafts=drafts)
-    return render(
+        preview = (
+            await documents.minutes_document(
+                s, ctx.request.app[JINJA], meeting, utcnow(), current.revision, drafts=drafts
+            )
+            if current is not None
+            else None
+        )
+    html = preview.html if preview is not None else ""
+    response = render(
         ctx,
         "meetings/minutes.html",
         status=status,
@@ -70,7 +80,12 @@ async def _page(
         manage=may_manage(ctx.must, meeting),
         chair=is_chair(ctx.user, meeting),
         invited=any(i.user_id == ctx.user.user_id for i in meeting.invitees),
+        parts=docform.parts((typed if typed is not None else current.text) if current else ""),
+        preview=html,
     )
+    if html:  # the document's own styles apply in the preview frame, which inherits the policy
+        response.headers["Content-Security-Policy"] = docform.preview_policy(html, CSP)
+    return response
 
 
 @routes.page("POST", "/meetings/{id}/minutes", perm=VIEW)
@@ -88,9 +103,19 @@ async def minutes_step(ctx: Ctx) -> web.Response:
     except HubError as exc:
         if exc.status == 404:
             raise
-        typed = form.text("text") if step in ("save", "revise") else None
+        typed = _typed(form) if step in ("save", "revise") else None
         return await _page(ctx, status=exc.status, error=exc, typed=typed, comment=form.text("comment"))
+    if step == "approve":  # the text is frozen: its PDF is rendered now, once, and kept
+        await documents.keep_approved_pdf(ctx.db, ctx.request.app[JINJA], meeting.id, utcnow())
     raise web.HTTPSeeOther(f"/meetings/{meeting.id}/minutes")
+
+
+def _typed(form: Form) -> str:
+    """The minutes' text as the form gives it: its fields (headings, paragraphs, table cells), or
+    one plain text box (``text``) from a client that sends text."""
+    if docform.posted(form, DOC):
+        return docform.text_of(form, DOC)
+    return form.text("text")
 
 
 async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Form, outbox: Outbox) -> None:
@@ -106,9 +131,9 @@ async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Fo
     if step == "assemble":
         await minutes_service.draft(s, actor, meeting, utcnow())
     elif step == "save":
-        await minutes_service.edit(s, actor, meeting, form.text("text"), seen=seen)
+        await minutes_service.edit(s, actor, meeting, _typed(form), seen=seen)
     elif step == "revise":
-        await minutes_service.edit(s, actor, meeting, form.text("text"), new_revision=True, seen=seen)
+        await minutes_service.edit(s, actor, meeting, _typed(form), new_revision=True, seen=seen)
     else:  # circulate
         await minutes_service.circulate(s, actor, meeting, outbox)
 
@@ -124,10 +149,16 @@ async def _step(ctx: Ctx, s: AsyncSession, meeting: Meeting, step: str, form: Fo
 async def minutes_pdf(ctx: Ctx) -> web.Response:
     raw = ctx.request.query.get("revision", "")
     revision = input_limits.path_id(raw) if raw else None  # a bad revision is one that is not there
+    env = ctx.request.app[JINJA]
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
         drafts = reads_drafts(ctx.must, meeting)  # invitees read the minutes once circulated
-        document = await documents.minutes_document(
-            s, ctx.request.app[JINJA], meeting, utcnow(), revision, drafts=drafts
-        )
+        latest = await minutes_service.latest(s, meeting.id, drafts=drafts) if revision is None else None
+    wanted = revision if revision is not None else latest.revision if latest is not None else 0
+    approved = await documents.approved_pdf(ctx.db, env, meeting.id, wanted, utcnow()) if wanted else None
+    if approved is not None:  # rendered once, at approval: served as kept
+        return approved.response(ctx.request)
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, meeting.id)
+        document = await documents.minutes_document(s, env, meeting, utcnow(), revision, drafts=drafts)
     return await document.response()

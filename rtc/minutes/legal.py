@@ -14,6 +14,7 @@ from datetime import datetime
 
 from rtc.minutes.record import (
     IN_PERSON,
+    OUTCOME_TEXT,
     ROLE_TEXT,
     Person,
     SessionRecord,
@@ -147,3 +148,43 @@ def statement_lines(record: SessionRecord) -> list[str]:
     if lines and not record.statements:
         lines.insert(0, STATEMENTS_FROM_TRANSCRIPT)
     return lines
+
+
+# --- who agreed -------------------------------------------------------------------------------------
+# "双方" only when the case has two parties and both were there; otherwise the minutes name who
+# was there, and who was not: an absent party agreed to nothing.
+AGREED_BY = "经调解，{who}达成调解协议。"
+NOT_AGREED_BY = "经调解，{who}未能达成调解协议。"
+BOTH = "双方"
+ABSENT_NOTE = "{who}未到场。"
+AGREEMENT_LEAD = "{who}达成调解协议，另行制作调解协议书。"
+
+
+def parties(record: SessionRecord) -> tuple[list[Person], list[Person]]:
+    """The case's parties in the session: those present and those absent."""
+    everyone = [p for p in record.people if p.role == "party"]
+    return [p for p in everyone if present(p)], [p for p in everyone if not present(p)]
+
+
+def agreed_by(record: SessionRecord) -> str:
+    """``双方`` when both of two parties were there, else the present parties by name."""
+    here, away = parties(record)
+    if len(here) == 2 and not away:
+        return BOTH
+    return "、".join(labelled(p) for p in here) or NOBODY
+
+
+def absent_note(record: SessionRecord) -> str:
+    away = parties(record)[1]
+    return ABSENT_NOTE.format(who="、".join(labelled(p) for p in away)) if away else ""
+
+
+def outcome_text(record: SessionRecord) -> str:
+    """The 调解结果 sentence: who agreed (or failed to), never a party who was not there."""
+    if record.outcome == "agreed":
+        text = AGREED_BY.format(who=agreed_by(record))
+    elif record.outcome == "not_agreed":
+        text = NOT_AGREED_BY.format(who=agreed_by(record))
+    else:
+        text = OUTCOME_TEXT[record.outcome]
+    return text + absent_note(record)

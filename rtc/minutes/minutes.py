@@ -319,12 +319,12 @@ def _said(v: _View) -> list[dict[str, Any]]:
     return [_section("notes", notes or [NOTHING]), _section("chat", ["\n".join(chat) or NOTHING])]
 
 
-def _agreement(a: Agreement) -> dict[str, Any]:
+def _agreement(a: Agreement, record: SessionRecord) -> dict[str, Any]:
     terms = "\n".join(f"{n}. {_one_line(t)}" for n, t in enumerate(a.terms, 1))
     return _section(
         "agreement",
         [
-            "双方达成调解协议，另行制作调解协议书。",
+            legal.AGREEMENT_LEAD.format(who=legal.agreed_by(record)),
             f"基本事实：{a.facts.strip()}" if a.facts.strip() else "",
             f"协议内容：\n{terms}" if terms else "",
             f"生效日期：{a.effective_date}" if a.effective_date else "",
@@ -342,9 +342,9 @@ def build_draft(record: SessionRecord) -> dict[str, Any]:
     sections.append(_statements(v))
     if v.video:
         sections += _said(v)
-    if record.agreement is not None:
-        sections.append(_agreement(record.agreement))
-    sections.append(_section("outcome", [OUTCOME_TEXT[record.outcome] + record.outcome_note.strip()]))
+    if record.agreement is not None and record.outcome == "agreed":  # not an agreement of another day
+        sections.append(_agreement(record.agreement, record))
+    sections.append(_section("outcome", [legal.outcome_text(record) + record.outcome_note.strip()]))
     for n, section in enumerate(sections):
         section["heading"] = f"{_numeral(n)}、{section['heading']}"
     people = record.people

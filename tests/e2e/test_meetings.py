@@ -110,8 +110,15 @@ async def test_a_secretary_runs_a_joint_meeting_and_the_chair_approves_the_minut
 
         await secretary.get_by_test_id("minutes-link").click()
         await secretary.get_by_test_id("minutes-assemble").click()
-        await secretary.get_by_test_id("minutes-text").wait_for()
-        assert DECISION in await secretary.get_by_test_id("minutes-text").input_value()
+        await secretary.get_by_test_id("minutes-fields").wait_for()
+        typed = await secretary.locator("[data-testid=minutes-fields] textarea").evaluate_all(
+            "boxes => boxes.map(b => b.value).join('\\n')"
+        )
+        assert DECISION in typed and "|" not in typed  # sections as fields, never Markdown
+        printed = secretary.frame_locator("[data-testid=doc-preview]")
+        await expect(printed.get_by_text(DECISION)).to_be_visible()
+        # The document's own styles apply in the frame (the page's policy lets exactly them in).
+        assert await printed.locator("h1").evaluate("h => getComputedStyle(h).textAlign") == "center"
 
         chair = await logged_in(await browser.new_context(), base, "supervisor", errors)
         await chair.goto(meeting_url + "/minutes")

@@ -26,6 +26,10 @@ PUBLIC = {
     ("GET", "/mediations/{id}/minutes.pdf"),
     ("GET", "/mediations/{id}/minutes/confirm"),
     ("POST", "/mediations/{id}/minutes/confirm"),
+    # a party's confirmation-only link: the token is the key, to the minutes of one session only
+    ("GET", "/minutes/{token}"),
+    ("POST", "/minutes/{token}"),
+    ("GET", "/minutes/{token}/minutes.pdf"),
 }
 
 

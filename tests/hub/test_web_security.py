@@ -169,8 +169,9 @@ async def test_secret_links_are_cut_short_in_the_access_log(client, caplog) -> N
     with caplog.at_level("INFO", logger="hub.access"):
         await client.get(f"/join/{token}")
         await client.get(f"/calendar/{token}.ics")
+        await client.get(f"/minutes/{token}")
     logged = " ".join(r.getMessage() for r in caplog.records if r.name == "hub.access")
-    assert "/join/ZStFn3…" in logged and "/calendar/ZStFn3….ics" in logged
+    assert "/join/ZStFn3…" in logged and "/calendar/ZStFn3….ics" in logged and "/minutes/ZStFn3…" in logged
     assert token not in logged
 
 

@@ -226,7 +226,7 @@ async def test_the_minutes_are_drafted_once_edited_sent_and_confirmed_by_each_pa
 
     # The mediator edits a section on the page, and sends the minutes.
     page = await held.mediator.client.get(held.path)
-    assert page.status == 200 and 'name="section-notes"' in await page.text()
+    assert page.status == 200 and 'name="section-notes-count"' in await page.text()
     status, edited = await put(
         held.mediator, api, {"sections": {"notes": "14:05:00　双方情绪平稳，同意调解。"}}
     )
@@ -350,7 +350,7 @@ async def test_those_who_must_be_refused_are(
     page = await supervisor.client.get(held.path, allow_redirects=False)
     assert page.status == 200  # the justice bureau's supervisor sees the sessions of the agencies below
     body = await page.text()
-    assert 'data-testid="minutes-text"' in body and 'name="section-notes"' not in body
+    assert 'data-testid="minutes-text"' in body and 'name="section-notes-count"' not in body
     status, _ = await put(supervisor, api, {"sections": {"notes": "x"}})
     assert status == 403
 

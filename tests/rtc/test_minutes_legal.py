@@ -103,7 +103,10 @@ def test_a_face_to_face_record_has_every_element_of_the_minutes() -> None:
         "李雷（被申请人）：漏水属实，\n但金额过高。",
         "王芳（申请人）：可以分两期支付。",
     ]
-    assert section(in_person(), "outcome") == "经调解，双方达成调解协议。"
+    # A third party was absent: the minutes name who agreed, never "双方" (issue #14).
+    assert section(in_person(), "outcome") == (
+        "经调解，王芳（申请人）、李雷（被申请人）达成调解协议。周某（第三人）未到场。"
+    )
     assert content["signatures"] == [
         {"label": "当事人", "name": "王芳"},
         {"label": "当事人", "name": "李雷"},
