@@ -19,10 +19,11 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from hub import directory
+from hub import directory, flash
 from hub.errors import HubError, ValidationFailed
 from hub.forms import Form
 from hub.i18n import N_
+from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
@@ -127,7 +128,7 @@ async def intake_submit(ctx: Ctx) -> web.Response:
         case_id = found
     except HubError as exc:
         return await _form(ctx, values, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("The case is saved."))
 
 
 async def _existing(ctx: Ctx, key: str) -> int | None:
@@ -221,7 +222,7 @@ async def send_form(ctx: Ctx) -> web.Response:
                     raise BadTarget()
                 if not reason:
                     raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
-            await sending.send(
+            referral = await sending.send(
                 s,
                 ctx.user.actor,
                 case,
@@ -231,11 +232,12 @@ async def send_form(ctx: Ctx) -> web.Response:
                 target_agency_id=target,
                 override_reason=reason,
             )
+            target_name = await s.scalar(select(Agency.name).where(Agency.id == referral.to_agency_id)) or ""
     except HubError as exc:
         if exc.status == 404:
             raise
         return await _page(ctx, case_id, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("Sent to %(name)s."), name=target_name)
 
 
 @routes.page("POST", "/referrals/{id}/act", perm=CasePermission.act_on_referrals)
@@ -275,4 +277,4 @@ async def act_form(ctx: Ctx) -> web.Response:
         if case_id is None or exc.status == 404:
             raise
         return await _page(ctx, case_id, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", views.done_message(action))

@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.i18n import N_, gettext
 from hub.labels import label
-from referrals import deadlines, states
+from referrals import deadlines, states, word_back
 
 # Event kinds the live pages listen to (see referrals.moves.announce and hub.notifications).
 LIVE_KINDS = " ".join(
@@ -30,6 +30,24 @@ DUE_SOON = "due_soon"
 ASSIGN = "assign_mediator"
 EXTEND = "extend"
 WORKING = (states.State.accepted, states.State.in_mediation)
+
+# What the page says once a form on the case page has done its work (hub.flash).
+DONE: dict[str, str] = {
+    states.Action.accept: N_("Accepted: the case is yours to mediate."),
+    states.Action.decline: N_("Declined: the case goes back to the sender."),
+    states.Action.start_mediation: N_("Mediation has started."),
+    states.Action.resolve: N_("The case is marked resolved."),
+    states.Action.fail: N_("Mediation is recorded as failed."),
+    states.Action.withdraw: N_("The referral is withdrawn."),
+    states.Action.refer_onward: N_("The case is referred onward."),
+    states.Action.close: N_("The case is closed."),
+    ASSIGN: N_("The mediator is assigned."),
+    EXTEND: N_("The mediation period is extended."),
+}
+
+
+def done_message(action: str) -> str:
+    return DONE.get(action, N_("Done."))
 
 
 # --- why this body --------------------------------------------------------------------------
@@ -123,10 +141,24 @@ def current_due(state: str, accept_due: datetime | None, mediation_due: datetime
     return None
 
 
-def badge(due: datetime | None, now: datetime, policy: deadlines.Policy = deadlines.DEFAULT) -> str | None:
+def step_of(state: str) -> str:
+    """Which deadline's warning window applies (``word_back.warn_before``)."""
+    return "acceptance" if state == states.State.sent else "mediation"
+
+
+def badge(
+    due: datetime | None,
+    now: datetime,
+    policy: deadlines.Policy = deadlines.DEFAULT,
+    step: str = "mediation",
+) -> str | None:
+    """Overdue, due soon (inside the same warning window as the messages that say so: for
+    acceptance at most a quarter of the time allowed, so a referral just sent is not "due soon"),
+    or nothing."""
     if deadlines.is_overdue(due, now):
         return OVERDUE
-    if deadlines.is_due_soon(due, now, policy):
+    window = word_back.warn_before(step, policy.soon_hours, policy.accept_hours)
+    if deadlines.is_due_soon(due, now, policy, window=window):
         return DUE_SOON
     return None
 
@@ -148,7 +180,8 @@ def deadline_rows(
     rows = []
     if accept_due is not None:
         live = state == states.State.sent
-        rows.append(Deadline("accept", accept_due, badge(accept_due, now, policy) if live else None))
+        soon = badge(accept_due, now, policy, "acceptance") if live else None
+        rows.append(Deadline("accept", accept_due, soon))
     if mediation_due is not None:
         live = state in WORKING
         rows.append(Deadline("mediation", mediation_due, badge(mediation_due, now, policy) if live else None))

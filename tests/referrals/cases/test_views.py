@@ -90,6 +90,22 @@ def test_badges(due: datetime | None, badge: str | None) -> None:
     assert views.badge(due, NOW) == badge
 
 
+@pytest.mark.parametrize(
+    ("hours_left", "badge"),
+    [
+        (24, None),  # just sent, 24 hours to accept: not "due soon" (the issue: every new case was)
+        (7, None),
+        (6, "due_soon"),  # the acceptance window is a quarter of the 24 hours allowed
+        (1, "due_soon"),
+        (-1, "overdue"),
+    ],
+)
+def test_acceptance_is_due_soon_only_inside_its_warning_window(hours_left: int, badge: str | None) -> None:
+    assert views.badge(NOW + timedelta(hours=hours_left), NOW, step=views.step_of("sent")) == badge
+    rows = views.deadline_rows("sent", NOW + timedelta(hours=hours_left), None, NOW)
+    assert [(r.kind, r.badge) for r in rows] == [("accept", badge)]
+
+
 def test_only_the_live_deadline_gets_a_badge() -> None:
     rows = views.deadline_rows("accepted", NOW - timedelta(days=2), NOW + timedelta(hours=1), NOW)
     assert [(r.kind, r.badge) for r in rows] == [("accept", None), ("mediation", "due_soon")]
