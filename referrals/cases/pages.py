@@ -25,6 +25,7 @@ from hub.forms import Form
 from hub.i18n import N_
 from hub.models import Agency
 from hub.orm import utcnow
+from hub.plugins import case_links
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import mediators, moves, sending, states
@@ -42,6 +43,7 @@ from referrals.codes import (
     PartyRole,
 )
 from referrals.errors import BadMediator, BadTarget, DuplicateSubmission, ReasonRequired
+from referrals.evidence import records, thumbnails
 from referrals.models import Case
 from referrals.permissions import CasePermission
 from referrals.visibility import get_visible_case, get_visible_referral, latest_referral, reveals_to
@@ -171,10 +173,12 @@ async def queue_page(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         found = await queue.queue(s, ctx.must.scope, utcnow())
     fragment = ctx.request.query.get("fragment") == "1"
+    offered = case_links()
     return render(
         ctx,
         "referrals/queue_tables.html" if fragment else "referrals/queue.html",
         q=found,
+        row_links=lambda row: views.links_for(ctx.must, row.case_id, row.state, row.to_agency_id, offered),
         live_kinds=views.LIVE_KINDS,
     )
 
@@ -188,6 +192,7 @@ async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None 
         latest = await latest_referral(s, case.id)
         reveal = await reveals_to(s, ctx.user, case, latest)
         view = await detail.case_view(s, ctx.must, case, utcnow(), reveal=reveal)
+        evidence = await records.list_for_case(s, case.id)
     return render(
         ctx,
         "referrals/case.html",
@@ -199,6 +204,8 @@ async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None 
         EXTEND=views.EXTEND,
         max_days=MAX_EXTENSION_DAYS,
         consent_names=CONSENT_NAMES,
+        evidence=evidence,
+        has_preview=thumbnails.has_preview,
     )
 
 

@@ -42,6 +42,7 @@ class Row:
     badge: str | None
     reason: str
     changed_at: datetime
+    to_agency_id: int = 0
 
 
 async def rows_of(
@@ -70,6 +71,7 @@ async def rows_of(
                 badge=views.badge(due, now, await policies.of(r.to_agency_id), views.step_of(r.state)),
                 reason=r.last_reason,
                 changed_at=r.state_changed_at,
+                to_agency_id=r.to_agency_id,
             )
         )
     return rows

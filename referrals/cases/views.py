@@ -3,13 +3,15 @@ deadline counts now and whether it is overdue or due soon, and which forms a sid
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hub.i18n import N_, gettext
 from hub.labels import label
+from hub.permissions import Guard
+from hub.plugins import CaseLink
 from referrals import deadlines, states, word_back
 
 # Event kinds the live pages listen to (see referrals.moves.announce and hub.notifications).
@@ -48,6 +50,28 @@ DONE: dict[str, str] = {
 
 def done_message(action: str) -> str:
     return DONE.get(action, N_("Done."))
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    label: str  # English message id
+    testid: str
+
+
+def links_for(
+    guard: Guard, case_id: int, state: str | None, to_agency_id: int | None, offered: Iterable[CaseLink]
+) -> list[Link]:
+    """The other packages' ways to work on the case (``hub.plugins.CaseLink``) that the viewer
+    gets: the case is with the viewer's body, in a state the link is for, and the viewer holds its
+    permission."""
+    if state is None or not guard.scope.covers(to_agency_id):
+        return []
+    return [
+        Link(link.url(case_id), link.label, link.testid)
+        for link in offered
+        if state in link.states and guard.allows(link.permission)
+    ]
 
 
 # --- why this body --------------------------------------------------------------------------
