@@ -42,7 +42,7 @@ from referrals.codes import (
     Flag,
     PartyRole,
 )
-from referrals.errors import BadMediator, BadTarget, DuplicateSubmission, ReasonRequired
+from referrals.errors import BadMediator, BadTarget, ConsentInFuture, DuplicateSubmission, ReasonRequired
 from referrals.evidence import records, thumbnails
 from referrals.models import Case
 from referrals.permissions import CasePermission
@@ -64,7 +64,7 @@ async def _form(
     error: str | None = None,
 ) -> web.Response:
     async with ctx.db.read() as s:
-        areas = [(a.id, views.indented(a.level, a.name)) for a in await directory.list_areas(s)]
+        areas = views.area_groups(await directory.list_areas(s))
     errors = errors or {}
     return render(
         ctx,
@@ -128,6 +128,11 @@ async def intake_submit(ctx: Ctx) -> web.Response:
         if found is None:
             raise
         case_id = found
+    except ConsentInFuture as exc:  # said at its field; every field stays as typed
+        fields = {
+            forms.form_key(d["field"].split("."), checked.rows): d["message"] for d in exc.details or []
+        }
+        return await _form(ctx, values, status=exc.status, errors=fields)
     except HubError as exc:
         return await _form(ctx, values, status=exc.status, error=exc.text())
     raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("The case is saved."))

@@ -241,6 +241,45 @@ def offers(state: str, sides: set[states.Side]) -> list[Offer]:
 LEVEL_DEPTH = {"district": 0, "town": 1, "village": 2, "grid": 3}
 
 
+@dataclass(frozen=True)
+class AreaGroup:
+    label: str  # the town's name; empty for the district itself (shown before the groups)
+    options: list[tuple[int, str]]  # (id, name as shown: the town, its villages, their grids)
+
+
+def area_groups(areas: Iterable[Any]) -> list[AreaGroup]:
+    """Areas (rows with id, name, level, parent_id) grouped for a <select>: one <optgroup> per town
+    holding the town itself, its villages and, under each, its grids, indented and each grid with
+    its village's name (so a filter on "幸福村" finds the village's grids too). Pure."""
+    rows = list(areas)
+    by_id = {a.id: a for a in rows}
+    children: dict[int | None, list[Any]] = {}
+    for a in rows:
+        children.setdefault(a.parent_id if a.parent_id in by_id else None, []).append(a)
+    top = AreaGroup("", [])
+    groups = [top]
+
+    def walk(area: Any, group: AreaGroup, prefix: str) -> None:
+        depth = max(0, LEVEL_DEPTH.get(area.level, 0) - 1)
+        shown = f"{prefix} · {area.name}" if prefix and area.level == "grid" else area.name
+        group.options.append((area.id, "\u3000" * depth + shown))
+        for child in children.get(area.id, []):
+            walk(child, group, area.name)
+
+    for root in children.get(None, []):
+        if root.level == "district":
+            top.options.append((root.id, root.name))
+            for town in children.get(root.id, []):
+                group = AreaGroup(town.name, [])
+                groups.append(group)
+                walk(town, group, "")
+        else:  # an area whose district is not listed: a group of its own
+            group = AreaGroup(root.name, [])
+            groups.append(group)
+            walk(root, group, "")
+    return [g for g in groups if g.options]
+
+
 def indented(level: str, name: str) -> str:
     """An area's name indented by its level, for a plain <select> (options take no markup)."""
     return "\u3000" * LEVEL_DEPTH.get(level, 0) + name

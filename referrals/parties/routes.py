@@ -21,6 +21,7 @@ from hub.templating import render
 from referrals.cases import forms, party_forms
 from referrals.cases.schemas import PartyIn, PartyOut
 from referrals.codes import AUTHORITY_NAMES, CONSENT_NAMES, ID_TYPES, PartyConsentMethod, PartyRole
+from referrals.errors import ConsentInFuture
 from referrals.models import Case, Party
 from referrals.parties import consent, editing
 from referrals.parties.schemas import PartyConsentIn, PartyPatch
@@ -194,6 +195,8 @@ async def consent_form(ctx: Ctx) -> web.Response:
                 outbox=outbox,
             )
             case_id = case.id
+    except ConsentInFuture as exc:
+        return await _page(ctx, answer=answer, errors={"consent_at": exc.text()}, status=exc.status)
     except HubError as exc:
         if exc.status in (403, 404):
             raise
