@@ -34,7 +34,8 @@ async def fits(page: Page) -> None:
     table = page.get_by_test_id("parties-table")
     card = page.get_by_test_id("case-parties")
     table_box, card_box = await table.bounding_box(), await card.bounding_box()
-    assert table_box and card_box and table_box["x"] + table_box["width"] <= card_box["x"] + card_box["width"] + 1
+    assert table_box and card_box
+    assert table_box["x"] + table_box["width"] <= card_box["x"] + card_box["width"] + 1
 
 
 async def test_scheduling_from_the_case_page_and_the_parties_table_at_desk_and_phone_size(
