@@ -36,6 +36,22 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class CaseLink:
+    """A way another package offers to work on a case, shown on the case page and in the queue's
+    rows to the people of the body the case is with (the receiving agency of its open referral),
+    while that referral is in one of ``states``, to those holding ``permission``."""
+
+    href: str  # with ``{case_id}``, e.g. "/mediations/new?case_id={case_id}"
+    label: str  # English message id
+    permission: str
+    states: frozenset[str]
+    testid: str
+
+    def url(self, case_id: int) -> str:
+        return self.href.format(case_id=case_id)
+
+
+@dataclass(frozen=True)
 class Panel:
     """A dashboard card: a template of the package and what it shows."""
 
@@ -81,6 +97,8 @@ class Plugin:
     add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None
     # Links in the main menu, shown to those holding the permission.
     nav: tuple[NavItem, ...] = ()
+    # Ways to work on a case the package offers on the case page and in the queue (CaseLink).
+    case_links: tuple[CaseLink, ...] = ()
     # Cards on the dashboard for the person asking.
     dashboard: Callable[[Ctx], Awaitable[list[Panel]]] | None = None
     # Parts of a case's file (一案一档) that this package holds (the 调解笔录 of video sessions).
@@ -134,6 +152,11 @@ def route_tables(plugin: Plugin) -> list[Routes]:
 def casefile_contributors() -> list[CaseFileContributor]:
     """Every package's contribution to a case file, in the plugins' order."""
     return [p.casefile_sections for p in plugins() if p.casefile_sections is not None]
+
+
+def case_links() -> list[CaseLink]:
+    """Every package's ways to work on a case, in the plugins' order."""
+    return [link for p in plugins() for link in p.case_links]
 
 
 def migration_dirs() -> list[Path]:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from hub import i18n
+from hub import flash, i18n
 from hub.keys import CONFIG, LOCALE, POLICY, PRINCIPAL
 from hub.labels import label
 from hub.permissions import Policy, Principal, allowed
@@ -85,7 +85,10 @@ def render_request(request: web.Request, template: str, status: int = 200, **con
         "locale": request.get(LOCALE, i18n.DEFAULT_LOCALE),
         "csrf_token": expected_token(request, config.secret_key) or "",
         "localtime": lambda value, fmt="%Y-%m-%d %H:%M": local_time(value, zone, fmt),
+        "flashes": flash.pending(request),
     }
     base.update(context)
     html = env.get_template(template).render(base)
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+    response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+    flash.shown(request, response)
+    return response

@@ -73,12 +73,19 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
     request[LOCALE_CHOSEN] = locale is not None
     i18n.current_locale.set(request[LOCALE])
     started = time.perf_counter()
-    status = 500
+    status = 500  # what a handler that raises anything but an HTTP answer ends as
     try:
         response = await handler(request)
         status = response.status
         response.headers["X-Request-Id"] = request[REQUEST_ID]
         return response
+    except web.HTTPException as exc:  # a redirect (or 4xx) raised past the error middleware
+        status = exc.status
+        exc.headers["X-Request-Id"] = request[REQUEST_ID]
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away before the answer (nginx's code for it)
+        raise
     finally:
         principal = request.get(PRINCIPAL)
         access_logger.info(

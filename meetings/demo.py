@@ -196,4 +196,4 @@ async def _hold(
         owner_agency_id=agencies["JB"],
         agenda_item_id=review.id,
     )
-    await proceedings.mark_held(s, actor, meeting)
+    await proceedings.mark_held(s, actor, meeting, now=meeting.end)

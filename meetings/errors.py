@@ -9,6 +9,11 @@ class MeetingClosed(Conflict):
     message = N_("This meeting was cancelled; it can no longer be changed.")
 
 
+class MeetingNotStarted(Conflict):
+    code = "meeting_not_started"
+    message = N_("This meeting has not started yet: it can be marked held once it has begun.")
+
+
 class RSVPRefused(HubError):
     status = 403
     code = "rsvp_refused"

@@ -197,5 +197,9 @@ def is_overdue(due: datetime | None, now: datetime) -> bool:
     return due is not None and now > due
 
 
-def is_due_soon(due: datetime | None, now: datetime, policy: Policy = DEFAULT) -> bool:
-    return due is not None and now <= due <= now + timedelta(hours=policy.soon_hours)
+def is_due_soon(
+    due: datetime | None, now: datetime, policy: Policy = DEFAULT, *, window: timedelta | None = None
+) -> bool:
+    """Not past, and within ``window`` (by default the policy's ``soon_hours``)."""
+    window = timedelta(hours=policy.soon_hours) if window is None else window
+    return due is not None and now <= due <= now + window

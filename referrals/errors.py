@@ -14,6 +14,16 @@ class ConsentMissing(HubError):
     message = N_("Record the parties' consent to mediation (who, when, how) before referring the case.")
 
 
+class ConsentInFuture(ValidationFailed):
+    code = "consent_in_future"
+    message = N_("Consent cannot be dated in the future: give the date and time it was given.")
+
+    @classmethod
+    def at(cls, field: str) -> "ConsentInFuture":
+        """The error, naming the form field or body member that holds the time."""
+        return cls(details=[{"field": field, "type": "future", "message": gettext(cls.message)}])
+
+
 class PartyRefusedMediation(Conflict):
     code = "party_refused_mediation"
     message = N_("A party refused mediation (People's Mediation Law art. 17): the case cannot be mediated.")

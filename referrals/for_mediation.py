@@ -7,6 +7,8 @@ hand out plain dataclasses, never the referrals tables.
 - ``party_phones``: the parties' mobile numbers on file, for their invitation and reminders by SMS;
 - ``evidence_for_room``: the stored file of a piece of evidence that a mediator shows in a session;
 - ``cases_in_mediation``: cases whose referral is at a given stage, for the demo's sessions;
+- ``awaiting_mediation``: the cases a scope may schedule a session for (the picker of
+  ``/mediations/new``), the viewer's own first;
 - ``mediation_started`` / ``mediation_ended``: the session's effect on the referral;
 - ``agreement_summary``: the terms agreed, for the minutes.
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +33,7 @@ from hub.permissions import Scope
 from referrals import moves, states
 from referrals.agreements import terms
 from referrals.evidence import records
-from referrals.models import Agreement, Evidence, Party, Referral
+from referrals.models import Agreement, Case, Evidence, Party, Referral
 from referrals.visibility import get_visible_case, latest_referral
 
 
@@ -179,6 +182,35 @@ async def cases_in_mediation(
     if agreed:
         query = query.join(Agreement, Agreement.referral_id == Referral.id)
     return list((await s.scalars(query.order_by(Referral.id).limit(limit))).all())
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    case_id: int
+    number: str
+    summary: str
+    state: str
+    yours: bool  # the viewer is the referral's mediator
+
+
+async def awaiting_mediation(
+    s: AsyncSession, scope: Scope, user_id: int, *, limit: int = 100
+) -> list[CaseChoice]:
+    """Cases accepted by (or in mediation at) a body in the scope: those assigned to the viewer as
+    mediator first, then the others, the longest waiting first."""
+    query = (
+        select(Referral, Case)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Referral.state.in_([states.State.accepted, states.State.in_mediation]))
+    )
+    if scope.agency_ids is not None:
+        query = query.where(Referral.to_agency_id.in_(scope.agency_ids))
+    mine = sql_case((Referral.mediator_id == user_id, 0), else_=1)  # NULL mediators sort last too
+    rows = (await s.execute(query.order_by(mine, Referral.state_changed_at, Referral.id).limit(limit))).all()
+    return [
+        CaseChoice(case.id, case.number, case.summary[:80], referral.state, referral.mediator_id == user_id)
+        for referral, case in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import flash, input_limits
 from hub.errors import Forbidden, ValidationFailed
+from hub.events import Outbox
 from hub.forms import Form
 from hub.i18n import N_
-from hub.models import User
+from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import render
@@ -47,15 +49,17 @@ async def list_page(ctx: Ctx) -> web.Response:
             )
         ).all()
         sessions = [views.session_out(r, list(r.participants), utcnow()) for r in rows]
-    return render(ctx, "rtc/list.html", sessions=sessions)
+    return render(ctx, "rtc/list.html", sessions=sessions, may_schedule=ctx.must.allows(RUN))
 
 
 @routes.page("GET", "/mediations/new", perm=RUN)
 async def new_page(ctx: Ctx) -> web.Response:
-    try:
-        case_id = int(ctx.request.query.get("case_id", ""))
-    except ValueError:
-        raise ValidationFailed(N_("Open a case first, then schedule its video mediation.")) from None
+    raw = ctx.request.query.get("case_id", "")
+    if not raw.isdigit():  # no case chosen yet: the cases the person may schedule, theirs first
+        async with ctx.db.read() as s:
+            choices = await for_mediation.awaiting_mediation(s, ctx.must.scope, ctx.user.user_id)
+        return render(ctx, "rtc/pick_case.html", choices=choices)
+    case_id = input_limits.path_id(raw)
     async with ctx.db.read() as s:
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, case_id)
         mediators = (
@@ -79,7 +83,7 @@ async def create(ctx: Ctx) -> web.Response:
         except ValueError:
             raise ValidationFailed(N_("Give a date and a time.")) from None
     chosen = {int(v) for v in form.getall("party") if v.isdigit()}
-    async with ctx.write() as (s, _):
+    async with ctx.write() as (s, outbox):
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, case_id)
         if not ctx.must.scope.covers(info.mediating_agency_id):
             raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
@@ -104,7 +108,43 @@ async def create(ctx: Ctx) -> web.Response:
             now=utcnow(),
         )
         await party_messages.plan_reminders(s, session, now=utcnow())  # SMS the day and the hour before
-    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+        slips = await _invite_all(ctx, s, session, outbox)
+        agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
+        mediator = await s.get(User, session.mediator_id)
+    return render(
+        ctx,
+        "rtc/invitations.html",
+        session=session,
+        slips=slips,
+        agency=agency,
+        mediator_name=mediator.display_name if mediator else "",
+    )
+
+
+async def _invite_all(
+    ctx: Ctx, s: AsyncSession, session: MediationSession, outbox: Outbox
+) -> list[dict[str, Any]]:
+    """Each guest's link, sent by SMS where the party has a mobile number on file, and a printable
+    slip with its QR code for every guest (the links are shown only now: they are stored hashed)."""
+    slips = []
+    for guest in await service.participants(s, session.id):
+        if guest.user_id is not None:  # the mediator logs in
+            continue
+        token = await invitations.issue(
+            s, ctx.user.actor, session, guest, now=utcnow(), hours=ctx.config.invitation_hours
+        )
+        url = views.join_url(ctx.base_url, token)
+        queued = await party_messages.send_link(s, session, guest, url, now=utcnow(), outbox=outbox)
+        slips.append(
+            {
+                "name": guest.display_name,
+                "role": guest.role,
+                "url": url,
+                "qr": views.qr_svg(url),
+                "sms": bool(queued),
+            }
+        )
+    return slips
 
 
 async def _detail(s: AsyncSession, ctx: Ctx, session: MediationSession) -> dict[str, Any]:
@@ -179,7 +219,8 @@ async def revoke_link(ctx: Ctx) -> web.Response:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         participant = await service.guest(s, session, ctx.match_int("pid"))
         await invitations.revoke(s, ctx.user.actor, participant, now=utcnow())
-    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+    done = N_("The link of %(name)s no longer works.")
+    raise flash.redirect(ctx.request, f"/mediations/{session.id}", done, name=participant.display_name)
 
 
 @routes.page("POST", "/mediations/{id}/participants", perm=RUN)
@@ -192,7 +233,8 @@ async def add_guest(ctx: Ctx) -> web.Response:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, session.case_id)
         await service.add_guest(s, session, info, service.GuestSpec(role, name))
-    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+    done = N_("%(name)s is invited: give them a link with “New link”.")
+    raise flash.redirect(ctx.request, f"/mediations/{session.id}", done, name=name)
 
 
 @routes.page("POST", "/mediations/{id}/reschedule", perm=RUN)
@@ -205,7 +247,8 @@ async def reschedule(ctx: Ctx) -> web.Response:
     async with ctx.write() as (s, _):
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.reschedule(s, ctx.user.actor, session, start=start, now=utcnow())
-    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+    done = N_("The session is moved; the parties with a mobile number are told by SMS.")
+    raise flash.redirect(ctx.request, f"/mediations/{session.id}", done)
 
 
 @routes.page("POST", "/mediations/{id}/cancel", perm=RUN)
@@ -214,7 +257,8 @@ async def cancel(ctx: Ctx) -> web.Response:
         session = await get_run_session(s, ctx.must, ctx.match_int("id"))
         await service.cancel(s, ctx.user.actor, session, now=utcnow())
     await ctx.request.app[ROOMS].close_session(session.id, reason="cancelled")  # the lobby is told
-    raise web.HTTPSeeOther(f"/mediations/{session.id}")
+    done = N_("The session is cancelled; the parties with a mobile number are told by SMS.")
+    raise flash.redirect(ctx.request, f"/mediations/{session.id}", done)
 
 
 @routes.page(

@@ -4,6 +4,8 @@
   number on file (the mediator no longer copies it by hand); a fresh link is a new message.
 - ``send_confirm_link``: the link to read and confirm the minutes (``rtc.minutes.confirm_links``),
   sent again whenever the mediator asks; valid until it expires, after the session too.
+- ``tell_parties``: a session moved or cancelled is said at once to each party with a mobile
+  number (``party.hearing_moved`` with the new start, ``party.hearing_cancelled``).
 - ``plan_reminders``: the day before and an hour before the start, to each party with a mobile
   number; queued with ``not_before`` (when to go) and ``expires_at`` (the start: a past hearing is
   never reminded). Planning again first withdraws what is still waiting, so a moved or cancelled
@@ -186,6 +188,39 @@ async def plan_reminders(
                 logger.warning("session %s: no reminders: %s", session.id, refused)
                 return count
             count += queued.created
+    return count
+
+
+async def tell_parties(s: AsyncSession, session: MediationSession, *, outbox: Outbox | None = None) -> int:
+    """Tell each party with a mobile number, at once, that the session was moved (its new start)
+    or cancelled; returns how many messages were queued. Nothing without a number to call back."""
+    phone = await _callback_number(s, session)
+    if not phone:
+        logger.warning("session %s: no telephone number to give parties, so they are not told", session.id)
+        return 0
+    agency = _fit(await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or "")
+    if session.status == "cancelled":
+        await withdraw(s, f"mediation:{session.id}:moved:")  # news of a move not sent yet is moot
+        params: dict[str, object] = {"agency": agency, "phone": phone}
+        template, suffix = "party.hearing_cancelled", ""
+    elif session.status == "scheduled" and session.scheduled_start is not None:
+        start = session.scheduled_start
+        template, params = "party.hearing_moved", {"agency": agency, "start": start, "phone": phone}
+        suffix = f":{int(start.timestamp())}"  # a second move is a new message
+    else:
+        return 0
+    kind = "cancelled" if session.status == "cancelled" else "moved"
+    count = 0
+    for guest, mobile in await _parties_with_mobiles(s, session):
+        key = f"mediation:{session.id}:{kind}:{guest.id}{suffix}"
+        try:
+            queued = await enqueue_sms(
+                s, mobile, template, params, key, agency_id=session.agency_id, outbox=outbox
+            )
+        except ParamsRefused as refused:
+            logger.warning("session %s: parties not told: %s", session.id, refused)
+            return count
+        count += queued.created
     return count
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.demo_context import DemoContext
 from hub.i18n import N_
-from hub.plugins import CaseFileSection, NavItem, Plugin
+from hub.plugins import CaseFileSection, CaseLink, NavItem, Plugin
 from rtc import codes, permissions
 
 
@@ -75,5 +75,14 @@ plugin = Plugin(
     demo=demo,
     casefile_sections=casefile_sections,
     nav=(NavItem("/mediations", N_("Video mediation"), "view_mediations"),),
+    case_links=(
+        CaseLink(
+            "/mediations/new?case_id={case_id}",
+            N_("Video mediation"),
+            permissions.MediationPermission.run_mediations,
+            frozenset({"accepted", "in_mediation"}),
+            "schedule-video",
+        ),
+    ),
     order=30,
 )

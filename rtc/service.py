@@ -238,6 +238,7 @@ async def cancel(s: AsyncSession, actor: audit.Actor, session: MediationSession,
         raise errors.SessionNotOpen()
     session.status = "cancelled"
     await party_messages.drop_reminders(s, session)
+    await party_messages.tell_parties(s, session)
     await event(s, session.id, "cancelled", at=now)
     await audit.record(s, actor, "mediation.cancelled", "mediation_session", session.id, {})
 
@@ -245,7 +246,8 @@ async def cancel(s: AsyncSession, actor: audit.Actor, session: MediationSession,
 async def reschedule(
     s: AsyncSession, actor: audit.Actor, session: MediationSession, *, start: datetime, now: datetime
 ) -> None:
-    """Move a session that has not started to another time; the parties' reminders follow it."""
+    """Move a session that has not started to another time; the parties are told, and their
+    reminders follow it."""
     if session.status != "scheduled":
         raise errors.SessionNotOpen()
     old = session.scheduled_start
@@ -260,6 +262,8 @@ async def reschedule(
         {"from": old.isoformat() if old else None, "to": start.isoformat()},
     )
     await party_messages.plan_reminders(s, session, now=now)
+    if old != start:
+        await party_messages.tell_parties(s, session)
 
 
 async def save_chat(

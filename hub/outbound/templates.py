@@ -305,6 +305,32 @@ TEMPLATES: dict[str, Template] = {
             ),
         ),
         Template(
+            "party.hearing_moved",
+            (AGENCY, START, PHONE),
+            Wording(
+                "调解改期通知",
+                "您好，{agency}已将您的调解改至{start}进行，请准时参加。如有疑问请致电{phone}。",
+            ),
+            Wording(
+                "Mediation moved",
+                "Hello, {agency} has moved your mediation to {start}. Please be on time. "
+                "Questions: call {phone}.",
+            ),
+        ),
+        Template(
+            "party.hearing_cancelled",
+            (AGENCY, PHONE),
+            Wording(
+                "调解取消通知",
+                "您好，{agency}原定与您进行的调解已取消，邀请链接已失效。如有疑问请致电{phone}。",
+            ),
+            Wording(
+                "Mediation cancelled",
+                "Hello, {agency} has cancelled the mediation it had planned with you; the invitation "
+                "link no longer works. Questions: call {phone}.",
+            ),
+        ),
+        Template(
             "party.followup_visit",
             (AGENCY, Field("date", Kind.date, 10), PHONE),
             Wording(

@@ -59,8 +59,8 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
         invitee = await proceedings.record_attendance(
             s, ctx.user.actor, meeting, body.invitee_id, body.status, body.proxy_name
         )
-        if meeting.status == "scheduled":
-            await proceedings.mark_held(s, ctx.user.actor, meeting)
+        if meeting.status == "scheduled" and meeting.start <= utcnow():  # apologies may come before
+            await proceedings.mark_held(s, ctx.user.actor, meeting, now=utcnow())
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
         user = (await people(s, {invitee.user_id}))[invitee.user_id]
         out = InviteeOut(
@@ -87,7 +87,7 @@ async def attendance(ctx: Ctx, body: AttendanceIn) -> InviteeOut:
 async def held(ctx: Ctx) -> MeetingOut:
     async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
-        await proceedings.mark_held(s, ctx.user.actor, meeting)
+        await proceedings.mark_held(s, ctx.user.actor, meeting, now=utcnow())
         await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
         out = await meeting_out(s, meeting, ctx.must)
     return out

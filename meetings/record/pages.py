@@ -63,8 +63,8 @@ async def attendance(ctx: Ctx) -> web.Response:
         await proceedings.record_attendance(
             s, ctx.user.actor, meeting, invitee_id, form.text("status"), form.text("proxy_name")
         )
-        if meeting.status == "scheduled":
-            await proceedings.mark_held(s, ctx.user.actor, meeting)
+        if meeting.status == "scheduled" and meeting.start <= utcnow():  # apologies may come before
+            await proceedings.mark_held(s, ctx.user.actor, meeting, now=utcnow())
         await announce(s, outbox, meeting, "attendance", ctx.user.user_id)
     raise back(meeting.id)
 
@@ -158,7 +158,7 @@ async def action(ctx: Ctx) -> web.Response:
 async def held(ctx: Ctx) -> web.Response:
     async with ctx.write() as (s, outbox):
         meeting = await get_managed_meeting(s, ctx.must, ctx.match_int("id"))
-        await proceedings.mark_held(s, ctx.user.actor, meeting)
+        await proceedings.mark_held(s, ctx.user.actor, meeting, now=utcnow())
         await announce(s, outbox, meeting, "meeting", ctx.user.user_id)
     raise back(meeting.id)
 

@@ -5,7 +5,7 @@ and the last meeting's open actions are carried onto the agenda."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from hub.notifications import notify
 from hub.orm import utcnow
 from hub.permissions import Principal
 from meetings import cases, service
+from meetings.errors import MeetingNotStarted
 from meetings.models import ActionItem, AgendaItem, Decision, Invitee, Meeting
 
 MAX_NOTES = 20_000
@@ -27,9 +28,12 @@ AGENDA_KINDS = ("report", "discussion", "decision", "case_review")
 ACTION_STATUSES = ("open", "in_progress", "done", "dropped")
 
 
-async def mark_held(s: AsyncSession, actor: audit.Actor, meeting: Meeting) -> Meeting:
-    """The meeting took place (attendance and minutes follow). A cancelled one cannot be held."""
+async def mark_held(s: AsyncSession, actor: audit.Actor, meeting: Meeting, *, now: datetime) -> Meeting:
+    """The meeting took place (attendance and minutes follow). A cancelled one cannot be held, nor
+    one that has not started."""
     service.ensure_open(meeting)
+    if meeting.status != "held" and now < meeting.start:
+        raise MeetingNotStarted()
     if meeting.status != "held":
         meeting.status = "held"
         await s.flush()

@@ -11,9 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
-from hub import directory
+from hub import directory, flash
 from hub.errors import HubError
 from hub.forms import Form
+from hub.i18n import N_
 from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes, validate
@@ -127,7 +128,9 @@ async def agreement_view(
     )
 
 
-async def _post(ctx: Ctx, op: Any, draft: dict[str, Any] | None = None, anchor: str = "") -> web.Response:
+async def _post(
+    ctx: Ctx, op: Any, draft: dict[str, Any] | None = None, anchor: str = "", done: str = N_("Saved.")
+) -> web.Response:
     try:
         await change(ctx, op)
     except HubError as exc:
@@ -136,7 +139,7 @@ async def _post(ctx: Ctx, op: Any, draft: dict[str, Any] | None = None, anchor: 
         return await agreement_view(
             ctx, status=exc.status, error=exc.text(), details=exc.details, draft=draft
         )
-    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/agreement{anchor}")
+    raise flash.redirect(ctx.request, f"/cases/{ctx.match_int('id')}/agreement{anchor}", done)
 
 
 @routes.page("GET", "/cases/{id}/agreement", perm=CasePermission.view_cases, name="case_agreement")
@@ -151,7 +154,7 @@ async def save_form(ctx: Ctx) -> web.Response:
     async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
         await agreements.save(s, ctx.user.actor, ca, body_of(draft), now=utcnow(), outbox=outbox)
 
-    return await _post(ctx, op, draft, "#confirmations")
+    return await _post(ctx, op, draft, "#confirmations", N_("The agreement is saved."))
 
 
 @routes.page("POST", "/cases/{id}/agreement/confirmations", perm=CasePermission.act_on_referrals)
@@ -178,7 +181,7 @@ async def confirm_form(ctx: Ctx) -> web.Response:
             outbox=outbox,
         )
 
-    return await _post(ctx, op, anchor="#confirmations")
+    return await _post(ctx, op, anchor="#confirmations", done=N_("The confirmation is recorded."))
 
 
 @routes.page("POST", "/cases/{id}/agreement/resolve", perm=CasePermission.act_on_referrals)
@@ -186,7 +189,7 @@ async def resolve_form(ctx: Ctx) -> web.Response:
     async def op(s: Any, ca: agreements.CaseAgreement, outbox: Any) -> None:
         await agreements.resolve(s, ctx.user.actor, ca, now=utcnow(), outbox=outbox)
 
-    return await _post(ctx, op, anchor="#court")
+    return await _post(ctx, op, anchor="#court", done=N_("The case is marked resolved."))
 
 
 @routes.page("POST", "/cases/{id}/agreement/application", perm=CasePermission.act_on_referrals)
@@ -212,7 +215,8 @@ async def apply_form(ctx: Ctx) -> web.Response:
             outbox=outbox,
         )
 
-    return await _post(ctx, op, anchor="#court")
+    applied = N_("The application for judicial confirmation is recorded.")
+    return await _post(ctx, op, anchor="#court", done=applied)
 
 
 # --- follow-up visits ------------------------------------------------------------------------------
@@ -281,7 +285,7 @@ async def close_form(ctx: Ctx) -> web.Response:
         if exc.status == 404:
             raise
         return await followups_view(ctx, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups")
+    raise flash.redirect(ctx.request, f"/cases/{ctx.match_int('id')}/followups", N_("The case is closed."))
 
 
 # After .../close: the router tries routes in order, and this one would take that name too.
@@ -302,7 +306,8 @@ async def visit_form(ctx: Ctx) -> web.Response:
         if exc.status == 404:
             raise
         return await followups_view(ctx, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/followups#followup-{ctx.match_int('followup_id')}")
+    where = f"/cases/{ctx.match_int('id')}/followups#followup-{ctx.match_int('followup_id')}"
+    raise flash.redirect(ctx.request, where, N_("The visit is recorded."))
 
 
 # --- documents -------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ import asyncio
 
 from aiohttp import web
 
+from hub import flash
 from hub.documents import inline_disposition
 from hub.errors import HubError
 from hub.forms import Form
+from hub.i18n import N_
 from hub.routing import Ctx, Routes, validate
 from hub.templating import JINJA, render
 from referrals.agreements.views import local_time
@@ -62,7 +64,8 @@ async def acknowledge_form(ctx: Ctx) -> web.Response:
         if exc.status == 404:
             raise
         return await _page(ctx, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/casefile#acknowledgements")
+    where = f"/cases/{ctx.match_int('id')}/casefile#acknowledgements"
+    raise flash.redirect(ctx.request, where, N_("The acknowledgement is recorded."))
 
 
 @routes.page(

@@ -15,6 +15,7 @@ from hub import directory
 from hub.errors import HubError
 from hub.models import Agency, Area, User
 from hub.permissions import Guard
+from hub.plugins import case_links
 from referrals import mediators, moves, states
 from referrals.agencies import policy_for, receiving_agencies
 from referrals.cases import views
@@ -75,6 +76,7 @@ class CaseView:
     proposal_error: str | None = None
     targets: list[Agency] = field(default_factory=list)
     may_edit_parties: bool = False
+    links: list[views.Link] = field(default_factory=list)  # other packages' (hub.plugins.CaseLink)
 
 
 def shown_parties(case: Case, reveal: bool) -> list[dict[str, Any]]:
@@ -198,6 +200,9 @@ async def case_view(s: AsyncSession, guard: Guard, case: Case, now: datetime, *,
         targets=[a for a in targets if a.id != case.created_agency_id],
         may_edit_parties=reveal and guard.allows(CasePermission.edit_parties),
     )
+    if referrals:
+        last = referrals[-1]
+        out.links = views.links_for(guard, case.id, last.state, last.to_agency_id, case_links())
     if proposal_decision is not None:
         out.proposal = Proposal(
             proposal_decision.target_agency_id,

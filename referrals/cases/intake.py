@@ -7,7 +7,7 @@ naming the case already created, and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,11 @@ from hub.errors import ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Area
-from referrals.errors import DuplicateSubmission
+from referrals.errors import ConsentInFuture, DuplicateSubmission
 from referrals.models import Case, Party, PartyAgent
+
+# A consent time a little ahead of the server's clock is a clock's error, not a time to come.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,11 @@ async def take_in(
         raise duplicate(existing)
     if data.area_id is not None and await s.get(Area, data.area_id) is None:
         raise ValidationFailed(N_("Unknown area."))
+    if data.consent is not None and data.consent.at > now + CLOCK_SKEW:
+        raise ConsentInFuture.at("consent.at")
+    for index, given in enumerate(data.parties):
+        if given.consent_at is not None and given.consent_at > now + CLOCK_SKEW:
+            raise ConsentInFuture.at(f"parties.{index}.consent_at")
     case = Case(
         number="",
         incident_no=data.incident_no,

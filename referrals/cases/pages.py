@@ -19,11 +19,13 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from hub import directory
+from hub import directory, flash
 from hub.errors import HubError, ValidationFailed
 from hub.forms import Form
 from hub.i18n import N_
+from hub.models import Agency
 from hub.orm import utcnow
+from hub.plugins import case_links
 from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import mediators, moves, sending, states
@@ -40,7 +42,8 @@ from referrals.codes import (
     Flag,
     PartyRole,
 )
-from referrals.errors import BadMediator, BadTarget, DuplicateSubmission, ReasonRequired
+from referrals.errors import BadMediator, BadTarget, ConsentInFuture, DuplicateSubmission, ReasonRequired
+from referrals.evidence import records, thumbnails
 from referrals.models import Case
 from referrals.permissions import CasePermission
 from referrals.visibility import get_visible_case, get_visible_referral, latest_referral, reveals_to
@@ -61,7 +64,7 @@ async def _form(
     error: str | None = None,
 ) -> web.Response:
     async with ctx.db.read() as s:
-        areas = [(a.id, views.indented(a.level, a.name)) for a in await directory.list_areas(s)]
+        areas = views.area_groups(await directory.list_areas(s))
     errors = errors or {}
     return render(
         ctx,
@@ -125,9 +128,14 @@ async def intake_submit(ctx: Ctx) -> web.Response:
         if found is None:
             raise
         case_id = found
+    except ConsentInFuture as exc:  # said at its field; every field stays as typed
+        fields = {
+            forms.form_key(d["field"].split("."), checked.rows): d["message"] for d in exc.details or []
+        }
+        return await _form(ctx, values, status=exc.status, errors=fields)
     except HubError as exc:
         return await _form(ctx, values, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("The case is saved."))
 
 
 async def _existing(ctx: Ctx, key: str) -> int | None:
@@ -170,10 +178,12 @@ async def queue_page(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         found = await queue.queue(s, ctx.must.scope, utcnow())
     fragment = ctx.request.query.get("fragment") == "1"
+    offered = case_links()
     return render(
         ctx,
         "referrals/queue_tables.html" if fragment else "referrals/queue.html",
         q=found,
+        row_links=lambda row: views.links_for(ctx.must, row.case_id, row.state, row.to_agency_id, offered),
         live_kinds=views.LIVE_KINDS,
     )
 
@@ -187,6 +197,7 @@ async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None 
         latest = await latest_referral(s, case.id)
         reveal = await reveals_to(s, ctx.user, case, latest)
         view = await detail.case_view(s, ctx.must, case, utcnow(), reveal=reveal)
+        evidence = await records.list_for_case(s, case.id)
     return render(
         ctx,
         "referrals/case.html",
@@ -198,6 +209,8 @@ async def _page(ctx: Ctx, case_id: int, *, status: int = 200, error: str | None 
         EXTEND=views.EXTEND,
         max_days=MAX_EXTENSION_DAYS,
         consent_names=CONSENT_NAMES,
+        evidence=evidence,
+        has_preview=thumbnails.has_preview,
     )
 
 
@@ -221,7 +234,7 @@ async def send_form(ctx: Ctx) -> web.Response:
                     raise BadTarget()
                 if not reason:
                     raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
-            await sending.send(
+            referral = await sending.send(
                 s,
                 ctx.user.actor,
                 case,
@@ -231,11 +244,12 @@ async def send_form(ctx: Ctx) -> web.Response:
                 target_agency_id=target,
                 override_reason=reason,
             )
+            target_name = await s.scalar(select(Agency.name).where(Agency.id == referral.to_agency_id)) or ""
     except HubError as exc:
         if exc.status == 404:
             raise
         return await _page(ctx, case_id, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("Sent to %(name)s."), name=target_name)
 
 
 @routes.page("POST", "/referrals/{id}/act", perm=CasePermission.act_on_referrals)
@@ -275,4 +289,4 @@ async def act_form(ctx: Ctx) -> web.Response:
         if case_id is None or exc.status == 404:
             raise
         return await _page(ctx, case_id, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", views.done_message(action))

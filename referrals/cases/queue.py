@@ -42,6 +42,7 @@ class Row:
     badge: str | None
     reason: str
     changed_at: datetime
+    to_agency_id: int = 0
 
 
 async def rows_of(
@@ -67,9 +68,10 @@ async def rows_of(
                 other=agencies.get(r.from_agency_id if incoming else r.to_agency_id, ""),
                 mediator=people.get(r.mediator_id or 0, ""),
                 due=due,
-                badge=views.badge(due, now, await policies.of(r.to_agency_id)),
+                badge=views.badge(due, now, await policies.of(r.to_agency_id), views.step_of(r.state)),
                 reason=r.last_reason,
                 changed_at=r.state_changed_at,
+                to_agency_id=r.to_agency_id,
             )
         )
     return rows
@@ -215,7 +217,11 @@ async def list_rows(s: AsyncSession, found: Sequence[Any], now: datetime) -> lis
                 "referral": r,
                 "to": agencies.get(r.to_agency_id, "") if r else "",
                 "due": due,
-                "badge": views.badge(due, now, await policies.of(r.to_agency_id)) if r else None,
+                "badge": (
+                    views.badge(due, now, await policies.of(r.to_agency_id), views.step_of(r.state))
+                    if r
+                    else None
+                ),
                 "parties": [(p.name, mask_id_number(p.id_number)) for p in case.parties],
             }
         )

@@ -3,14 +3,16 @@ deadline counts now and whether it is overdue or due soon, and which forms a sid
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hub.i18n import N_, gettext
 from hub.labels import label
-from referrals import deadlines, states
+from hub.permissions import Guard
+from hub.plugins import CaseLink
+from referrals import deadlines, states, word_back
 
 # Event kinds the live pages listen to (see referrals.moves.announce and hub.notifications).
 LIVE_KINDS = " ".join(
@@ -30,6 +32,46 @@ DUE_SOON = "due_soon"
 ASSIGN = "assign_mediator"
 EXTEND = "extend"
 WORKING = (states.State.accepted, states.State.in_mediation)
+
+# What the page says once a form on the case page has done its work (hub.flash).
+DONE: dict[str, str] = {
+    states.Action.accept: N_("Accepted: the case is yours to mediate."),
+    states.Action.decline: N_("Declined: the case goes back to the sender."),
+    states.Action.start_mediation: N_("Mediation has started."),
+    states.Action.resolve: N_("The case is marked resolved."),
+    states.Action.fail: N_("Mediation is recorded as failed."),
+    states.Action.withdraw: N_("The referral is withdrawn."),
+    states.Action.refer_onward: N_("The case is referred onward."),
+    states.Action.close: N_("The case is closed."),
+    ASSIGN: N_("The mediator is assigned."),
+    EXTEND: N_("The mediation period is extended."),
+}
+
+
+def done_message(action: str) -> str:
+    return DONE.get(action, N_("Done."))
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    label: str  # English message id
+    testid: str
+
+
+def links_for(
+    guard: Guard, case_id: int, state: str | None, to_agency_id: int | None, offered: Iterable[CaseLink]
+) -> list[Link]:
+    """The other packages' ways to work on the case (``hub.plugins.CaseLink``) that the viewer
+    gets: the case is with the viewer's body, in a state the link is for, and the viewer holds its
+    permission."""
+    if state is None or not guard.scope.covers(to_agency_id):
+        return []
+    return [
+        Link(link.url(case_id), link.label, link.testid)
+        for link in offered
+        if state in link.states and guard.allows(link.permission)
+    ]
 
 
 # --- why this body --------------------------------------------------------------------------
@@ -123,10 +165,24 @@ def current_due(state: str, accept_due: datetime | None, mediation_due: datetime
     return None
 
 
-def badge(due: datetime | None, now: datetime, policy: deadlines.Policy = deadlines.DEFAULT) -> str | None:
+def step_of(state: str) -> str:
+    """Which deadline's warning window applies (``word_back.warn_before``)."""
+    return "acceptance" if state == states.State.sent else "mediation"
+
+
+def badge(
+    due: datetime | None,
+    now: datetime,
+    policy: deadlines.Policy = deadlines.DEFAULT,
+    step: str = "mediation",
+) -> str | None:
+    """Overdue, due soon (inside the same warning window as the messages that say so: for
+    acceptance at most a quarter of the time allowed, so a referral just sent is not "due soon"),
+    or nothing."""
     if deadlines.is_overdue(due, now):
         return OVERDUE
-    if deadlines.is_due_soon(due, now, policy):
+    window = word_back.warn_before(step, policy.soon_hours, policy.accept_hours)
+    if deadlines.is_due_soon(due, now, policy, window=window):
         return DUE_SOON
     return None
 
@@ -148,7 +204,8 @@ def deadline_rows(
     rows = []
     if accept_due is not None:
         live = state == states.State.sent
-        rows.append(Deadline("accept", accept_due, badge(accept_due, now, policy) if live else None))
+        soon = badge(accept_due, now, policy, "acceptance") if live else None
+        rows.append(Deadline("accept", accept_due, soon))
     if mediation_due is not None:
         live = state in WORKING
         rows.append(Deadline("mediation", mediation_due, badge(mediation_due, now, policy) if live else None))
@@ -182,6 +239,45 @@ def offers(state: str, sides: set[states.Side]) -> list[Offer]:
 # --- areas ----------------------------------------------------------------------------------
 
 LEVEL_DEPTH = {"district": 0, "town": 1, "village": 2, "grid": 3}
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    label: str  # the town's name; empty for the district itself (shown before the groups)
+    options: list[tuple[int, str]]  # (id, name as shown: the town, its villages, their grids)
+
+
+def area_groups(areas: Iterable[Any]) -> list[AreaGroup]:
+    """Areas (rows with id, name, level, parent_id) grouped for a <select>: one <optgroup> per town
+    holding the town itself, its villages and, under each, its grids, indented and each grid with
+    its village's name (so a filter on "幸福村" finds the village's grids too). Pure."""
+    rows = list(areas)
+    by_id = {a.id: a for a in rows}
+    children: dict[int | None, list[Any]] = {}
+    for a in rows:
+        children.setdefault(a.parent_id if a.parent_id in by_id else None, []).append(a)
+    top = AreaGroup("", [])
+    groups = [top]
+
+    def walk(area: Any, group: AreaGroup, prefix: str) -> None:
+        depth = max(0, LEVEL_DEPTH.get(area.level, 0) - 1)
+        shown = f"{prefix} · {area.name}" if prefix and area.level == "grid" else area.name
+        group.options.append((area.id, "\u3000" * depth + shown))
+        for child in children.get(area.id, []):
+            walk(child, group, area.name)
+
+    for root in children.get(None, []):
+        if root.level == "district":
+            top.options.append((root.id, root.name))
+            for town in children.get(root.id, []):
+                group = AreaGroup(town.name, [])
+                groups.append(group)
+                walk(town, group, "")
+        else:  # an area whose district is not listed: a group of its own
+            group = AreaGroup(root.name, [])
+            groups.append(group)
+            walk(root, group, "")
+    return [g for g in groups if g.options]
 
 
 def indented(level: str, name: str) -> str:

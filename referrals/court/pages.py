@@ -11,8 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
+from hub import flash
 from hub.errors import HubError
 from hub.forms import Form
+from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes, validate
 from hub.templating import JINJA, render
@@ -86,7 +88,7 @@ async def step_form(ctx: Ctx) -> web.Response:
         if exc.status == 404:
             raise
         return await application_view(ctx, status=exc.status, error=exc.text())
-    raise web.HTTPSeeOther(f"/cases/{ctx.match_int('id')}/court")
+    raise flash.redirect(ctx.request, f"/cases/{ctx.match_int('id')}/court", N_("Saved."))
 
 
 async def _take(

@@ -6,18 +6,19 @@ Uploads are multipart/form-data read as a stream (``evidence.receive``), not thr
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from hub import exports
-from hub.errors import HubError
+from hub.errors import HubError, NotFound
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from hub.templating import render
 from referrals.errors import EvidenceUploadForbidden
-from referrals.evidence import custody, records, sniff
+from referrals.evidence import custody, records, sniff, thumbnails
 from referrals.evidence.schemas import EvidenceOut
 from referrals.models import Case, Referral
 from referrals.permissions import CasePermission
@@ -130,6 +131,30 @@ async def custody_csv(ctx: Ctx) -> web.Response:
     header, rows = custody.table(events, ctx.config.time_zone)
     name = f"{case.number}-evidence-custody.csv"
     return exports.download(exports.csv_bytes(header, rows), exports.CSV_TYPE, name)
+
+
+@routes.page(
+    "GET",
+    "/cases/{id}/evidence/{evidence_id}/thumbnail",
+    perm=CasePermission.view_cases,
+    summary="A small JPEG preview of a photo (not recorded as a download: it is not the file)",
+    produces="image/jpeg",
+    tags=TAGS,
+)
+async def thumbnail(ctx: Ctx) -> web.Response:
+    store = records.store_for(ctx.config)
+    async with ctx.db.read() as s:
+        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
+        row = await records.get(s, case.id, ctx.match_int("evidence_id"))
+        path = await records.stored_file(store, row)
+    if not thumbnails.has_preview(row.media_type):
+        raise NotFound()
+    try:
+        body = await asyncio.to_thread(thumbnails.thumbnail, path)
+    except thumbnails.NoPreview:
+        raise NotFound() from None
+    headers = {"Cache-Control": "private, max-age=3600"}
+    return web.Response(body=body, content_type="image/jpeg", headers=headers)
 
 
 # After custody.csv: the router tries routes in order, and this one would take that name too.

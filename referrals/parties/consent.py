@@ -27,7 +27,8 @@ from hub import audit
 from hub.events import Outbox
 from referrals import moves, states
 from referrals.cases import actions
-from referrals.errors import ConsentFinal
+from referrals.cases.intake import CLOCK_SKEW
+from referrals.errors import ConsentFinal, ConsentInFuture
 from referrals.models import Case, Party, Referral
 from referrals.visibility import latest_referral
 
@@ -54,6 +55,8 @@ async def record(
     """Record the party's answer; on a refusal, the referral it stopped (None if none moved)."""
     if party.consent == "refused":
         raise ConsentFinal(name=party.name)
+    if at > now + CLOCK_SKEW:
+        raise ConsentInFuture.at("at")
     party.consent, party.consent_at, party.consent_method = consent, at, method
     party.consent_recorded_by_id = actor.user_id
     await s.flush()

@@ -10,8 +10,10 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import flash
 from hub.errors import HubError, NotFound
 from hub.forms import Form
+from hub.i18n import N_
 from hub.models import User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes, validate
@@ -19,6 +21,7 @@ from hub.templating import render
 from referrals.cases import forms, party_forms
 from referrals.cases.schemas import PartyIn, PartyOut
 from referrals.codes import AUTHORITY_NAMES, CONSENT_NAMES, ID_TYPES, PartyConsentMethod, PartyRole
+from referrals.errors import ConsentInFuture
 from referrals.models import Case, Party
 from referrals.parties import consent, editing
 from referrals.parties.schemas import PartyConsentIn, PartyPatch
@@ -156,7 +159,7 @@ async def party_form(ctx: Ctx) -> web.Response:
         if exc.status in (403, 404):
             raise
         return await _page(ctx, row=row, error=exc.text(), status=exc.status)
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("The party is saved."))
 
 
 @routes.page("POST", "/cases/{id}/parties/{pid}/consent", perm=CasePermission.edit_parties)
@@ -192,11 +195,13 @@ async def consent_form(ctx: Ctx) -> web.Response:
                 outbox=outbox,
             )
             case_id = case.id
+    except ConsentInFuture as exc:
+        return await _page(ctx, answer=answer, errors={"consent_at": exc.text()}, status=exc.status)
     except HubError as exc:
         if exc.status in (403, 404):
             raise
         return await _page(ctx, answer=answer, error=exc.text(), status=exc.status)
-    raise web.HTTPSeeOther(f"/cases/{case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{case_id}", N_("The party's answer is recorded."))
 
 
 class _Refused(Exception):

@@ -7,7 +7,7 @@ from datetime import date
 
 from aiohttp import web
 
-from hub import directory
+from hub import directory, flash
 from hub.errors import HubError
 from hub.forms import Form
 from hub.i18n import N_, gettext
@@ -125,4 +125,4 @@ async def pauses_form(ctx: Ctx) -> web.Response:
         if exc.status in (403, 404):
             raise
         return await _page(ctx, values=values, error=exc.text(), status=exc.status)
-    raise web.HTTPSeeOther(f"/cases/{referral.case_id}")
+    raise flash.redirect(ctx.request, f"/cases/{referral.case_id}", N_("The pause is recorded."))

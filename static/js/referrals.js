@@ -87,6 +87,32 @@ function setupCase() {
   });
 }
 
+// The area picker: a search box (shown only with JavaScript; the grouped <select> works without)
+// hides the towns, villages and grids whose name does not hold what is typed.
+function setupAreaFilter() {
+  for (const input of document.querySelectorAll("input[data-filter-for]")) {
+    const select = document.getElementById(input.dataset.filterFor);
+    if (!select) continue;
+    input.hidden = false;
+    input.addEventListener("input", () => {
+      const wanted = input.value.trim().toLowerCase();
+      for (const group of select.querySelectorAll("optgroup")) {
+        let any = false;
+        for (const option of group.querySelectorAll("option")) {
+          const shows = !wanted || option.textContent.toLowerCase().includes(wanted) ||
+            group.label.toLowerCase().includes(wanted);
+          option.hidden = !shows;
+          any = any || shows;
+        }
+        group.hidden = !any;
+      }
+      const first = select.querySelector("optgroup:not([hidden]) option:not([hidden])");
+      if (wanted && first && (select.selectedOptions[0] || {}).hidden !== false) first.selected = true;
+    });
+  }
+}
+
 setupParties();
 setupQueue();
 setupCase();
+setupAreaFilter();

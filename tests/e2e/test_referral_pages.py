@@ -181,7 +181,7 @@ async def test_a_case_goes_from_the_intake_form_to_a_resolved_mediation_with_its
         assert target.endswith("派驻人民调解工作室")
         why = await police.get_by_test_id("proposal-why").inner_text()
         assert "日常纠纷交本所派驻调解室" in why and "类别：邻里纠纷" in why
-        assert await police.locator('[data-testid="case-parties"] li').count() == 2
+        assert await police.locator('[data-testid="case-parties"] tbody tr').count() == 2
 
         # The room's liaison has the queue open before the referral is sent.
         room = await logged_in(browser, base, "liaison_sr01", watch)

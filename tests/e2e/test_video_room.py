@@ -107,6 +107,7 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
         await mediator.locator("input[name=check]").uncheck()
         await mediator.locator("input[name=record_video]").check()  # ...and this session wants it
         await mediator.get_by_test_id("schedule").click()
+        await mediator.get_by_test_id("to-session").click()  # from the printable invitations
         await mediator.wait_for_url(f"{base}/mediations/*")
         session_id = int(mediator.url.rsplit("/", 1)[1])
         rows = mediator.locator("[data-testid=participants] tr[data-participant]")

@@ -106,6 +106,7 @@ MATRIX: list[tuple[str, str]] = [
     ("/cases/{ps01}/evidence",                      "ok ok ok ok no ok ok no no no no no ok ok no"),
     ("/cases/{ps01}/evidence/{evidence}",           "ok ok ok ok no ok ok no no no no no ok ok no"),
     ("/cases/{ps01}/evidence/custody.csv",          "ok ok ok ok no ok ok no no no no no ok ok no"),
+    ("/cases/{ps01}/evidence/{evidence}/thumbnail", "ok ok ok ok no ok ok no no no no no ok ok no"),
     # The justice bureau's liaison meeting: its organiser's people and the invited agencies' people.
     ("/meetings/{meeting}",                         "ok ok no no no no no no ok no no ok ok ok no"),
     ("/meetings/{meeting}.ics",                     "ok ok no no no no no no ok no no ok ok ok no"),

@@ -175,6 +175,17 @@ async def test_secret_links_are_cut_short_in_the_access_log(client, caplog) -> N
     assert token not in logged
 
 
+async def test_the_access_log_gives_each_request_its_real_status(client, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level("INFO", logger="hub.access"):
+        redirected = await client.get("/", allow_redirects=False)  # to the login form
+        missing = await client.get("/no-such-page")
+        fine = await client.get("/healthz")
+    assert (redirected.status, missing.status, fine.status) == (303, 404, 200)
+    logged = [(r.getMessage(), r.status) for r in caplog.records if r.name == "hub.access"]
+    assert logged == [("GET / 303", 303), ("GET /no-such-page 404", 404), ("GET /healthz 200", 200)]
+    assert redirected.headers["X-Request-Id"]
+
+
 async def test_a_password_reset_ends_the_persons_sessions_and_tokens(client: TestClient) -> None:
     admin = {"Authorization": f"Bearer {await api_token(client, 'admin', 'admin')}"}
     victims_token = {"Authorization": f"Bearer {await api_token(client, 'admin', 'liaison_ps02')}"}

@@ -58,6 +58,7 @@ async def schedule(client: TestClient, db: Database, **changes: object) -> tuple
 
 
 @pytest.mark.pg
+@pytest.mark.clock("2026-12-01T16:00:00+08:00")  # during the meeting: it is held once it has begun
 async def test_a_secretary_runs_a_meeting_from_the_pages(client: TestClient, db: Database) -> None:
     await login(client, "secretary")
     status, location, _ = await schedule(client, db)

@@ -153,7 +153,11 @@ async def test_reminders_wait_for_their_time_follow_the_session_and_go_with_it(
     assert [m.state for m in await reminders(db, session["id"])] == ["sent"] * len(parties)
     async with manual_worker(db, sms_config(config, gateway)) as worker:
         await worker.run_once(later)
-    assert len(gateway.accepted) == len(parties)  # nothing more after the cancellation
+    # No reminder after the cancellation: only the cancellation itself (the news of the move,
+    # not sent yet, was taken back with it).
+    assert len(gateway.accepted) == 2 * len(parties)
+    cancelled = [text for text in gateway.texts() if "已取消" in text]
+    assert len(cancelled) == len(parties) and not any("改至" in text for text in gateway.texts())
 
 
 async def test_a_session_starting_within_the_hour_has_no_reminders(hub: TestClient, db: Database) -> None:

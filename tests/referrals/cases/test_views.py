@@ -90,6 +90,22 @@ def test_badges(due: datetime | None, badge: str | None) -> None:
     assert views.badge(due, NOW) == badge
 
 
+@pytest.mark.parametrize(
+    ("hours_left", "badge"),
+    [
+        (24, None),  # just sent, 24 hours to accept: not "due soon" (the issue: every new case was)
+        (7, None),
+        (6, "due_soon"),  # the acceptance window is a quarter of the 24 hours allowed
+        (1, "due_soon"),
+        (-1, "overdue"),
+    ],
+)
+def test_acceptance_is_due_soon_only_inside_its_warning_window(hours_left: int, badge: str | None) -> None:
+    assert views.badge(NOW + timedelta(hours=hours_left), NOW, step=views.step_of("sent")) == badge
+    rows = views.deadline_rows("sent", NOW + timedelta(hours=hours_left), None, NOW)
+    assert [(r.kind, r.badge) for r in rows] == [("accept", badge)]
+
+
 def test_only_the_live_deadline_gets_a_badge() -> None:
     rows = views.deadline_rows("accepted", NOW - timedelta(days=2), NOW + timedelta(hours=1), NOW)
     assert [(r.kind, r.badge) for r in rows] == [("accept", None), ("mediation", "due_soon")]
@@ -219,3 +235,22 @@ def test_list_filters_ignore_what_they_do_not_know(
 def test_list_links_keep_the_filters() -> None:
     f = forms.ListFilters(category="family", overdue=True, page=2)
     assert f.query(3) == {"category": "family", "overdue": "1", "page": "3"}
+
+
+def test_areas_are_grouped_by_town_with_villages_and_their_grids() -> None:
+    from types import SimpleNamespace as A
+
+    areas = [
+        A(id=1, name="青川区", level="district", parent_id=None),
+        A(id=2, name="城关街道", level="town", parent_id=1),
+        A(id=3, name="幸福社区", level="village", parent_id=2),
+        A(id=4, name="第一网格", level="grid", parent_id=3),
+        A(id=5, name="河口镇", level="town", parent_id=1),
+        A(id=6, name="河口村", level="village", parent_id=5),
+    ]
+    groups = views.area_groups(areas)
+    assert [(g.label, g.options) for g in groups] == [
+        ("", [(1, "青川区")]),
+        ("城关街道", [(2, "城关街道"), (3, "\u3000幸福社区"), (4, "\u3000\u3000幸福社区 · 第一网格")]),
+        ("河口镇", [(5, "河口镇"), (6, "\u3000河口村")]),
+    ]
