@@ -45,8 +45,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy hub referrals meetings rtc
 
+# Two passes. Tests inside one process (the app, SQLite, PostgreSQL) run on every core; those driving
+# real browsers, WebRTC or killed servers run one at a time, because their timings are real and
+# they must not fight each other for the CPU. PYTEST_WORKERS=0 runs the first pass in one process.
+PYTEST_WORKERS ?= auto
+REALTIME := browser or rtc
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not ($(REALTIME))"
+	$(BIN)/pytest -q -p no:xdist -m "$(REALTIME)"
 
 test: system-test $(STAMP) lint typecheck pytest
 	bash scripts/check-deploy.sh
