@@ -2,6 +2,8 @@
 package's (``Plugin(labels=...)``), one name per code.
 
 Codes stay English in the database and the API; people read these, translated by the catalogs.
+A name that needs its own Chinese word in one domain carries a context (``NC_("meeting reply",
+"Accepted")``), or the code a domain prefix (``rsvp.accepted``): one English word, two meanings.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from hub.i18n import N_, gettext
+from hub.i18n import N_, InContext, gettext, pgettext
 from hub.plugins import plugins
 
 LABELS: Mapping[str, str] = {
@@ -52,10 +54,10 @@ LABELS: Mapping[str, str] = {
 
 
 @cache
-def every_label() -> Mapping[str, str]:
+def every_label() -> Mapping[str, str | InContext]:
     """The core's names and every package's, joined once; a code named twice, differently, is an
     error (two names for one code is how a state came to be called like a report's figure)."""
-    joined = dict(LABELS)
+    joined: dict[str, str | InContext] = dict(LABELS)
     for plugin in plugins():
         for code, msgid in plugin.labels.items():
             if joined.setdefault(code, msgid) != msgid:
@@ -67,4 +69,6 @@ def label(code: str, locale: str | None = None) -> str:
     """The translated name of a code (in the reader's language, or ``locale``); the code itself
     when it has none."""
     msgid = every_label().get(code)
+    if isinstance(msgid, InContext):
+        return pgettext(msgid.context, msgid.message, locale)
     return gettext(msgid, locale) if msgid else code

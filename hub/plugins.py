@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from hub.demo_context import DemoContext
+    from hub.i18n import InContext
     from hub.routing import Ctx, Routes
 
 ENTRY_POINT_GROUP = "gongtiao.packages"
@@ -75,7 +76,7 @@ class Plugin:
     # The package's permissions (name -> roles holding it), joined with the core's by the app.
     permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Human names of the package's codes (English message ids), for hub.labels.label.
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str | InContext] = field(default_factory=dict)
     setup: Callable[[web.Application], None] | None = None
     demo: Callable[[DemoContext], Awaitable[None]] | None = None
     add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None

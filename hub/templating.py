@@ -38,6 +38,7 @@ def make_environment(extra_dirs: list[Path], static_dir: Path) -> jinja2.Environ
         lambda message: i18n.gettext(message),
         lambda singular, plural, n: i18n.ngettext(singular, plural, n),
         newstyle=True,
+        pgettext=lambda context, message: i18n.pgettext(context, message),
     )
     versions: dict[str, str] = {}
 
