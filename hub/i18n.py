@@ -80,6 +80,26 @@ def ngettext(singular: str, plural: str, n: int, locale: str | None = None) -> s
 _ = gettext
 
 
+# Zones people here name otherwise than by their IANA code.
+ZONE_NAMES = {
+    "Asia/Shanghai": ("北京时间", "China Standard Time"),
+    "Asia/Urumqi": ("乌鲁木齐时间", "Xinjiang Time"),
+    "Asia/Hong_Kong": ("香港时间", "Hong Kong Time"),
+    "Asia/Macau": ("澳门时间", "Macao Time"),
+    "Asia/Taipei": ("台北时间", "Taipei Time"),
+    "UTC": ("协调世界时", "Coordinated Universal Time"),
+}
+
+
+def zone_name(name: str, locale: str | None = None) -> str:
+    """``Asia/Shanghai`` as 北京时间 or "China Standard Time"; another zone by its IANA name with
+    its slash and underscores read as spaces (``America/New_York`` -> "America / New York")."""
+    known = ZONE_NAMES.get(name)
+    if known is not None:
+        return known[0] if (locale or current_locale.get()).startswith("zh") else known[1]
+    return name.replace("_", " ").replace("/", " / ")
+
+
 def normalise(value: str | None) -> str | None:
     """Map what a browser or a form says ("en-US", "zh", "zh-CN") to one of LOCALES, or None."""
     if not value:

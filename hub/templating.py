@@ -13,7 +13,7 @@ from aiohttp import web
 
 from hub import i18n
 from hub.keys import CONFIG, LOCALE, POLICY, PRINCIPAL
-from hub.labels import label
+from hub.labels import label, labelled
 from hub.permissions import Policy, Principal, allowed
 from hub.plugins import NavItem, plugins
 
@@ -53,6 +53,9 @@ def make_environment(extra_dirs: list[Path], static_dir: Path) -> jinja2.Environ
     env.globals["static_url"] = static_url
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["label"] = label
+    env.globals["labelled"] = labelled
+    env.globals["zone_name"] = i18n.zone_name
+    env.globals["ZONE_NAMES"] = i18n.ZONE_NAMES
     return env
 
 
