@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
-from hub.i18n import N_, InContext, gettext, pgettext
+from hub.i18n import N_, InContext, current_locale, gettext, pgettext
 from hub.plugins import plugins
 
 LABELS: Mapping[str, str] = {
@@ -72,3 +73,17 @@ def label(code: str, locale: str | None = None) -> str:
     if isinstance(msgid, InContext):
         return pgettext(msgid.context, msgid.message, locale)
     return gettext(msgid, locale) if msgid else code
+
+
+def labelled(params: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:
+    """Message parameters with codes read as their names: a value that is a code, or codes joined by
+    commas (``"group_dispute, violence_risk"``, as stored with a warning), becomes their labels."""
+    out = dict(params)
+    codes = every_label()
+    chinese = (locale or current_locale.get()).startswith("zh")
+    for key, value in params.items():
+        if isinstance(value, str) and value:
+            parts = [p.strip() for p in value.split(",")]
+            if all(p in codes for p in parts):
+                out[key] = ("、" if chinese else ", ").join(label(p, locale) for p in parts)
+    return out

@@ -210,6 +210,9 @@ LABELS: dict[str, str] = {
     "overdue_mediation": N_("Mediation past its deadline"),
     "court_decision_due": N_("Court decision due"),
     "escalation_risk": N_("Risk of violence"),
+    "urgent_risk": N_("Urgent report from the grid"),
+    # reasons the hub itself gives for a move (people's own reasons are shown as typed)
+    "acceptance deadline passed": N_("The acceptance deadline passed"),
     "info": N_("Information"),
     "warning": N_("Warning"),
     "critical": N_("Critical"),
