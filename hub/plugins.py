@@ -34,6 +34,9 @@ class NavItem:
     href: str
     label: str  # English message id
     permission: str
+    # Shown only to people of these kinds of agency (empty: any), as the page itself checks: the
+    # district's routing rules are for the top-level agencies' administrators.
+    agency_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,13 @@ def render(ctx: Ctx, template: str, status: int = 200, **context: Any) -> web.Re
 def nav_for(principal: Principal | None, policy: Policy) -> list[NavItem]:
     if principal is None:
         return []
-    return [item for p in plugins() for item in p.nav if allowed(principal, item.permission, policy)]
+    return [
+        item
+        for p in plugins()
+        for item in p.nav
+        if allowed(principal, item.permission, policy)
+        and (not item.agency_kinds or principal.is_superuser or principal.agency_kind in item.agency_kinds)
+    ]
 
 
 def render_request(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
