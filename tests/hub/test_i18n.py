@@ -76,3 +76,15 @@ def test_labels_and_templates_translate_in_context() -> None:
     finally:
         i18n.current_locale.reset(token)
     assert html == "时长（分钟）|会议纪要"
+
+
+def test_codes_stored_in_message_parameters_are_read_by_their_names() -> None:
+    from hub.labels import labelled
+
+    stored = {"number": "PS01-2026-0003", "flags": "group_dispute, violence_risk", "reason": "as typed"}
+    assert labelled(stored, "zh_CN") == {
+        "number": "PS01-2026-0003",
+        "flags": "群体性纠纷、有暴力风险",
+        "reason": "as typed",
+    }
+    assert labelled(stored, "en")["flags"] == "Group dispute, Risk of violence"
