@@ -10,6 +10,7 @@ from hub import directory, notifications, openapi
 from hub.errors import ValidationFailed
 from hub.i18n import N_
 from hub.keys import TREE
+from hub.labels import labelled
 from hub.orm import utcnow
 from hub.passwords import hash_password
 from hub.permissions import Permission
@@ -266,7 +267,12 @@ async def revoke_token(ctx: Ctx) -> TokenOut:
 
 def _out(n: notifications.Notification) -> NotificationOut:
     return NotificationOut(
-        id=n.id, kind=n.kind, text=n.text(), link=n.link, created_at=n.created_at, read_at=n.read_at
+        id=n.id,
+        kind=n.kind,
+        text=n.text(params=labelled(n.params)),
+        link=n.link,
+        created_at=n.created_at,
+        read_at=n.read_at,
     )
 
 

@@ -33,10 +33,13 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    def text(self, locale: str | None = None) -> str:
+    def text(self, locale: str | None = None, params: dict[str, Any] | None = None) -> str:
+        """The title in the reader's language with its parameters (``params``: the stored ones
+        with their codes named, ``hub.labels.labelled``)."""
         message = gettext(self.title, locale)
+        params = self.params if params is None else params
         try:
-            return message % self.params if self.params else message
+            return message % params if params else message
         except (KeyError, ValueError, TypeError):
             return message
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from hub.demo_context import DemoContext
+    from hub.i18n import InContext
     from hub.routing import Ctx, Routes
 
 ENTRY_POINT_GROUP = "gongtiao.packages"
@@ -33,6 +34,9 @@ class NavItem:
     href: str
     label: str  # English message id
     permission: str
+    # Shown only to people of these kinds of agency (empty: any), as the page itself checks: the
+    # district's routing rules are for the top-level agencies' administrators.
+    agency_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class Plugin:
     # The package's permissions (name -> roles holding it), joined with the core's by the app.
     permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Human names of the package's codes (English message ids), for hub.labels.label.
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str | InContext] = field(default_factory=dict)
     setup: Callable[[web.Application], None] | None = None
     demo: Callable[[DemoContext], Awaitable[None]] | None = None
     add_commands: Callable[[argparse._SubParsersAction[Any]], None] | None = None

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from hub import flash, i18n
 from hub.keys import CONFIG, LOCALE, POLICY, PRINCIPAL
-from hub.labels import label
+from hub.labels import label, labelled
 from hub.permissions import Policy, Principal, allowed
 from hub.plugins import NavItem, plugins
 
@@ -38,6 +38,7 @@ def make_environment(extra_dirs: list[Path], static_dir: Path) -> jinja2.Environ
         lambda message: i18n.gettext(message),
         lambda singular, plural, n: i18n.ngettext(singular, plural, n),
         newstyle=True,
+        pgettext=lambda context, message: i18n.pgettext(context, message),
     )
     versions: dict[str, str] = {}
 
@@ -52,6 +53,9 @@ def make_environment(extra_dirs: list[Path], static_dir: Path) -> jinja2.Environ
     env.globals["static_url"] = static_url
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["label"] = label
+    env.globals["labelled"] = labelled
+    env.globals["zone_name"] = i18n.zone_name
+    env.globals["ZONE_NAMES"] = i18n.ZONE_NAMES
     return env
 
 
@@ -68,7 +72,13 @@ def render(ctx: Ctx, template: str, status: int = 200, **context: Any) -> web.Re
 def nav_for(principal: Principal | None, policy: Policy) -> list[NavItem]:
     if principal is None:
         return []
-    return [item for p in plugins() for item in p.nav if allowed(principal, item.permission, policy)]
+    return [
+        item
+        for p in plugins()
+        for item in p.nav
+        if allowed(principal, item.permission, policy)
+        and (not item.agency_kinds or principal.is_superuser or principal.agency_kind in item.agency_kinds)
+    ]
 
 
 def render_request(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:

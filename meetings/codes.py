@@ -3,16 +3,19 @@ translated through ``hub.labels.label``."""
 
 from __future__ import annotations
 
-from hub.i18n import N_
+from hub.i18n import N_, NC_, InContext
 
-LABELS: dict[str, str] = {
+LABELS: dict[str, str | InContext] = {
     # meeting status
     "scheduled": N_("Scheduled"),
     "held": N_("Held"),
     "cancelled": N_("Cancelled"),
-    # replies to an invitation ("accepted" and "declined" are shared with referrals)
-    "needs_action": N_("No reply yet"),
-    "tentative": N_("Tentative"),
+    # replies to an invitation, read as label("rsvp." + reply): a meeting reply "accepted" is
+    # 已接受, not a referral's 已受理
+    "rsvp.needs_action": N_("No reply yet"),
+    "rsvp.tentative": N_("Tentative"),
+    "rsvp.accepted": NC_("meeting reply", "Accepted"),
+    "rsvp.declined": NC_("meeting reply", "Declined"),
     # attendance
     "present": N_("Present"),
     "absent": N_("Absent"),

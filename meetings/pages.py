@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import HubError, ValidationFailed
 from hub.forms import Form
-from hub.i18n import N_
+from hub.i18n import N_, current_locale
 from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
@@ -32,6 +32,7 @@ from meetings.permissions import (
     get_visible_meeting,
     may_manage,
 )
+from meetings.rule_words import rule_in_words
 from meetings.timezones import to_local, to_utc
 from meetings.views import (
     PRESETS,
@@ -147,7 +148,9 @@ async def meeting_page(ctx: Ctx) -> web.Response:
             extra["owners"] = await people_in(s, agencies | {meeting.organiser_agency_id})
         rule = None
         if meeting.series_id is not None:
-            rule = (await series.get_series(s, meeting.series_id)).rrule
+            plan = await series.get_series(s, meeting.series_id)
+            first = to_local(plan.first_start, plan.time_zone)
+            rule = rule_in_words(plan.rrule, current_locale.get(), first, plan.time_zone)
         minutes = await minutes_service.latest(s, meeting.id)
         people = dict(
             (

@@ -210,6 +210,11 @@ LABELS: dict[str, str] = {
     "overdue_mediation": N_("Mediation past its deadline"),
     "court_decision_due": N_("Court decision due"),
     "escalation_risk": N_("Risk of violence"),
+    "urgent_risk": N_("Urgent report from the grid"),
+    # why a case is proposed for a joint meeting (with the warning kinds above and "failed")
+    "escalated": N_("Escalated to the supervisors"),
+    # reasons the hub itself gives for a move (people's own reasons are shown as typed)
+    "acceptance deadline passed": N_("The acceptance deadline passed"),
     "info": N_("Information"),
     "warning": N_("Warning"),
     "critical": N_("Critical"),

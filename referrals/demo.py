@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from hub import audit
-from hub.demo_context import DemoContext, DemoLogin
+from hub.demo_context import DemoContext
 from hub.events import Outbox
 from hub.models import Setting
 from referrals import committees, mediators, moves, sending, states
@@ -553,11 +553,6 @@ async def load(ctx: DemoContext) -> None:
     await assessment_demo.load(ctx)
     async with ctx.db.write() as s:
         s.add(Setting(key=MARK, value=ctx.now.isoformat()))
-    ctx.logins.append(
-        DemoLogin(
-            "liaison_sr01", "gongtiao-demo", "liaison", "SR01", "receives the PS01 referrals / 接收派出所移送"
-        )
-    )
 
 
 async def _play(ctx: DemoContext, story: Story, number: int) -> None:

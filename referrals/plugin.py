@@ -9,12 +9,16 @@ from aiohttp import web
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.keys import CONFIG, DB
+from hub.models import AgencyKind
 from hub.orm import utcnow
 from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
 from hub.tasks import every
 from hub.workdays.keys import CALENDAR
 from referrals import codes, permissions
+
+# The top-level agencies, whose administrators set the district's routing (check_district_admin).
+DISTRICT_LEVEL = frozenset({AgencyKind.police_bureau, AgencyKind.justice_bureau})
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
@@ -96,8 +100,8 @@ plugin = Plugin(
         NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),
         NavItem("/stats", N_("Statistics"), "view_cases"),
         NavItem("/assessment", N_("Assessment"), "view_cases"),
-        NavItem("/admin/rules", N_("Routing rules"), "manage_rules"),
-        NavItem("/admin/committees", N_("Mediation committees"), "manage_rules"),
+        NavItem("/admin/rules", N_("Routing rules"), "manage_rules", DISTRICT_LEVEL),
+        NavItem("/admin/committees", N_("Mediation committees"), "manage_rules", DISTRICT_LEVEL),
     ),
     order=10,
 )

@@ -6,11 +6,11 @@ translated through ``hub.labels.label``.
 
 from __future__ import annotations
 
-from hub.i18n import N_
+from hub.i18n import N_, NC_, InContext
 
-LABELS: dict[str, str] = {
-    # session status
-    "live": N_("In progress"),
+LABELS: dict[str, str | InContext] = {
+    # session status ("In progress" of a meeting action is 办理中; a live session is 进行中)
+    "live": NC_("video session", "In progress"),
     "ended": N_("Ended"),
     # roles in a session
     "mediator": N_("Mediator"),

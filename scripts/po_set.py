@@ -4,6 +4,9 @@
     .venv/bin/python scripts/po_set.py                      # list untranslated messages
     .venv/bin/python scripts/po_set.py translations.json    # merge {"English id": "中文", ...}
 
+A message with a context (``pgettext("meeting reply", "Accepted")``) is given as an object under its
+context: {"meeting reply": {"Accepted": "已接受"}}, and listed as ``"meeting reply|Accepted"``.
+
 Extracts every message from the code and templates, adds the new ones to
 hub/locale/zh_CN/LC_MESSAGES/messages.po, drops the ones no longer used, merges the given
 translations, and prints what is still untranslated (exit status 1 if anything is).
@@ -25,9 +28,13 @@ PO = ROOT / "hub/locale/zh_CN/LC_MESSAGES/messages.po"
 
 
 def main() -> int:
-    given: dict[str, str] = {}
+    given: dict[tuple[str, str | None], str] = {}
     for name in sys.argv[1:]:
-        given.update(json.loads(Path(name).read_text(encoding="utf-8")))
+        for key, value in json.loads(Path(name).read_text(encoding="utf-8")).items():
+            if isinstance(value, dict):
+                given.update({(message, key): text for message, text in value.items()})
+            else:
+                given[(key, None)] = value
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         subprocess.run(
@@ -40,6 +47,8 @@ def main() -> int:
                 "babel.cfg",
                 "-k",
                 "N_",
+                "-k",
+                "NC_:1c,2",
                 "-o",
                 str(pot),
                 "hub",
@@ -54,16 +63,19 @@ def main() -> int:
         with pot.open("rb") as fh:
             template = read_po(fh)
     with PO.open("rb") as fh:
-        old = {m.id: m.string for m in read_po(fh) if m.id}
+        old = {(m.id, m.context): m.string for m in read_po(fh) if m.id}
     catalog = Catalog(locale="zh_CN", project="gongtiao", fuzzy=False)
     missing = []
     for message in template:
         if not message.id:
             continue
-        text = given.get(message.id) or old.get(message.id) or ""
+        key = (message.id, message.context)
+        text = given.get(key) or old.get(key) or ""
         if not text:
-            missing.append(message.id)
-        catalog.add(message.id, text, locations=message.locations, flags=message.flags)
+            missing.append(f"{message.context}|{message.id}" if message.context else message.id)
+        catalog.add(
+            message.id, text, locations=message.locations, flags=message.flags, context=message.context
+        )
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=110, omit_header=False)
     for message in missing:

@@ -28,7 +28,7 @@ FLUSH_BYTES = 1024 * 1024  # gather this much before a worker thread writes it
 TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-TOO_LARGE = N_("Evidence files may be at most %(mib)s MiB (%(limit)s bytes).")
+TOO_LARGE = N_("Evidence files may be at most %(mib)s MB (%(limit)s bytes).")
 
 
 def too_large(limit: int) -> PayloadTooLarge:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, select
 from hub.early_warnings import EarlyWarning, acknowledge, open_warnings
 from hub.errors import NotFound
 from hub.i18n import gettext
+from hub.labels import labelled
 from hub.models import Agency
 from hub.orm import utcnow
 from hub.routing import Ctx
@@ -104,7 +105,7 @@ async def missing_for(ctx: Ctx, day: date | None) -> filing.Missing:
 def warning_text(w: EarlyWarning) -> str:
     message = gettext(w.title)
     try:
-        return message % w.params if w.params else message
+        return message % labelled(w.params) if w.params else message
     except (KeyError, ValueError, TypeError):
         return message
 

@@ -47,5 +47,19 @@ function dispatch(message) {
   }
 }
 
+// A table wider than the screen scrolls in its frame: the frame takes the keyboard focus then, so
+// that the arrow keys scroll it (WCAG 2.1.1; axe's scrollable-region-focusable).
+function setupScrollables() {
+  const mark = () => {
+    for (const wrap of document.querySelectorAll(".table-wrap")) {
+      if (wrap.scrollWidth > wrap.clientWidth) wrap.tabIndex = 0;
+      else if (wrap.tabIndex === 0 && !wrap.contains(document.activeElement)) wrap.removeAttribute("tabindex");
+    }
+  };
+  mark();
+  window.addEventListener("resize", mark);
+}
+
 setupMenu();
 setupLive();
+setupScrollables();

@@ -66,6 +66,9 @@ async def test_a_secretary_runs_a_meeting_from_the_pages(client: TestClient, db:
     page = await client.get(location)
     html = await page.text()
     assert "公调对接联席会议" in html and 'data-testid="proposed-cases"' in html
+    repeats = '<dd data-testid="meeting-repeats">每月第一个星期二 15:00，至2027年5月4日</dd>'  # 6 months
+    assert repeats in html and "FREQ=" not in html
+    assert "(北京时间)" in html
     invitee = re.search(r'data-invitee="(\d+)"', html)
     assert invitee
     status, _, _ = await form_post(
