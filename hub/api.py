@@ -7,7 +7,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from hub import directory, etags, notifications, openapi
-from hub.directory_cache import DIRECTORY
+from hub.directory_cache import DIRECTORY, TOPIC
 from hub.errors import ValidationFailed
 from hub.i18n import N_
 from hub.keys import TREE
@@ -117,7 +117,7 @@ async def create_agency(ctx: Ctx, body: AgencyIn) -> AgencyOut:
     async with ctx.write() as (s, outbox):
         agency = await directory.create_agency(s, ctx.user.actor, data)
         out = AgencyOut.model_validate(agency)
-        outbox.add("directory", "agency.created", ctx.user.user_id, id=out.id, name=out.name)
+        outbox.add(TOPIC, "agency.created", ctx.user.user_id, id=out.id, name=out.name)
     ctx.request.app[TREE].invalidate()
     ctx.request.app[DIRECTORY].invalidate()
     return out

@@ -88,6 +88,7 @@ def display_name(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split()).replace('"', "＂").replace("\\", "＼")
 
 
+@lru_cache(maxsize=4096)
 def valid_email(address: str) -> bool:
     return bool(_EMAIL.fullmatch(address))
 
