@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import secrets
@@ -104,6 +105,10 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     config = config.with_overrides(host=args.host or config.host, port=args.port or config.port)
     loop = event_loop()
     app = create_app(config)
+    # Everything imported and built so far lives as long as the process: out of the collector's
+    # sight, a full collection during a large read (a feed of 1,000 meetings is 6,000 ORM objects)
+    # no longer walks it (docs/benchmarks.md, feed_read).
+    gc.freeze()
     print(f"gongtiao serving on http://{config.host}:{config.port}", flush=True)
     web.run_app(
         app,
