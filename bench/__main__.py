@@ -16,6 +16,7 @@ BENCHMARKS: tuple[str, ...] = (
     "intake",
     "case_list",
     "meetings_docs",
+    "feed_read",
     "recording",
     "rtc_join",
     "transcribe_zh",

@@ -1,12 +1,16 @@
 """An authenticated API read under load: ``GET /api/v1/agencies`` with a Bearer token.
 
-Targets, each a subprocess on the same database (the demo district):
-- ``hub``: the real ``python -m hub serve`` (middlewares, token lookup, permission check, pydantic);
-- ``floor``: ``bench.floor_app``, bare aiohttp + SQLAlchemy running the same query and returning the
-  same JSON, without auth or middleware: what the stack costs before the hub adds anything.
+Targets, two subprocesses on the same database (the demo district), both on uvloop:
+- ``hub``: the real ``python -m hub serve`` (middlewares, token lookup, permission check, and the
+  agency list's kept body, ``hub.directory_cache``);
+- ``hub-304``: the same, the client sending the body's ETag in If-None-Match (a caller that kept
+  its copy: permission checked, 304, no body);
+- ``floor``: ``bench.floor_app``, bare aiohttp + SQLAlchemy **Core** (two SELECTs, rows to dicts,
+  ``json.dumps``) returning the same JSON, without auth, middleware or cache: a hand-written read;
+- ``floor-orm``: the same app running the hub's own ORM query (the floor of earlier runs).
 
 Each runs ``--duration`` seconds after ``--warmup`` under ``--connections`` connections, on SQLite and,
-with ``--pg``, on a throwaway PostgreSQL. The ratios hub/floor say what the hub's layers cost.
+with ``--pg``, on a throwaway PostgreSQL. Ratios are over ``floor`` (Core).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,7 +47,14 @@ from bench.support import (
 )
 
 PATH = "/api/v1/agencies"
-TARGETS = ("hub", "floor")
+# variant -> (process, path); hub-304 adds If-None-Match.
+VARIANTS = {
+    "hub": ("hub", PATH),
+    "hub-304": ("hub", PATH),
+    "floor": ("floor", PATH),
+    "floor-orm": ("floor", "/orm" + PATH),
+}
+PROCESSES = ("hub", "floor")
 
 
 @dataclass(frozen=True)
@@ -88,8 +100,14 @@ def start_target(
         ]
         ready = base + PATH
     child = spawn(target, command, env=env, cwd=ROOT, log_path=log_path, stack=stack, cpus=cpus)
-    wait_ready(child, ready)
+    wait_ready(child, ready, timeout=300.0)  # a shared machine under load starts slowly
     return child, base
+
+
+def etag_of(url: str, headers: dict[str, str]) -> str:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own loopback
+        return str(response.headers["ETag"])
 
 
 def measure(
@@ -102,9 +120,9 @@ def measure(
     return run_wrk(wrk, url, headers, options.connections, options.duration, cpus)
 
 
-def ratios(runs: list[Run], backend: str) -> dict[str, float]:
+def ratios(runs: list[Run], backend: str, target: str = "hub") -> dict[str, float]:
     by_target = {r.target: r.result for r in runs if r.backend == backend}
-    hub, floor = by_target.get("hub"), by_target.get("floor")
+    hub, floor = by_target.get(target), by_target.get("floor")
     if hub is None or floor is None:
         return {}
 
@@ -119,17 +137,19 @@ def ratios(runs: list[Run], backend: str) -> dict[str, float]:
 
 
 def table(runs: list[Run], backends: list[str]) -> str:
-    header = f"{'backend':<11}{'target':<11}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+    header = f"{'backend':<11}{'target':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
     lines = [header, "-" * len(header)]
     for backend in backends:
         for r in (r for r in runs if r.backend == backend):
             x = r.result
             lines.append(
-                f"{backend:<11}{r.target:<11}{x.rps:>10.1f}{x.p50_ms:>10.2f}{x.p99_ms:>10.2f}{x.errors:>8}"
+                f"{backend:<11}{r.target:<18}{x.rps:>10.1f}{x.p50_ms:>10.2f}{x.p99_ms:>10.2f}{x.errors:>8}"
             )
-        q = ratios(runs, backend)
-        if q:
-            lines.append(f"{backend:<11}{'hub/floor':<11}{q['rps']:>10.2f}{q['p50']:>10.2f}{q['p99']:>10.2f}")
+        for target in (t for t in VARIANTS if t != "floor"):
+            q = ratios(runs, backend, target)
+            if q:
+                name = f"{target}/floor"
+                lines.append(f"{backend:<11}{name:<18}{q['rps']:>10.2f}{q['p50']:>10.2f}{q['p99']:>10.2f}")
     return "\n".join(lines)
 
 
@@ -182,22 +202,31 @@ def run(options: Options) -> str:
             token = prepare(database_url, data_dir)
             headers = {"Authorization": f"Bearer {token}"}
             bodies: dict[str, Any] = {}
-            for target in TARGETS:
-                log(f"{backend}: {target}")
-                child, base = start_target(target, database_url, data_dir, stack, server_cpus)
+            for process in PROCESSES:
+                log(f"{backend}: {process}")
+                child, base = start_target(process, database_url, data_dir, stack, server_cpus)
                 try:
-                    bodies[target] = get_json(base + PATH, headers)
-                    result = measure(base + PATH, headers, options, wrk, load_cpus)
-                    if child.process.poll() is not None:
-                        raise RuntimeError(f"{target} died during the run:\n{child.log_tail()}")
+                    for target, (_, route) in ((t, v) for t, v in VARIANTS.items() if v[0] == process):
+                        asked = dict(headers)
+                        if target == "hub-304":
+                            asked["If-None-Match"] = etag_of(base + route, headers)
+                        else:
+                            bodies[target] = get_json(base + route, headers)
+                        log(f"{backend}: {target}")
+                        result = measure(base + route, asked, options, wrk, load_cpus)
+                        if child.process.poll() is not None:
+                            raise RuntimeError(f"{process} died during the run:\n{child.log_tail()}")
+                        runs.append(Run(backend, target, result))
+                        if result.errors:
+                            notes.append(
+                                f"{backend}/{target}: {result.errors} errors of {result.requests} requests"
+                            )
                 finally:
                     child.stop()
-                runs.append(Run(backend, target, result))
-                if result.errors:
-                    notes.append(f"{backend}/{target}: {result.errors} errors of {result.requests} requests")
             agencies[backend] = int(bodies["hub"].get("total", -1))
-            if bodies["hub"] != bodies["floor"]:
-                notes.append(f"{backend}: the floor's JSON differs from the hub's")
+            for target in ("floor", "floor-orm"):
+                if bodies["hub"] != bodies[target]:
+                    notes.append(f"{backend}: {target}'s JSON differs from the hub's")
     data = {
         "benchmark": "api_read",
         "started_at": started.isoformat(),
@@ -212,7 +241,9 @@ def run(options: Options) -> str:
         "agencies": agencies,
         "versions": _versions(),
         "runs": [{"backend": r.backend, "target": r.target, **r.result.as_dict()} for r in runs],
-        "ratios_hub_over_floor": {b: ratios(runs, b) for b in backends},
+        "ratios_over_core_floor": {
+            b: {t: ratios(runs, b, t) for t in VARIANTS if t != "floor"} for b in backends
+        },
         "notes": notes,
     }
     path = write_results(data, started.strftime("%Y%m%dT%H%M%SZ"))

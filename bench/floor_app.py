@@ -1,8 +1,13 @@
-"""The stack's floor for ``GET /api/v1/agencies``: bare aiohttp + SQLAlchemy async, nothing of the hub's.
+"""The stack's floors for ``GET /api/v1/agencies``: bare aiohttp + SQLAlchemy async, nothing of the hub's.
 
-No auth, no middleware, no routing layer, no pydantic: one handler runs the query the hub runs
-(``hub.directory.list_agencies``: agencies ordered by kind and code, specialties loaded by selectin)
-through the same engine setup (``hub.db.Database``) and returns the same JSON.
+No auth, no middleware, no routing layer, no pydantic, no cache, through the same engine setup
+(``hub.db.Database``) and the same event loop as ``gongtiao serve`` (``hub.cli.event_loop``), the
+same JSON:
+
+- ``/api/v1/agencies``, **the floor**: SQLAlchemy Core, two SELECTs (the agencies ordered by kind
+  and code; their specialties), rows to dicts, ``json.dumps``. What a hand-written read costs.
+- ``/orm/api/v1/agencies``: the hub's own ORM query (``hub.directory.list_agencies``, specialties
+  by selectin), the floor of earlier runs; kept to show what the ORM costs.
 
     python -m bench.floor_app --port 8081 --database-url sqlite+aiosqlite:////tmp/x/gongtiao.db
 """
@@ -17,8 +22,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
+from hub.cli import event_loop
 from hub.db import Database
-from hub.models import Agency
+from hub.models import Agency, AgencySpecialty
 
 DB = web.AppKey("db", Database)
 URL = web.AppKey("url", str)
@@ -40,6 +46,42 @@ def agency_json(a: Agency) -> dict[str, Any]:
     }
 
 
+async def list_agencies_core(request: web.Request) -> web.Response:
+    agencies = Agency.__table__.c
+    specialties = AgencySpecialty.__table__.c
+    columns = [agencies[name] for name in COLUMNS if name != "specialties"]
+    async with request.app[DB].read() as s:
+        rows = (await s.execute(select(*columns).order_by(agencies.kind, agencies.code))).all()
+        pairs = await s.execute(
+            select(specialties.agency_id, specialties.specialty).order_by(specialties.specialty)
+        )
+    by_agency: dict[int, list[str]] = {}
+    for agency_id, specialty in pairs:
+        by_agency.setdefault(agency_id, []).append(specialty)
+    items = []
+    for row in rows:
+        item = row._asdict()
+        item["specialties"] = by_agency.get(item["id"], [])
+        items.append(item)
+    body = json.dumps({"items": items, "total": len(items)}, ensure_ascii=False, separators=(",", ":"))
+    return web.Response(text=body, content_type="application/json")
+
+
+COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "parent_id",
+    "host_agency_id",
+    "area_id",
+    "specialties",
+    "phone",
+    "address",
+    "active",
+)
+
+
 async def list_agencies(request: web.Request) -> web.Response:
     async with request.app[DB].read() as s:
         rows = (await s.scalars(select(Agency).order_by(Agency.kind, Agency.code))).all()
@@ -57,7 +99,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 def create_app(database_url: str) -> web.Application:
     app = web.Application()
     app[URL] = database_url
-    app.router.add_get("/api/v1/agencies", list_agencies)
+    app.router.add_get("/api/v1/agencies", list_agencies_core)
+    app.router.add_get("/orm/api/v1/agencies", list_agencies)
     app.cleanup_ctx.append(_database)
     return app
 
@@ -68,7 +111,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     args = parser.parse_args(argv)
-    web.run_app(create_app(args.database_url), host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(
+        create_app(args.database_url),
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+        loop=event_loop(),
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import text
 
-from hub import directory, notifications, openapi
+from hub import directory, etags, notifications, openapi
+from hub.directory_cache import DIRECTORY, TOPIC
 from hub.errors import ValidationFailed
 from hub.i18n import N_
 from hub.keys import TREE
@@ -61,11 +62,18 @@ async def me(ctx: Ctx) -> Me:
     response=Page[AgencyOut],
     tags=TAGS,
 )
-async def list_agencies(ctx: Ctx, query: AgencyQuery) -> Page[AgencyOut]:
-    async with ctx.db.read() as s:
-        rows = await directory.list_agencies(s, kind=query.kind)
-    items = [AgencyOut.model_validate(a) for a in rows]
-    return Page[AgencyOut](items=items, total=len(items))
+async def list_agencies(ctx: Ctx, query: AgencyQuery) -> web.Response:
+    """Answered from the process's cached body (``hub.directory_cache``), with its ETag; 304 when
+    the caller's copy is current. The route's permission has been checked before this runs."""
+
+    async def build() -> bytes:
+        async with ctx.db.read() as s:
+            rows = await directory.list_agencies(s, kind=query.kind)
+        items = [AgencyOut.model_validate(a) for a in rows]
+        return Page[AgencyOut](items=items, total=len(items)).model_dump_json().encode()
+
+    body = await ctx.request.app[DIRECTORY].get(f"agencies?kind={query.kind or ''}", build)
+    return etags.respond(ctx.request, body.data, etag=body.etag, content_type="application/json")
 
 
 @routes.api(
@@ -110,8 +118,9 @@ async def create_agency(ctx: Ctx, body: AgencyIn) -> AgencyOut:
     async with ctx.write() as (s, outbox):
         agency = await directory.create_agency(s, ctx.user.actor, data)
         out = AgencyOut.model_validate(agency)
-        outbox.add("directory", "agency.created", ctx.user.user_id, id=out.id, name=out.name)
+        outbox.add(TOPIC, "agency.created", ctx.user.user_id, id=out.id, name=out.name)
     ctx.request.app[TREE].invalidate()
+    ctx.request.app[DIRECTORY].invalidate()
     return out
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub import api, live, openapi, pages
+from hub import api, directory_cache, live, openapi, pages
 from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
@@ -54,6 +54,7 @@ def create_app(config: Config) -> web.Application:
     )
     app[CONFIG] = config
     app[TREE] = AgencyTreeCache()
+    app[directory_cache.DIRECTORY] = directory_cache.DirectoryCache()
     app[CALENDAR] = CalendarCache()
     app[LOGIN_LIMITER] = LoginThrottle.of(config.login_attempts, config.login_window_seconds)
     app[ENDPOINTS] = []
@@ -75,6 +76,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_static("/static", static, append_version=False)
 
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(directory_cache.context(EVENTS))  # after the database's: the bus is up
     app.cleanup_ctx.append(every(3600, _purge_sessions, name="housekeeping"))
     app.cleanup_ctx.append(worker_context)  # after the database's: stops before it closes
     app.on_response_prepare.append(security_headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import secrets
@@ -102,10 +103,16 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     from hub.app import create_app
 
     config = config.with_overrides(host=args.host or config.host, port=args.port or config.port)
+    loop = event_loop()
     app = create_app(config)
+    # Everything imported and built so far lives as long as the process: out of the collector's
+    # sight, a full collection during a large read (a feed of 1,000 meetings is 6,000 ORM objects)
+    # no longer walks it (docs/benchmarks.md, feed_read).
+    gc.freeze()
     print(f"gongtiao serving on http://{config.host}:{config.port}", flush=True)
     web.run_app(
         app,
+        loop=loop,
         host=config.host,
         port=config.port,
         print=None,
@@ -114,6 +121,17 @@ def serve(config: Config, args: argparse.Namespace) -> int:
         handle_signals=True,
     )
     return 0
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop (libuv; docs/benchmarks.md, api_read), or asyncio's own
+    where uvloop is not installed (a platform without its wheel)."""
+    try:
+        import uvloop
+    except ImportError:
+        logger.info("uvloop is not installed: serving on asyncio's own event loop")
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 async def _run_async(config: Config, args: argparse.Namespace) -> int:

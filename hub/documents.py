@@ -8,10 +8,12 @@ page numbers use the same embedded font. Pages of domain packages extend ``docum
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,11 +21,15 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
-from hub import i18n
+from hub import etags, i18n
 from hub.templating import TEMPLATES
 
 logger = logging.getLogger(__name__)
 STYLESHEET = TEMPLATES / "documents" / "documents.css"
+PDF = "application/pdf"
+PRIVATE = "private, no-store"
+# Raise when a change of ours (not of the HTML) would change the PDFs: it is part of every tag.
+DOCUMENT_VERSION = "1"
 _lock = threading.Lock()
 _weasy: Any = None
 
@@ -36,6 +42,16 @@ def _weasyprint() -> Any:
 
             _weasy = weasyprint
     return _weasy
+
+
+@functools.cache
+def _renderer_key() -> str:
+    """What besides the HTML decides a PDF's bytes: WeasyPrint's version and our stylesheet."""
+    try:
+        version = metadata.version("weasyprint")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        version = "?"
+    return f"{DOCUMENT_VERSION}/{version}/{etags.of(STYLESHEET.read_bytes())}"
 
 
 def render_pdf_sync(html: str, base_url: str | None = None) -> bytes:
@@ -123,15 +139,30 @@ class Document:
     def disposition(self) -> str:
         return inline_disposition(self.filename, self.fallback)
 
-    async def response(self) -> web.Response:
-        """The PDF as an HTTP answer: shown in the browser, never kept by a cache."""
+    @property
+    def etag(self) -> str:
+        """A strong tag from everything the PDF is made of: the same HTML through the same
+        WeasyPrint and stylesheet gives the same bytes (rendering is deterministic)."""
+        return etags.of(_renderer_key(), self.html, *self._parts())
+
+    def _parts(self) -> tuple[str, ...]:
+        return ()
+
+    async def response(self, request: web.Request | None = None) -> web.Response:
+        """The PDF as an HTTP answer: shown in the browser, never kept by a browser's cache (case
+        papers carry personal data; a station's computer is shared). Given the request, it
+        carries an ETag, and a caller that kept its copy and sends the tag in If-None-Match gets
+        304 without the document being rendered again. Call it only after the permission checks.
+        """
+        headers = {"Content-Disposition": self.disposition}
+        if request is not None and etags.matches(request, self.etag):
+            return etags.respond(
+                request, b"", etag=self.etag, content_type=PDF, headers=headers, cache_control=PRIVATE
+            )
+        if request is not None:
+            headers["ETag"] = self.etag
         return web.Response(
-            body=await self.pdf(),
-            headers={
-                "Content-Type": "application/pdf",
-                "Content-Disposition": self.disposition,
-                "Cache-Control": "private, no-store",
-            },
+            body=await self.pdf(), headers={"Content-Type": PDF, "Cache-Control": PRIVATE, **headers}
         )
 
 
@@ -143,3 +174,6 @@ class BoundDocument(Document):
 
     async def pdf(self) -> bytes:
         return await asyncio.to_thread(render_bound_pdf_sync, (self.html, *self.parts))
+
+    def _parts(self) -> tuple[str, ...]:
+        return self.parts

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from hub import auth, csrf, directory, i18n, live, notifications
 from hub.directory import update_user
+from hub.directory_cache import DIRECTORY, TOPIC
 from hub.errors import HubError, InvalidCredentials, ValidationFailed
 from hub.forms import Form
 from hub.i18n import N_, gettext
@@ -229,11 +230,13 @@ async def agencies_create(ctx: Ctx) -> web.Response:
             phone=body.phone,
             address=body.address,
         )
-        async with ctx.write() as (s, _):
-            await directory.create_agency(s, ctx.user.actor, data)
+        async with ctx.write() as (s, outbox):
+            agency = await directory.create_agency(s, ctx.user.actor, data)
+            outbox.add(TOPIC, "agency.created", ctx.user.user_id, id=agency.id, name=agency.name)
     except HubError as exc:
         return await _agencies_page(ctx, status=exc.status, error=exc.text(), details=exc.details, form=form)
     ctx.request.app[TREE].invalidate()
+    ctx.request.app[DIRECTORY].invalidate()
     raise web.HTTPSeeOther("/admin/agencies")
 
 

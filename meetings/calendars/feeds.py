@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from hub import audit
 from hub.errors import NotFound
@@ -67,7 +68,8 @@ async def by_token(s: AsyncSession, token: str) -> CalendarFeedToken:
 
 async def meetings_of(s: AsyncSession, row: CalendarFeedToken, now: datetime) -> Sequence[Meeting]:
     since = now - HISTORY
-    query = select(Meeting).where(Meeting.end >= since)
+    # A feed writes no agenda: loading every meeting's items would be a third query for nothing.
+    query = select(Meeting).options(raiseload(Meeting.agenda)).where(Meeting.end >= since)
     if row.user_id is not None:
         invited = select(Invitee.meeting_id).where(Invitee.user_id == row.user_id)
         query = query.where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub import etags
 from hub.directory import get_agency
 from hub.errors import Forbidden, NotFound
 from hub.models import Role
@@ -57,7 +58,10 @@ async def meeting_ics(ctx: Ctx) -> web.Response:
     "GET",
     "/calendar/{token}.ics",
     public=True,
-    summary="A subscription feed (a person's or an agency's meetings); the token in the URL is the key",
+    summary=(
+        "A subscription feed (a person's or an agency's meetings); the token in the URL is the key. "
+        "With its ETag in If-None-Match: 304 while nothing in it changed"
+    ),
     produces=ICS,
     tags=TAGS,
 )
@@ -66,7 +70,14 @@ async def feed_ics(ctx: Ctx) -> web.Response:
         row = await feeds.by_token(s, ctx.match("token"))
         meetings = await feeds.meetings_of(s, row, utcnow())
         body = await calendars.feed(s, meetings, await feeds.name_of(s, row), ctx.base_url)
-    return _ics(body, "meetings.ics")
+    # The token has opened the feed (revoked and unknown ones are 404 above): only now may a
+    # client learn that its copy is current.
+    return etags.respond(
+        ctx.request,
+        body,
+        content_type=f"{ICS}; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="meetings.ics"'},
+    )
 
 
 def _feed_url(ctx: Ctx, token: str) -> str:

@@ -330,7 +330,7 @@ async def agreement_pdf(ctx: Ctx) -> web.Response:
         document = await documents.agreement_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )
-    return await document.response()
+    return await document.response(ctx.request)
 
 
 @routes.page(
@@ -350,4 +350,4 @@ async def confirmation_pdf(ctx: Ctx) -> web.Response:
         document = await documents.confirmation_document(
             s, ctx.request.app[JINJA], ca, ctx.config.zone, reveal=reveal
         )
-    return await document.response()
+    return await document.response(ctx.request)

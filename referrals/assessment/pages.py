@@ -124,9 +124,9 @@ async def assessment_pdf(ctx: Ctx) -> web.Response:
         **chart_svgs,
     )
     name = filename(r.start, r.end, "assessment", "pdf")
-    return await Document(
-        html, f"公调对接考核-{r.start.isoformat()}-{r.end.isoformat()}.pdf", name
-    ).response()
+    return await Document(html, f"公调对接考核-{r.start.isoformat()}-{r.end.isoformat()}.pdf", name).response(
+        ctx.request
+    )
 
 
 @routes.page(

@@ -84,7 +84,7 @@ async def form_pdf(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         _ca, f = await read(ctx, s)
         document = form_document(ctx.request.app[JINJA], f, ctx.request.match_info["form"])
-    return await document.response()
+    return await document.response(ctx.request)
 
 
 @routes.page(

@@ -158,4 +158,4 @@ async def package_pdf(ctx: Ctx) -> web.Response:
         document = await package.package_document(
             s, ctx.request.app[JINJA], cc, ctx.config.zone, reveal=reveal
         )
-    return await document.response()
+    return await document.response(ctx.request)

@@ -225,6 +225,33 @@ async def test_feeds_of_a_person_and_an_agency_until_revoked(client: TestClient,
     assert (await client.get("/calendar/cal_made-up.ics")).status == 404
 
 
+async def test_a_feed_answers_304_to_a_current_copy_and_nothing_once_revoked(
+    client: TestClient, db: Database
+) -> None:
+    await give_emails(db, *PEOPLE)
+    secretary = await Person.login(client, "secretary")
+    await joint_series(secretary, db)
+    status, feed = await secretary.post("/api/v1/calendar-feeds", {})
+    assert status == 201, feed
+    client.session.cookie_jar.clear()
+    path = f"/calendar/{feed['token']}.ics"
+    first = await client.get(path)
+    body, etag = await first.read(), first.headers["ETag"]
+    assert first.status == 200 and first.headers["Cache-Control"] == "private, no-cache"
+    read(body)
+    kept = await client.get(path, headers={"If-None-Match": etag})
+    assert (kept.status, await kept.read(), kept.headers["ETag"]) == (304, b"", etag)
+    again = await client.get(path)
+    assert (again.headers["ETag"], await again.read()) == (etag, body)  # nothing changed, same bytes
+
+    secretary = await Person.login(client, "secretary")
+    status, _ = await secretary.post(f"/api/v1/calendar-feeds/{feed['id']}/revoke", {})
+    assert status == 200
+    client.session.cookie_jar.clear()
+    gone = await client.get(path, headers={"If-None-Match": etag})
+    assert gone.status == 404 and "ETag" not in gone.headers
+
+
 async def test_a_feed_ends_with_its_owner_and_an_agency_feed_shows_only_the_agencys_meetings(
     client: TestClient, db: Database
 ) -> None:

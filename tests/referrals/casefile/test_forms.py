@@ -221,3 +221,23 @@ async def test_the_parties_are_in_the_database_as_the_forms_show_them(
     async with db.read() as s:
         kinds = (await s.scalars(select(Party.kind).where(Party.case_id == case_id))).all()
     assert sorted(kinds) == ["organisation", "person"]
+
+
+async def test_a_form_kept_by_its_etag_is_304_for_its_reader_and_still_404_for_an_outsider(
+    client: TestClient,
+) -> None:
+    police = await Person.login(client, "liaison_ps01")
+    status, case = await police.post("/api/v1/cases", case_body())
+    assert status == 201, case
+    path = f"/cases/{case['id']}/forms/application.pdf"
+    first = await client.get(path)
+    assert first.status == 200 and (await first.read()).startswith(b"%PDF")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and first.headers["Cache-Control"] == "private, no-store"
+    kept = await client.get(path, headers={"If-None-Match": f'W/"other", {etag}'})
+    assert (kept.status, await kept.read(), kept.headers["ETag"]) == (304, b"", etag)
+    assert (await client.get(path, headers={"If-None-Match": '"other"'})).status == 200
+    # Another station's liaison may not see the case: the tag tells them nothing.
+    await Person.login(client, "liaison_ps02")
+    refused = await client.get(path, headers={"If-None-Match": etag})
+    assert refused.status == 404 and "ETag" not in refused.headers
