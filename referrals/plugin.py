@@ -14,7 +14,9 @@ from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
 from hub.tasks import every
 from hub.workdays.keys import CALENDAR
-from referrals import codes, permissions
+from referrals import case_index, codes, permissions
+
+assert case_index  # imported for its flush hook, which keeps the case list's tables in step
 
 logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
