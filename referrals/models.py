@@ -210,7 +210,7 @@ class Referral(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)  # resolved or failed
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
-    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the sweep's window
     last_reason: Mapped[str] = mapped_column(String(500), default="")
 
 
@@ -226,7 +226,7 @@ class ReferralEvent(Base):
     to_state: Mapped[str] = mapped_column(String(24))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the sweep's window
     reason: Mapped[str] = mapped_column(String(500), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -1,5 +1,6 @@
 """referrals: the case list at a million cases: each case's current referral on the case, who may
-see it (case_agencies) and its search pieces (case_grams), filled from what is there
+see it (case_agencies) and its search pieces (case_grams), filled from what is there; the
+indexes the sweeps' windows read (referrals.state_changed_at, referral_events.at)
 
 Revision ID: r0011
 Revises: r0006
@@ -66,6 +67,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_current_state_id", ["current_state", "id"], unique=False)
         batch_op.create_index("ix_cases_current_receiver_id", ["current_receiver_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_current_due"), ["current_due"], unique=False)
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_referrals_state_changed_at"), ["state_changed_at"], unique=False)
+    with op.batch_alter_table("referral_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_referral_events_at"), ["at"], unique=False)
     op.create_table(
         "case_agencies",
         sa.Column("agency_id", sa.Integer(), nullable=False),
@@ -98,6 +103,10 @@ def downgrade() -> None:
     op.drop_table("case_grams")
     op.drop_index("ix_case_agencies_case_id", table_name="case_agencies")
     op.drop_table("case_agencies")
+    with op.batch_alter_table("referral_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referral_events_at"))
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referrals_state_changed_at"))
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_current_due"))
         batch_op.drop_index("ix_cases_current_receiver_id")
