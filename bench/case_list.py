@@ -604,7 +604,7 @@ def start_hub(
         cpus=cpus,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_ready(child, base + "/healthz")
+    wait_ready(child, base + "/healthz", timeout=600)  # a loaded machine starts slowly
     return child, base
 
 

@@ -179,7 +179,7 @@ def matching(q: str) -> ColumnElement[bool]:
     pieces looked up in ``case_grams``, then (for three characters and more, where pieces can all be
     there without the whole) the texts themselves."""
     q = case_index.fold(q.strip())
-    found = [
+    found: list[ColumnElement[bool]] = [
         exists(select(CaseGram.case_id).where(CaseGram.gram == g, CaseGram.case_id == Case.id))
         for g in case_index.query_grams(q)
     ]
