@@ -70,7 +70,7 @@ def run_hub_cli(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> str:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1200,
         stdin=subprocess.DEVNULL,
     )
     if done.returncode != 0:

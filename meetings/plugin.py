@@ -25,7 +25,7 @@ def setup(app: web.Application) -> None:
     from meetings import mail
 
     mail.setup(app)  # invitations by e-mail, when SMTP is configured
-    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="meetings-sweep"))
+    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="meetings-sweep", leader=True))
 
 
 async def _sweep(app: web.Application, outbox: Outbox) -> None:

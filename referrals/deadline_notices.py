@@ -61,11 +61,22 @@ def _expected(key: str, user: User) -> list[str]:
 
 
 async def _due_soon(s: AsyncSession, now: datetime) -> list[Due]:
+    """The people-deadlines whose time to be told has come: rows, not objects, and people looked
+    up only for those (a deadline extended a little is told again, so no run may skip one)."""
     policies = Policies(s)
     found: list[Due] = []
     candidates = (
         await s.execute(
-            select(Referral, Case.number)
+            select(
+                Referral.id,
+                Referral.case_id,
+                Referral.state,
+                Referral.to_agency_id,
+                Referral.mediator_id,
+                Referral.accept_due,
+                Referral.mediation_due,
+                Case.number,
+            )
             .join(Case, Case.id == Referral.case_id)
             .where(
                 (
@@ -82,23 +93,24 @@ async def _due_soon(s: AsyncSession, now: datetime) -> list[Due]:
             .order_by(Referral.id)
         )
     ).all()
-    for referral, number in candidates:
+    for referral in candidates:
         policy = await policies.of(referral.to_agency_id)
-        deadline: datetime | None
-        if referral.state == states.State.sent:
-            step, deadline = "acceptance", referral.accept_due
-            people = await people_with_role(s, [referral.to_agency_id], Role.liaison, Role.admin)
-        else:
-            step, deadline = "mediation", referral.mediation_due
-            people = (
-                [referral.mediator_id]
-                if referral.mediator_id is not None
-                else await people_with_role(s, [referral.to_agency_id], Role.liaison)
-            )
+        sent = referral.state == states.State.sent
+        step = "acceptance" if sent else "mediation"
+        deadline: datetime | None = referral.accept_due if sent else referral.mediation_due
         assert deadline is not None
-        if deadline - word_back.warn_before(step, policy.soon_hours, policy.accept_hours) > now:
+        tell_at = deadline - word_back.warn_before(step, policy.soon_hours, policy.accept_hours)
+        if tell_at > now:
             continue
-        found.extend(Due(referral.id, referral.case_id, number, step, deadline, p) for p in sorted(people))
+        if sent:
+            people = await people_with_role(s, [referral.to_agency_id], Role.liaison, Role.admin)
+        elif referral.mediator_id is not None:
+            people = [referral.mediator_id]
+        else:
+            people = await people_with_role(s, [referral.to_agency_id], Role.liaison)
+        found.extend(
+            Due(referral.id, referral.case_id, referral.number, step, deadline, p) for p in sorted(people)
+        )
     return found
 
 

@@ -16,7 +16,7 @@ from hub.early_warnings import EarlyWarning
 from hub.permissions import Scope
 from referrals import states
 from referrals.models import Case, Referral
-from referrals.visibility import latest_per_case, visible
+from referrals.visibility import visible
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,10 @@ async def cases_for_joint_review(
 ) -> list[CaseForReview]:
     """Cases that need joint attention: overdue or escalated referrals, failed mediations,
     group disputes still open, and cases with open early warnings; most reasons first."""
-    latest = latest_per_case()
     rows = (
         await s.execute(
             select(Case, Referral)
-            .join(latest, latest.c.case_id == Case.id)
-            .join(Referral, Referral.id == latest.c.rid)
+            .join(Referral, Referral.id == Case.current_referral_id)
             .where(visible(scope))
             .where(
                 or_(

@@ -21,13 +21,18 @@ class Case(Base):
     """A dispute taken in by a police station (or another agency)."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("created_agency_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("created_agency_id", "idempotency_key"),
+        Index("ix_cases_category_id", "category", "id"),
+        Index("ix_cases_current_state_id", "current_state", "id"),
+        Index("ix_cases_current_receiver_id", "current_receiver_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     incident_no: Mapped[str] = mapped_column(String(64), default="", index=True)  # 警情号
     channel: Mapped[str] = mapped_column(String(24))  # how it came in
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32))  # indexed with id (ix_cases_category_id)
     summary: Mapped[str] = mapped_column(Text)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
@@ -44,6 +49,12 @@ class Case(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(80))
+    # The current referral (the case's latest), copied here in each move's transaction
+    # (``referrals.case_index``) so that lists filter and page on the case alone.
+    current_referral_id: Mapped[int | None] = mapped_column(default=None)
+    current_state: Mapped[str | None] = mapped_column(String(24), default=None)
+    current_receiver_id: Mapped[int | None] = mapped_column(default=None)
+    current_due: Mapped[datetime | None] = mapped_column(default=None, index=True)  # views.current_due
 
     parties: Mapped[list[Party]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Party.id", back_populates="case"
@@ -60,6 +71,28 @@ class Case(Base):
     @property
     def party_count(self) -> int:
         return len(self.parties)
+
+
+class CaseAgency(Base):
+    """An agency that may see a case (``referrals.visibility``' rule, kept as rows): the one that
+    took it in, both ends of each of its referrals, and the courts its applications went to."""
+
+    __tablename__ = "case_agencies"
+    __table_args__ = (Index("ix_case_agencies_case_id", "case_id"),)
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CaseGram(Base):
+    """The one- and two-character pieces of a case's number, 警情号 and party names, for searching
+    them by any part (a surname alone, a given name of two characters)."""
+
+    __tablename__ = "case_grams"
+    __table_args__ = (Index("ix_case_grams_case_id", "case_id"),)
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Party(Base):
@@ -177,7 +210,7 @@ class Referral(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)  # resolved or failed
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
-    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the sweep's window
     last_reason: Mapped[str] = mapped_column(String(500), default="")
 
 
@@ -193,7 +226,7 @@ class ReferralEvent(Base):
     to_state: Mapped[str] = mapped_column(String(24))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the sweep's window
     reason: Mapped[str] = mapped_column(String(500), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -24,7 +24,7 @@ from hub.i18n import N_, gettext
 from hub.labels import label
 from hub.models import Agency, Role
 from hub.notifications import notify, people_with_role
-from referrals import deadlines, messages, states
+from referrals import case_index, deadlines, messages, states
 from referrals.agencies import policy_for
 from referrals.errors import BadMediator, ReasonRequired, StaleState, TransitionNotAllowed, WrongSide
 from referrals.models import Case, Referral, ReferralEvent
@@ -130,6 +130,7 @@ async def move(
         raise StaleState()
     for key, value in values.items():
         setattr(referral, key, value)
+    await case_index.follow(s, referral, sent=action is states.Action.send)
     s.add(
         ReferralEvent(
             referral_id=referral.id,

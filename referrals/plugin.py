@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 
@@ -15,7 +17,9 @@ from hub.plugins import NavItem, Panel, Plugin
 from hub.routing import Ctx
 from hub.tasks import every
 from hub.workdays.keys import CALENDAR
-from referrals import codes, permissions
+from referrals import case_index, codes, permissions
+
+assert case_index  # imported for its flush hook, which keeps the case list's tables in step
 
 # The top-level agencies, whose administrators set the district's routing (check_district_admin).
 DISTRICT_LEVEL = frozenset({AgencyKind.police_bureau, AgencyKind.justice_bureau})
@@ -24,16 +28,32 @@ logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 
 
+@dataclass
+class SweepMark:
+    """When this process's last sweep ran through: the next looks only at what changed since."""
+
+    at: datetime | None = None
+
+
+LAST_SWEEP = web.AppKey("referrals.last_sweep", SweepMark)
+
+
 def setup(app: web.Application) -> None:
-    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="referrals-sweep"))
+    app[LAST_SWEEP] = SweepMark()
+    app.cleanup_ctx.append(every(SWEEP_SECONDS, _sweep, name="referrals-sweep", leader=True))
 
 
 async def _sweep(app: web.Application, outbox: Outbox) -> None:
-    """Deadlines (expiry, escalation, overdue mediations) and early warnings, every minute."""
+    """Deadlines (expiry, escalation, overdue mediations) and early warnings, every minute, by
+    one process at a time; each run from where this process's last one got to."""
     from referrals import sweeps
 
     calendar = await app[CALENDAR].get(app[DB])
-    done = await sweeps.run_all(app[DB], utcnow(), outbox, zone=app[CONFIG].time_zone, calendar=calendar)
+    now, mark = utcnow(), app[LAST_SWEEP]
+    done = await sweeps.run_all(
+        app[DB], now, outbox, zone=app[CONFIG].time_zone, calendar=calendar, since=mark.at
+    )
+    mark.at = now  # not reached when the run failed: the next one looks from the last good one
     if any(done.values()):
         logger.info("deadline sweep", extra=done)
 

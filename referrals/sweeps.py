@@ -1,5 +1,9 @@
-"""Deadline checks, run every minute by each hub process (idempotent: compare-and-set moves and
-warning keys make a second process's run a no-op).
+"""Deadline checks, run every minute by one hub process at a time (``hub.leader``; idempotent
+anyway: compare-and-set moves and warning keys make a second run a no-op).
+
+Each run after the first looks only at what fell due since the run before (``since``, less
+``MARGIN`` for transactions still open then): deadlines that passed in between, cases taken in
+since. The first run of a process (``since`` None) catches up with everything.
 
 - A referral not accepted by its acceptance deadline expires: the case goes back to the sender
   and the supervisors above both agencies are told at once (escalation).
@@ -12,7 +16,8 @@ warning keys make a second process's run a no-op).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -30,6 +35,13 @@ from referrals.models import Case, Referral
 from referrals.moves import Move, move
 
 logger = logging.getLogger(__name__)
+# How far before the last run a run looks again: a case or move written in a transaction still
+# open at the last run, with an earlier time in it, is seen by this one (keys dedupe the overlap).
+MARGIN = timedelta(minutes=5)
+
+
+def window_start(since: datetime | None) -> datetime | None:
+    return None if since is None else since - MARGIN
 
 
 async def expire_overdue(db: Database, now: datetime, outbox: Outbox) -> int:
@@ -88,25 +100,26 @@ async def expire_overdue(db: Database, now: datetime, outbox: Outbox) -> int:
     return count
 
 
-def _overdue_key(referral: Referral) -> str:
+def _overdue_key(referral: Any) -> str:
+    """``referral``: a Referral or a row with its ``id`` and ``mediation_due``."""
     due = referral.mediation_due.date().isoformat() if referral.mediation_due else ""
     return f"overdue_mediation:referral:{referral.id}:{due}"
 
 
-async def warn_overdue_mediation(db: Database, now: datetime) -> int:
-    """Raise a warning per overdue mediation not yet warned of. Looked up in a read transaction,
-    written only for the new ones: the overdue pile up, and a write transaction every minute
-    over all of them would hold SQLite's one writer."""
-    overdue = (
-        select(Referral.id)
-        .where(
-            Referral.state.in_([states.State.accepted, states.State.in_mediation]),
-            Referral.mediation_due < now,
-        )
-        .order_by(Referral.id)
+async def warn_overdue_mediation(db: Database, now: datetime, since: datetime | None = None) -> int:
+    """Raise a warning per overdue mediation not yet warned of (of those whose deadline passed
+    after ``since``, when given). Looked up in a read transaction, written only for the new ones:
+    the overdue pile up, and a write transaction every minute over all of them would hold
+    SQLite's one writer."""
+    overdue = select(Referral.id, Referral.mediation_due).where(
+        Referral.state.in_([states.State.accepted, states.State.in_mediation]),
+        Referral.mediation_due < now,
     )
+    start = window_start(since)
+    if start is not None:
+        overdue = overdue.where(Referral.mediation_due >= start)
     async with db.read() as s:
-        found = (await s.scalars(select(Referral).where(Referral.id.in_(overdue)))).all()
+        found = (await s.execute(overdue.order_by(Referral.id))).all()
         keys = {r.id: _overdue_key(r) for r in found}
         known = await known_keys(s, list(keys.values()))
     new = [rid for rid, key in keys.items() if key not in known]
@@ -137,10 +150,17 @@ async def warn_overdue_mediation(db: Database, now: datetime) -> int:
 
 
 async def run_all(
-    db: Database, now: datetime, outbox: Outbox, *, zone: str, calendar: StatutoryCalendar | None = None
+    db: Database,
+    now: datetime,
+    outbox: Outbox,
+    *,
+    zone: str,
+    calendar: StatutoryCalendar | None = None,
+    since: datetime | None = None,
 ) -> dict[str, int]:
     """``zone``: the district's (the configured) time zone, in which report days begin and end;
-    ``calendar``: the app's cached statutory calendar, by which reports fall due."""
+    ``calendar``: the app's cached statutory calendar, by which reports fall due; ``since``: the
+    ``now`` of this process's last complete run (None: look at everything)."""
     from referrals import deadline_notices
     from referrals.court.sweep import warn_court_deadlines
     from referrals.reports import sweep
@@ -148,7 +168,7 @@ async def run_all(
     return {
         "expired": await expire_overdue(db, now, outbox),
         "deadlines_soon": await deadline_notices.tell_deadlines_soon(db, now, outbox),
-        "overdue_mediation": await warn_overdue_mediation(db, now),
+        "overdue_mediation": await warn_overdue_mediation(db, now, since),
         "court_deadlines": await warn_court_deadlines(db, now, zone=zone),
-        **await sweep.sweep(db, now, zone=zone, calendar=calendar),
+        **await sweep.sweep(db, now, zone=zone, calendar=calendar, since=since),
     }

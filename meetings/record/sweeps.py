@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import Database
-from hub.early_warnings import EarlyWarning, raise_warning
+from hub.early_warnings import known_keys, raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import User
@@ -40,7 +40,7 @@ async def warn_overdue_actions(db: Database, now: datetime, outbox: Outbox, zone
                 .where(ActionItem.status.in_(["open", "in_progress"]), ActionItem.due < today)
             )
         ).all()
-        warned = set((await s.scalars(select(EarlyWarning.key).where(EarlyWarning.kind == KIND))).all())
+        warned = await known_keys(s, [warning_key(action.id) for action, _title in rows])
     raised = 0
     for action, title in rows:
         if warning_key(action.id) in warned:

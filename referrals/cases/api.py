@@ -22,6 +22,7 @@ from referrals.cases.schemas import (
     ActionIn,
     AssignIn,
     CaseIn,
+    CaseListOut,
     CaseOut,
     CaseQuery,
     ConditionOut,
@@ -139,10 +140,10 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
     perm=CasePermission.view_cases,
     summary="Cases your agency may see",
     query=CaseQuery,
-    response=Page[CaseOut],
+    response=CaseListOut,
     tags=TAGS,
 )
-async def list_cases(ctx: Ctx, query: CaseQuery) -> Page[CaseOut]:
+async def list_cases(ctx: Ctx, query: CaseQuery) -> CaseListOut:
     stmt = queue.cases_query(
         ctx.must.scope,
         utcnow(),
@@ -154,10 +155,9 @@ async def list_cases(ctx: Ctx, query: CaseQuery) -> Page[CaseOut]:
         agency_id=query.agency_id,
     )
     async with ctx.db.read() as s:
-        total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = (await s.execute(stmt.order_by(Case.id.desc()).limit(query.limit).offset(query.offset))).all()
-        items = [case_out(case, ref, reveal=False) for case, ref in rows]
-    return Page[CaseOut](items=items, total=total)
+        found = await queue.page(s, stmt, limit=query.limit, after=query.after, offset=query.offset)
+        items = [case_out(case, ref, reveal=False) for case, ref in found.rows]
+    return CaseListOut(items=items, total=found.total, total_capped=found.capped, next_after=found.next_after)
 
 
 @routes.api(

@@ -234,13 +234,16 @@ class ListFilters:
     q: str = ""
     overdue: bool = False
     page: int = 1
+    after: int | None = None  # the cursor of this page: the ids below it (else ``page`` by offset)
 
-    def query(self, page: int | None = None) -> dict[str, str]:
+    def query(self, page: int | None = None, after: int | None = None) -> dict[str, str]:
         """The filters as URL query values (for links to other pages of the list)."""
         out = {"state": self.state, "category": self.category, "q": self.q}
         if self.overdue:
             out["overdue"] = "1"
         out["page"] = str(page if page is not None else self.page)
+        if after is not None:
+            out["after"] = str(after)
         return {k: v for k, v in out.items() if v}
 
 
@@ -249,10 +252,12 @@ def list_filters(raw: Raw) -> ListFilters:
     state = first(raw, "state")
     category = first(raw, "category")
     page = first(raw, "page")
+    after = first(raw, "after")
     return ListFilters(
         state=state if state in State.__members__ else "",
         category=category if category in Category.__members__ else "",
         q=first(raw, "q")[:100],
         overdue=first(raw, "overdue") in ("1", "on", "true"),
         page=max(1, min(int(page), 10_000)) if page.isdigit() else 1,
+        after=int(after) if after.isdigit() and 0 < int(after) < 2**31 else None,
     )

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hub import directory, flash
@@ -44,7 +44,6 @@ from referrals.codes import (
 )
 from referrals.errors import BadMediator, BadTarget, ConsentInFuture, DuplicateSubmission, ReasonRequired
 from referrals.evidence import records, thumbnails
-from referrals.models import Case
 from referrals.permissions import CasePermission
 from referrals.visibility import get_visible_case, get_visible_referral, latest_referral, reveals_to
 
@@ -156,15 +155,21 @@ async def case_list(ctx: Ctx) -> web.Response:
     )
     size = forms.PAGE_SIZE
     async with ctx.db.read() as s:
-        total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        found = (await s.execute(stmt.order_by(Case.id.desc()).limit(size).offset((f.page - 1) * size))).all()
-        items = await queue.list_rows(s, found, now)
-    pages = max(1, -(-total // size))
+        offset = 0 if f.after is not None else (f.page - 1) * size
+        found = await queue.page(s, stmt, limit=size, after=f.after, offset=offset)
+        items = await queue.list_rows(s, found.rows, now)
+    # Counted up to queue.COUNT_CAP: past it, "1000+" and no last page, only the next.
+    pages = None if found.capped or f.after is not None else max(1, -(-found.total // size))
+    shown = f"{queue.COUNT_CAP}+" if found.capped else str(found.total)
+    next_link = (
+        "/cases?" + urlencode(f.query(f.page + 1, found.next_after)) if found.next_after is not None else ""
+    )
     return render(
         ctx,
         "referrals/case_list.html",
         items=items,
-        total=total,
+        total_shown=shown,
+        next_link=next_link,
         f=f,
         pages=pages,
         link=lambda page: "/cases?" + urlencode(f.query(page)),

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import directory
 from hub.models import Agency, User
 from hub.permissions import Scope
-from referrals import states
+from referrals import case_index, states
 from referrals.agencies import Policies
 from referrals.cases import views
-from referrals.models import Case, Party, Referral
-from referrals.visibility import latest_per_case, mask_id_number, visible
+from referrals.models import Case, CaseAgency, CaseGram, Party, Referral
+from referrals.visibility import mask_id_number
 
 QUEUE_LIMIT = 200
 
@@ -141,8 +141,7 @@ async def queue(s: AsyncSession, scope: Scope, now: datetime) -> Queue:
     mine_in, mine_out = _within(Referral.to_agency_id, scope), _within(Referral.from_agency_id, scope)
     incoming = open_ if mine_in is None else open_.where(mine_in)
     outgoing = open_ if mine_out is None else open_.where(mine_out)
-    latest = select(func.max(Referral.id)).group_by(Referral.case_id)
-    back = base.where(Referral.state.in_(list(states.RETURNED)), Referral.id.in_(latest))
+    back = base.where(Referral.state.in_(list(states.RETURNED)), Case.current_referral_id == Referral.id)
     back = back if mine_out is None else back.where(mine_out)
     return Queue(
         incoming=await rows_of(s, by_deadline(incoming), now, incoming=True),
@@ -154,11 +153,52 @@ async def queue(s: AsyncSession, scope: Scope, now: datetime) -> Queue:
 # --- the case list --------------------------------------------------------------------------
 
 
+COUNT_CAP = 1000  # lists count this far, then say "1000+"
+
+
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        (Referral.state == states.State.sent) & (Referral.accept_due < now),
-        Referral.state.in_(list(views.WORKING)) & (Referral.mediation_due < now),
+    """Past the deadline that counts now (``cases.current_due`` is none once nothing is due)."""
+    return Case.current_due < now
+
+
+def listed(scope: Scope) -> ColumnElement[bool]:
+    """``visibility.visible`` as the list asks it: through ``case_agencies``, which holds the same rule."""
+    if scope.agency_ids is None:
+        return true()
+    return exists(
+        select(CaseAgency.case_id).where(
+            CaseAgency.case_id == Case.id, CaseAgency.agency_id.in_(sorted(scope.agency_ids))
+        )
     )
+
+
+def _like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def matching(q: str) -> ColumnElement[bool]:
+    """Cases whose number, 警情号 or a party's name contains ``q``: each of its one- or two-character
+    pieces looked up in ``case_grams``, then (for three characters and more, where pieces can all be
+    there without the whole) the texts themselves."""
+    q = case_index.fold(q.strip())
+    found: list[ColumnElement[bool]] = [
+        exists(select(CaseGram.case_id).where(CaseGram.gram == g, CaseGram.case_id == Case.id))
+        for g in case_index.query_grams(q)
+    ]
+    if len(q) > 2 or not found:
+        like = _like(q)
+        found.append(
+            or_(
+                func.lower(Case.number).like(like, escape="\\"),
+                func.lower(Case.incident_no).like(like, escape="\\"),
+                exists(
+                    select(Party.id).where(
+                        Party.case_id == Case.id, func.lower(Party.name).like(like, escape="\\")
+                    )
+                ),
+            )
+        )
+    return and_(*found)
 
 
 def cases_query(
@@ -173,35 +213,48 @@ def cases_query(
     agency_id: int | None = None,
 ) -> Select[Case, Referral]:
     """The cases the scope may see, each with its current referral (or none), filtered; the case
-    list page and the API's list both read it."""
-    latest = latest_per_case()
+    list page and the API's list both read it, newest first, a page at a time (``page``)."""
     stmt = (
         select(Case, Referral)
-        .outerjoin(latest, latest.c.case_id == Case.id)
-        .outerjoin(Referral, Referral.id == latest.c.rid)
-        .where(visible(scope))
+        .outerjoin(Referral, Referral.id == Case.current_referral_id)
+        .where(listed(scope))
     )
     if state:
-        stmt = stmt.where(Referral.state == state)
+        stmt = stmt.where(Case.current_state == state)
     if category:
         stmt = stmt.where(Case.category == category)
     if area_id:
         stmt = stmt.where(Case.area_id == area_id)
     if agency_id:
-        stmt = stmt.where(or_(Case.created_agency_id == agency_id, Referral.to_agency_id == agency_id))
+        stmt = stmt.where(or_(Case.created_agency_id == agency_id, Case.current_receiver_id == agency_id))
     if overdue:
         stmt = stmt.where(overdue_clause(now))
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            or_(
-                Case.number.like(like),
-                Case.incident_no.like(like),
-                Case.summary.like(like),
-                Case.id.in_(select(Party.case_id).where(Party.name.like(like))),
-            )
-        )
+    if q and q.strip():
+        stmt = stmt.where(matching(q))
     return stmt
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[Any]  # (Case, Referral | None)
+    total: int  # at most COUNT_CAP + 1
+    capped: bool  # more than COUNT_CAP: "1000+"
+    next_after: int | None  # the cursor of the next page (its cases' ids are below this)
+
+
+async def page(
+    s: AsyncSession, stmt: Select[Case, Referral], *, limit: int, after: int | None = None, offset: int = 0
+) -> CasePage:
+    """One page, newest first: after a cursor (the last id of the page before: an index range, as
+    cheap on page 1,000 as on page 1), or ``offset`` rows in (kept for old links and clients)."""
+    count_from = stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+    total = await s.scalar(select(func.count()).select_from(count_from)) or 0
+    if after is not None:
+        stmt = stmt.where(Case.id < after)
+    rows = list((await s.execute(stmt.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CasePage(rows, min(total, COUNT_CAP + 1), total > COUNT_CAP, rows[-1][0].id if more else None)
 
 
 async def list_rows(s: AsyncSession, found: Sequence[Any], now: datetime) -> list[dict[str, Any]]:

@@ -257,7 +257,20 @@ class CaseQuery(Input):
     agency_id: int | None = None
     overdue: bool | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, description="Rows to skip; prefer ``after``")
+    after: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The next page's cursor: ``next_after`` of the page before",
+    )
+
+
+class CaseListOut(Output):
+    items: list[CaseOut]
+    total: int = Field(description="Cases found, counted up to 1001; see total_capped")
+    total_capped: bool = Field(description="More than 1000 found: total says only that")
+    next_after: int | None = Field(description="Pass as ``after`` for the next page; none on the last")
 
 
 class ConditionOut(Output):

@@ -20,7 +20,6 @@ from hub.models import Agency, Area, AreaLevel, User
 from referrals.codes import Urgency
 from referrals.models import Case, Evidence, GridAssignment, GridReport, Referral, ReferralEvent
 from referrals.states import OPEN
-from referrals.visibility import latest_per_case
 
 LIST_SIZE = 50
 
@@ -70,12 +69,10 @@ class Item:
 def _items_query(
     grid_ids: Sequence[int],
 ) -> Select[Case, GridReport, str, str, str]:
-    latest = latest_per_case()
     return (
         select(Case, GridReport, Referral.state, Agency.name, Area.name)
         .outerjoin(GridReport, GridReport.case_id == Case.id)
-        .outerjoin(latest, latest.c.case_id == Case.id)
-        .outerjoin(Referral, Referral.id == latest.c.rid)
+        .outerjoin(Referral, Referral.id == Case.current_referral_id)
         .outerjoin(Agency, Agency.id == Referral.to_agency_id)
         .join(Area, Area.id == Case.area_id)
         .where(Case.area_id.in_(list(grid_ids)))

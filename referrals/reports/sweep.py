@@ -8,6 +8,7 @@ raise each warning once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -55,6 +56,7 @@ KINDS = (
     "special_report_overdue",
 )
 SPECIAL_LOOKBACK_DAYS = 7
+MARGIN = timedelta(minutes=5)  # as referrals.sweeps.MARGIN
 
 TITLES = {
     "repeat_address": N_(
@@ -119,8 +121,23 @@ async def recent_cases(s: AsyncSession, since: datetime, now: datetime) -> list[
     ]
 
 
-async def open_referrals(s: AsyncSession) -> list[ReferralFacts]:
+async def open_referrals(
+    s: AsyncSession, window: tuple[datetime, datetime] | None = None
+) -> list[ReferralFacts]:
+    """The open referrals as rows (``window``: only those whose last move falls in it, found by
+    what moved in it: a state changed, a referral sent or an event written then)."""
     open_ids = select(Referral.id).where(Referral.state.in_(list(OPEN_STATES)))
+    if window is not None:
+        first, last = window
+        moved_then = (
+            select(Referral.id)
+            .where(Referral.state_changed_at > first, Referral.state_changed_at <= last)
+            .union(
+                select(Referral.id).where(Referral.sent_at > first, Referral.sent_at <= last),
+                select(ReferralEvent.referral_id).where(ReferralEvent.at > first, ReferralEvent.at <= last),
+            )
+        )
+        open_ids = open_ids.where(Referral.id.in_(moved_then))
     last_event = (  # of the open referrals only: the events of closed ones pile up for years
         select(ReferralEvent.referral_id, func.max(ReferralEvent.at).label("at"))
         .where(ReferralEvent.referral_id.in_(open_ids))
@@ -129,28 +146,29 @@ async def open_referrals(s: AsyncSession) -> list[ReferralFacts]:
     )
     rows = (
         await s.execute(
-            select(Referral, Case.number, last_event.c.at)
+            select(
+                Referral.id,
+                Referral.case_id,
+                Case.number,
+                Referral.state,
+                Referral.to_agency_id,
+                Referral.from_agency_id,
+                Referral.state_changed_at,
+                Referral.sent_at,
+                last_event.c.at,
+            )
             .join(Case, Case.id == Referral.case_id)
             .outerjoin(last_event, last_event.c.referral_id == Referral.id)
-            .where(Referral.state.in_(list(OPEN_STATES)))
+            .where(Referral.id.in_(open_ids))
         )
     ).all()
     found = []
-    for referral, number, event_at in rows:
-        moved = max(
-            t for t in (referral.state_changed_at, referral.sent_at, _aware(event_at)) if t is not None
-        )
-        found.append(
-            ReferralFacts(
-                referral.id,
-                referral.case_id,
-                number,
-                referral.state,
-                referral.to_agency_id,
-                referral.from_agency_id,
-                moved,
+    for r in rows:
+        moved = max(t for t in (r.state_changed_at, r.sent_at, _aware(r.at)) if t is not None)
+        if window is None or window[0] < moved <= window[1]:
+            found.append(
+                ReferralFacts(r.id, r.case_id, r.number, r.state, r.to_agency_id, r.from_agency_id, moved)
             )
-        )
     return found
 
 
@@ -217,27 +235,43 @@ async def missed(s: AsyncSession, now: datetime, zone: ZoneInfo, schedule: Sched
     return findings
 
 
+def _case_checks(
+    cases: list[CaseFacts], now: datetime, settings: CheckSettings, names: dict[int, str]
+) -> list[Finding]:
+    return [
+        *repeat_address(cases, now, settings.repeat_days),
+        *repeat_parties(cases, now, settings.repeat_days),
+        *hotspots(cases, now, settings.hotspot_min_cases, settings.hotspot_days, names),
+    ]
+
+
 async def find(
     s: AsyncSession,
     now: datetime,
     zone: ZoneInfo,
     settings: CheckSettings = DEFAULT_SETTINGS,
     calendar: StatutoryCalendar | None = None,
+    since: datetime | None = None,
 ) -> list[Finding]:
-    """Everything the checks find at ``now`` (nothing is written)."""
-    cases = await recent_cases(s, now - timedelta(days=settings.lookback_days), now)
-    area_ids = {c.area_id for c in cases if c.area_id is not None}
-    names = (
-        dict((await s.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))).all())
-        if area_ids
-        else {}
-    )
-    findings = [
-        *repeat_address(cases, now, settings.repeat_days),
-        *repeat_parties(cases, now, settings.repeat_days),
-        *hotspots(cases, now, settings.hotspot_min_cases, settings.hotspot_days, names),
-        *stuck(await open_referrals(s), now, settings.stuck_days),
-    ]
+    """Everything the checks find at ``now`` (nothing is written). With ``since`` (the last run's
+    ``now``, less a margin), only what can have changed since: the checks of recent cases run
+    when a case came in since (they find nothing new otherwise: their windows only shrink), and
+    only the referrals whose resting time ran out since are looked at."""
+    findings: list[Finding] = []
+    came_in = since is None or await s.scalar(select(Case.id).where(Case.created_at >= since).limit(1))
+    if came_in:
+        cases = await recent_cases(s, now - timedelta(days=settings.lookback_days), now)
+        area_ids = {c.area_id for c in cases if c.area_id is not None}
+        names = (
+            dict((await s.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))).all())
+            if area_ids
+            else {}
+        )
+        # Pure and CPU-bound on a month of cases: off the event loop.
+        findings += await asyncio.to_thread(_case_checks, cases, now, settings, names)
+    rest = timedelta(days=settings.stuck_days)
+    window = None if since is None else (since - rest, now - rest)
+    findings += stuck(await open_referrals(s, window), now, settings.stuck_days)
     schedule = await load_schedule(s, calendar if calendar is not None else await load_calendar(s))
     return findings + await missed(s, now, zone, schedule)
 
@@ -262,12 +296,15 @@ async def sweep(
     zone: str = DEFAULT_ZONE,
     settings: CheckSettings = DEFAULT_SETTINGS,
     calendar: StatutoryCalendar | None = None,
+    since: datetime | None = None,
 ) -> dict[str, int]:
     """Raise the warnings found at ``now`` that were not raised before; counts of new ones by kind.
-    ``calendar`` is the app's cached statutory calendar (read from the database when not given)."""
+    ``calendar`` is the app's cached statutory calendar (read from the database when not given);
+    ``since``: the ``now`` of the last complete run (None: look at everything)."""
     tz = ZoneInfo(zone)
+    start = None if since is None else since - MARGIN
     async with db.read() as s:
-        findings = await find(s, now, tz, settings, calendar)
+        findings = await find(s, now, tz, settings, calendar, start)
         planned = [(f, a, warning_key(f, a)) for f in findings for a in f.agency_ids]
         known = await known_keys(s, [key for _f, _a, key in planned])
     counts = dict.fromkeys(KINDS, 0)

@@ -1,0 +1,211 @@
+"""What the case list reads instead of the referrals: kept in the transaction of each write.
+
+- ``cases.current_*``: the case's latest referral, its state, its receiver and the deadline that
+  counts now (``views.current_due``), copied by ``follow`` in every ``moves.move``;
+- ``case_agencies``: who may see a case (``referrals.visibility``' rule as rows): the agency that
+  took it in and the court an application went to (added when their rows are flushed), and both
+  ends of each referral (added by ``follow`` when it is sent);
+- ``case_grams``: every one- and two-character piece of the case's number, 警情号 and party names
+  (rewritten when one of them is flushed), so that ``q=王`` or ``q=小明`` is an index lookup.
+
+The flush hook catches ORM writes wherever they happen (intake, party edits, demo loaders); Core
+writes of those rows must call ``index_text`` / ``add_agencies`` themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from referrals import states
+from referrals.models import Case, CaseAgency, CaseGram, CourtApplication, Party, Referral
+
+WORKING = (states.State.accepted, states.State.in_mediation)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """Searched text and queries alike: ASCII letters lower-cased (as SQL's ``lower`` everywhere)."""
+    return text.translate(_ASCII_LOWER)
+
+
+def grams(*texts: str) -> set[str]:
+    """Every piece of one and two characters of each text (none across texts, none with a space)."""
+    found: set[str] = set()
+    for text in texts:
+        text = fold(text)
+        for i, char in enumerate(text):
+            if not char.isspace():
+                found.add(char)
+                pair = text[i : i + 2]
+                if len(pair) == 2 and not pair[1].isspace():
+                    found.add(pair)
+    return found
+
+
+def query_grams(q: str) -> list[str]:
+    """The pieces a case must have to contain ``q``: the character itself, or each pair."""
+    q = fold(q.strip())
+    if len(q) == 1:
+        return [q]
+    return sorted({q[i : i + 2] for i in range(len(q) - 1) if not any(c.isspace() for c in q[i : i + 2])})
+
+
+def current_due(referral: Referral) -> datetime | None:
+    if referral.state == states.State.sent:
+        return referral.accept_due
+    if referral.state in WORKING:
+        return referral.mediation_due
+    return None
+
+
+def _insert_ignoring(conn: Connection | AsyncSession, table: Any) -> Any:
+    name = conn.get_bind().dialect.name if isinstance(conn, AsyncSession) else conn.dialect.name
+    return (pg_insert if name == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+
+
+async def follow(s: AsyncSession, referral: Referral, *, sent: bool) -> None:
+    """After a move: the case shows this referral (unless a later one is current already), and a
+    referral just sent lets both its ends see the case."""
+    await s.execute(
+        update(Case)
+        .where(
+            Case.id == referral.case_id,
+            (Case.current_referral_id.is_(None)) | (Case.current_referral_id <= referral.id),
+        )
+        .values(
+            current_referral_id=referral.id,
+            current_state=referral.state,
+            current_receiver_id=referral.to_agency_id,
+            current_due=current_due(referral),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if sent:
+        await add_agencies(s, referral.case_id, [referral.from_agency_id, referral.to_agency_id])
+
+
+async def add_agencies(s: AsyncSession, case_id: int, agency_ids: Iterable[int]) -> None:
+    rows = [{"agency_id": a, "case_id": case_id} for a in sorted(set(agency_ids))]
+    await s.execute(_insert_ignoring(s, CaseAgency), rows)
+
+
+async def index_text(s: AsyncSession, case_ids: Iterable[int]) -> None:
+    """Rewrite the search pieces of these cases from their numbers and parties."""
+    await s.run_sync(lambda sync: _index_text(sync.connection(), set(case_ids)))
+
+
+def _index_text(conn: Connection, case_ids: set[int]) -> None:
+    if not case_ids:
+        return
+    ids = sorted(case_ids)
+    texts: dict[int, list[str]] = {i: [] for i in ids}
+    for case_id, number, incident_no in conn.execute(
+        select(Case.id, Case.number, Case.incident_no).where(Case.id.in_(ids))
+    ):
+        texts[case_id] += [number, incident_no or ""]
+    for case_id, name in conn.execute(select(Party.case_id, Party.name).where(Party.case_id.in_(ids))):
+        texts[case_id].append(name)
+    conn.execute(delete(CaseGram).where(CaseGram.case_id.in_(ids)))
+    rows = [{"gram": g, "case_id": i} for i in ids for g in sorted(grams(*texts[i]))]
+    if rows:
+        conn.execute(insert(CaseGram), rows)
+
+
+# --- the flush hook -----------------------------------------------------------------------------
+
+_TEXT = {Case: ("number", "incident_no"), Party: ("name", "case_id")}
+
+
+def _changed(obj: Any, names: Iterable[str]) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[n].history.has_changes() for n in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    reindex: set[int] = set()
+    agencies: list[dict[str, int]] = []
+    dues: list[Referral] = []
+    for obj in session.new:
+        if isinstance(obj, Case):
+            reindex.add(obj.id)
+            agencies.append({"agency_id": obj.created_agency_id, "case_id": obj.id})
+        elif isinstance(obj, Party):
+            reindex.add(obj.case_id)
+        elif isinstance(obj, CourtApplication):
+            agencies.append({"agency_id": obj.court_agency_id, "case_id": obj.case_id})
+    for obj in session.dirty:
+        if isinstance(obj, Case) and _changed(obj, _TEXT[Case]):
+            reindex.add(obj.id)
+        elif isinstance(obj, Party) and _changed(obj, _TEXT[Party]):
+            reindex.add(obj.case_id)
+        elif isinstance(obj, Referral) and _changed(obj, ("accept_due", "mediation_due")):
+            dues.append(obj)
+    for obj in session.deleted:
+        if isinstance(obj, Party) and obj.case_id is not None:
+            reindex.add(obj.case_id)
+    if not (reindex or agencies or dues):
+        return
+    conn = session.connection()
+    if agencies:
+        conn.execute(_insert_ignoring(conn, CaseAgency), agencies)
+    for referral in dues:  # an extension or a pause moved the deadline of the current referral
+        conn.execute(
+            update(Case)
+            .where(Case.id == referral.case_id, Case.current_referral_id == referral.id)
+            .values(current_due=current_due(referral))
+        )
+    deleted_cases = {o.id for o in session.deleted if isinstance(o, Case)}
+    _index_text(conn, reindex - deleted_cases)
+
+
+# --- filling them in bulk -------------------------------------------------------------------------
+
+# What the flush hook and ``follow`` would have written, for cases written around them (bulk loads
+# by COPY: the benchmark's million): the cases from ``:first`` on. SQL that SQLite and PostgreSQL
+# both read; the migration r0011 holds its own copy for the cases that were there before it.
+REBUILD = (
+    """
+UPDATE cases SET current_referral_id = latest.rid
+FROM (SELECT case_id, max(id) AS rid FROM referrals WHERE case_id >= :first GROUP BY case_id) AS latest
+WHERE latest.case_id = cases.id
+""",
+    """
+UPDATE cases SET current_state = r.state, current_receiver_id = r.to_agency_id,
+  current_due = CASE WHEN r.state = 'sent' THEN r.accept_due
+                     WHEN r.state IN ('accepted', 'in_mediation') THEN r.mediation_due END
+FROM referrals AS r WHERE r.id = cases.current_referral_id AND cases.id >= :first
+""",
+    """
+INSERT INTO case_agencies (agency_id, case_id)
+SELECT created_agency_id, id FROM cases WHERE id >= :first
+UNION SELECT from_agency_id, case_id FROM referrals WHERE case_id >= :first
+UNION SELECT to_agency_id, case_id FROM referrals WHERE case_id >= :first
+UNION SELECT court_agency_id, case_id FROM court_applications WHERE case_id >= :first
+""",
+    """
+INSERT INTO case_grams (gram, case_id)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100),
+texts(case_id, t) AS (
+  SELECT id, lower(number) FROM cases WHERE id >= :first
+  UNION ALL SELECT id, lower(incident_no) FROM cases WHERE incident_no <> '' AND id >= :first
+  UNION ALL SELECT case_id, lower(name) FROM parties WHERE case_id >= :first
+),
+pieces(case_id, g) AS (
+  SELECT case_id, substr(t, i, 1) FROM texts JOIN n ON i <= length(t)
+  UNION ALL SELECT case_id, substr(t, i, 2) FROM texts JOIN n ON i < length(t)
+)
+SELECT DISTINCT g, case_id FROM pieces WHERE g NOT LIKE '% %' AND g <> ''
+""",
+)
