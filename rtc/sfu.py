@@ -23,7 +23,7 @@ from rtc.janus import Handle, JanusClient, JanusError
 logger = logging.getLogger(__name__)
 
 RECORDER = 0  # the viewer id of the hub's recorder (participant ids start at 1)
-READY_SECONDS = 30.0  # how long a publisher may take to connect before it is given up
+SLOW_SECONDS = 30.0  # a publisher not connected by then is worth a line in the log
 # A large room's tiles are small: each member publishes at most this (Janus does not transcode).
 ROOM_BITRATE = 400_000
 
@@ -100,12 +100,14 @@ class SfuRoom:
         return answer
 
     async def _watch(self, pid: int, handle: Handle) -> None:
+        """Until the publisher's connection is up (however long: a starved phone takes its time),
+        or it is replaced or gone (then this task is cancelled)."""
         try:
-            async with asyncio.timeout(READY_SECONDS):
+            async with asyncio.timeout(SLOW_SECONDS):
                 await handle.up.wait()
         except TimeoutError:
-            logger.warning("publisher %s did not connect to Janus in %g s", pid, READY_SECONDS)
-            return
+            logger.warning("publisher %s has not connected to Janus in %g s", pid, SLOW_SECONDS)
+            await handle.up.wait()
         if self.publishers.get(pid) is handle:
             self.ready.add(pid)
             await self._on_ready(pid)

@@ -235,7 +235,7 @@ class RoomHost:
             sfu,
             live.room,
             send=lambda pid, text: self.send(live, pid, text),
-            record=lambda pid, offer: self.recording_peer(live, pid).answer(offer),
+            record=lambda pid, offer: self.recording_peer(live, pid).answer(offer, fresh=True),
             spawn=self.spawn,
         )
         return True
