@@ -77,6 +77,12 @@ class Config:
     transcribe_engine: str = "none"
     transcribe_model: Path | None = None  # a directory the engine loads its model from
     rtc_max_participants: int = 5
+    # Large rooms (rtc/janus.py, rtc/room/sfu.py): with janus_url set, a room whose members exceed
+    # sfu_threshold moves its media to Janus's VideoRoom (docs/scaling.md); up to sfu_max_participants.
+    janus_url: str = ""  # ws://127.0.0.1:8188 (Janus's WebSocket API, never exposed to browsers)
+    janus_api_secret: str = field(default="", repr=False)
+    sfu_threshold: int = 5
+    sfu_max_participants: int = 30
     # Outbound messages (hub.outbound): SMS through a generic HTTP gateway, off while sms_url is
     # empty; at most sms_per_number_per_hour messages to one number in any hour (more wait).
     sms_url: str = ""
@@ -201,6 +207,10 @@ class Config:
             transcribe_engine=env.choice("TRANSCRIBE_ENGINE", "none", TRANSCRIBE_ENGINES),
             transcribe_model=_directory("TRANSCRIBE_MODEL", transcribe_model) if transcribe_model else None,
             rtc_max_participants=env.integer("RTC_MAX_PARTICIPANTS", 5, low=2, high=8),
+            janus_url=_janus_url(env.text("JANUS_URL", "")),
+            janus_api_secret=env.secret("JANUS_API_SECRET"),
+            sfu_threshold=env.integer("SFU_THRESHOLD", 5, low=1, high=8),
+            sfu_max_participants=env.integer("SFU_MAX_PARTICIPANTS", 30, low=2, high=100),
             sms_url=sms_url,
             sms_token=sms_token,
             sms_sender=sms_sender,
@@ -258,6 +268,18 @@ def _sms_url(raw: str) -> str:
         raise ConfigError(f"{PREFIX}SMS_URL must be an http:// or https:// address without credentials")
     if any(c.isspace() for c in raw) or parts.fragment:
         raise ConfigError(f"{PREFIX}SMS_URL must be one address, without spaces or #fragment")
+    return raw
+
+
+def _janus_url(raw: str) -> str:
+    """Janus's WebSocket API: ws(s)://host:port, no credentials (the API secret is separate)."""
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(f"{PREFIX}JANUS_URL must be a ws:// or wss:// address without credentials")
+    if any(c.isspace() for c in raw) or parts.fragment or parts.query:
+        raise ConfigError(f"{PREFIX}JANUS_URL must be one address, without spaces, ?query or #fragment")
     return raw
 
 

@@ -156,4 +156,6 @@ CODE_MESSAGES = {
     "rate_limited": N_("Too many messages; slow down."),
     "hub_peer_failed": N_("The recorder could not connect."),
     "not_recording": N_("Recording is not running."),
+    "sfu_failed": N_("The media server could not connect."),
+    "not_sfu": N_("This room does not use the media server."),
 }

@@ -212,14 +212,17 @@ class RecordingPeer:
         """Return once the first audio frame arrived (wrap it in ``asyncio.timeout`` to bound it)."""
         await self._first_audio.wait()
 
-    async def answer(self, offer_sdp: str) -> str:
-        """The complete answer SDP to a complete offer; see the module's notes on renegotiation."""
+    async def answer(self, offer_sdp: str, *, fresh: bool = False) -> str:
+        """The complete answer SDP to a complete offer; see the module's notes on renegotiation.
+        ``fresh``: the offer is a new connection whatever its fingerprint says (Janus offers every
+        subscription with the one certificate it has); the recording goes on, as for a new browser
+        connection."""
         async with self._negotiating:
             if self._closed:
                 raise PeerClosed("the recording peer is closed")
             ufrag, fingerprint = _inspect_offer(offer_sdp)
             if self._pc is not None and self._remote is not None:
-                if fingerprint != self._remote[1]:
+                if fresh or fingerprint != self._remote[1]:
                     logger.info("%s: a new browser connection; the recording goes on", self._prefix)
                     await self._drop_connection()
                 elif ufrag != self._remote[0]:

@@ -8,6 +8,8 @@ The rules the room enforces:
 - During a caucus (背对背) the mediator and the chosen party are alone: nobody inside exchanges
   media or signalling with anybody outside. Those outside may still see each other.
 - Recording runs only while every admitted participant has consented to it.
+- Media go browser to browser (``MESH``) until an arrival would take the room above the operator's
+  threshold; from then on through the SFU (``SFU``, Janus), for the rest of the room's life.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from datetime import datetime
 from enum import StrEnum
 
 MAIN = "main"
+MESH = "mesh"
+SFU = "sfu"
 MEDIATOR = "mediator"
 GUEST_ROLES = ("party", "interpreter", "lawyer", "grid_worker", "observer")
 ROLES = (MEDIATOR, *GUEST_ROLES)
@@ -75,6 +79,18 @@ class Room:
     caucus_count: int = 0
     shared_evidence_id: int | None = None
     ended: bool = False
+    media: str = MESH
+
+    def outgrows_mesh(self, pid: int, threshold: int) -> bool:
+        """Would this arrival make the room larger than the mesh should carry?"""
+        if self.media != MESH or self.ended:
+            return False
+        return len({m.pid for m in self.present()} | {pid}) > threshold
+
+    def use_sfu(self, max_participants: int) -> None:
+        """From now on the SFU carries the media (there is no way back: nobody renegotiates twice)."""
+        self.media = SFU
+        self.max_participants = max(self.max_participants, max_participants)
 
     # --- arriving and leaving -------------------------------------------------------------
     def arrive(self, pid: int, role: str, name: str, consent: str, *, audio_only: bool = False) -> Member:

@@ -15,6 +15,7 @@ if [[ "$mode" == "test" ]]; then
   # every browser test fails with "Connection closed while reading from the driver".
   # sox: tests/rtc/test_minutes_flow.py turns espeak-ng's speech into the recorder's format with it.
   packages+=(chromium postgresql poppler-utils espeak-ng sox libatomic1)
+  packages+=(janus)  # tests/e2e/test_sfu_room.py: the SFU of large rooms (its own config, started by the test)
   packages+=(nginx coturn systemd)  # scripts/check-deploy.sh: nginx -t, turnserver, systemd-analyze
 fi
 # The Makefile makes .venv with `python3 -m venv`; Debian's own Python can do that only with python3-venv

@@ -42,6 +42,16 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
     if kind == "hub_close":
         await host.close_peer(live, pid)
         return
+    if kind in ("sfu_publish", "sfu_answer"):
+        member = room.require_admitted(pid)
+        if live.sfu is None:
+            raise SignalError("not_sfu", ref=message.id)
+        if kind == "sfu_publish":
+            work = live.sfu.publish(pid, member.name, data.sdp, message.id)
+        else:
+            work = live.sfu.answer(pid, data.feed, data.sdp, message.id)
+        host.spawn(work, f"rtc-{kind}")  # off the room's lock: Janus answers in its own time
+        return
     if kind == "chat":
         await _chat(host, live, pid, data.text)
         return
@@ -63,6 +73,8 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
         member = room.remove(pid, data.participant)
         await recordings.removed(host.db, live.session_id, member.pid, now())
         await host.close_peer(live, member.pid)
+        if live.sfu is not None:
+            await live.sfu.left(member.pid)
         if caucus is not None and room.caucus is None:  # the caucus ended with its party gone
             await recordings.timeline(host.db, live.session_id, "caucus_ended", now(), pid, room=caucus.label)
             await host.switch_segment(live, sorted(caucus.members - {member.pid}))

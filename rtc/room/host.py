@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,12 +28,17 @@ from hub.events import LocalBus
 from hub.keys import CONFIG, DB, EVENTS
 from hub.orm import utcnow
 from rtc import recordings, turn
+from rtc.janus import JanusClient, JanusError
 from rtc.models import MediationSession
 from rtc.peer import RecordingPeer, SegmentRecord
 from rtc.room import signalling
-from rtc.rooms import MemberState, Room
+from rtc.room.media import SfuMedia
+from rtc.rooms import SFU, MemberState, Room
+from rtc.sfu import SfuError, SfuRoom
 
 logger = logging.getLogger(__name__)
+
+JANUS_RETRY_SECONDS = 30.0  # after Janus failed to answer, rooms stay on the mesh this long
 
 
 class Port(Protocol):
@@ -60,6 +66,7 @@ class LiveRoom:
     was_recording: bool = False
     listener: asyncio.Task[None] | None = None  # relay.py: connections relayed from other processes
     empty_since: datetime | None = None
+    sfu: SfuMedia | None = None  # the room's media through Janus (media.py), once it outgrew the mesh
 
     @property
     def session_id(self) -> int:
@@ -72,6 +79,8 @@ class RoomHost:
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.rooms: dict[int, LiveRoom] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._janus: JanusClient | None = None
+        self._janus_failed_at = -JANUS_RETRY_SECONDS
 
     # The database and the bus are opened at start-up, after the plugins are set up.
     @property
@@ -140,7 +149,10 @@ class RoomHost:
             },
             "recording": room.recording,
             "ended": room.ended,
+            "media": room.media,
         }
+        if live.sfu is not None:
+            view["you"]["feeds"] = live.sfu.feeds_for(pid)
         if state is not MemberState.admitted:
             return view
         view["members"] = [
@@ -179,8 +191,76 @@ class RoomHost:
 
     async def push_state(self, live: LiveRoom) -> None:
         await self._sync_recording(live)
+        if live.sfu is not None:  # first the subscriptions the rules now forbid go
+            await live.sfu.sync()
         for pid in list(live.sockets):
             await self.send_kind(live, pid, "state", self.view_for(live, pid))
+
+    # --- the SFU (docs/scaling.md) ---------------------------------------------------------------
+    async def grow(self, live: LiveRoom, pid: int) -> None:
+        """Before an arrival, under the room's lock: a room that outgrows the mesh moves to Janus,
+        if the operator set one up and it answers; otherwise it stays a mesh (and may be full)."""
+        config = self.config
+        if not config.janus_url:
+            return
+        if live.room.media == SFU:
+            if live.sfu is None:  # Janus was lost: try again
+                await self._start_sfu(live)
+            return
+        if live.room.outgrows_mesh(pid, config.sfu_threshold) and await self._start_sfu(live):
+            live.room.use_sfu(config.sfu_max_participants)
+            for member in list(live.peers):  # the recorder now subscribes through Janus
+                await self.close_peer(live, member)
+
+    async def _start_sfu(self, live: LiveRoom) -> bool:
+        if time.monotonic() - self._janus_failed_at < JANUS_RETRY_SECONDS:
+            return False
+        try:
+            if self._janus is None or not self._janus.alive:
+                config = self.config
+                client = JanusClient(config.janus_url, config.janus_api_secret, on_lost=self._janus_lost)
+                await client.start()
+                self._janus = client
+            sfu = SfuRoom(
+                self._janus,
+                max_publishers=self.config.sfu_max_participants,
+                on_ready=lambda feed: self._feed_ready(live),
+            )
+            await sfu.create()
+        except (JanusError, SfuError) as exc:
+            self._janus_failed_at = time.monotonic()
+            logger.warning("the SFU is unavailable: %s", exc, extra={"session_id": live.session_id})
+            return False
+        live.sfu = SfuMedia(
+            sfu,
+            live.room,
+            send=lambda pid, text: self.send(live, pid, text),
+            record=lambda pid, offer: self.recording_peer(live, pid).answer(offer, fresh=True),
+            spawn=self.spawn,
+        )
+        return True
+
+    async def _feed_ready(self, live: LiveRoom) -> None:
+        async with live.lock:  # a publisher connected: offer it to those who may see it
+            if self.rooms.get(live.session_id) is live:
+                await self.push_state(live)
+
+    def _janus_lost(self) -> None:
+        """Janus restarted or went away: every SFU room starts afresh on the next Janus."""
+        self._janus = None
+        for live in list(self.rooms.values()):
+            if live.sfu is not None:
+                self.spawn(self._restart_sfu(live), "sfu-restart")
+
+    async def _restart_sfu(self, live: LiveRoom) -> None:
+        async with live.lock:
+            live.sfu = None
+            for pid in list(live.peers):
+                await self.close_peer(live, pid)
+            await self._start_sfu(live)
+            for pid in list(live.sockets):  # every page publishes and subscribes afresh
+                await self.send_kind(live, pid, "sfu_reset", {})
+            await self.push_state(live)
 
     # --- recording ----------------------------------------------------------------------------
     def directory(self, live: LiveRoom) -> Path:
@@ -213,6 +293,8 @@ class RoomHost:
 
     async def close_peer(self, live: LiveRoom, pid: int) -> None:
         peer = live.peers.pop(pid, None)
+        if live.sfu is not None:
+            await live.sfu.stop_recording(pid)
         if peer is not None:
             await peer.close()
 
@@ -245,6 +327,9 @@ class RoomHost:
     async def close_room(self, live: LiveRoom, *, reason: str) -> None:
         for pid in list(live.peers):
             await self.close_peer(live, pid)
+        if live.sfu is not None:
+            sfu, live.sfu = live.sfu, None
+            await sfu.close()
         ports = list(live.sockets.values())
         live.sockets.clear()
         for port in ports:
@@ -277,6 +362,9 @@ class RoomHost:
                     )
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._janus is not None:
+            janus, self._janus = self._janus, None
+            await janus.close()
 
 
 async def _quietly(closing: Any) -> None:

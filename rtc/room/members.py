@@ -119,6 +119,7 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
         return
     pid = participant.id
     async with live.lock:
+        await host.grow(live, pid)  # a room that outgrows the mesh moves its media to the SFU
         try:
             arrived = live.room.arrive(
                 pid,
@@ -167,6 +168,8 @@ async def on_gone(host: RoomHost, live: LiveRoom, member: Member) -> None:
         live.sockets.pop(pid, None)
         left = live.room.disconnect(pid)
         await host.close_peer(live, pid)
+        if live.sfu is not None:
+            await live.sfu.left(pid)
         if left is not None and not live.room.ended:
             await recordings.timeline(host.db, live.session_id, "left", now(), pid)
         if not live.room.ended:

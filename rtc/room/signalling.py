@@ -55,6 +55,11 @@ class HubOffer(_Data):
     sdp: str = Field(max_length=60_000)
 
 
+class SfuAnswer(_Data):
+    feed: int
+    sdp: str = Field(max_length=60_000)
+
+
 class Target(_Data):
     participant: int
 
@@ -95,6 +100,8 @@ MESSAGES: dict[str, type[_Data]] = {
     "signal": Signal,
     "hub_offer": HubOffer,
     "hub_close": Empty,
+    "sfu_publish": HubOffer,
+    "sfu_answer": SfuAnswer,
     "admit": Target,
     "remove": Target,
     "mute": Target,

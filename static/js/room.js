@@ -1,6 +1,8 @@
 // The video room: device check, consent, lobby, mesh video between browsers, a send-only audio
 // connection to the hub's recorder, caucus, chat, notes, evidence, and reconnection by itself.
 // The protocol is written down in docs/signalling.md. No inline script: CSP forbids it.
+// Large rooms send their media through the SFU instead of the mesh: room_sfu.js.
+import { sfuMedia } from "./room_sfu.js";
 
 const root = document.getElementById("room");
 const T = JSON.parse(document.getElementById("room-text").textContent);
@@ -24,6 +26,9 @@ const peers = new Map(); // participant id -> {pc, polite, makingOffer, ignoreOf
 let hub = null; // {pc, pending}
 let audioContext = null;
 const meters = new Map(); // element -> {analyser, source}
+const sfu = sfuMedia({
+  send, peers, attachStream, closePeer, iceServers: () => iceServers, localStream: () => localStream,
+});
 
 // ---------------------------------------------------------------- devices and the pre-check
 async function openDevices() {
@@ -153,6 +158,7 @@ async function handle(msg) {
       if (me !== null) { // a fresh socket: everyone reconnects afresh, and the room forgot my hand
         resetAllPeers();
         closeHub();
+        sfu.reset();
         $("toggle-hand").dataset.up = "no";
         $("toggle-hand").textContent = T.raise_hand;
       }
@@ -167,8 +173,19 @@ async function handle(msg) {
     case "state":
       state = data;
       render();
-      syncPeers();
+      if (state.media === "sfu") sfu.sync(state);
+      else syncPeers();
       syncHub();
+      break;
+    case "sfu_published":
+      await sfu.onPublished(data);
+      break;
+    case "sfu_offer":
+      await sfu.onOffer(data);
+      break;
+    case "sfu_reset":
+      sfu.reset();
+      if (state) sfu.sync(state);
       break;
     case "signal":
       await onSignal(data);
@@ -209,6 +226,7 @@ async function handle(msg) {
     case "error":
       if (["removed", "session_ended", "room_full"].includes(data.code)) stopAll(data.message);
       else if (data.code === "hub_peer_failed" || data.code === "not_recording") { closeHub(); setTimeout(syncHub, 3000); }
+      else if (data.code === "sfu_failed") sfu.failed();
       else showNotice(`${T.error}: ${data.message}`);
       break;
     default:
@@ -220,6 +238,7 @@ function stopAll(text) {
   closedForGood = true;
   resetAllPeers();
   closeHub();
+  sfu.reset();
   localStream.getTracks().forEach((t) => t.stop());
   if (ws) ws.close();
   $("stage").hidden = true;
@@ -317,7 +336,9 @@ function syncPeers() {
 
 function replaceTracksEverywhere() {
   const byKind = (kind) => localStream.getTracks().find((t) => t.kind === kind) || null;
-  for (const { pc } of peers.values()) {
+  sfu.replaceTracks();
+  for (const { pc, sfu: viaSfu } of peers.values()) {
+    if (viaSfu) continue; // receive-only
     const kinds = new Set();
     for (const sender of pc.getSenders()) {
       if (sender.track) kinds.add(sender.track.kind);
@@ -334,7 +355,8 @@ function replaceTracksEverywhere() {
 
 // ---------------------------------------------------------------- the hub's recorder
 async function syncHub() {
-  const wanted = state && state.recording && state.you.state === "admitted" && localStream.getAudioTracks().length > 0;
+  // Through the SFU, the hub's recorder takes each member's audio from Janus instead.
+  const wanted = state && state.recording && state.media !== "sfu" && state.you.state === "admitted" && localStream.getAudioTracks().length > 0;
   if (!wanted) { if (hub) { closeHub(); send("hub_close"); } return; }
   if (hub) return;
   const pc = new RTCPeerConnection({ iceServers });
@@ -582,6 +604,7 @@ window.gongtiaoRoom = {
   get state() { return state; },
   peers: () => [...peers.keys()],
   hubState: () => (hub ? hub.pc.connectionState : "none"),
+  sfuState: () => sfu.state(),
   async inbound() {
     const out = {};
     for (const [pid, { pc }] of peers) {

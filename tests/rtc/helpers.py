@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +11,14 @@ from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from hub.audit import Actor
 from hub.db import Database
 from hub.models import User
+from hub.orm import utcnow
+from hub.permissions import Scope
+from referrals import for_mediation
 from referrals.models import Referral
+from rtc import invitations, service
 from tests.referrals.helpers import Person
 from tests.support.web import csrf_token
 
@@ -114,3 +120,31 @@ async def another_browser(client: TestClient) -> TestClient:
     other: TestClient = TestClient(client.server)
     await other.start_server()
     return other
+
+
+async def session_with_guests(
+    db: Database, case_id: int, roles: Sequence[str]
+) -> tuple[int, list[tuple[int, str]]]:
+    """A session starting now with these guests, each of whom has opened their link already:
+    the session's id and each guest's (participant id, browser cookie secret)."""
+    now = utcnow()
+    async with db.write() as s:
+        info = await for_mediation.case_for_mediation(s, Scope(None), case_id)
+        assert info.mediator_id is not None
+        actor = Actor(user_id=info.mediator_id, agency_id=info.mediating_agency_id)
+        session = await service.schedule(
+            s,
+            actor,
+            info,
+            mediator_id=info.mediator_id,
+            start=None,
+            guests=[service.GuestSpec(role, f"来宾{i + 1}", None, "none") for i, role in enumerate(roles)],
+            record_video=False,
+            now=now,
+        )
+        guests = []
+        for person in await service.participants(s, session.id):
+            if person.role != "mediator":
+                await invitations.issue(s, actor, session, person, now=now, hours=2)
+                guests.append((person.id, await invitations.claim(s, person, now=now)))
+        return session.id, guests

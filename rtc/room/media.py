@@ -1,0 +1,117 @@
+"""A room's media through the SFU, as the host runs it: members publish to Janus through the hub
+(``sfu_publish`` → ``sfu_published``), the hub offers each member the feeds they may see now
+(``sfu_offer`` → ``sfu_answer``), drops a subscription the moment the room's rules forbid it (a
+caucus, a member gone), and subscribes its own recorder to each member's audio while recording runs.
+
+``SfuMedia`` knows the room's rules (``rtc.rooms.Room``) and Janus (``rtc.sfu.SfuRoom``); what it
+needs of the host comes in as callables, so it imports nothing of the host. ``sync`` is called
+with the room's lock held, after every change of the room; the Janus round trips it starts run on
+their own (``spawn``) and check again, when they end, that they are still wanted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from rtc.room import signalling
+from rtc.rooms import MemberState, Room
+from rtc.sfu import RECORDER, SfuError, SfuRoom
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[int, str], Awaitable[None]]  # (participant, a message's text)
+Record = Callable[[int, str], Awaitable[str]]  # (participant, Janus's offer) -> the recorder's answer
+Spawn = Callable[[Coroutine[Any, Any, None], str], None]
+
+
+class SfuMedia:
+    def __init__(self, sfu: SfuRoom, room: Room, *, send: Send, record: Record, spawn: Spawn) -> None:
+        self.sfu = sfu
+        self._room = room
+        self._send = send
+        self._record = record
+        self._spawn = spawn
+        self._offering: set[tuple[int, int]] = set()
+
+    def feeds_for(self, pid: int) -> list[int]:
+        """The feeds this member may receive now and can (their publisher is connected)."""
+        return [f for f in self._room.peers_of(pid) if f in self.sfu.ready]
+
+    def _wanted(self, viewer: int, feed: int) -> bool:
+        room = self._room
+        if feed not in self.sfu.ready:
+            return False
+        if viewer == RECORDER:
+            member = room.members.get(feed)
+            return (
+                room.recording
+                and member is not None
+                and member.connected
+                and member.state is MemberState.admitted
+            )
+        member = room.members.get(viewer)
+        return member is not None and member.connected and room.may_exchange(viewer, feed)
+
+    async def sync(self) -> None:
+        """Drop what the rules forbid now; offer what they allow and nobody has yet."""
+        await self.sfu.prune(self._wanted)
+        viewers = [m.pid for m in self._room.admitted()] + [RECORDER]
+        for viewer in viewers:
+            for feed in sorted(self.sfu.ready):
+                key = (viewer, feed)
+                if self._wanted(*key) and not self.sfu.has(*key) and key not in self._offering:
+                    self._offering.add(key)
+                    self._spawn(self._offer(viewer, feed), f"sfu-offer-{viewer}-{feed}")
+
+    async def _offer(self, viewer: int, feed: int) -> None:
+        try:
+            offer = await self.sfu.subscribe(viewer, feed)
+            if not self._wanted(viewer, feed):
+                await self.sfu.drop(viewer, feed)
+                return
+            if viewer == RECORDER:
+                answer = await self._record(feed, offer)
+                if self._wanted(viewer, feed):
+                    await self.sfu.start(viewer, feed, answer)
+            else:
+                await self._send(viewer, signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}))
+        except SfuError as exc:
+            logger.warning("SFU subscription of %s to %s failed: %s", viewer or "the recorder", feed, exc)
+        except Exception:  # the recorder's peer refused Janus's offer, say: the room goes on
+            logger.exception("SFU subscription of %s to %s failed", viewer or "the recorder", feed)
+            await self.sfu.drop(viewer, feed)
+        finally:
+            self._offering.discard((viewer, feed))
+
+    # --- what members send --------------------------------------------------------------------
+    async def publish(self, pid: int, name: str, sdp: str, ref: str | int | None) -> None:
+        """Off the room's lock: Janus answers the member's offer (``sfu_published``)."""
+        try:
+            answer = await self.sfu.publish(pid, name, sdp)
+        except SfuError as exc:
+            logger.warning("publishing %s to Janus failed: %s", pid, exc)
+            await self._send(pid, signalling.error_text("sfu_failed", ref))
+            return
+        await self._send(pid, signalling.envelope("sfu_published", {"sdp": answer}, ref))
+
+    async def answer(self, pid: int, feed: int, sdp: str, ref: str | int | None) -> None:
+        """Off the room's lock: the member's answer to an ``sfu_offer``; Janus starts sending."""
+        if not self._wanted(pid, feed):
+            return  # the rules changed meanwhile; the subscription is gone already
+        try:
+            await self.sfu.start(pid, feed, sdp)
+        except SfuError as exc:
+            logger.warning("starting %s's subscription to %s failed: %s", pid, feed, exc)
+            await self._send(pid, signalling.error_text("sfu_failed", ref))
+
+    async def left(self, pid: int) -> None:
+        """The member's connection closed: their publisher goes; they publish afresh when back."""
+        await self.sfu.leave(pid)
+
+    async def stop_recording(self, pid: int) -> None:
+        await self.sfu.drop(RECORDER, pid)
+
+    async def close(self) -> None:
+        await self.sfu.close()

@@ -1,0 +1,115 @@
+// The room's media through the SFU (Janus), once the room is larger than the mesh carries (state
+// `media: "sfu"`): one send-only connection publishes this page's camera and microphone, and one
+// receive-only connection per feed the hub offers (`sfu_offer`). This page speaks only to the hub;
+// the hub speaks to Janus and decides who receives whom (docs/signalling.md, "Media").
+// The receiving connections live in room.js's `peers` map (marked `sfu`), so tiles, levels and
+// the test hooks treat them as the mesh's.
+
+// A large room's tiles are small: half size, 15 frames a second, 300 kbit/s at most.
+const VIDEO_ENCODING = { maxBitrate: 300000, scaleResolutionDownBy: 2, maxFramerate: 15 };
+
+export function gatheringDone(pc, timeoutMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => { pc.removeEventListener("icegatheringstatechange", done); resolve(); };
+    const done = () => { if (pc.iceGatheringState === "complete") finish(); };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(finish, timeoutMs);
+  });
+}
+
+// room: {send, peers, attachStream, closePeer, iceServers(), localStream()}
+export function sfuMedia(room) {
+  let publisher = null; // {pc}
+  let retryTimer = null;
+
+  async function publish() {
+    const stream = room.localStream();
+    const audio = stream.getAudioTracks()[0];
+    const video = stream.getVideoTracks()[0];
+    if (!audio && !video) return; // nothing to send: this page only watches
+    const pc = new RTCPeerConnection({ iceServers: room.iceServers() });
+    const mine = { pc };
+    publisher = mine;
+    if (audio) pc.addTransceiver(audio, { direction: "sendonly", streams: [stream] });
+    if (video) pc.addTransceiver(video, { direction: "sendonly", streams: [stream], sendEncodings: [VIDEO_ENCODING] });
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "failed" && publisher === mine) retry();
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheringDone(pc, 3000); // the hub hands Janus complete descriptions, no trickle
+    if (publisher === mine) room.send("sfu_publish", { sdp: pc.localDescription.sdp });
+  }
+
+  function unpublish() {
+    clearTimeout(retryTimer);
+    if (publisher) publisher.pc.close();
+    publisher = null;
+  }
+
+  function retry() {
+    unpublish();
+    retryTimer = setTimeout(() => { retryTimer = null; if (!publisher) publish(); }, 2000);
+  }
+
+  async function onPublished({ sdp }) {
+    if (!publisher || publisher.pc.signalingState !== "have-local-offer") return; // an older offer's
+    try {
+      await publisher.pc.setRemoteDescription({ type: "answer", sdp });
+    } catch (err) {
+      console.warn("publishing failed", err);
+      retry();
+    }
+  }
+
+  // A feed the hub offers; a new offer for the same feed replaces the old connection.
+  async function onOffer({ feed, sdp }) {
+    room.closePeer(feed);
+    const pc = new RTCPeerConnection({ iceServers: room.iceServers() });
+    const entry = { pc, sfu: true, stream: new MediaStream() };
+    room.peers.set(feed, entry);
+    pc.ontrack = ({ track, streams }) => {
+      if (!streams[0]) entry.stream.addTrack(track);
+      entry.stream = streams[0] || entry.stream;
+      room.attachStream(feed, entry.stream);
+    };
+    try {
+      await pc.setRemoteDescription({ type: "offer", sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gatheringDone(pc, 3000);
+      if (room.peers.get(feed) === entry) room.send("sfu_answer", { feed, sdp: pc.localDescription.sdp });
+    } catch (err) {
+      console.warn("receiving a feed failed", err);
+    }
+  }
+
+  // After every `state`: publish once admitted; let go of feeds no longer offered (and of the
+  // mesh's connections, when the room has just moved to the SFU).
+  function sync(state) {
+    if (!state.you || state.you.state !== "admitted") { reset(); return; }
+    if (!publisher && !retryTimer) publish();
+    const allowed = new Set(state.you.feeds || []);
+    for (const [pid, entry] of [...room.peers]) if (!entry.sfu || !allowed.has(pid)) room.closePeer(pid);
+  }
+
+  function reset() {
+    unpublish();
+    retryTimer = null;
+    for (const [pid, entry] of [...room.peers]) if (entry.sfu) room.closePeer(pid);
+  }
+
+  function replaceTracks() {
+    if (!publisher) return;
+    const stream = room.localStream();
+    for (const sender of publisher.pc.getSenders()) {
+      const kind = sender.track ? sender.track.kind : null;
+      if (kind) sender.replaceTrack(stream.getTracks().find((t) => t.kind === kind) || null);
+    }
+  }
+
+  return {
+    sync, reset, replaceTracks, onPublished, onOffer,
+    failed: retry,
+    state: () => (publisher ? publisher.pc.connectionState : "none"),
+  };
+}

@@ -1,0 +1,154 @@
+"""Eight people in one video room, which outgrows the mesh and moves its media to Janus (started
+here, on loopback): every page receives the seven others' video through the SFU, a caucus cuts the
+others off the two inside, and the hub's recorder keeps each person's own audio track."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+from sqlalchemy import select
+
+from hub.config import Config
+from hub.db import Database
+from rtc import invitations
+from rtc.models import MediationSession, Participant, Recording
+from tests.e2e.test_video_room import enter, frames_from, until, wait_js
+from tests.rtc.helpers import case_in_mediation, session_with_guests
+from tests.support.browser import MEDIA_FLAGS, chromium, log_in
+from tests.support.janus import API_SECRET, janus_server
+from tests.support.server import serve_in_process
+
+pytestmark = [pytest.mark.browser, pytest.mark.rtc, pytest.mark.slow]
+GUESTS_ROLES = ("party", "party", "lawyer", "lawyer", "interpreter", "observer", "observer")
+GUESTS = len(GUESTS_ROLES)
+# The fake camera at 10 frames a second (Chromium's default is 30): eight pages each encode one
+# stream and decode seven, on the test machine's cores.
+FLAGS = [f for f in MEDIA_FLAGS if f != "--use-fake-device-for-media-stream"] + [
+    "--use-fake-device-for-media-stream=fps=10"
+]
+SLOW_MACHINE_MS = 120_000  # eight pages on two busy cores: a page load has taken over 30 s
+
+
+async def receive_from_all(pages: dict[int, Page], timeout: float) -> None:
+    """Every page's frame counters grow for each of the others (measured twice, growing)."""
+
+    async def flowing() -> bool:
+        before = {pid: await frames_from(page) for pid, page in pages.items()}
+        await asyncio.sleep(0.5)
+        for pid, page in pages.items():
+            after = await frames_from(page)
+            others = set(pages) - {pid}
+            if not all(after.get(o, 0) > before[pid].get(o, 0) > 0 for o in others):
+                return False
+        return True
+
+    flowing.__name__ = "video from everyone to everyone"
+    try:
+        await until(flowing, timeout, 1.0)
+    except AssertionError:
+        for pid, page in pages.items():  # who saw whom: frames per sender
+            print(pid, await frames_from(page), await page.evaluate("window.gongtiaoRoom.sfuState()"))
+        raise
+
+
+async def test_eight_people_see_each_other_through_janus_and_each_is_recorded(
+    config: Config, db: Database, tmp_path: Path
+) -> None:
+    case = await case_in_mediation(db)
+    session_id, guests = await session_with_guests(db, case.case_id, GUESTS_ROLES)
+    async with janus_server(tmp_path / "janus") as janus_url, chromium(FLAGS) as browser:
+        config = config.with_overrides(janus_url=janus_url, janus_api_secret=API_SECRET, sfu_threshold=2)
+        async with serve_in_process(config) as base:
+            started = time.monotonic()
+            room_url = f"{base}/mediations/{session_id}/room"
+
+            async def guest_enters(pid: int, secret: str) -> Page:
+                context = await browser.new_context()
+                context.set_default_timeout(SLOW_MACHINE_MS)
+                cookie = {"name": invitations.cookie_name(session_id), "value": secret, "url": base}
+                await context.add_cookies([cookie])  # type: ignore[list-item]
+                page = await context.new_page()
+                await page.goto(room_url)
+                await page.get_by_test_id("consent-yes").check()
+                assert await enter(page) == pid
+                await page.get_by_test_id("lobby").wait_for(state="visible")
+                return page
+
+            # Everyone waits in the lobby first (no media there); the room passes the threshold
+            # on the third arrival and goes to Janus before anyone sends anything.
+            guest_pages = await asyncio.gather(*(guest_enters(pid, secret) for pid, secret in guests))
+            mediator_context = await browser.new_context()
+            mediator_context.set_default_timeout(SLOW_MACHINE_MS)
+            mediator = await mediator_context.new_page()
+            await log_in(mediator, base, case.mediator_username)
+            await mediator.goto(room_url)
+            m_id = await enter(mediator)
+            pages: dict[int, Page] = {m_id: mediator} | {
+                pid: page for (pid, _), page in zip(guests, guest_pages, strict=True)
+            }
+            # All let in at once: one click after another would chase buttons redrawn by each
+            # admission, on a page already busy with the media of those let in before.
+            await mediator.get_by_test_id(f"admit-{guests[-1][0]}").wait_for()
+            admitted = await mediator.evaluate(
+                "[...document.querySelectorAll('[data-testid^=admit-]')].map((b) => (b.click(), 1)).length"
+            )
+            assert admitted == GUESTS
+
+            await receive_from_all(pages, 240)
+            for page in pages.values():
+                assert await page.evaluate("window.gongtiaoRoom.state.media") == "sfu"
+                assert await page.evaluate("window.gongtiaoRoom.sfuState()") == "connected"
+                assert await page.evaluate("window.gongtiaoRoom.hubState()") == "none"  # no mesh recorder
+            joined = time.monotonic() - started
+
+            # A caucus with the first party: the others lose both of them, the two keep each other.
+            a_id, b_id = guests[0][0], guests[1][0]
+            await mediator.get_by_test_id(f"caucus-{a_id}").click()
+            b = pages[b_id]
+
+            async def b_lost_them() -> bool:
+                feeds = set(await b.evaluate("window.gongtiaoRoom.peers()"))
+                return not feeds & {m_id, a_id} and len(feeds) == GUESTS - 2
+
+            await until(b_lost_them, 20)
+            assert set(await pages[a_id].evaluate("window.gongtiaoRoom.peers()")) == {m_id}
+            await asyncio.sleep(1.5)  # something to record in the caucus
+            await mediator.get_by_test_id("caucus-end").click()
+            await until(lambda: _sees(b, set(pages) - {b_id}), 30)
+
+            mediator.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+            await mediator.get_by_test_id("outcome").select_option("adjourned")
+            await mediator.get_by_test_id("end-session").click()
+            await wait_js(b, "document.getElementById('room').dataset.ended === 'yes'", 15)
+            for context in browser.contexts:
+                await context.close()
+    print(f"\n8 pages joined and saw each other in {joined:.1f} s")
+    await _each_person_has_their_own_recording(db, session_id, set(pages), m_id, a_id)
+
+
+async def _sees(page: Page, pids: set[int]) -> bool:
+    frames = await frames_from(page)
+    return set(frames) == pids and all(frames[p] > 0 for p in pids)
+
+
+async def _each_person_has_their_own_recording(
+    db: Database, session_id: int, pids: set[int], m_id: int, a_id: int
+) -> None:
+    async def ended() -> bool:
+        async with db.read() as s:
+            session = await s.get(MediationSession, session_id)
+            return session is not None and session.status == "ended"
+
+    await until(ended, 10)
+    async with db.read() as s:
+        rows = (await s.scalars(select(Recording).where(Recording.session_id == session_id))).all()
+        people = (await s.scalars(select(Participant).where(Participant.session_id == session_id))).all()
+    assert {p.id for p in people} == pids
+    main = {r.participant_id for r in rows if r.room == "main" and r.duration_seconds > 1}
+    assert main == pids, (main, pids)
+    caucus = {r.participant_id for r in rows if r.room == "caucus-1"}
+    assert caucus == {m_id, a_id}
