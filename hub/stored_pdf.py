@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from hub import etags
 from hub.documents import inline_disposition
 
 
@@ -21,14 +22,6 @@ def digest(body: bytes) -> str:
 
 def etag(sha256: str) -> str:
     return f'"{sha256}"'
-
-
-def matches(if_none_match: str | None, sha256: str) -> bool:
-    """Whether an ``If-None-Match`` header names this body (a weak tag or ``*`` counts). Pure."""
-    if not if_none_match:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return "*" in tags or etag(sha256) in tags
 
 
 @dataclass(frozen=True)
@@ -42,15 +35,11 @@ class StoredPdf:
 
     def response(self, request: web.Request) -> web.Response:
         """The PDF, or 304 when the browser already holds these bytes. ``no-cache``: kept, but
-        asked about again each time (a new revision of the minutes is another document)."""
-        headers = {"ETag": etag(self.sha256), "Cache-Control": "private, no-cache"}
-        if matches(request.headers.get("If-None-Match"), self.sha256):
-            return web.Response(status=304, headers=headers)
-        return web.Response(
-            body=self.body,
-            headers={
-                **headers,
-                "Content-Type": "application/pdf",
-                "Content-Disposition": inline_disposition(self.filename, self.fallback),
-            },
+        asked about again each time (``hub.etags``) (a new revision of the minutes is another document)."""
+        return etags.respond(
+            request,
+            self.body,
+            etag=etag(self.sha256),
+            content_type="application/pdf",
+            headers={"Content-Disposition": inline_disposition(self.filename, self.fallback)},
         )
