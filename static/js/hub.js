@@ -42,7 +42,11 @@ function dispatch(message) {
     if (empty) empty.remove();
     const item = document.createElement("li");
     const when = new Date(detail.created).toLocaleTimeString();
-    item.textContent = `${when} · ${detail.kind}${detail.data && detail.data.name ? " · " + detail.data.name : ""}`;
+    // Officials read names, never event codes: the page hands the names of the kinds it shows.
+    let names = {};
+    try { names = JSON.parse(feed.dataset.kindNames || "{}"); } catch { names = {}; }
+    const kind = names[detail.kind] || (document.documentElement.lang === "en" ? "Update" : "更新");
+    item.textContent = `${when} · ${kind}${detail.data && detail.data.name ? " · " + detail.data.name : ""}`;
     feed.prepend(item);
   }
 }

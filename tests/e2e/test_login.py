@@ -4,7 +4,7 @@ dashboard; switching to English works; the page stays usable on a phone-sized sc
 import pytest
 
 from hub.config import Config
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.server import serve_in_process
 
 pytestmark = pytest.mark.browser
@@ -35,6 +35,22 @@ async def test_a_liaison_logs_in_sees_chinese_and_switches_to_english(config: Co
         await second.get_by_role("button", name="登录").click()
         await second.wait_for_url(base + "/")
         assert await second.get_by_test_id("dashboard-title").inner_text() == "Dashboard"
+
+        # The dashboard's live feed names what happened, never its event code.
+        await page.goto(base + "/")
+        admin = await (await browser.new_context()).new_page()
+        await log_in(admin, base, "admin")
+        csrf = await admin.evaluate("document.querySelector('meta[name=csrf-token]').content")
+        made = await admin.request.post(
+            base + "/api/v1/agencies",
+            data={"code": "FEED01", "name": "测试新所", "kind": "police_station"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert made.status == 201, await made.text()
+        item = page.locator("#live-feed .feed li").first
+        await item.filter(has_text="测试新所").wait_for()
+        text = await item.inner_text()
+        assert "New agency" in text and "agency.created" not in text
 
 
 async def test_a_wrong_password_shows_a_clear_message_and_the_menu_folds_on_a_phone(config: Config) -> None:
