@@ -212,7 +212,7 @@ async def propose_route(ctx: Ctx) -> ProposalOut:
 )
 async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
     async with ctx.write() as (s, outbox):
-        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
+        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"), parties=False)
         ctx.must.check_agency(case.created_agency_id)
         referral = await sending.send(
             s,

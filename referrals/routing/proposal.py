@@ -50,18 +50,18 @@ def path_in(parents: Mapping[int, int | None], area_id: int | None) -> tuple[int
     return tuple(path)
 
 
-def case_facts(case: Case, path: tuple[int, ...]) -> rules.CaseFacts:
+def case_facts(case: Case, path: tuple[int, ...], party_count: int | None = None) -> rules.CaseFacts:
     return rules.CaseFacts(
         category=case.category,
         area_path=path,
         amount=case.amount,
-        party_count=case.party_count,
+        party_count=case.party_count if party_count is None else party_count,
         flags=frozenset(case.flags),
     )
 
 
-async def facts_of(s: AsyncSession, case: Case) -> rules.CaseFacts:
-    return case_facts(case, await area_path(s, case.area_id))
+async def facts_of(s: AsyncSession, case: Case, party_count: int | None = None) -> rules.CaseFacts:
+    return case_facts(case, await area_path(s, case.area_id), party_count)
 
 
 async def stationed_room_of(s: AsyncSession, agency_id: int) -> int | None:
@@ -86,10 +86,15 @@ async def active_rules(s: AsyncSession) -> list[rules.RuleSpec]:
     ]
 
 
-async def propose(s: AsyncSession, case: Case, sender_agency_id: int) -> rules.Decision:
+async def propose(
+    s: AsyncSession, case: Case, sender_agency_id: int, *, party_count: int | None = None
+) -> rules.Decision:
+    """``party_count`` when the caller counted them (so the parties need not be loaded)."""
     try:
         return rules.decide(
-            await facts_of(s, case), await active_rules(s), await stationed_room_of(s, sender_agency_id)
+            await facts_of(s, case, party_count),
+            await active_rules(s),
+            await stationed_room_of(s, sender_agency_id),
         )
     except rules.NoRoute:
         raise NoRouteFound() from None
