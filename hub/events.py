@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -111,6 +111,7 @@ class LocalBus:
 
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
+        self._listeners: dict[str, list[Callable[[Event], None]]] = {}
 
     async def start(self) -> None:
         return None
@@ -118,6 +119,11 @@ class LocalBus:
     async def close(self) -> None:
         for sub in list(self._subscriptions):
             sub.close()
+
+    def listen(self, topic: str, callback: Callable[[Event], None]) -> None:
+        """Call ``callback`` (plain, quick, never blocking) on each event of ``topic`` as it is
+        delivered: for caches that must drop what they hold before the next request reads it."""
+        self._listeners.setdefault(topic, []).append(callback)
 
     def subscribe(self, topics: Iterable[str]) -> Subscription:
         sub = Subscription(self, frozenset(topics))
@@ -128,6 +134,11 @@ class LocalBus:
         self.deliver(event)
 
     def deliver(self, event: Event) -> None:
+        for callback in self._listeners.get(event.topic, ()):
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("listener of %s failed", event.topic)
         for sub in list(self._subscriptions):
             if event.topic in sub.topics:
                 sub.offer(event)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.db import lock_row
-from hub.directory import overseers
+from hub.directory import AgencyFacts, agency_facts, overseers
 from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
@@ -97,7 +97,7 @@ async def send(
             raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
         target = target_agency_id
         explanation["overridden_from"] = decision.target_agency_id
-    agency = await s.get(Agency, target)
+    agency = (await agency_facts(s)).get(target)
     if (
         agency is None
         or agency.kind not in RECEIVING_KINDS
@@ -146,7 +146,7 @@ async def send(
 
 
 async def _tell_bureau_and_station(
-    s: AsyncSession, outbox: Outbox, case: Case, sender_agency_id: int, target: Agency
+    s: AsyncSession, outbox: Outbox, case: Case, sender_agency_id: int, target: AgencyFacts
 ) -> None:
     """A group dispute goes to the body of its field; the justice bureau, which coordinates group
     disputes, and the police station of the place (which keeps order there) are told at once."""

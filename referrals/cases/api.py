@@ -11,13 +11,7 @@ from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from referrals import moves, sending
 from referrals.cases import actions, queue
-from referrals.cases.intake import (
-    CaseInput,
-    ConsentInput,
-    duplicate,
-    submitted,
-    take_in,
-)
+from referrals.cases.intake import duplicate, submitted, take_in
 from referrals.cases.schemas import (
     ActionIn,
     AssignIn,
@@ -96,32 +90,33 @@ def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
     "POST",
     "/api/v1/cases",
     perm=CasePermission.take_in,
-    summary="Take in a case",
+    summary="Take in a case (and refer it at once with refer: true)",
     body=CaseIn,
     response=CaseOut,
     status=201,
     tags=TAGS,
 )
 async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
-    data = CaseInput(
-        channel=body.channel,
-        category=body.category,
-        summary=body.summary,
-        incident_no=body.incident_no,
-        area_id=body.area_id,
-        address=body.address,
-        amount=body.amount,
-        flags=frozenset(body.flags),
-        parties=tuple(p.to_input() for p in body.parties),
-        consent=ConsentInput(body.consent.by, body.consent.at, body.consent.method) if body.consent else None,
-        idempotency_key=body.idempotency_key or ctx.request.headers.get("Idempotency-Key"),
-    )
+    data = body.to_input(ctx.request.headers.get("Idempotency-Key"))
     try:
         async with ctx.write() as (s, outbox):
+            now = utcnow()
             case = await take_in(
-                s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=ctx.config.time_zone
+                s, ctx.user.actor, ctx.user.agency_id, data, now, outbox, zone=ctx.config.time_zone
             )
-            out = case_out(case, None, reveal=True)
+            referral = None
+            if body.refer:
+                referral = await sending.send(
+                    s,
+                    ctx.user.actor,
+                    case,
+                    sender_agency_id=ctx.user.agency_id,
+                    now=now,
+                    outbox=outbox,
+                    target_agency_id=body.target_agency_id,
+                    override_reason=body.override_reason,
+                )
+            out = case_out(case, referral, reveal=True)
     except IntegrityError:
         # The same submission twice at the same moment (a client retrying): the first one made
         # the case, and the second hears so, as it would a moment later.
