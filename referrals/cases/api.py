@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from hub.errors import HubError
+from hub.keys import LOCALE
 from hub.models import Agency
 from hub.orm import utcnow
-from hub.routing import Ctx, Routes
+from hub.routing import Ctx, Routes, validate
 from hub.schemas import Page
 from referrals import moves, sending
 from referrals.cases import actions, queue
+from referrals.cases.batch import BatchItem, take_in_batch
 from referrals.cases.intake import duplicate, submitted, take_in
 from referrals.cases.schemas import (
     ActionIn,
     AssignIn,
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
     CaseIn,
     CaseOut,
     CaseQuery,
     ConditionOut,
     EventOut,
     ExtendIn,
+    ItemErrorOut,
     MediatorOut,
     PartyOut,
     ProposalOut,
@@ -126,6 +135,50 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
             raise
         raise duplicate(existing) from None
     return out
+
+
+@routes.api(
+    "POST",
+    "/api/v1/cases:batch",
+    perm=CasePermission.take_in,
+    summary="Take in and refer many cases at once, idempotent per incident number (警情号)",
+    body=BatchIn,
+    response=BatchOut,
+    tags=TAGS,
+)
+async def create_cases(ctx: Ctx, body: BatchIn) -> BatchOut:
+    items: list[BatchItem | HubError] = []
+    for raw in body.items:
+        try:
+            case_in = validate(CaseIn, {"refer": True, **raw})
+        except HubError as exc:
+            items.append(exc)
+            continue
+        items.append(
+            BatchItem(case_in.to_input(), case_in.refer, case_in.target_agency_id, case_in.override_reason)
+        )
+    async with ctx.write() as (s, outbox):
+        results = await take_in_batch(
+            s, ctx.user.actor, ctx.user.agency_id, items, utcnow(), outbox, zone=ctx.config.time_zone
+        )
+    locale = ctx.request.get(LOCALE)
+    out = [
+        BatchItemOut(
+            index=r.index,
+            incident_no=r.incident_no,
+            status=r.status,
+            case_id=r.case_id,
+            number=r.number,
+            referral_id=r.referral_id,
+            state=r.state,
+            error=None
+            if r.error is None
+            else ItemErrorOut(code=r.error.code, message=r.error.text(locale), details=r.error.details),
+        )
+        for r in results
+    ]
+    count = Counter(r.status for r in results)
+    return BatchOut(items=out, created=count["created"], existing=count["existing"], failed=count["failed"])
 
 
 @routes.api(

@@ -362,3 +362,36 @@ class EventOut(Output):
     actor_agency_id: int | None
     at: datetime
     reason: str
+
+
+class BatchIn(Input):
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=500,
+        description="Cases as POST /api/v1/cases takes them, each with its incident_no (警情号); "
+        "refer defaults to true here. Each item is checked on its own.",
+    )
+
+
+class ItemErrorOut(Output):
+    code: str
+    message: str
+    details: Any = None
+
+
+class BatchItemOut(Output):
+    index: int
+    incident_no: str
+    status: str = Field(description="created, existing (this incident number is in already) or failed")
+    case_id: int | None = None
+    number: str | None = None
+    referral_id: int | None = None
+    state: str | None = None
+    error: ItemErrorOut | None = None
+
+
+class BatchOut(Output):
+    items: list[BatchItemOut]
+    created: int
+    existing: int
+    failed: int

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hub import audit
 from hub.app import create_app
@@ -92,3 +92,45 @@ async def test_a_rule_changed_in_one_process_routes_the_next_case_by_it_in_anoth
     assert status == 201, second
     response = await there.get(f"/api/v1/referrals/{second['referral_id']}", headers=headers)
     assert (await response.json())["explanation"]["rule_name"] != STATION_RULE
+
+
+@pytest.mark.pg
+async def test_a_batch_takes_each_incident_in_once_and_refuses_items_on_their_own(
+    client: TestClient,
+) -> None:
+    headers = await bearer(client.server.app[DB])
+    items = [
+        case_body(incident_no="J-batch-1"),
+        case_body(incident_no="J-batch-2", category="labour", amount="24000.00"),
+        case_body(incident_no="J-batch-1"),  # the same incident twice in one batch
+        case_body(incident_no="J-batch-3", consent=None),  # cannot be referred: not taken in
+        case_body(incident_no="J-batch-4", flags=["group_dispute"]),  # alerts: one by one
+        {"incident_no": "J-batch-5", "summary": "no parties"},
+    ]
+    status, done = await post(client, headers, "/api/v1/cases:batch", {"items": items})
+    assert status == 200, done
+    assert [i["status"] for i in done["items"]] == [
+        "created",
+        "created",
+        "existing",
+        "failed",
+        "created",
+        "failed",
+    ]
+    assert (done["created"], done["existing"], done["failed"]) == (3, 1, 2)
+    first, labour, again, refused, group, broken = done["items"]
+    assert again["case_id"] == first["case_id"] and first["state"] == "sent"
+    assert refused["error"]["code"] == "consent_missing"
+    assert broken["error"]["code"] == "validation_error" and broken["error"]["details"]
+    response = await client.get(f"/api/v1/referrals/{labour['referral_id']}", headers=headers)
+    assert (await response.json())["explanation"]["rule_name"] != STATION_RULE
+    response = await client.get(f"/api/v1/cases/{first['case_id']}", headers=headers)
+    case = await response.json()
+    assert case["number"] == first["number"] and len(case["parties"]) == 2 and case["state"] == "sent"
+
+    status, replay = await post(client, headers, "/api/v1/cases:batch", {"items": items[:2]})
+    assert [i["status"] for i in replay["items"]] == ["existing", "existing"]
+    assert replay["items"][0]["case_id"] == first["case_id"]
+    async with client.server.app[DB].read() as s:
+        assert (await audit.verify_chain(s)).ok
+        assert await s.scalar(select(func.count(Case.id)).where(Case.incident_no == "J-batch-1")) == 1
