@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, ForeignKey, String, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +56,32 @@ class Actor:
 SYSTEM = Actor()
 
 
-def row_hash(prev_hash: str, event: AuditEvent) -> str:
+class Hashed(Protocol):
+    """What a row's hash covers (an ``AuditEvent``, or a row about to be inserted in bulk)."""
+
+    created_at: datetime
+    actor_user_id: int | None
+    actor_agency_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    data: dict[str, Any]
+
+
+@dataclass
+class _Row:
+    created_at: datetime
+    actor_user_id: int | None
+    actor_agency_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str = ""
+
+
+def row_hash(prev_hash: str, event: Hashed) -> str:
     """The hash of one row: canonical JSON of its content, linked to the previous hash."""
     content = {
         "prev": prev_hash,
@@ -125,7 +150,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
     prev = await session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     rows = []
     for entry in entries:
-        event = AuditEvent(
+        event = _Row(
             created_at=utcnow(),
             actor_user_id=entry.actor.user_id,
             actor_agency_id=entry.actor.agency_id,
@@ -136,11 +161,7 @@ async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
             prev_hash=prev,
         )
         prev = event.hash = row_hash(prev, event)
-        rows.append(
-            {c: getattr(event, c) for c in ("created_at", "actor_user_id", "actor_agency_id", "action")}
-            | {"object_type": event.object_type, "object_id": event.object_id, "data": event.data}
-            | {"prev_hash": event.prev_hash, "hash": event.hash}
-        )
+        rows.append(vars(event))
     await session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
 
 

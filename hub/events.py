@@ -229,7 +229,19 @@ class Outbox:
         self.events.append(Event(topic=topic, kind=kind, data=data, actor_user_id=actor_user_id))
 
     async def send(self, bus: LocalBus) -> None:
+        """Publish each distinct notice once: a batch that queued a thousand messages wakes the
+        outbound worker once, not a thousand times (one NOTIFY each on PostgreSQL)."""
+        seen: set[tuple[str, str, int | None, str]] = set()
         for event in self.events:
+            key = (
+                event.topic,
+                event.kind,
+                event.actor_user_id,
+                json.dumps(event.data, sort_keys=True, default=str),
+            )
+            if key in seen:
+                continue
+            seen.add(key)
             try:
                 await bus.publish(event)
             except Exception:  # the change is committed; a lost notice only delays a page refresh

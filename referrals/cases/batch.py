@@ -10,7 +10,8 @@ The common item (referred to the proposed body, no agents, no high-risk flags) i
 routing from the directory cache, ids reserved up front so each row is inserted once with its
 number, the cases, parties, referrals, their ``send`` events, the receiving desks' inbox rows and
 the audit rows (linked in one pass, ``audit.record_many``) as a few multi-row INSERTs. These are the
-rows ``intake.take_in`` and ``sending.send`` write for one case. Anything else, and every item of a
+rows ``intake.take_in`` and ``sending.send`` write for one case, but for the SMS and e-mail to the
+receiving desks: one per person and batch, not per case (``_tell_desks``). Anything else, and every item of a
 bulk write that failed (another process importing the same number at the same moment), goes
 through ``take_in`` and ``send`` one by one, each in a savepoint.
 """
@@ -18,6 +19,7 @@ through ``take_in`` and ``send`` one by one, each in a savepoint.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +36,8 @@ from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Role
 from hub.notifications import Notification, people_with_role
-from referrals import deadlines, messages, states
+from hub.outbound import ParamsRefused, notify_person
+from referrals import deadlines, states, word_back
 from referrals.agencies import RECEIVING_KINDS, policy_for
 from referrals.cases.intake import CaseInput, case_number, take_in
 from referrals.codes import Channel
@@ -43,6 +46,7 @@ from referrals.models import Case, Party, Referral, ReferralEvent
 from referrals.routing import proposal, rules
 from referrals.sending import send
 
+logger = logging.getLogger(__name__)
 BATCH_MAX = 500
 RISK_FLAGS = frozenset({"group_dispute", "violence_risk"})  # their alerts go one by one
 
@@ -106,6 +110,7 @@ async def take_in_batch(
             wanted[item.data.incident_no] = result.index
     known = await _existing(s, agency_id, list(wanted))
     bulk: list[_Planned] = []
+    room = await proposal.stationed_room_of(s, agency_id)
     single: list[tuple[ItemResult, BatchItem]] = []
     for number, index in wanted.items():
         result, item = results[index], items[index]
@@ -126,7 +131,7 @@ async def take_in_batch(
             single.append((result, item))
             continue
         try:
-            bulk.append(await _plan(s, agency_id, result, data, now))
+            bulk.append(await _plan(s, agency_id, room, result, data, now))
         except HubError as exc:
             result.error = exc
     if bulk:
@@ -160,7 +165,7 @@ async def _existing(s: AsyncSession, agency_id: int, numbers: list[str]) -> dict
 
 
 async def _plan(
-    s: AsyncSession, agency_id: int, result: ItemResult, data: CaseInput, now: datetime
+    s: AsyncSession, agency_id: int, room: int | None, result: ItemResult, data: CaseInput, now: datetime
 ) -> _Planned:
     """The checks ``take_in`` and ``send`` make, and the routing decision, from the cache."""
     parents = await area_parents(s)
@@ -343,10 +348,7 @@ async def _write(
     await s.execute(insert(_table(ReferralEvent)), events)
     if notices:
         await s.execute(insert(_table(Notification)), notices)
-    for p, values in zip(planned, referrals, strict=True):  # SMS and e-mail to the receiving desks
-        case = Case(id=values["case_id"], number=p.result.number, incident_no=p.data.incident_no)
-        moved = Referral(**{k: v for k, v in values.items() if k != "explanation"})
-        await messages.after_move(s, moved, case, states.Action.send, now=now, outbox=outbox)
+    await _tell_desks(s, planned, referrals, sender, outbox)
     await audit.record_many(s, entries)
     # One live notice per topic and kind: pages fetch what is new, however many there are.
     targets = {r["to_agency_id"] for r in referrals}
@@ -355,6 +357,37 @@ async def _write(
         outbox.add(f"agency:{agency}", "referral.sent", actor.user_id, count=len(referrals))
     for user_id in sorted(told):
         outbox.add(f"user:{user_id}", "notification", what="referral.received", link="/cases")
+
+
+async def _tell_desks(
+    s: AsyncSession,
+    planned: list[_Planned],
+    referrals: list[dict[str, Any]],
+    sender: str,
+    outbox: Outbox,
+) -> None:
+    """SMS and e-mail to the receiving desks (``staff.new_referral``, as a single send does), once
+    per desk person and batch: the first case and how many (QC2026-000123等120件), the earliest
+    deadline. Their inboxes hold a row per case."""
+    by_target: dict[int, list[tuple[_Planned, dict[str, Any]]]] = {}
+    for p, values in zip(planned, referrals, strict=True):
+        by_target.setdefault(values["to_agency_id"], []).append((p, values))
+    for target, group in by_target.items():
+        first, values = group[0]
+        many = len(group) > 1
+        params = {
+            "agency": word_back.fit(sender, 24),
+            "case_number": f"{first.result.number}等{len(group)}件" if many else first.result.number,
+            "deadline": min(v["accept_due"] for _p, v in group),
+            "link": "/cases" if many else f"/cases/{values['case_id']}",
+        }
+        for user_id in sorted(await people_with_role(s, [target], Role.liaison, Role.admin)):
+            key = f"referral:{values['id']}:send:user:{user_id}"  # as the first case's own
+            try:
+                await notify_person(s, user_id, "staff.new_referral", params, key, outbox=outbox)
+            except ParamsRefused as refused:  # never blocks the intake, as in ``messages``
+                logger.warning("batch: no staff.new_referral: %s", refused)
+                return
 
 
 async def _one(
