@@ -226,6 +226,10 @@ def run(options: Options) -> str:
                 loads[f"{backend}/{target}"] = load_average()
                 result = LoadResult(**out["result"])
                 runs.append(Run(backend, target, result, out["steps"], out["statuses"]))
+                log(
+                    f"{backend}/{target}: {result.rps:.1f} ops/s, p50 {result.p50_ms:.0f} ms, "
+                    f"p99 {result.p99_ms:.0f} ms, {result.errors} errors of {result.requests}"
+                )
                 if result.errors:
                     notes.append(
                         f"{backend}/{target}: {result.errors} failed operations of {result.requests}: "

@@ -74,7 +74,7 @@ async def replay(bases: list[str], token: str, payloads: list[bytes]) -> dict[st
         queue.put_nowait(payload)
     statuses: Counter[str] = Counter()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    timeout = aiohttp.ClientTimeout(total=600)
+    timeout = aiohttp.ClientTimeout(total=3600)
     latencies: list[float] = []
 
     async def worker(session: Any, base: str) -> None:
@@ -182,7 +182,13 @@ def one_run(
     pids = []
     for i in range(processes):
         port = free_port()
-        env = hub_env(database_url, data_dir, GONGTIAO_PORT=str(port), GONGTIAO_HOST="127.0.0.1")
+        env = hub_env(
+            database_url,
+            data_dir,
+            GONGTIAO_PORT=str(port),
+            GONGTIAO_HOST="127.0.0.1",
+            GONGTIAO_LOG_LEVEL="INFO",
+        )
         command = [sys.executable, "-m", "hub", "serve"]
         if profile is not None:  # cProfile writes its stats when the server stops (SIGTERM)
             command[1:1] = ["-m", "cProfile", "-o", str(profile / f"hub{processes}-{i}.prof")]
@@ -230,7 +236,7 @@ def run(
     started = datetime.now(UTC)
     machine = machine_note()
     runs = []
-    with tempfile.TemporaryDirectory(prefix="gongtiao-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gongtiao-bench-batch-") as tmp:
         for count in processes:
             with ExitStack() as run_stack:  # each run its own PostgreSQL, stopped before the next
                 runs.append(one_run(count, total, batch, run_stack, Path(tmp), profile))
