@@ -10,11 +10,12 @@ from pathlib import Path
 from aiohttp import web
 
 from hub import api, directory_cache, live, openapi, pages
+from hub import cache as data_cache
 from hub.auth import purge_expired_sessions
 from hub.config import Config
 from hub.db import Database
 from hub.directory import AgencyTreeCache
-from hub.events import Outbox, bus_for
+from hub.events import Event, EventBus, Outbox, bus_for
 from hub.keys import CONFIG, DB, EVENTS, LOGIN_LIMITER, POLICY, TREE
 from hub.orm import utcnow
 from hub.outbound import api as outbound_api
@@ -92,9 +93,21 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DB] = Database(config.database_url)
     app[EVENTS] = bus_for(config.database_url)
     await app[EVENTS].start()
+    _share_directory_changes(app[DB], app[EVENTS])
     yield
     await app[EVENTS].close()
     await app[DB].dispose()
+
+
+def _share_directory_changes(db: Database, bus: EventBus) -> None:
+    """A change to the directory made here drops every process's cache; one made elsewhere, ours."""
+    cache = db.cache
+
+    async def publish() -> None:
+        await bus.publish(Event(topic=data_cache.TOPIC, kind=data_cache.KIND))
+
+    cache.connect(publish)
+    bus.listen(data_cache.TOPIC, lambda _event: cache.invalidate())
 
 
 async def _purge_sessions(app: web.Application, _outbox: Outbox) -> None:

@@ -7,15 +7,18 @@ Systems carry ``Authorization: Bearer gt_...`` tokens that belong to a user of t
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from hub import audit
+from hub.cache import QUIET, cached
 from hub.db import Database
 from hub.errors import InvalidCredentials, RateLimited
-from hub.models import ApiToken, User, WebSession
+from hub.models import Agency, ApiToken, User, UserRole, WebSession
 from hub.passwords import verify_password
 from hub.permissions import Principal
 from hub.ratelimit import LoginThrottle
@@ -26,6 +29,10 @@ logger = logging.getLogger(__name__)
 API_TOKEN_PREFIX = "gt_"
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+# The agency's name and kind, without its specialties (a selectin load nobody here reads).
+_AGENCY = joinedload(User.agency).raiseload(Agency.specialties)
 
 
 def principal_of(user: User, via: str = "session") -> Principal:
@@ -49,7 +56,7 @@ async def principal_from_session(db: Database, key: str, now: datetime) -> Princ
             await s.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)
-                .options(joinedload(User.agency))
+                .options(_AGENCY)
                 .where(WebSession.key_hash == token_hash(key))
             )
         ).first()
@@ -61,29 +68,84 @@ async def principal_from_session(db: Database, key: str, now: datetime) -> Princ
     return principal_of(user)
 
 
+@dataclass
+class _TokenEntry:
+    """What a token stands for, as the directory cache keeps it (``hub.cache``)."""
+
+    token_id: int
+    principal: Principal
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+async def _token_entry(s: AsyncSession, digest: str) -> _TokenEntry | None:
+    """One query: the token, its user, the user's agency and roles (a row per role)."""
+    rows = (
+        await s.execute(
+            select(
+                ApiToken.id,
+                ApiToken.revoked_at,
+                ApiToken.expires_at,
+                ApiToken.last_used_at,
+                User.id,
+                User.username,
+                User.display_name,
+                User.agency_id,
+                User.active,
+                User.is_superuser,
+                User.locale,
+                Agency.name,
+                Agency.kind,
+                UserRole.role,
+            )
+            .join(User, User.id == ApiToken.user_id)
+            .join(Agency, Agency.id == User.agency_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(ApiToken.token_hash == digest)
+        )
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if first[1] is not None or not first[8]:  # revoked, or the user no longer active
+        return None
+    principal = Principal(
+        user_id=first[4],
+        username=first[5],
+        display_name=first[6],
+        agency_id=first[7],
+        agency_name=first[11],
+        agency_kind=first[12],
+        roles=frozenset(r[13] for r in rows if r[13] is not None),
+        is_superuser=first[9],
+        locale=first[10],
+        via="token",
+    )
+    return _TokenEntry(first[0], principal, first[2], first[3])
+
+
 async def principal_from_token(db: Database, token: str, now: datetime) -> Principal | None:
+    """The token's principal. Kept in the directory cache (dropped whenever tokens, people, roles
+    or agencies change, in any process); ``last_used_at`` written at most once a minute."""
     if not token.startswith(API_TOKEN_PREFIX):
         return None
+    digest = token_hash(token)
     async with db.read() as s:
-        row = (
-            await s.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .options(joinedload(User.agency))
-                .where(ApiToken.token_hash == token_hash(token))
-            )
-        ).first()
-    if row is None:
+        entry = await cached(s, ("token", digest), lambda: _token_entry(s, digest))
+    if entry is None:
         return None
-    api_token, user = row
-    if api_token.revoked_at is not None or not user.active:
+    if entry.expires_at is not None and entry.expires_at <= now:
         return None
-    if api_token.expires_at is not None and api_token.expires_at <= now:
-        return None
-    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_TOUCH_INTERVAL:
+    if entry.last_used_at is None or now - entry.last_used_at > TOKEN_TOUCH_INTERVAL:
+        entry.last_used_at = now
         async with db.write() as s:
-            await s.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-    return principal_of(user, via="token")
+            await s.execute(
+                update(ApiToken)
+                .where(ApiToken.id == entry.token_id)
+                .values(last_used_at=now)
+                .execution_options(**{QUIET: True})  # a touch, not a change of who may do what
+            )
+    return entry.principal
 
 
 async def login(
@@ -104,7 +166,7 @@ async def login(
     if wait:
         raise RateLimited(seconds=wait)
     async with db.read() as s:
-        user = await s.scalar(select(User).options(joinedload(User.agency)).where(User.username == username))
+        user = await s.scalar(select(User).options(_AGENCY).where(User.username == username))
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         limiter.fail(username, ip, clock)

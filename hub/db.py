@@ -5,22 +5,42 @@ for changes (committed on leaving the block, rolled back on an exception).
 
 SQLite runs in WAL mode with foreign keys on. Its write transactions start with ``BEGIN IMMEDIATE``
 so two writers queue on the lock (busy_timeout) instead of failing half-way with "database is locked"
-after having read stale rows; that also keeps the audit hash chain linear.
+after having read stale rows; that also keeps the audit hash chain linear. Within one process the
+writers queue on an ``asyncio.Lock`` before they take a connection: SQLite runs one writer at a
+time anyway, and 200 writers waiting in the busy handler would hold 200 connections and threads and
+hit the busy timeout. What still fails on a lock (another process held it past the timeout) or on
+PostgreSQL's serialisation failures and deadlocks is ``transient``: ``hub.routing`` runs the
+request again (``retrying``).
+
+Each ``Database`` carries the process's ``DirectoryCache`` (``hub.cache``) into its sessions and
+drops it (and tells the other processes) after a write transaction that changed directory data.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import logging
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from hub.cache import CACHE_INFO, CHANGED_INFO, DirectoryCache
+
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction may simply run again.
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+RETRIES = 6
+_writing: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writing", default=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -76,8 +96,11 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.engine = make_engine(url)
         self.write_engine = make_engine(url, immediate=True) if self.is_sqlite else self.engine
-        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.cache = DirectoryCache()
+        info = {CACHE_INFO: self.cache}
+        self._read = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._write = async_sessionmaker(self.write_engine, expire_on_commit=False, info=info)
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -86,10 +109,53 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        async with self._write() as session, session.begin():
-            yield session
+        if self._writer is None:
+            async with self._write() as session:
+                async with session.begin():
+                    yield session
+                changed = session.info.get(CHANGED_INFO)
+        else:
+            # A write opened inside another one (same task) must not wait for itself: it goes
+            # straight to SQLite's own lock, as before there was a queue.
+            queue = self._writer if not _writing.get() else contextlib.nullcontext()
+            async with queue, self._write() as session:
+                token = _writing.set(True)
+                try:
+                    async with session.begin():
+                        yield session
+                finally:
+                    _writing.reset(token)
+                changed = session.info.get(CHANGED_INFO)
+        if changed:
+            await self.cache.changed()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def transient(exc: BaseException) -> bool:
+    """A failure that running the same transaction again may not meet: SQLite's lock held past
+    the busy timeout, PostgreSQL's serialisation failure or deadlock."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _RETRY_SQLSTATES:
+        return True
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
+
+
+async def retrying(run: Callable[[], Awaitable[T]], attempts: int = RETRIES) -> T:
+    """``run()``, again after a transient failure, with a growing random pause (10 ms to ~0.6 s)."""
+    for attempt in range(attempts):
+        try:
+            return await run()
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or not transient(exc):
+                raise
+            pause = 0.01 * 2**attempt * (0.5 + random.random())  # noqa: S311 (jitter, not a secret)
+            logger.info("transient database failure, attempt %d: %s", attempt + 1, exc.orig)
+            await asyncio.sleep(pause)
+    raise AssertionError("unreachable")

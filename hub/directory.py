@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from hub import audit
+from hub.cache import cached
 from hub.db import Database
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.i18n import N_
@@ -114,6 +115,40 @@ def with_above(tree: Tree, agency_ids: Iterable[int]) -> set[int]:
 async def overseers(s: AsyncSession, agency_ids: Iterable[int], *roles: str) -> list[int]:
     """Active people holding one of ``roles`` in these agencies or any agency above them."""
     return await people_with_role(s, with_above(await tree_of(s), agency_ids), *roles)
+
+
+# --- what routing reads on every send (kept in the directory cache, ``hub.cache``) -----------------
+
+
+@dataclass(frozen=True)
+class AgencyFacts:
+    id: int
+    name: str
+    kind: str
+    active: bool
+    host_agency_id: int | None
+    area_id: int | None
+
+
+async def agency_facts(s: AsyncSession) -> Mapping[int, AgencyFacts]:
+    """Every agency's name, kind and place, by id."""
+
+    async def load() -> dict[int, AgencyFacts]:
+        rows = await s.execute(
+            select(Agency.id, Agency.name, Agency.kind, Agency.active, Agency.host_agency_id, Agency.area_id)
+        )
+        return {row[0]: AgencyFacts(*row) for row in rows.all()}
+
+    return await cached(s, "agency_facts", load)
+
+
+async def area_parents(s: AsyncSession) -> Mapping[int, int | None]:
+    """Area id -> parent id."""
+
+    async def load() -> dict[int, int | None]:
+        return {area: parent for area, parent in (await s.execute(select(Area.id, Area.parent_id))).all()}
+
+    return await cached(s, "area_parents", load)
 
 
 # --- agencies -----------------------------------------------------------------------------------

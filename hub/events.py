@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -111,6 +111,7 @@ class LocalBus:
 
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
+        self._listeners: dict[str, list[Callable[[Event], None]]] = {}
 
     async def start(self) -> None:
         return None
@@ -118,6 +119,11 @@ class LocalBus:
     async def close(self) -> None:
         for sub in list(self._subscriptions):
             sub.close()
+
+    def listen(self, topic: str, callback: Callable[[Event], None]) -> None:
+        """Call ``callback`` (plain, quick, never blocking) on each event of ``topic`` as it is
+        delivered: for caches that must drop what they hold before the next request reads it."""
+        self._listeners.setdefault(topic, []).append(callback)
 
     def subscribe(self, topics: Iterable[str]) -> Subscription:
         sub = Subscription(self, frozenset(topics))
@@ -128,6 +134,11 @@ class LocalBus:
         self.deliver(event)
 
     def deliver(self, event: Event) -> None:
+        for callback in self._listeners.get(event.topic, ()):
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("listener of %s failed", event.topic)
         for sub in list(self._subscriptions):
             if event.topic in sub.topics:
                 sub.offer(event)
@@ -218,7 +229,19 @@ class Outbox:
         self.events.append(Event(topic=topic, kind=kind, data=data, actor_user_id=actor_user_id))
 
     async def send(self, bus: LocalBus) -> None:
+        """Publish each distinct notice once: a batch that queued a thousand messages wakes the
+        outbound worker once, not a thousand times (one NOTIFY each on PostgreSQL)."""
+        seen: set[tuple[str, str, int | None, str]] = set()
         for event in self.events:
+            key = (
+                event.topic,
+                event.kind,
+                event.actor_user_id,
+                json.dumps(event.data, sort_keys=True, default=str),
+            )
+            if key in seen:
+                continue
+            seen.add(key)
             try:
                 await bus.publish(event)
             except Exception:  # the change is committed; a lost notice only delays a page refresh

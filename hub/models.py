@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.cache import directory_data
 from hub.orm import Base, utcnow
 
 
@@ -63,6 +64,7 @@ class NotifyBy(StrEnum):
     none = "none"
 
 
+@directory_data
 class Area(Base):
     __tablename__ = "areas"
 
@@ -73,6 +75,7 @@ class Area(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
 
 
+@directory_data
 class Agency(Base):
     __tablename__ = "agencies"
 
@@ -99,6 +102,7 @@ class Agency(Base):
         return [s.specialty for s in self.specialties]
 
 
+@directory_data
 class AgencySpecialty(Base):
     __tablename__ = "agency_specialties"
 
@@ -106,6 +110,7 @@ class AgencySpecialty(Base):
     specialty: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
+@directory_data
 class User(Base):
     __tablename__ = "users"
 
@@ -136,6 +141,7 @@ class User(Base):
         return [r.role for r in self.roles]
 
 
+@directory_data
 class UserRole(Base):
     __tablename__ = "user_roles"
 
@@ -143,6 +149,7 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
+@directory_data
 class ApiToken(Base):
     """A bearer token for an agency's own systems (e.g. the police incident system).
 

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.cache import cached
 from hub.events import Outbox
 from hub.i18n import gettext
 from hub.models import Role, User, UserRole
@@ -64,18 +65,24 @@ async def notify(
 
 
 async def people_with_role(s: AsyncSession, agency_ids: Iterable[int], *roles: Role | str) -> list[int]:
-    """Active users of these agencies holding any of the roles."""
+    """Active users of these agencies holding any of the roles (kept in the directory cache)."""
+    agencies = tuple(sorted(set(agency_ids)))
+    names = tuple(sorted({str(r) for r in roles}))
+    return list(await cached(s, ("people_with_role", agencies, names), lambda: _people(s, agencies, names)))
+
+
+async def _people(s: AsyncSession, agency_ids: tuple[int, ...], roles: tuple[str, ...]) -> tuple[int, ...]:
     query = (
         select(User.id)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
             User.agency_id.in_(list(agency_ids)),
             User.active.is_(True),
-            UserRole.role.in_([str(r) for r in roles]),
+            UserRole.role.in_(list(roles)),
         )
         .distinct()
     )
-    return list((await s.scalars(query)).all())
+    return tuple((await s.scalars(query)).all())
 
 
 async def inbox(s: AsyncSession, user_id: int, limit: int = 50) -> Sequence[Notification]:

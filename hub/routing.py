@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from hub import input_limits
+from hub.db import retrying
 from hub.directory import TREE_INFO
 from hub.errors import MalformedJSON, PayloadTooLarge, Unauthenticated, UnsupportedMediaType, ValidationFailed
 from hub.events import Outbox, transaction
@@ -214,7 +215,12 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
             args.append(await parse_body(request, endpoint.body))
         if endpoint.query is not None:
             args.append(parse_query(request, endpoint.query))
-        result = await endpoint.handler(ctx, *args)
+        if endpoint.body is not None or not request.body_exists:
+            # A body read whole (JSON) or none: the handler may run again after a transient
+            # database failure (SQLite's lock past its timeout, a PostgreSQL deadlock).
+            result = await retrying(lambda: endpoint.handler(ctx, *args))
+        else:
+            result = await endpoint.handler(ctx, *args)
         if isinstance(result, web.StreamResponse):
             return result
         return json_response(result, status=endpoint.status)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.cache import cached
 from hub.models import Agency, AgencyKind
 from hub.workdays.service import load as statutory_calendar
 from referrals import deadlines
@@ -36,7 +37,12 @@ async def receiving_agencies(s: AsyncSession) -> list[Agency]:
 
 async def policy_for(s: AsyncSession, agency_id: int, category: str | None = None) -> deadlines.Policy:
     """The deadlines of the receiving agency's kind, counted by the statutory calendar; for a case
-    of ``category``, the law's own mediation period where it sets one (labour, medical)."""
+    of ``category``, the law's own mediation period where it sets one (labour, medical). Kept in
+    the directory cache (policies, agencies and the calendar's days are directory data)."""
+    return await cached(s, ("deadline_policy", agency_id, category), lambda: _policy(s, agency_id, category))
+
+
+async def _policy(s: AsyncSession, agency_id: int, category: str | None) -> deadlines.Policy:
     kind = await s.scalar(select(Agency.kind).where(Agency.id == agency_id))
     row = await s.get(DeadlinePolicy, kind) if kind else None
     calendar = await statutory_calendar(s)

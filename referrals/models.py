@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hub.cache import directory_data
 from hub.orm import Base, utcnow
 
 
@@ -246,6 +247,7 @@ class ReferralPause(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+@directory_data
 class RoutingRule(Base):
     __tablename__ = "routing_rules"
 
@@ -267,6 +269,7 @@ class RoutingRule(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+@directory_data
 class DeadlinePolicy(Base):
     """Deadlines for one kind of receiving agency; kinds without a row use the defaults."""
 

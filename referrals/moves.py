@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.directory import agency_facts
 from hub.events import Outbox
 from hub.i18n import N_, gettext
 from hub.labels import label
-from hub.models import Agency, Role
+from hub.models import Role
 from hub.notifications import notify, people_with_role
 from referrals import case_index, deadlines, messages, states
 from referrals.agencies import policy_for
@@ -170,7 +171,8 @@ async def _tell(
     link = f"/cases/{case.id}"
     if action is states.Action.send:
         people = await people_with_role(s, [referral.to_agency_id], Role.liaison, Role.admin)
-        sender = await s.scalar(select(Agency.name).where(Agency.id == referral.from_agency_id))
+        sender_facts = (await agency_facts(s)).get(referral.from_agency_id)
+        sender = sender_facts.name if sender_facts else ""
         await notify(
             s,
             outbox,

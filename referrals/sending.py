@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.db import lock_row
-from hub.directory import overseers
+from hub.directory import AgencyFacts, agency_facts, overseers
 from hub.early_warnings import raise_warning
 from hub.events import Outbox
 from hub.i18n import N_
@@ -34,7 +35,7 @@ from referrals.errors import (
     PartyRefusedMediation,
     ReasonRequired,
 )
-from referrals.models import Case, Referral
+from referrals.models import Case, Party, Referral
 from referrals.routing import proposal
 
 
@@ -42,6 +43,21 @@ async def open_referral(s: AsyncSession, case_id: int) -> Referral | None:
     return await s.scalar(
         select(Referral).where(Referral.case_id == case_id, Referral.state.in_(list(states.OPEN)))
     )
+
+
+async def count_parties(s: AsyncSession, case: Case) -> tuple[int, int]:
+    """(parties, parties refusing mediation): counted by the database unless already loaded."""
+    if "parties" not in inspect(case).unloaded:
+        return len(case.parties), sum(p.consent == "refused" for p in case.parties)
+    row = (
+        await s.execute(
+            select(
+                func.count(Party.id),
+                func.coalesce(func.sum(sql_case((Party.consent == "refused", 1), else_=0)), 0),
+            ).where(Party.case_id == case.id)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 async def send(
@@ -59,7 +75,8 @@ async def send(
     """Refer the case to the proposed body, or to another one with a reason."""
     if not (case.consent_by and case.consent_at and case.consent_method):
         raise ConsentMissing()
-    if any(p.consent == "refused" for p in case.parties):  # People's Mediation Law art. 17
+    parties, refused = await count_parties(s, case)
+    if refused:  # People's Mediation Law art. 17
         raise PartyRefusedMediation()
     # The case's row is locked first: two sends at once (a double click, two liaisons) must not
     # both find nothing open and both refer it.
@@ -72,7 +89,7 @@ async def send(
         )
         if not states.may_send_again(last):  # resolved, confirmed, closed: its course is run
             raise CaseSettled()
-    decision = await proposal.propose(s, case, sender_agency_id)
+    decision = await proposal.propose(s, case, sender_agency_id, party_count=parties)
     target = decision.target_agency_id
     explanation = decision.explanation()
     if target_agency_id is not None and target_agency_id != target:
@@ -80,7 +97,7 @@ async def send(
             raise ReasonRequired(N_("Say why the case goes to another body than the proposed one."))
         target = target_agency_id
         explanation["overridden_from"] = decision.target_agency_id
-    agency = await s.get(Agency, target)
+    agency = (await agency_facts(s)).get(target)
     if (
         agency is None
         or agency.kind not in RECEIVING_KINDS
@@ -129,7 +146,7 @@ async def send(
 
 
 async def _tell_bureau_and_station(
-    s: AsyncSession, outbox: Outbox, case: Case, sender_agency_id: int, target: Agency
+    s: AsyncSession, outbox: Outbox, case: Case, sender_agency_id: int, target: AgencyFacts
 ) -> None:
     """A group dispute goes to the body of its field; the justice bureau, which coordinates group
     disputes, and the police station of the place (which keeps order there) are told at once."""

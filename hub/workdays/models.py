@@ -7,9 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.cache import directory_data
 from hub.orm import Base, utcnow
 
 
+@directory_data
 class StatutoryDay(Base):
     """A holiday (``working`` false) or a weekend day made a working day, as the State Council's
     notice for that year says; overrides what the ``chinese-calendar`` package says of the day."""
@@ -23,6 +25,7 @@ class StatutoryDay(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+@directory_data
 class StatutoryYear(Base):
     """A year whose holidays an administrator entered in full (the notice is published in December)."""
 

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from hub.errors import HubError
+from hub.keys import LOCALE
 from hub.models import Agency
 from hub.orm import utcnow
-from hub.routing import Ctx, Routes
+from hub.routing import Ctx, Routes, validate
 from hub.schemas import Page
 from referrals import moves, sending
 from referrals.cases import actions, queue
-from referrals.cases.intake import (
-    CaseInput,
-    ConsentInput,
-    duplicate,
-    submitted,
-    take_in,
-)
+from referrals.cases.batch import BatchItem, take_in_batch
+from referrals.cases.intake import duplicate, submitted, take_in
 from referrals.cases.schemas import (
     ActionIn,
     AssignIn,
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
     CaseIn,
     CaseListOut,
     CaseOut,
@@ -28,6 +30,7 @@ from referrals.cases.schemas import (
     ConditionOut,
     EventOut,
     ExtendIn,
+    ItemErrorOut,
     MediatorOut,
     PartyOut,
     ProposalOut,
@@ -97,32 +100,33 @@ def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
     "POST",
     "/api/v1/cases",
     perm=CasePermission.take_in,
-    summary="Take in a case",
+    summary="Take in a case (and refer it at once with refer: true)",
     body=CaseIn,
     response=CaseOut,
     status=201,
     tags=TAGS,
 )
 async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
-    data = CaseInput(
-        channel=body.channel,
-        category=body.category,
-        summary=body.summary,
-        incident_no=body.incident_no,
-        area_id=body.area_id,
-        address=body.address,
-        amount=body.amount,
-        flags=frozenset(body.flags),
-        parties=tuple(p.to_input() for p in body.parties),
-        consent=ConsentInput(body.consent.by, body.consent.at, body.consent.method) if body.consent else None,
-        idempotency_key=body.idempotency_key or ctx.request.headers.get("Idempotency-Key"),
-    )
+    data = body.to_input(ctx.request.headers.get("Idempotency-Key"))
     try:
         async with ctx.write() as (s, outbox):
+            now = utcnow()
             case = await take_in(
-                s, ctx.user.actor, ctx.user.agency_id, data, utcnow(), outbox, zone=ctx.config.time_zone
+                s, ctx.user.actor, ctx.user.agency_id, data, now, outbox, zone=ctx.config.time_zone
             )
-            out = case_out(case, None, reveal=True)
+            referral = None
+            if body.refer:
+                referral = await sending.send(
+                    s,
+                    ctx.user.actor,
+                    case,
+                    sender_agency_id=ctx.user.agency_id,
+                    now=now,
+                    outbox=outbox,
+                    target_agency_id=body.target_agency_id,
+                    override_reason=body.override_reason,
+                )
+            out = case_out(case, referral, reveal=True)
     except IntegrityError:
         # The same submission twice at the same moment (a client retrying): the first one made
         # the case, and the second hears so, as it would a moment later.
@@ -132,6 +136,50 @@ async def create_case(ctx: Ctx, body: CaseIn) -> CaseOut:
             raise
         raise duplicate(existing) from None
     return out
+
+
+@routes.api(
+    "POST",
+    "/api/v1/cases:batch",
+    perm=CasePermission.take_in,
+    summary="Take in and refer many cases at once, idempotent per incident number (警情号)",
+    body=BatchIn,
+    response=BatchOut,
+    tags=TAGS,
+)
+async def create_cases(ctx: Ctx, body: BatchIn) -> BatchOut:
+    items: list[BatchItem | HubError] = []
+    for raw in body.items:
+        try:
+            case_in = validate(CaseIn, {"refer": True, **raw})
+        except HubError as exc:
+            items.append(exc)
+            continue
+        items.append(
+            BatchItem(case_in.to_input(), case_in.refer, case_in.target_agency_id, case_in.override_reason)
+        )
+    async with ctx.write() as (s, outbox):
+        results = await take_in_batch(
+            s, ctx.user.actor, ctx.user.agency_id, items, utcnow(), outbox, zone=ctx.config.time_zone
+        )
+    locale = ctx.request.get(LOCALE)
+    out = [
+        BatchItemOut(
+            index=r.index,
+            incident_no=r.incident_no,
+            status=r.status,
+            case_id=r.case_id,
+            number=r.number,
+            referral_id=r.referral_id,
+            state=r.state,
+            error=None
+            if r.error is None
+            else ItemErrorOut(code=r.error.code, message=r.error.text(locale), details=r.error.details),
+        )
+        for r in results
+    ]
+    count = Counter(r.status for r in results)
+    return BatchOut(items=out, created=count["created"], existing=count["existing"], failed=count["failed"])
 
 
 @routes.api(
@@ -212,7 +260,7 @@ async def propose_route(ctx: Ctx) -> ProposalOut:
 )
 async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
     async with ctx.write() as (s, outbox):
-        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"))
+        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"), parties=False)
         ctx.must.check_agency(case.created_agency_id)
         referral = await sending.send(
             s,

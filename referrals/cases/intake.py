@@ -6,6 +6,7 @@ naming the case already created, and changes nothing.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -140,7 +141,9 @@ async def take_in(
         if given.consent_at is not None and given.consent_at > now + CLOCK_SKEW:
             raise ConsentInFuture.at(f"parties.{index}.consent_at")
     case = Case(
-        number="",
+        # A placeholder of its own until the id is known: a shared one ("") would make every
+        # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
+        number=placeholder_number(),
         incident_no=data.incident_no,
         channel=data.channel,
         category=data.category,
@@ -195,6 +198,11 @@ async def record_consent(s: AsyncSession, actor: audit.Actor, case: Case, consen
         {"by": consent.by, "method": consent.method, "at": consent.at.isoformat()},
     )
     return case
+
+
+def placeholder_number() -> str:
+    """Unique, and never a real number (those start with QC)."""
+    return "~" + uuid.uuid4().hex[:31]  # the column holds 32
 
 
 def case_number(now: datetime, case_id: int, zone: str = "Asia/Shanghai") -> str:

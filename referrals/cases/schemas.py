@@ -12,7 +12,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from hub.i18n import N_
 from hub.schemas import Input, Output
 from referrals.cases import idcodes
-from referrals.cases.intake import AgentInput, PartyInput
+from referrals.cases.intake import AgentInput, CaseInput, ConsentInput, PartyInput
 from referrals.codes import Category, Channel, ConsentMethod, Flag, PartyConsentMethod, PartyRole
 from referrals.states import Action
 
@@ -196,6 +196,30 @@ class CaseIn(Input):
     idempotency_key: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=80)] | None
     ) = None
+    refer: bool = Field(
+        default=False,
+        description="Refer it in the same transaction: to the proposed body, or to target_agency_id "
+        "with an override_reason. If it cannot be referred, nothing is taken in.",
+    )
+    target_agency_id: int | None = None
+    override_reason: Text = ""
+
+    def to_input(self, idempotency_key: str | None = None) -> CaseInput:
+        """The case to take in; ``idempotency_key`` when the body names none (the header's)."""
+        consent = self.consent
+        return CaseInput(
+            channel=self.channel,
+            category=self.category,
+            summary=self.summary,
+            incident_no=self.incident_no,
+            area_id=self.area_id,
+            address=self.address,
+            amount=self.amount,
+            flags=frozenset(self.flags),
+            parties=tuple(p.to_input() for p in self.parties),
+            consent=ConsentInput(consent.by, consent.at, consent.method) if consent else None,
+            idempotency_key=self.idempotency_key or idempotency_key,
+        )
 
 
 class AgentOut(Output):
@@ -351,3 +375,36 @@ class EventOut(Output):
     actor_agency_id: int | None
     at: datetime
     reason: str
+
+
+class BatchIn(Input):
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=500,
+        description="Cases as POST /api/v1/cases takes them, each with its incident_no (警情号); "
+        "refer defaults to true here. Each item is checked on its own.",
+    )
+
+
+class ItemErrorOut(Output):
+    code: str
+    message: str
+    details: Any = None
+
+
+class BatchItemOut(Output):
+    index: int
+    incident_no: str
+    status: str = Field(description="created, existing (this incident number is in already) or failed")
+    case_id: int | None = None
+    number: str | None = None
+    referral_id: int | None = None
+    state: str | None = None
+    error: ItemErrorOut | None = None
+
+
+class BatchOut(Output):
+    items: list[BatchItemOut]
+    created: int
+    existing: int
+    failed: int

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.models import Agency, AgencyKind, Area
+from hub.cache import cached
+from hub.directory import agency_facts, area_parents
+from hub.models import AgencyKind
 from referrals.errors import NoRouteFound
 from referrals.models import Case, RoutingRule
 from referrals.routing import rules
@@ -34,11 +36,8 @@ def rule_spec(row: RoutingRule) -> rules.RuleSpec:
 
 
 async def area_path(s: AsyncSession, area_id: int | None) -> tuple[int, ...]:
-    path: list[int] = []
-    while area_id is not None and area_id not in path:
-        path.append(area_id)
-        area_id = await s.scalar(select(Area.parent_id).where(Area.id == area_id))
-    return tuple(path)
+    """The area and every area above it, nearest first."""
+    return path_in(await area_parents(s), area_id)
 
 
 def path_in(parents: Mapping[int, int | None], area_id: int | None) -> tuple[int, ...]:
@@ -50,18 +49,18 @@ def path_in(parents: Mapping[int, int | None], area_id: int | None) -> tuple[int
     return tuple(path)
 
 
-def case_facts(case: Case, path: tuple[int, ...]) -> rules.CaseFacts:
+def case_facts(case: Case, path: tuple[int, ...], party_count: int | None = None) -> rules.CaseFacts:
     return rules.CaseFacts(
         category=case.category,
         area_path=path,
         amount=case.amount,
-        party_count=case.party_count,
+        party_count=case.party_count if party_count is None else party_count,
         flags=frozenset(case.flags),
     )
 
 
-async def facts_of(s: AsyncSession, case: Case) -> rules.CaseFacts:
-    return case_facts(case, await area_path(s, case.area_id))
+async def facts_of(s: AsyncSession, case: Case, party_count: int | None = None) -> rules.CaseFacts:
+    return case_facts(case, await area_path(s, case.area_id), party_count)
 
 
 async def stationed_room_of(s: AsyncSession, agency_id: int) -> int | None:
@@ -69,27 +68,34 @@ async def stationed_room_of(s: AsyncSession, agency_id: int) -> int | None:
 
 
 async def stationed_rooms(s: AsyncSession, agency_ids: Iterable[int]) -> dict[int, int]:
-    """Police station -> its active stationed mediation room."""
-    rows = await s.execute(
-        select(Agency.host_agency_id, Agency.id).where(
-            Agency.host_agency_id.in_(list(set(agency_ids))),
-            Agency.kind == AgencyKind.stationed_room,
-            Agency.active.is_(True),
-        )
-    )
-    return {host: room for host, room in rows.all() if host is not None}
+    """Police station -> its active stationed mediation room (the lowest id, if it has several)."""
+    wanted = set(agency_ids)
+    rooms: dict[int, int] = {}
+    for agency in sorted((await agency_facts(s)).values(), key=lambda a: a.id, reverse=True):
+        if agency.host_agency_id in wanted and agency.kind == AgencyKind.stationed_room and agency.active:
+            rooms[agency.host_agency_id] = agency.id
+    return rooms
 
 
 async def active_rules(s: AsyncSession) -> list[rules.RuleSpec]:
-    return [
-        rule_spec(r) for r in (await s.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))).all()
-    ]
+    """The district's active rules (kept in the directory cache: a change drops it everywhere)."""
+
+    async def load() -> tuple[rules.RuleSpec, ...]:
+        rows = await s.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))
+        return tuple(rule_spec(r) for r in rows.all())
+
+    return list(await cached(s, "routing_rules", load))
 
 
-async def propose(s: AsyncSession, case: Case, sender_agency_id: int) -> rules.Decision:
+async def propose(
+    s: AsyncSession, case: Case, sender_agency_id: int, *, party_count: int | None = None
+) -> rules.Decision:
+    """``party_count`` when the caller counted them (so the parties need not be loaded)."""
     try:
         return rules.decide(
-            await facts_of(s, case), await active_rules(s), await stationed_room_of(s, sender_agency_id)
+            await facts_of(s, case, party_count),
+            await active_rules(s),
+            await stationed_room_of(s, sender_agency_id),
         )
     except rules.NoRoute:
         raise NoRouteFound() from None

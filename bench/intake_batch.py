@@ -1,0 +1,281 @@
+"""A national day through the batch endpoint: 43,000 intakes (the national platform's daily volume)
+replayed against PostgreSQL by 1 and by 2 ``gongtiao serve`` processes, then every row checked.
+
+Each request is ``POST /api/v1/cases:batch`` with ``--batch`` cases (two parties, consent, a unique
+incident number, referred at once: ``refer`` is the default there) as ``liaison_ps01``; two
+requests are in flight per process. The bodies are built and serialised before the clock starts.
+Afterwards, straight from the database: one case per incident number, two parties each, one
+referral each in ``sent`` with its ``send`` event, a ``case.taken_in`` and a ``referral.sent``
+audit row for each, ``gongtiao audit verify`` over the whole chain, and one batch replayed to
+show it answers ``existing`` and writes nothing.
+
+    python -m bench intake_batch            # 43,000 cases, batches of 500
+    python -m bench.intake_batch --total 5000 --batch 250 --processes 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.intake import prepare
+from bench.intake_load import case_body
+from bench.support import (
+    RESULTS_DIR,
+    ROOT,
+    Options,
+    free_port,
+    hub_env,
+    load_average,
+    log,
+    machine_note,
+    run_hub_cli,
+    spawn,
+    start_postgres,
+    wait_ready,
+)
+
+TOTAL = 43_000
+BATCH = 500
+IN_FLIGHT = 2  # requests in flight per process
+GOAL_S = 60.0
+
+
+def bodies(total: int, batch: int, areas: Sequence[int], run_id: str) -> list[bytes]:
+    items = []
+    for n in range(total):
+        body = case_body(n, areas, run_id)
+        body.pop("idempotency_key")  # the incident number is the key
+        body["incident_no"] = f"N{run_id[:8]}{n:07d}"
+        items.append(body)
+    return [
+        json.dumps({"items": items[i : i + batch]}, ensure_ascii=False).encode()
+        for i in range(0, total, batch)
+    ]
+
+
+async def replay(bases: list[str], token: str, payloads: list[bytes]) -> dict[str, Any]:
+    import aiohttp
+
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for payload in payloads:
+        queue.put_nowait(payload)
+    statuses: Counter[str] = Counter()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    timeout = aiohttp.ClientTimeout(total=3600)
+    latencies: list[float] = []
+
+    async def worker(session: Any, base: str) -> None:
+        while not queue.empty():
+            payload = queue.get_nowait()
+            t0 = time.perf_counter()
+            async with session.post(base + "/api/v1/cases:batch", data=payload) as response:
+                text = await response.text()
+            latencies.append(time.perf_counter() - t0)
+            if response.status != 200:
+                statuses[f"http {response.status} {text[:200]}"] += 1
+                continue
+            for item in json.loads(text)["items"]:
+                key = item["status"] if item["status"] != "failed" else f"failed {item['error']['code']}"
+                statuses[key] += 1
+
+    async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session, b) for b in bases for _ in range(IN_FLIGHT)))
+        seconds = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "seconds": seconds,
+        "statuses": dict(statuses),
+        "request_p50_s": latencies[len(latencies) // 2] if latencies else 0.0,
+        "request_max_s": latencies[-1] if latencies else 0.0,
+    }
+
+
+async def check(database_url: str, prefix: str, total: int) -> dict[str, int]:
+    """Every row the import should have written, counted from the database."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        like = prefix + "%"
+        found = {
+            "cases": await conn.fetchval("SELECT count(*) FROM cases WHERE incident_no LIKE $1", like),
+            "distinct_incidents": await conn.fetchval(
+                "SELECT count(DISTINCT incident_no) FROM cases WHERE incident_no LIKE $1", like
+            ),
+            "numbered": await conn.fetchval(
+                "SELECT count(*) FROM cases WHERE incident_no LIKE $1 "
+                "AND number = 'QC' || substr(number, 3, 4) || '-' || lpad(id::text, 6, '0')",
+                like,
+            ),
+            "parties": await conn.fetchval(
+                "SELECT count(*) FROM parties p JOIN cases c ON c.id = p.case_id WHERE c.incident_no LIKE $1",
+                like,
+            ),
+            "referrals_sent": await conn.fetchval(
+                "SELECT count(*) FROM referrals r JOIN cases c ON c.id = r.case_id "
+                "WHERE c.incident_no LIKE $1 AND r.state = 'sent' AND r.to_agency_id IS NOT NULL",
+                like,
+            ),
+            "cases_with_one_referral": await conn.fetchval(
+                "SELECT count(*) FROM (SELECT c.id FROM cases c JOIN referrals r ON r.case_id = c.id "
+                "WHERE c.incident_no LIKE $1 GROUP BY c.id HAVING count(*) = 1) x",
+                like,
+            ),
+            "send_events": await conn.fetchval(
+                "SELECT count(*) FROM referral_events e JOIN referrals r ON r.id = e.referral_id "
+                "JOIN cases c ON c.id = r.case_id WHERE c.incident_no LIKE $1 AND e.action = 'send'",
+                like,
+            ),
+            "audit_taken_in": await conn.fetchval(
+                "SELECT count(*) FROM audit_events a JOIN cases c ON a.object_id = c.id::text "
+                "WHERE a.action = 'case.taken_in' AND a.object_type = 'case' AND c.incident_no LIKE $1",
+                like,
+            ),
+            "audit_sent": await conn.fetchval(
+                "SELECT count(*) FROM audit_events a JOIN referrals r ON a.object_id = r.id::text "
+                "JOIN cases c ON c.id = r.case_id WHERE a.action = 'referral.sent' "
+                "AND a.object_type = 'referral' AND c.incident_no LIKE $1",
+                like,
+            ),
+        }
+    finally:
+        await conn.close()
+    expected = {k: total for k in found} | {"parties": 2 * total}
+    found["wrong"] = sum(1 for k in found if found[k] != expected[k])
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux); what a shared machine's wall clock hides."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_run(
+    processes: int, total: int, batch: int, stack: ExitStack, tmp: Path, profile: Path | None = None
+) -> dict[str, Any]:
+    _server, database_url = start_postgres(stack, f"gongtiao_bench_batch_{processes}")
+    data_dir = tmp / f"p{processes}"
+    data_dir.mkdir()
+    log(f"{processes} process(es): db upgrade, demo, token")
+    token, areas = prepare(database_url, data_dir)
+    run_id = uuid.uuid4().hex[:8]
+    payloads = bodies(total, batch, areas, run_id)
+    bases = []
+    pids = []
+    for i in range(processes):
+        port = free_port()
+        env = hub_env(
+            database_url,
+            data_dir,
+            GONGTIAO_PORT=str(port),
+            GONGTIAO_HOST="127.0.0.1",
+            GONGTIAO_LOG_LEVEL="INFO",
+        )
+        command = [sys.executable, "-m", "hub", "serve"]
+        if profile is not None:  # cProfile writes its stats when the server stops (SIGTERM)
+            command[1:1] = ["-m", "cProfile", "-o", str(profile / f"hub{processes}-{i}.prof")]
+        child = spawn(
+            f"hub{i}",
+            command,
+            env=env,
+            cwd=ROOT,
+            log_path=data_dir / f"hub{i}.log",
+            stack=stack,
+        )
+        wait_ready(child, f"http://127.0.0.1:{port}/healthz", timeout=300)
+        bases.append(f"http://127.0.0.1:{port}")
+        pids.append(child.process.pid)
+    log(f"{processes} process(es): {total} cases in batches of {batch} (load average {load_average()})")
+    before = load_average()
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
+    result = asyncio.run(replay(bases, token, payloads))
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    after = load_average()
+    log(f"{processes} process(es): checking every row")
+    rows = asyncio.run(check(database_url, f"N{run_id}", total))
+    again = asyncio.run(replay(bases[:1], token, payloads[:1]))
+    verdict = run_hub_cli(["audit", "verify"], hub_env(database_url, data_dir), ROOT).strip()
+    return {
+        "processes": processes,
+        **result,
+        "cases_per_s": total / result["seconds"],
+        "server_cpu_s": server_cpu,
+        "server_cpu_ms_per_case": 1000 * server_cpu / total,
+        "rows": rows,
+        "replayed_batch": again["statuses"],
+        "audit_verify": verdict,
+        "load_average": {"before": before, "after": after},
+    }
+
+
+def run(
+    options: Options,
+    total: int = TOTAL,
+    batch: int = BATCH,
+    processes: Sequence[int] = (1, 2),
+    profile: Path | None = None,
+) -> str:
+    started = datetime.now(UTC)
+    machine = machine_note()
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="gongtiao-bench-batch-") as tmp:
+        for count in processes:
+            with ExitStack() as run_stack:  # each run its own PostgreSQL, stopped before the next
+                runs.append(one_run(count, total, batch, run_stack, Path(tmp), profile))
+    data = {
+        "benchmark": "intake_batch",
+        "started_at": started.isoformat(),
+        "operation": f"POST /api/v1/cases:batch, {batch} cases each (intake + referral), as liaison_ps01",
+        "total": total,
+        "goal_s": GOAL_S,
+        "machine": machine,
+        "runs": runs,
+    }
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"intake_batch-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines = [
+        f"{'processes':<10}{'seconds':>9}{'cases/s':>9}{'batch p50 s':>13}{'hub CPU ms/case':>17}"
+        f"{'rows wrong':>12}   statuses"
+    ]
+    for r in runs:
+        lines.append(
+            f"{r['processes']:<10}{r['seconds']:>9.1f}{r['cases_per_s']:>9.0f}{r['request_p50_s']:>13.2f}"
+            f"{r['server_cpu_ms_per_case']:>17.2f}{r['rows']['wrong']:>12}   {r['statuses']}"
+        )
+        lines.append(f"  rows {r['rows']}; replayed batch {r['replayed_batch']}; {r['audit_verify']}")
+        lines.append(f"  load average {r['load_average']}")
+    lines.append(f"({total} cases, goal < {GOAL_S:.0f} s; {machine}; results: {path.relative_to(ROOT)})")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_batch")
+    parser.add_argument("--total", type=int, default=TOTAL)
+    parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--processes", type=int, action="append", help="1 and 2 unless given")
+    parser.add_argument("--profile", type=Path, help="run the servers under cProfile, stats in this folder")
+    args = parser.parse_args(argv)
+    print(run(Options(pg=True), args.total, args.batch, args.processes or (1, 2), args.profile))
+
+
+if __name__ == "__main__":
+    main()
