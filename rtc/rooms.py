@@ -209,7 +209,11 @@ class Room:
         return member
 
     def set_media(self, pid: int, audio: bool, video: bool) -> Member:
-        member = self.require_admitted(pid)
+        """Sound and camera on or off. A guest in the lobby may say so too: it is kept, and shown
+        once they are let in (waiting is not a mistake to answer with an error)."""
+        member = self.members.get(pid)
+        if member is None or member.state is MemberState.removed:
+            raise RoomError("not_admitted")
         member.audio_on, member.video_on = audio, video
         return member
 

@@ -1,5 +1,7 @@
 // The video room: device check, consent, lobby, mesh video between browsers, a send-only audio
 // connection to the hub's recorder, caucus, chat, notes, evidence, and reconnection by itself.
+// Once in, video first: the tiles fill the screen (the active speaker larger), one control bar,
+// chat and tools in a drawer, and a hint about the network that offers sound only when it is poor.
 // The protocol is written down in docs/signalling.md. No inline script: CSP forbids it.
 // Large rooms send their media through the SFU instead of the mesh: room_sfu.js.
 import { sfuMedia } from "./room_sfu.js";
@@ -29,6 +31,14 @@ const meters = new Map(); // element -> {analyser, source}
 const sfu = sfuMedia({
   send, peers, attachStream, closePeer, iceServers: () => iceServers, localStream: () => localStream,
 });
+let activePid = null; // the remote tile shown larger
+let challenger = { pid: null, ticks: 0 }; // who has been loudest lately, and for how long
+let unread = 0;
+let noticeIsError = false;
+let poorTicks = 0;
+let everAdmitted = false;
+const wide = window.matchMedia("(min-width: 900px)");
+const net = import(root.dataset.netModule).catch(() => null); // the network hint is a nicety
 
 // ---------------------------------------------------------------- devices and the pre-check
 async function openDevices() {
@@ -100,12 +110,21 @@ function levelOf(analyser) {
 }
 
 setInterval(() => {
+  let loudest = null;
+  let loudestLevel = 0.02;
   for (const [element, { analyser }] of meters) {
     if (!element.isConnected) { stopLevel(element); continue; }
     const level = levelOf(analyser);
-    if (element.tagName === "METER") element.value = Math.min(1, level * 4);
-    else element.classList.toggle("speaking", level > 0.02);
+    if (element.tagName === "METER") { element.value = Math.min(1, level * 4); continue; }
+    element.classList.toggle("speaking", level > 0.02);
+    const pid = Number(element.dataset.participant);
+    if (pid !== me && level > loudestLevel) { loudest = pid; loudestLevel = level; }
   }
+  // The active speaker changes after about a second of someone else being loudest, not at
+  // every breath.
+  if (loudest === null || loudest === activePid) { challenger = { pid: null, ticks: 0 }; return; }
+  challenger = challenger.pid === loudest ? { pid: loudest, ticks: challenger.ticks + 1 } : { pid: loudest, ticks: 1 };
+  if (challenger.ticks >= 7) { activePid = loudest; challenger = { pid: null, ticks: 0 }; layoutTiles(); }
 }, 150);
 
 // ---------------------------------------------------------------- signalling
@@ -161,6 +180,7 @@ async function handle(msg) {
         sfu.reset();
         $("toggle-hand").dataset.up = "no";
         $("toggle-hand").textContent = T.raise_hand;
+        state = null; // the room's next state is news: sound and camera are said again
       }
       me = data.participant;
       iceServers = data.ice_servers || [];
@@ -168,15 +188,17 @@ async function handle(msg) {
       recordVideo = Boolean(data.record_video);
       fillEvidence();
       setConn(T.connected, "ok");
-      sendMedia(); // the room assumes sound and camera on; say what is really on
       break;
-    case "state":
+    case "state": {
+      const wasAdmitted = state && state.you.state === "admitted";
       state = data;
+      if (!wasAdmitted && state.you.state === "admitted") admitted();
       render();
       if (state.media === "sfu") sfu.sync(state);
       else syncPeers();
       syncHub();
       break;
+    }
     case "sfu_published":
       await sfu.onPublished(data);
       break;
@@ -207,6 +229,7 @@ async function handle(msg) {
       break;
     case "chat":
       addLine($("chat"), `${data.name}: ${data.text}`, data.at);
+      if ($("drawer").hidden && data.from !== me) { unread += 1; $("unread").textContent = String(unread); $("unread").hidden = false; }
       break;
     case "note":
       addLine($("notes"), data.text, data.at);
@@ -227,7 +250,8 @@ async function handle(msg) {
       if (["removed", "session_ended", "room_full"].includes(data.code)) stopAll(data.message);
       else if (data.code === "hub_peer_failed" || data.code === "not_recording") { closeHub(); setTimeout(syncHub, 3000); }
       else if (data.code === "sfu_failed") sfu.failed();
-      else showNotice(`${T.error}: ${data.message}`);
+      else if (data.code === "not_admitted" && !(state && state.you.state === "admitted")) console.info("not yet admitted", data);
+      else showNotice(`${T.error}: ${data.message}`, false, true);
       break;
     default:
       break;
@@ -244,16 +268,42 @@ function stopAll(text) {
   $("stage").hidden = true;
   $("lobby").hidden = true;
   $("precheck").hidden = true;
+  $("net-offer").hidden = true;
   showNotice(text, true);
   root.dataset.ended = "yes";
 }
 
-function showNotice(text, sticky = false) {
+function showNotice(text, sticky = false, isError = false) {
   const box = $("notice");
   box.textContent = text;
   box.hidden = false;
-  if (!sticky) setTimeout(() => { if (!closedForGood) box.hidden = true; }, 6000);
+  noticeIsError = isError;
+  fitStage();
+  if (!sticky) setTimeout(() => { if (!closedForGood && box.textContent === text) box.hidden = true; }, 6000);
 }
+
+// Let in: say what is really on (the room assumes sound and camera on), forget any error shown
+// while waiting, and lay out the stage.
+function admitted() {
+  if (noticeIsError) { $("notice").hidden = true; noticeIsError = false; }
+  $("precheck").hidden = true;
+  $("lobby").hidden = true;
+  $("stage").hidden = false;
+  if (wide.matches && !everAdmitted) openDrawer(IS_MEDIATOR ? "people-panel" : "chat-panel", false);
+  everAdmitted = true;
+  fitStage();
+  sendMedia();
+}
+
+// The stage fills the screen below its own top. What is above it (the page's bar, a notice, the
+// network offer) changes height, so look again now and then.
+function fitStage() {
+  if ($("stage").hidden) return;
+  const top = `${Math.round($("stage").getBoundingClientRect().top + window.scrollY)}px`;
+  if (root.style.getPropertyValue("--stage-top") !== top) root.style.setProperty("--stage-top", top);
+}
+window.addEventListener("resize", fitStage);
+setInterval(fitStage, 1000);
 
 // ---------------------------------------------------------------- the mesh (perfect negotiation)
 function makePeer(pid) {
@@ -261,6 +311,7 @@ function makePeer(pid) {
   const entry = { pc, polite: me > pid, makingOffer: false, ignoreOffer: false, stream: new MediaStream() };
   peers.set(pid, entry);
   for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
+  if (audioOnly) soundOnly(pc);
   pc.onnegotiationneeded = async () => {
     try {
       entry.makingOffer = true;
@@ -297,6 +348,7 @@ async function onSignal({ from, description, candidate }) {
       if (entry.ignoreOffer) return;
       await pc.setRemoteDescription(description);
       if (description.type === "offer") {
+        if (audioOnly) soundOnly(pc); // answer without video either way
         await pc.setLocalDescription();
         send("signal", { to: from, description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
       }
@@ -350,6 +402,16 @@ function replaceTracksEverywhere() {
   if (hub) {
     const sender = hub.pc.getSenders()[0];
     if (sender) sender.replaceTrack(byKind("audio"));
+  }
+}
+
+// Sound only: no video sent or received on this connection (the change renegotiates by itself).
+function soundOnly(pc) {
+  for (const t of pc.getTransceivers()) {
+    const kind = (t.sender.track && t.sender.track.kind) || (t.receiver.track && t.receiver.track.kind);
+    if (kind !== "video" || t.stopped || t.direction === "inactive") continue;
+    t.sender.replaceTrack(null);
+    t.direction = "inactive";
   }
 }
 
@@ -409,6 +471,7 @@ function tileFor(pid, name) {
     if (pid === me) video.muted = true;
     const caption = document.createElement("figcaption");
     tile.append(video, caption);
+    tile.classList.toggle("self", pid === me);
     $("tiles").append(tile);
   }
   tile.querySelector("figcaption").textContent = name;
@@ -455,8 +518,22 @@ function render() {
   for (const tile of document.querySelectorAll(".tile")) {
     if (!visible.has(Number(tile.dataset.participant))) tile.remove();
   }
+  layoutTiles();
   renderShared();
   if (IS_MEDIATOR) renderPeople();
+  fitStage();
+}
+
+// The others' tiles, one of them larger: the one speaking lately, else the mediator, else the first.
+function layoutTiles() {
+  const others = [...document.querySelectorAll(".tile:not(.self)")];
+  const pids = others.map((t) => Number(t.dataset.participant));
+  if (!pids.includes(activePid)) {
+    const mediator = state && (state.members || []).find((m) => m.role === "mediator" && pids.includes(m.participant));
+    activePid = mediator ? mediator.participant : (pids[0] ?? null);
+  }
+  for (const tile of others) tile.classList.toggle("active", Number(tile.dataset.participant) === activePid);
+  $("tiles").dataset.count = String(others.length);
 }
 
 function renderShared() {
@@ -493,6 +570,11 @@ let peopleShown = "";
 
 function renderPeople() {
   const list = $("people");
+  const waiting = state.members.filter((m) => m.state === "lobby").length;
+  $("waiting").textContent = String(waiting);
+  $("waiting").hidden = waiting === 0;
+  $("bar-caucus").textContent = state.caucus ? T.end_caucus : T.caucus;
+  $("bar-caucus").dataset.section = state.caucus ? "caucus-controls" : "people-panel";
   // Rebuild only when something shown changed: a button replaced under the pointer loses its click.
   const shown = JSON.stringify([state.caucus, state.members.map((m) => [m.participant, m.name, m.state, m.room, m.consent, m.hand_up, m.connected])]);
   $("caucus-controls").hidden = !state.caucus;
@@ -547,6 +629,7 @@ function setAudio(on) {
 }
 
 function sendMedia() {
+  if (!state || state.you.state !== "admitted") return; // said once let in (see admitted())
   const audio = localStream.getAudioTracks().some((t) => t.enabled);
   const video = localStream.getVideoTracks().some((t) => t.enabled);
   send("media", { audio, video });
@@ -589,11 +672,83 @@ if (IS_MEDIATOR) {
     if (confirm(T.confirm_end)) send("end", { outcome: $("outcome").value, note: $("outcome-note").value.trim() });
   });
 }
+// The drawer: chat and the mediator's tools. A side column on wide screens, a sheet on phones.
+function openDrawer(section, focus = true) {
+  const drawer = $("drawer");
+  drawer.hidden = false;
+  if (section === "chat-panel") { unread = 0; $("unread").hidden = true; }
+  for (const b of document.querySelectorAll("[aria-controls=drawer]")) b.setAttribute("aria-expanded", "true");
+  const target = $(section);
+  if (target) { // scroll the drawer only, never the page under it
+    const head = $("drawer-close").parentElement.getBoundingClientRect().height;
+    drawer.scrollTop += target.getBoundingClientRect().top - drawer.getBoundingClientRect().top - head;
+    const field = target.querySelector("input, select, textarea, button");
+    if (focus && field) field.focus({ preventScroll: true });
+  }
+}
+
+function closeDrawer() {
+  $("drawer").hidden = true;
+  for (const b of document.querySelectorAll("[aria-controls=drawer]")) b.setAttribute("aria-expanded", "false");
+}
+
+for (const b of document.querySelectorAll("[aria-controls=drawer]")) {
+  b.setAttribute("aria-expanded", "false");
+  b.addEventListener("click", () => {
+    const section = b.dataset.section;
+    // On a phone the same button closes the sheet again; on a wide screen it goes to its section.
+    if (!$("drawer").hidden && !wide.matches) closeDrawer();
+    else openDrawer(section);
+  });
+}
+$("drawer-close").addEventListener("click", () => { closeDrawer(); $("bar-chat").focus(); });
+document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("drawer").hidden && !wide.matches) closeDrawer(); });
+$("leave").addEventListener("click", () => {
+  if (!confirm(T.confirm_leave)) return;
+  stopAll(T.left);
+  $("rejoin").hidden = false;
+});
+
+// ---------------------------------------------------------------- the network hint
+async function watchNetwork() {
+  const module = await net;
+  if (!module || closedForGood || !state || state.you.state !== "admitted") return;
+  showNetwork(await module.measure(peers));
+}
+
+function showNetwork(reading) {
+  const tag = $("net");
+  if (!reading) { tag.hidden = true; return; }
+  tag.hidden = false;
+  tag.dataset.quality = reading.quality;
+  tag.textContent = T[`net_${reading.quality}`];
+  tag.title = `RTT ${Math.round(reading.rtt * 1000)} ms · ${(reading.loss * 100).toFixed(1)}%`;
+  poorTicks = reading.quality === "poor" ? poorTicks + 1 : 0;
+  $("net-offer").hidden = audioOnly || poorTicks < 2;
+  fitStage();
+}
+
+setInterval(watchNetwork, 3000);
+
+function goSoundOnly() {
+  audioOnly = true;
+  $("audio-only").checked = true;
+  for (const track of localStream.getVideoTracks()) { track.stop(); localStream.removeTrack(track); }
+  for (const { pc } of peers.values()) soundOnly(pc);
+  if (hub) for (const sender of hub.pc.getSenders()) if (sender.track && sender.track.kind === "video") sender.replaceTrack(null);
+  $("toggle-video").disabled = true;
+  $("toggle-video").textContent = T.sound_only_on;
+  $("net-offer").hidden = true;
+  sendMedia();
+}
+$("go-audio-only").addEventListener("click", goSoundOnly);
+
 for (const id of ["camera", "microphone", "audio-only"]) $(id).addEventListener("change", openDevices);
 $("join").addEventListener("click", async () => {
   if (audioContext) audioContext.resume();
   consent = document.querySelector("input[name=consent]:checked").value;
   audioOnly = $("audio-only").checked;
+  if (audioOnly) { $("toggle-video").disabled = true; $("toggle-video").textContent = T.sound_only_on; }
   $("join").disabled = true;
   connect();
 });
@@ -605,6 +760,8 @@ window.gongtiaoRoom = {
   peers: () => [...peers.keys()],
   hubState: () => (hub ? hub.pc.connectionState : "none"),
   sfuState: () => sfu.state(),
+  showNetwork, // a test may show a reading as if measured
+  get activeSpeaker() { return activePid; },
   async inbound() {
     const out = {};
     for (const [pid, { pc }] of peers) {
