@@ -45,10 +45,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy hub referrals meetings rtc
 
-# Two passes. Tests inside one process (the app, SQLite, PostgreSQL) run on every core; those driving
+# Two passes. Tests inside one process (the app, SQLite, PostgreSQL) run two per core (half their
+# time is spent waiting on sockets and threads); those driving
 # real browsers, WebRTC or killed servers run one at a time, because their timings are real and
 # they must not fight each other for the CPU. PYTEST_WORKERS=0 runs the first pass in one process.
-PYTEST_WORKERS ?= auto
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 REALTIME := browser or rtc
 pytest: $(STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not ($(REALTIME))"

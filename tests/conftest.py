@@ -19,7 +19,9 @@ import asyncpg
 import pytest
 import time_machine
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher, profiles
 
+from hub import passwords
 from hub.app import create_app
 from hub.config import Config
 from hub.db import Database
@@ -37,6 +39,8 @@ BACKENDS_ALL = ("sqlite", "postgresql")
 def pytest_configure(config: pytest.Config) -> None:
     # Before any fixture builds data: the demo district and every test see the same "now".
     clock.start()
+    # The same argon2id code, at its cheapest cost (see hub.passwords.use_hasher).
+    passwords.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
