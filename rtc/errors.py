@@ -90,6 +90,14 @@ class NotMediable(Conflict):
     message = N_("Only an accepted referral, or one in mediation, can have a video session.")
 
 
+class AlreadyScheduled(Conflict):
+    """The scheduling form sent a second time (a reload of the invitations page): the session its
+    first sending made is in ``details`` (``[{"field": "session_id", ...}]``); nothing was changed."""
+
+    code = "already_scheduled"
+    message = N_("This video mediation was already scheduled; nothing was changed.")
+
+
 class SessionNotOpen(Conflict):
     code = "session_not_open"
     message = N_("This session has ended or was cancelled.")

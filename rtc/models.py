@@ -18,7 +18,10 @@ from hub.orm import Base, utcnow
 
 class MediationSession(Base):
     __tablename__ = "mediation_sessions"
-    __table_args__ = (Index("ix_mediation_sessions_agency_status", "agency_id", "status"),)
+    __table_args__ = (
+        Index("ix_mediation_sessions_agency_status", "agency_id", "status"),
+        UniqueConstraint("created_by_id", "submission_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -49,6 +52,9 @@ class MediationSession(Base):
     host_seen_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The scheduling form's one-time key: the same form sent again (a reload of the invitations
+    # page) finds this session instead of making a second one (``service.schedule``).
+    submission_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
     participants: Mapped[list[Participant]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Participant.id"

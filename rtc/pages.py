@@ -3,12 +3,14 @@ QR codes, timeline, recordings), and the forms behind them (post/redirect/get)."
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import flash, input_limits
@@ -22,6 +24,7 @@ from hub.routing import Ctx, Routes
 from hub.templating import render
 from referrals import for_mediation
 from rtc import invitations, party_messages, service, transcribe_progress, views
+from rtc.errors import AlreadyScheduled
 from rtc.models import MediationSession, Recording, SessionEvent, SpeechSegment
 from rtc.permissions import (
     MediationPermission,
@@ -65,12 +68,40 @@ async def new_page(ctx: Ctx) -> web.Response:
         mediators = (
             await service.mediators_of(s, info.mediating_agency_id) if info.mediating_agency_id else []
         )
-    return render(ctx, "rtc/new.html", info=info, mediators=mediators, error="")
+    # A one-time key: the form sent again (a reload of the invitations page) makes no second session.
+    key = uuid.uuid4().hex
+    return render(ctx, "rtc/new.html", info=info, mediators=mediators, error="", submission_key=key)
+
+
+# Said on the session's page when the scheduling form comes again with the same key.
+ALREADY_SCHEDULED = N_(
+    "This video mediation was already scheduled: here it is. Its invitation links were shown only "
+    "once; give anyone who needs one a new link here with “New link”."
+)
 
 
 @routes.page("POST", "/mediations/new", perm=RUN)
 async def create(ctx: Ctx) -> web.Response:
+    """Schedule, invite, and answer with the printable slips (not a redirect: the links are shown
+    only now). The same form again with its key leads to the session made the first time."""
     form = await Form.read(ctx.request)
+    key = form.text("submission_key")[:64] or None
+    try:
+        return await _schedule(ctx, form, key)
+    except AlreadyScheduled as exc:
+        raise flash.redirect(
+            ctx.request, f"/mediations/{exc.details[0]['message']}", ALREADY_SCHEDULED
+        ) from None
+    except IntegrityError:
+        # The same form sent twice at the same moment: the first sending made the session.
+        async with ctx.db.read() as s:
+            earlier = await service.scheduled_with(s, ctx.user.user_id, key)
+        if earlier is None:
+            raise
+        raise flash.redirect(ctx.request, f"/mediations/{earlier}", ALREADY_SCHEDULED) from None
+
+
+async def _schedule(ctx: Ctx, form: Form, key: str | None) -> web.Response:
     try:
         case_id = int(form.text("case_id"))
         mediator_id = int(form.text("mediator_id")) if form.text("mediator_id") else None
@@ -84,6 +115,9 @@ async def create(ctx: Ctx) -> web.Response:
             raise ValidationFailed(N_("Give a date and a time.")) from None
     chosen = {int(v) for v in form.getall("party") if v.isdigit()}
     async with ctx.write() as (s, outbox):
+        earlier = await service.scheduled_with(s, ctx.user.user_id, key)
+        if earlier is not None:  # before anything else: the case may have moved on since
+            raise service.already_scheduled(earlier)
         info = await for_mediation.case_for_mediation(s, ctx.must.scope, case_id)
         if not ctx.must.scope.covers(info.mediating_agency_id):
             raise Forbidden("Only the agency that mediates this case may schedule its sessions.")
@@ -106,6 +140,7 @@ async def create(ctx: Ctx) -> web.Response:
             guests=guests,
             record_video=bool(form.raw("record_video")),
             now=utcnow(),
+            submission_key=key,
         )
         await party_messages.plan_reminders(s, session, now=utcnow())  # SMS the day and the hour before
         slips = await _invite_all(ctx, s, session, outbox)

@@ -45,10 +45,15 @@ async def schedule(
     guests: list[GuestSpec] | None,
     record_video: bool,
     now: datetime,
+    submission_key: str | None = None,
 ) -> MediationSession:
     """A session for the case's open referral; the parties on file are invited unless ``guests`` says who.
     The handlers then plan the parties' reminders (``party_messages.plan_reminders``); the demo,
-    which builds history, does not."""
+    which builds history, does not. The same ``submission_key`` twice from one person gives
+    ``AlreadyScheduled`` naming the session the first made, and changes nothing."""
+    earlier = await scheduled_with(s, actor.user_id, submission_key)
+    if earlier is not None:
+        raise already_scheduled(earlier)
     if not info.may_mediate or info.referral_id is None or info.mediating_agency_id is None:
         raise errors.NotMediable()
     mediator = await s.get(User, mediator_id)
@@ -64,6 +69,7 @@ async def schedule(
         record_video=record_video,
         created_by_id=actor.user_id,
         created_at=now,
+        submission_key=submission_key or None,
     )
     s.add(session)
     await s.flush()
@@ -92,6 +98,23 @@ async def schedule(
     )
     await s.flush()
     return session
+
+
+async def scheduled_with(s: AsyncSession, user_id: int | None, submission_key: str | None) -> int | None:
+    """The session this person's earlier sending of the form with this key made, if any."""
+    if not submission_key or user_id is None:
+        return None
+    return await s.scalar(
+        select(MediationSession.id).where(
+            MediationSession.created_by_id == user_id, MediationSession.submission_key == submission_key
+        )
+    )
+
+
+def already_scheduled(session_id: int) -> errors.AlreadyScheduled:
+    return errors.AlreadyScheduled(
+        details=[{"field": "session_id", "type": "existing", "message": str(session_id)}]
+    )
 
 
 async def add_guest(

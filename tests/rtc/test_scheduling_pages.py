@@ -14,6 +14,7 @@ from hub.db import Database
 from hub.models import Role, User
 from hub.outbound.models import OutboundMessage
 from referrals.models import Referral
+from rtc.models import MediationSession
 from tests.referrals.helpers import Person
 from tests.rtc.helpers import case_in_mediation
 
@@ -110,3 +111,35 @@ async def test_scheduling_sends_links_prints_qr_slips_and_moving_or_cancelling_t
     assert status == 303
     assert "已取消" in await page(mediator, where)
     assert len(await sms_of(db, session_id, "party.hearing_cancelled")) == len(parties)
+
+
+async def test_sending_the_scheduling_form_again_leads_to_the_session_it_made(
+    client: TestClient, db: Database
+) -> None:
+    """A reload of the invitations page sends the form again: its one-time key finds the session
+    the first sending made, and the second sending makes nothing."""
+    found = await case_in_mediation(db)
+    mediator = await Person.login(client, found.mediator_username)
+    new = await page(mediator, f"/mediations/new?case_id={found.case_id}")
+    key = re.search(r'name="submission_key" value="([0-9a-f]{32})"', new)
+    assert key is not None
+    shown_again = await page(mediator, f"/mediations/new?case_id={found.case_id}")
+    assert key.group(1) not in shown_again  # one key per form shown
+    fields = [("case_id", str(found.case_id)), ("submission_key", key.group(1))]
+    fields += [("party", p) for p in re.findall(r'name="party" value="(\d+)"', new)]
+
+    query = select(MediationSession.id).where(MediationSession.case_id == found.case_id)
+    async with db.read() as s:
+        before = set((await s.scalars(query)).all())
+
+    status, _, html = await form(mediator, "/mediations/new", fields)
+    assert status == 200 and 'data-testid="slip"' in html
+    status, where, _ = await form(mediator, "/mediations/new", fields)
+    async with db.read() as s:
+        made = set((await s.scalars(query)).all()) - before
+    assert len(made) == 1
+    session_id = made.pop()
+    assert (status, where) == (303, f"/mediations/{session_id}")
+    shown = await page(mediator, where)
+    assert 'data-testid="flash"' in shown and "已经安排" in shown and "新链接" in shown
+    assert len(await sms_of(db, session_id, "party.video_invitation")) == len(fields) - 2  # sent once
