@@ -37,6 +37,10 @@ class NavItem:
     # Shown only to people of these kinds of agency (empty: any), as the page itself checks: the
     # district's routing rules are for the top-level agencies' administrators.
     agency_kinds: frozenset[str] = frozenset()
+    # Shown only to those whose own roles hold the permission: the pages of a job (a grid worker's
+    # grids), which the platform's operator may open by right but has nothing in. The menu lists
+    # what the person can open and use, not every door their rights unlock.
+    by_role: bool = False
 
 
 @dataclass(frozen=True)

@@ -69,16 +69,21 @@ def render(ctx: Ctx, template: str, status: int = 200, **context: Any) -> web.Re
     return render_request(ctx.request, template, status=status, principal=ctx.principal, **context)
 
 
+def shows(item: NavItem, principal: Principal, policy: Policy) -> bool:
+    """Whether the menu offers ``item`` to ``principal``: the page would open for them, and is theirs
+    to use (``NavItem.by_role``: a job's pages only to those holding the job's role)."""
+    if item.by_role:
+        if not principal.roles.intersection(policy[item.permission]):
+            return False
+    elif not allowed(principal, item.permission, policy):
+        return False
+    return not item.agency_kinds or principal.is_superuser or principal.agency_kind in item.agency_kinds
+
+
 def nav_for(principal: Principal | None, policy: Policy) -> list[NavItem]:
     if principal is None:
         return []
-    return [
-        item
-        for p in plugins()
-        for item in p.nav
-        if allowed(principal, item.permission, policy)
-        and (not item.agency_kinds or principal.is_superuser or principal.agency_kind in item.agency_kinds)
-    ]
+    return [item for p in plugins() for item in p.nav if shows(item, principal, policy)]
 
 
 def render_request(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:

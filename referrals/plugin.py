@@ -112,9 +112,9 @@ plugin = Plugin(
     nav=(
         NavItem("/cases", N_("Cases"), "view_cases"),
         NavItem("/cases/new", N_("New case"), "take_in"),
-        NavItem("/grid/new", N_("Report from the grid"), "report_from_grid"),
-        NavItem("/grid", N_("My grid"), "report_from_grid"),
-        NavItem("/grid/daily", N_("Daily report"), "report_from_grid"),
+        NavItem("/grid/new", N_("Report from the grid"), "report_from_grid", by_role=True),
+        NavItem("/grid", N_("My grid"), "report_from_grid", by_role=True),
+        NavItem("/grid/daily", N_("Daily report"), "report_from_grid", by_role=True),
         NavItem("/referrals", N_("Referral queue"), "view_cases"),
         NavItem("/reports", N_("Reports"), "file_reports"),
         NavItem("/warnings", N_("Early warnings"), "acknowledge_warnings"),
