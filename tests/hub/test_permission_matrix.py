@@ -77,6 +77,9 @@ MATRIX: list[tuple[str, str]] = [
     ("/stats.csv",                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
     ("/stats.xlsx",                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok ok no"),
     ("/mediations",                                 "ok ok ok ok ok ok ok ok ok ok ok no ok ok no"),
+    # Scheduling one: whoever may run sessions (liaisons, mediators, admins; not supervisors, who
+    # watch). The page lists only the cases their agency mediates (tests/rtc/test_scheduling_pages.py).
+    ("/mediations/new",                             "ok ok ok ok ok ok ok ok ok ok ok no no no no"),
     ("/meetings",                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("/inbox",                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok"),
     ("/grid",                                       "ok no no no no no no no no no no no no no ok"),
