@@ -52,7 +52,7 @@ typecheck: $(STAMP)
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 REALTIME := browser or rtc
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not ($(REALTIME))"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not ($(REALTIME))"
 	$(BIN)/pytest -q -p no:xdist -m "$(REALTIME)"
 
 test: system-test $(STAMP) lint typecheck pytest
