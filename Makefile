@@ -45,15 +45,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy hub referrals meetings rtc
 
-# Two passes. Tests inside one process (the app, SQLite, PostgreSQL) run two per core (half their
-# time is spent waiting on sockets and threads); those driving
-# real browsers, WebRTC or killed servers run one at a time, because their timings are real and
-# they must not fight each other for the CPU. PYTEST_WORKERS=0 runs the first pass in one process.
+# Two passes. Tests inside one process (the app, SQLite, PostgreSQL, pages in Chromium) run two per
+# core (half their time is spent waiting on sockets and threads); those with real-time media or
+# killed servers (marked rtc: WebRTC, Janus, kill -9) run one at a time, because their timings are
+# real and they must not fight each other for the CPU. PYTEST_WORKERS=0: the first pass in one process.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
-REALTIME := browser or rtc
+REALTIME := rtc
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not ($(REALTIME))"
-	$(BIN)/pytest -q -p no:xdist -m "$(REALTIME)"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not $(REALTIME)"
+	$(BIN)/pytest -q -p no:xdist -m $(REALTIME)
 
 test: system-test $(STAMP) lint typecheck pytest
 	bash scripts/check-deploy.sh

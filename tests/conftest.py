@@ -9,6 +9,8 @@ migrations and the real demo loader; each test then gets its own copy (a file co
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -20,6 +22,7 @@ import pytest
 import time_machine
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher, profiles
+from filelock import FileLock
 
 from hub import passwords
 from hub.app import create_app
@@ -97,6 +100,18 @@ def sqlite_templates() -> dict[str, Path]:
     return {}
 
 
+def _shared(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """Under pytest-xdist, the folder all workers of this run share (their own ones are inside
+    it); None when the tests run in one process."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return None
+    return tmp_path_factory.getbasetemp().parent
+
+
+def _slug(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 @pytest.fixture
 def sqlite_template(
     request: pytest.FixtureRequest,
@@ -105,24 +120,61 @@ def sqlite_template(
 ) -> Path:
     key = _instant_key(request)
     if key not in sqlite_templates:
-        path = tmp_path_factory.mktemp("template") / "template.db"
-        _prepare(f"sqlite+aiosqlite:///{path}")
+        shared = _shared(tmp_path_factory)
+        if shared is None:
+            path = tmp_path_factory.mktemp("template") / "template.db"
+            _prepare(f"sqlite+aiosqlite:///{path}")
+        else:  # the first worker to need it builds it; the others wait for it and copy it
+            path = shared / f"template-{_slug(key)}.db"
+            with FileLock(f"{path}.lock"):
+                if not path.exists():
+                    building = shared / f"building-{_slug(key)}.db"
+                    _prepare(f"sqlite+aiosqlite:///{building}")
+                    building.rename(path)
         sqlite_templates[key] = path
     return sqlite_templates[key]
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """Superuser URL of a PostgreSQL server; started for this session unless one is given."""
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Superuser URL of a PostgreSQL server; started for this session unless one is given. Under
+    pytest-xdist the workers share one server (started by the first, stopped by the controller in
+    ``pytest_sessionfinish``), so each demo template is built once per run, not once per worker."""
     given = os.environ.get("GONGTIAO_TEST_PG_URL")
     if given:
         yield given
+        return
+    shared = _shared(tmp_path_factory)
+    if shared is not None:
+        with FileLock(f"{shared / PG_INFO}.lock"):
+            info = shared / PG_INFO
+            if not info.exists():
+                server = ThrowawayPostgres.start()
+                info.write_text(json.dumps(server.describe()))
+            url = json.loads(info.read_text())["url"]
+        yield url
         return
     server = ThrowawayPostgres.start()
     try:
         yield server.url
     finally:
         server.stop()
+
+
+PG_INFO = "postgresql.json"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller of an xdist run stops the server its workers shared."""
+    if hasattr(session.config, "workerinput"):
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or factory._basetemp is None:
+        return
+    info = Path(factory._basetemp) / PG_INFO
+    if info.exists():
+        ThrowawayPostgres.from_description(json.loads(info.read_text())).stop()
+        info.unlink()
 
 
 def _pg_url(server_url: str, database: str) -> str:
@@ -147,14 +199,31 @@ def pg_templates() -> dict[str, str]:
 
 
 @pytest.fixture
-def pg_template(request: pytest.FixtureRequest, pg_server: str, pg_templates: dict[str, str]) -> str:
+def pg_template(
+    request: pytest.FixtureRequest,
+    pg_server: str,
+    pg_templates: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
     key = _instant_key(request)
     if key not in pg_templates:
-        name = f"gt_template_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_pg_admin(pg_server, f'CREATE DATABASE "{name}"'))
-        _prepare(_pg_url(pg_server, name))
-        pg_templates[key] = name
+        shared = _shared(tmp_path_factory)
+        if shared is None:
+            pg_templates[key] = _new_pg_template(pg_server)
+        else:
+            marker = shared / f"pg-template-{_slug(key)}"
+            with FileLock(f"{marker}.lock"):
+                if not marker.exists():
+                    marker.write_text(_new_pg_template(pg_server))
+                pg_templates[key] = marker.read_text()
     return pg_templates[key]
+
+
+def _new_pg_template(server: str) -> str:
+    name = f"gt_template_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(server, f'CREATE DATABASE "{name}"'))
+    _prepare(_pg_url(server, name))
+    return name
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from tests.rtc.helpers import (
 )
 from tests.support.pg import free_port
 
+# The room's sockets and a Janus that does not answer: real timings, so in the one-at-a-time pass.
+pytestmark = pytest.mark.rtc
+
 
 def _room_of(people: int) -> Room:
     room = Room(1, max_participants=5)

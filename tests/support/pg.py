@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class PostgresUnavailable(RuntimeError):
@@ -78,6 +79,20 @@ class ThrowawayPostgres:
             bin_dir / "pg_ctl", "-D", server.data_dir, "-l", root / "log", "-w", "-o", options, "start"
         )
         return server
+
+    def describe(self) -> dict[str, str | int | None]:
+        """What another process needs to use or stop this server (pytest-xdist workers share one)."""
+        return {
+            "url": self.url,
+            "data_dir": str(self.data_dir),
+            "port": self.port,
+            "bin_dir": str(self.bin_dir),
+            "as_user": self.as_user,
+        }
+
+    @classmethod
+    def from_description(cls, d: dict[str, Any]) -> ThrowawayPostgres:
+        return cls(Path(d["data_dir"]), int(d["port"]), Path(d["bin_dir"]), d["as_user"])
 
     def stop(self) -> None:
         try:
