@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -174,7 +175,35 @@ async def occurrences(s: AsyncSession, series_id: int) -> Sequence[Meeting]:
     return (await s.scalars(query)).all()
 
 
-def changes_of(meetings: Sequence[Meeting]) -> list[Change]:
+class SeriesRule(Protocol):
+    """What ``recurrence_of`` reads of a series: a ``Series``, or a row of the same columns."""
+
+    @property
+    def rrule(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def first_start(self) -> datetime: ...
+    @property
+    def duration_minutes(self) -> int: ...
+
+
+class OccurrenceState(Protocol):
+    """What ``changes_of`` reads of an occurrence: a ``Meeting``, or a row of the same columns."""
+
+    @property
+    def recurrence_id(self) -> datetime | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def moved(self) -> bool: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+def changes_of(meetings: Sequence[OccurrenceState]) -> list[Change]:
     """The occurrences that left the rule: cancelled ones, and moved ones."""
     found: list[Change] = []
     for m in meetings:
@@ -187,7 +216,7 @@ def changes_of(meetings: Sequence[Meeting]) -> list[Change]:
     return found
 
 
-def recurrence_of(series: Series, meetings: Sequence[Meeting]) -> Recurrence:
+def recurrence_of(series: SeriesRule, meetings: Sequence[OccurrenceState]) -> Recurrence:
     """The series as the pure ``Recurrence``, with its moved and cancelled occurrences."""
     return Recurrence(
         parse_rule(series.rrule, series.time_zone),

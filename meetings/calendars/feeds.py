@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from hub import audit
 from hub.errors import NotFound
 from hub.models import Agency, User
 from hub.orm import utcnow
 from hub.secrets_util import new_token, token_hash
+from meetings.calendars import rows
 from meetings.models import CalendarFeedToken, Invitee, Meeting
 
 HISTORY = timedelta(days=366)
@@ -60,26 +60,24 @@ async def by_token(s: AsyncSession, token: str) -> CalendarFeedToken:
     if row is None or row.revoked_at is not None:
         raise NotFound()
     owner_id = row.user_id if row.user_id is not None else row.created_by_id
-    owner = await s.get(User, owner_id) if owner_id is not None else None
-    if owner_id is not None and (owner is None or not owner.active):
+    if owner_id is not None and not await s.scalar(select(User.active).where(User.id == owner_id)):
         raise NotFound()
     return row
 
 
-async def meetings_of(s: AsyncSession, row: CalendarFeedToken, now: datetime) -> Sequence[Meeting]:
+async def meetings_of(s: AsyncSession, row: CalendarFeedToken, now: datetime) -> list[rows.MeetingRow]:
+    """The feed's meetings by start, with their invitees, as rows (``calendars.feed`` writes them)."""
     since = now - HISTORY
-    # A feed writes no agenda: loading every meeting's items would be a third query for nothing.
-    query = select(Meeting).options(raiseload(Meeting.agenda)).where(Meeting.end >= since)
     if row.user_id is not None:
         invited = select(Invitee.meeting_id).where(Invitee.user_id == row.user_id)
-        query = query.where(
-            or_(Meeting.id.in_(invited), Meeting.secretary_id == row.user_id, Meeting.chair_id == row.user_id)
+        theirs = or_(
+            Meeting.id.in_(invited), Meeting.secretary_id == row.user_id, Meeting.chair_id == row.user_id
         )
     else:
         # What the agency's people may all see: a person invited by name is not the agency.
         invited = select(Invitee.meeting_id).where(Invitee.via_agency_id == row.agency_id)
-        query = query.where(or_(Meeting.organiser_agency_id == row.agency_id, Meeting.id.in_(invited)))
-    return (await s.scalars(query.order_by(Meeting.start))).all()
+        theirs = or_(Meeting.organiser_agency_id == row.agency_id, Meeting.id.in_(invited))
+    return await rows.meetings_where(s, Meeting.end >= since, theirs)
 
 
 async def name_of(s: AsyncSession, row: CalendarFeedToken) -> str:

@@ -329,7 +329,7 @@ def event_calendar(event: CalendarEvent, method: Method) -> bytes:
 
 
 def feed_calendar(
-    events: Iterable[CalendarEvent],
+    events: Iterable[CalendarEvent | Written],
     name: str,
     *,
     description: str = "",
@@ -338,7 +338,7 @@ def feed_calendar(
     """A subscription feed: every event as it stands (cancelled ones carry STATUS:CANCELLED; leave
     them out to make them disappear), named for Apple, Google, Outlook and Thunderbird alike
     (NAME and X-WR-CALNAME), with the refresh interval they honour (REFRESH-INTERVAL and
-    X-PUBLISHED-TTL)."""
+    X-PUBLISHED-TTL). An event may come already written (``written``)."""
     title = display_name(name)
     headers = [writer.text("NAME", title), writer.text("X-WR-CALNAME", title)]
     if description:
@@ -348,4 +348,4 @@ def feed_calendar(
         writer.line("REFRESH-INTERVAL", every, {"VALUE": "DURATION"}),
         writer.line("X-PUBLISHED-TTL", every),
     ]
-    return _calendar(headers, [written(event) for event in events])
+    return _calendar(headers, [e if isinstance(e, Written) else written(e) for e in events])

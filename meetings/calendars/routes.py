@@ -27,15 +27,14 @@ VIEW = MeetingPermission.view_meetings
 ICS = "text/calendar"
 
 
-def _ics(body: bytes, filename: str, method: str | None = None) -> web.Response:
-    content_type = f"{ICS}; charset=utf-8" + (f"; method={method}" if method else "")
-    return web.Response(
-        body=body,
-        headers={
-            "Content-Type": content_type,
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
+def _ics(ctx: Ctx, body: bytes, filename: str, method: str | None = None) -> web.Response:
+    """A calendar file with its ETag, or 304 when the client's copy is current (call it only once
+    the reader may see the file: a 304 tells as much)."""
+    return etags.respond(
+        ctx.request,
+        body,
+        content_type=f"{ICS}; charset=utf-8" + (f"; method={method}" if method else ""),
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
 
 
@@ -43,15 +42,19 @@ def _ics(body: bytes, filename: str, method: str | None = None) -> web.Response:
     "GET",
     "/meetings/{id}.ics",
     perm=VIEW,
-    summary="The meeting as iCalendar (METHOD:REQUEST, or CANCEL); a series with its RRULE and exceptions",
+    summary=(
+        "The meeting as iCalendar (METHOD:REQUEST, or CANCEL); a series with its RRULE and exceptions. "
+        "With its ETag in If-None-Match: 304 while the meeting is unchanged"
+    ),
     produces=ICS,
     tags=TAGS,
 )
 async def meeting_ics(ctx: Ctx) -> web.Response:
     async with ctx.db.read() as s:
         meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
-        body, method = await calendars.meeting_calendar(s, meeting, ctx.base_url, utcnow())
-    return _ics(body, f"meeting-{meeting.id}.ics", method.value)
+        # DTSTAMP: when the meeting last changed, so an unchanged meeting is the same octets.
+        body, method = await calendars.meeting_calendar(s, meeting, ctx.base_url)
+    return _ics(ctx, body, f"meeting-{meeting.id}.ics", method.value)
 
 
 @routes.page(
@@ -72,12 +75,7 @@ async def feed_ics(ctx: Ctx) -> web.Response:
         body = await calendars.feed(s, meetings, await feeds.name_of(s, row), ctx.base_url)
     # The token has opened the feed (revoked and unknown ones are 404 above): only now may a
     # client learn that its copy is current.
-    return etags.respond(
-        ctx.request,
-        body,
-        content_type=f"{ICS}; charset=utf-8",
-        headers={"Content-Disposition": 'inline; filename="meetings.ics"'},
-    )
+    return _ics(ctx, body, "meetings.ics")
 
 
 def _feed_url(ctx: Ctx, token: str) -> str:

@@ -18,6 +18,8 @@ from hub.audit import SYSTEM
 from hub.db import Database
 from hub.directory import create_token
 from hub.models import User
+from meetings.calendars import calendars
+from meetings.models import Meeting
 from tests.meetings.helpers import Person, agency_ids, give_emails, joint_series, user_ids
 
 pytestmark = pytest.mark.pg
@@ -305,3 +307,45 @@ async def test_someone_asked_to_one_meeting_of_a_series_gets_that_meeting_not_th
     assert len([e for e in by_ics.events if e.uid == str(mine[0]["UID"])]) == 1  # a second reader agrees
     calendar, _ = read(await (await client.get(f"/calendar/{police_feed['token']}.ics")).read())
     assert len(starts_utc(calendar, {uid})) == 6  # who follows the series still gets the series
+
+
+async def test_a_meeting_file_keeps_its_bytes_and_etag_until_the_meeting_or_an_answer_changes(
+    client: TestClient, db: Database
+) -> None:
+    await give_emails(db, *PEOPLE)
+    secretary = await Person.login(client, "secretary")
+    (chair_id,) = await user_ids(db, "supervisor")
+    body = {
+        "title": "临时会商",
+        "start": "2026-12-10T14:00:00",
+        "end": "2026-12-10T15:30:00",
+        "place": "视频会议",
+    }
+    status, created = await secretary.post("/api/v1/meetings", {**body, "invite_user_ids": [chair_id]})
+    assert status == 201, created
+    meeting_id = created["meeting"]["id"]
+    path = f"/meetings/{meeting_id}.ics"
+    first = await secretary.client.get(path)
+    data, etag = await first.read(), first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    assert first.headers["Content-Type"] == "text/calendar; charset=utf-8; method=REQUEST"
+    event = read(data)[0].walk("VEVENT")[0]
+    assert event["DTSTAMP"].dt == event["LAST-MODIFIED"].dt  # when it last changed, not when asked
+    again = await secretary.client.get(path)
+    assert (again.headers["ETag"], await again.read()) == (etag, data)
+    kept = await secretary.client.get(path, headers={"If-None-Match": etag})
+    assert (kept.status, await kept.read()) == (304, b"")
+
+    chair = await Person.login(client, "supervisor")
+    await chair.post(f"/api/v1/meetings/{meeting_id}/rsvp", {"answer": "accepted"})
+    answered = await chair.client.get(path, headers={"If-None-Match": etag})
+    assert answered.status == 200 and answered.headers["ETag"] != etag
+    assert b"PARTSTAT=ACCEPTED" in await answered.read()
+
+    # A mail is a message of its own: it carries the moment it is made.
+    sent = datetime(2026, 12, 7, 3, 0, 5, tzinfo=UTC)
+    async with db.read() as s:
+        meeting = await s.get(Meeting, meeting_id)
+        assert meeting is not None
+        mail, _ = await calendars.meeting_calendar(s, meeting, "https://hub.example.cn", sent)
+    assert read(mail)[0].walk("VEVENT")[0]["DTSTAMP"].dt == sent
