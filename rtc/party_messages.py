@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,18 +87,13 @@ async def send_link(
     """Queue the party's fresh link by SMS, if the party has a mobile number on file (None if not)."""
     if participant.party_id is None or participant.token_hash is None:
         return None
-    phones = await for_mediation.party_phones(s, [participant.party_id])
-    phone = phones.get(participant.party_id, "")
-    if not contact.is_mobile(phone):
-        return None
-    agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
-    return await enqueue_sms(
+    return await _to_party(
         s,
-        phone,
+        session,
+        participant.party_id,
         "party.video_invitation",
-        {"agency": _fit(agency), "start": session.scheduled_start or now, "link": url},
+        {"start": session.scheduled_start or now, "link": url},
         f"mediation:{session.id}:link:{participant.id}:{participant.token_hash[:16]}",
-        agency_id=session.agency_id,
         expires_at=participant.token_expires_at,
         outbox=outbox,
     )
@@ -119,19 +115,43 @@ async def send_confirm_link(
         or participant.confirm_expires_at is None
     ):
         return None
-    phones = await for_mediation.party_phones(s, [participant.party_id])
-    phone = phones.get(participant.party_id, "")
+    return await _to_party(
+        s,
+        session,
+        participant.party_id,
+        "party.minutes_confirmation",
+        {"deadline": participant.confirm_expires_at, "link": url},
+        f"mediation:{session.id}:confirm:{participant.id}:{participant.confirm_hash[:16]}",
+        expires_at=participant.confirm_expires_at,
+        outbox=outbox,
+    )
+
+
+async def _to_party(
+    s: AsyncSession,
+    session: MediationSession,
+    party_id: int,
+    template: str,
+    params: dict[str, Any],
+    key: str,
+    *,
+    expires_at: datetime | None,
+    outbox: Outbox | None,
+) -> Queued | None:
+    """One SMS to a party's mobile number on file, signed with the session's agency (None when the
+    party has no mobile number)."""
+    phone = (await for_mediation.party_phones(s, [party_id])).get(party_id, "")
     if not contact.is_mobile(phone):
         return None
     agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
     return await enqueue_sms(
         s,
         phone,
-        "party.minutes_confirmation",
-        {"agency": _fit(agency), "deadline": participant.confirm_expires_at, "link": url},
-        f"mediation:{session.id}:confirm:{participant.id}:{participant.confirm_hash[:16]}",
+        template,
+        {"agency": _fit(agency), **params},
+        key,
         agency_id=session.agency_id,
-        expires_at=participant.confirm_expires_at,
+        expires_at=expires_at,
         outbox=outbox,
     )
 
