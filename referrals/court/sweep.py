@@ -1,13 +1,17 @@
 """The court's clocks in the minute's sweep: an early warning for the court when an application's
 acceptance or decision is near its last day (``clock.WARN_DAYS``) and again once it is past, one
-per application, clock and last day (warning keys make repeated runs no-ops)."""
+per application, clock and last day (warning keys make repeated runs no-ops).
+
+The open applications are read as plain rows (the columns the clocks need), not ORM objects: the
+sweep runs every minute and only a few of them ever need a write."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.db import Database
 from hub.early_warnings import known_keys, raise_warning
@@ -16,7 +20,7 @@ from referrals.court.clock import CourtClock, court_clock
 from referrals.models import Case, CourtApplication
 
 
-def _clock(app: CourtApplication, zone: ZoneInfo, now: datetime) -> CourtClock | None:
+def _clock(app: Any, zone: ZoneInfo, now: datetime) -> CourtClock | None:
     today = now.astimezone(zone).date()
     if app.decision_due is not None and app.accepted_at is not None and not app.outcome:
         left = (app.decision_due - today).days
@@ -30,7 +34,7 @@ def _clock(app: CourtApplication, zone: ZoneInfo, now: datetime) -> CourtClock |
     )
 
 
-def _key(app: CourtApplication, clock: CourtClock) -> str:
+def _key(app: Any, clock: CourtClock) -> str:
     late = "late" if clock.status == "expired" else "soon"
     return f"court_decision_due:application:{app.id}:{clock.kind}:{clock.deadline.isoformat()}:{late}"
 
@@ -40,44 +44,48 @@ async def warn_court_deadlines(db: Database, now: datetime, *, zone: str) -> int
     async with db.read() as s:
         rows = (
             await s.execute(
-                select(CourtApplication, Case)
+                select(
+                    CourtApplication.id,
+                    CourtApplication.court_agency_id,
+                    CourtApplication.applied_at,
+                    CourtApplication.accepted_at,
+                    CourtApplication.decision_due,
+                    CourtApplication.extension_approved_at,
+                    CourtApplication.outcome,
+                    Case.id.label("case_id"),
+                    Case.number,
+                    Case.area_id,
+                )
                 .join(Case, Case.id == CourtApplication.case_id)
                 .where(CourtApplication.outcome == "")
             )
         ).all()
-        due = [(app, case, clock) for app, case in rows if (clock := _clock(app, tz, now)) and clock.warning]
-        known = await known_keys(s, [_key(app, clock) for app, _case, clock in due])
-    new = [
-        (app.id, case.id, _key(app, clock), clock)
-        for app, case, clock in due
-        if _key(app, clock) not in known
-    ]
+        due = [(row, clock) for row in rows if (clock := _clock(row, tz, now)) and clock.warning]
+        known = await known_keys(s, [_key(row, clock) for row, clock in due])
+    new = [(row, clock) for row, clock in due if _key(row, clock) not in known]
     if not new:
         return 0
     count = 0
     async with db.write() as s:
-        for app_id, case_id, key, clock in new:
-            app = await s.get(CourtApplication, app_id)
-            case = await s.get(Case, case_id)
-            if app is None or case is None:
-                continue
+        for row, clock in new:
             made = await raise_warning(
                 s,
-                key=key,
+                key=_key(row, clock),
                 kind="court_decision_due",
                 severity="critical" if clock.status == "expired" else "warning",
                 title=N_("The court's decision on %(number)s is due by %(date)s")
                 if clock.kind == "decision"
                 else N_("The court's acceptance of %(number)s is due by %(date)s"),
-                agency_id=app.court_agency_id,
-                case_id=case.id,
-                area_id=case.area_id,
-                link=f"/cases/{case.id}/court",
+                agency_id=row.court_agency_id,
+                case_id=row.case_id,
+                area_id=row.area_id,
+                link=f"/cases/{row.case_id}/court",
                 now=now,
-                number=case.number,
+                number=row.number,
                 date=clock.deadline.isoformat(),
             )
             if made is not None:
-                app.decision_warned_at = now
+                warned = update(CourtApplication).where(CourtApplication.id == row.id)
+                await s.execute(warned.values(decision_warned_at=now))
                 count += 1
     return count
