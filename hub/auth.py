@@ -7,10 +7,12 @@ Systems carry ``Authorization: Bearer gt_...`` tokens that belong to a user of t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -51,21 +53,64 @@ def principal_of(user: User, via: str = "session") -> Principal:
 
 
 async def principal_from_session(db: Database, key: str, now: datetime) -> Principal | None:
+    """The session's principal: the session row alone (its user and expiry), then the user's
+    principal from the directory cache (dropped whenever people, roles or agencies change)."""
     async with db.read() as s:
         row = (
             await s.execute(
-                select(WebSession, User)
-                .join(User, User.id == WebSession.user_id)
-                .options(_AGENCY)
-                .where(WebSession.key_hash == token_hash(key))
+                select(WebSession.user_id, WebSession.expires_at).where(
+                    WebSession.key_hash == token_hash(key)
+                )
             )
         ).first()
-    if row is None:
+        if row is None or row.expires_at <= now:
+            return None
+        user_id = row.user_id
+        return await cached(s, ("user", user_id), lambda: _user_principal(s, user_id))
+
+
+def _principal_select() -> Select[*tuple[Any, ...]]:
+    """A user with the agency's name and kind and one row per role (none: one row, role NULL)."""
+    return (
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.agency_id,
+            User.active,
+            User.is_superuser,
+            User.locale,
+            Agency.name,
+            Agency.kind,
+            UserRole.role,
+        )
+        .join(Agency, Agency.id == User.agency_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+    )
+
+
+def _principal_from_rows(rows: Sequence[Any], via: str) -> Principal | None:
+    """``rows``: of ``_principal_select`` (maybe with more columns); None for an inactive user."""
+    first = rows[0]
+    if not first.active:
         return None
-    web_session, user = row
-    if web_session.expires_at <= now or not user.active:
-        return None
-    return principal_of(user)
+    return Principal(
+        user_id=first.id,
+        username=first.username,
+        display_name=first.display_name,
+        agency_id=first.agency_id,
+        agency_name=first.name,
+        agency_kind=first.kind,
+        roles=frozenset(r.role for r in rows if r.role is not None),
+        is_superuser=first.is_superuser,
+        locale=first.locale,
+        via=via,
+    )
+
+
+async def _user_principal(s: AsyncSession, user_id: int) -> Principal | None:
+    rows = (await s.execute(_principal_select().where(User.id == user_id))).all()
+    return _principal_from_rows(rows, "session") if rows else None
 
 
 @dataclass
@@ -82,46 +127,24 @@ async def _token_entry(s: AsyncSession, digest: str) -> _TokenEntry | None:
     """One query: the token, its user, the user's agency and roles (a row per role)."""
     rows = (
         await s.execute(
-            select(
-                ApiToken.id,
+            _principal_select()
+            .add_columns(
+                ApiToken.id.label("token_id"),
                 ApiToken.revoked_at,
                 ApiToken.expires_at,
                 ApiToken.last_used_at,
-                User.id,
-                User.username,
-                User.display_name,
-                User.agency_id,
-                User.active,
-                User.is_superuser,
-                User.locale,
-                Agency.name,
-                Agency.kind,
-                UserRole.role,
             )
-            .join(User, User.id == ApiToken.user_id)
-            .join(Agency, Agency.id == User.agency_id)
-            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == digest)
         )
     ).all()
-    if not rows:
+    if not rows or rows[0].revoked_at is not None:
+        return None
+    principal = _principal_from_rows(rows, "token")
+    if principal is None:
         return None
     first = rows[0]
-    if first[1] is not None or not first[8]:  # revoked, or the user no longer active
-        return None
-    principal = Principal(
-        user_id=first[4],
-        username=first[5],
-        display_name=first[6],
-        agency_id=first[7],
-        agency_name=first[11],
-        agency_kind=first[12],
-        roles=frozenset(r[13] for r in rows if r[13] is not None),
-        is_superuser=first[9],
-        locale=first[10],
-        via="token",
-    )
-    return _TokenEntry(first[0], principal, first[2], first[3])
+    return _TokenEntry(first.token_id, principal, first.expires_at, first.last_used_at)
 
 
 async def principal_from_token(db: Database, token: str, now: datetime) -> Principal | None:
