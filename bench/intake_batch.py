@@ -240,6 +240,8 @@ def run(
         for count in processes:
             with ExitStack() as run_stack:  # each run its own PostgreSQL, stopped before the next
                 runs.append(one_run(count, total, batch, run_stack, Path(tmp), profile))
+            # Said as each run ends: a later run stopped by a timeout does not lose this one.
+            log(f"done: {json.dumps(runs[-1], ensure_ascii=False)}")
     data = {
         "benchmark": "intake_batch",
         "started_at": started.isoformat(),
