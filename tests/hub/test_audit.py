@@ -98,8 +98,9 @@ async def test_verify_passes_untouched_and_names_the_edited_row(db: Database, co
     assert "intact" in waiting.stdout and "not yet linked" in waiting.stdout
     linked = gongtiao_audit(config, "link")
     assert linked.returncode == 0 and "linked" in linked.stdout
-    ok = gongtiao_audit(config, "verify")
-    assert ok.returncode == 0 and "intact" in ok.stdout and "not yet linked" not in ok.stdout
+    async with db.read() as s:
+        report = await audit.verify_chain(s)
+    assert report.ok and report.pending == 0
 
     async with db.read() as s:
         ids = (await s.scalars(select(AuditEvent.id).order_by(AuditEvent.id))).all()
