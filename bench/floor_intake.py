@@ -9,8 +9,8 @@ Bare aiohttp + SQLAlchemy Core on the hub's own tables, serving the hub's two pa
   at start), its ``send`` event, an inbox row per desk person, one audit row; answers 201.
 
 What it leaves out is what the hub adds on top of the rows: authentication, permission and scope
-checks, pydantic, the routing decision and deadline policy, idempotency, the audit chain's link
-to the row before (each row hashes its own content only), the outbound messages and live notices.
+checks, pydantic, the routing decision and deadline policy, idempotency, the audit chain's links
+(written after commit by the hub's chainer, not here), the outbound messages and live notices.
 
     python -m bench.floor_intake --port 8082 --database-url sqlite+aiosqlite:////tmp/x/gongtiao.db
 """
@@ -18,8 +18,6 @@ to the row before (each row hashes its own content only), the outbound messages 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -58,8 +56,6 @@ def _t(model: Any) -> Table:
 
 
 def _audit(action: str, kind: str, object_id: int, data: dict[str, Any], fixed: Fixed) -> dict[str, Any]:
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-    digest = hashlib.sha256(f"{action}{object_id}{text}".encode()).hexdigest()
     return {
         "created_at": utcnow(),
         "actor_user_id": fixed.user_id,
@@ -68,8 +64,6 @@ def _audit(action: str, kind: str, object_id: int, data: dict[str, Any], fixed: 
         "object_type": kind,
         "object_id": str(object_id),
         "data": data,
-        "prev_hash": "0" * 64,
-        "hash": digest,
     }
 
 

@@ -15,9 +15,9 @@
 --                 CONNECT; SELECT/INSERT/UPDATE/DELETE on the tables (UPDATE also for SELECT ... FOR
 --                 UPDATE row locks); USAGE/SELECT on the sequences (serial ids; SELECT lets the backup,
 --                 pg_dump, read them). Nothing else is needed: LISTEN/NOTIFY (hub/events.py, rtc/relay.py)
---                 and advisory locks (hub/audit.py: pg_advisory_xact_lock) need no privilege.
+--                 and advisory locks (hub/audit_chain.py: pg_try_advisory_xact_lock) need no privilege.
 --                 No CREATE, no TRUNCATE (which would bypass the audit log's append-only row
---                 trigger), no DDL; on audit_events only SELECT and INSERT.
+--                 trigger), no DDL; on audit_events and audit_links only SELECT and INSERT.
 
 \if :{?owner}
 \else
@@ -70,3 +70,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"app";
 SELECT format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.audit_events FROM %I', 'public', :'app')
 WHERE to_regclass('public.audit_events') IS NOT NULL \gexec
+SELECT format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.audit_links FROM %I', 'public', :'app')
+WHERE to_regclass('public.audit_links') IS NOT NULL \gexec

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub import api, directory_cache, live, openapi, pages
+from hub import api, audit_chain, directory_cache, live, openapi, pages
 from hub import cache as data_cache
 from hub.auth import purge_expired_sessions
 from hub.config import Config
@@ -80,6 +80,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(directory_cache.context(EVENTS))  # after the database's: the bus is up
     app.cleanup_ctx.append(every(3600, _purge_sessions, name="housekeeping"))
     app.cleanup_ctx.append(worker_context)  # after the database's: stops before it closes
+    app.cleanup_ctx.append(audit_chain.chainer())  # the same; links what a crash left, at start
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(_build_openapi)
     app.on_shutdown.append(_close_streams)

@@ -83,6 +83,9 @@ def make_engine(url: str, *, immediate: bool = False, echo: bool = False) -> Asy
         echo=echo,
         pool_size=10,
         max_overflow=10,
+        # Under a burst (200 clients) requests wait their turn for a connection rather than fail
+        # after the default 30 s with a 500 (issue #16: writers wait instead of failing).
+        pool_timeout=300,
         pool_pre_ping=True,
         connect_args={"server_settings": {"jit": "off"}},
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.audit_chain import link_pending
 from hub.db import Database
 from hub.demo_context import DemoContext, DemoLogin
 from hub.demo_data import AGENCIES, AGENCY_NAMES, AREAS, DEMO_PASSWORD, USERS
@@ -64,6 +65,7 @@ async def run_demo(db: Database, now: datetime, data_dir: Path | None = None) ->
     for plugin in plugins():
         if plugin.demo is not None:
             await plugin.demo(ctx)
+    await link_pending(db, wait=True)  # the demo's audit chain whole, as a served hub leaves it
     return ctx
 
 

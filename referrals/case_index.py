@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 from referrals import states
 from referrals.models import Case, CaseAgency, CaseGram, CourtApplication, Party, Referral
 
+PLACEHOLDER = "~"  # how a case number not yet given starts (``intake.placeholder_number``)
+
 WORKING = (states.State.accepted, states.State.in_mediation)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -167,7 +169,10 @@ def _after_flush(session: Session, _context: Any) -> None:
             .values(current_due=current_due(referral))
         )
     deleted_cases = {o.id for o in session.deleted if isinstance(o, Case)}
-    _index_text(conn, reindex - deleted_cases)
+    # A case just taken in has a placeholder number until its id is known: its pieces are
+    # written once, when the real number is flushed (``intake.take_in``), not twice.
+    numbering = {o.id for o in session.new if isinstance(o, Case) and o.number.startswith(PLACEHOLDER)}
+    _index_text(conn, reindex - deleted_cases - numbering)
 
 
 # --- filling them in bulk -------------------------------------------------------------------------

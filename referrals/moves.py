@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub import audit
 from hub.directory import agency_facts
@@ -129,8 +130,8 @@ async def move(
     )
     if getattr(result, "rowcount", 1) != 1:
         raise StaleState()
-    for key, value in values.items():
-        setattr(referral, key, value)
+    for key, value in values.items():  # written already: the object learns them, no second UPDATE
+        set_committed_value(referral, key, value)
     await case_index.follow(s, referral, sent=action is states.Action.send)
     s.add(
         ReferralEvent(

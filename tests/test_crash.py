@@ -88,6 +88,7 @@ async def hub(config: Config, tmp_path: Path) -> AsyncIterator[Hub]:
 def audit_verifies(hub: Hub) -> None:
     result = hub.cli("audit", "verify")
     assert result.returncode == 0 and "intact" in result.stdout, result.stdout + result.stderr
+    assert "not yet linked" not in result.stdout  # linked at the restart and at the clean stop
 
 
 # --- intake ---------------------------------------------------------------------------------------

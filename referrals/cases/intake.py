@@ -20,6 +20,7 @@ from hub.errors import ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
 from hub.models import Area
+from referrals.case_index import PLACEHOLDER
 from referrals.errors import ConsentInFuture, DuplicateSubmission
 from referrals.models import Case, Party, PartyAgent
 
@@ -202,7 +203,7 @@ async def record_consent(s: AsyncSession, actor: audit.Actor, case: Case, consen
 
 def placeholder_number() -> str:
     """Unique, and never a real number (those start with QC)."""
-    return "~" + uuid.uuid4().hex[:31]  # the column holds 32
+    return PLACEHOLDER + uuid.uuid4().hex[:31]  # the column holds 32
 
 
 def case_number(now: datetime, case_id: int, zone: str = "Asia/Shanghai") -> str:

@@ -1,6 +1,7 @@
 """Chain of custody of a case's evidence: the upload and every download of each piece, oldest
 first, from the evidence rows and the audit log (``AuditEvent`` rows of object type "evidence"),
-and the same as a table for the CSV export (times in the hub's zone, each row's audit hash)."""
+and the same as a table for the CSV export (times in the hub's zone, each audit row's content
+digest, ``audit.content_digest``: known at once, while its chain link comes after commit)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ async def custody(s: AsyncSession, case_id: int) -> list[CustodyEvent]:
     users |= await directory.names(s, User, {e.actor_user_id for e in events})
     agencies = await directory.names(s, Agency, {e.uploaded_agency_id for e in pieces.values()})
     agencies |= await directory.names(s, Agency, {e.actor_agency_id for e in events})
-    upload_hash = {e.object_id: e.hash for e in events if e.action == UPLOADED}
+    upload_hash = {e.object_id: audit.content_digest(e) for e in events if e.action == UPLOADED}
     out = [
         CustodyEvent(
             e.uploaded_at,
@@ -69,7 +70,7 @@ async def custody(s: AsyncSession, case_id: int) -> list[CustodyEvent]:
             pieces[int(e.object_id)],
             users.get(e.actor_user_id or 0, ""),
             agencies.get(e.actor_agency_id or 0, ""),
-            e.hash,
+            audit.content_digest(e),
         )
         for e in events
         if e.action == DOWNLOADED

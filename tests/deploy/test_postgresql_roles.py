@@ -118,7 +118,7 @@ async def _app_may_change_rows_but_not_the_schema(url: str) -> None:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
     try:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(42)")  # hub/audit.py
+            await conn.execute("SELECT pg_try_advisory_xact_lock(42)")  # hub/audit_chain.py
             await conn.execute("INSERT INTO areas (code, name, level) VALUES ('T1', '测试', 'district')")
             await conn.execute("UPDATE areas SET name = '测试区' WHERE name = '测试'")
             await conn.execute("DELETE FROM areas WHERE name = '测试区'")
@@ -134,6 +134,8 @@ async def _app_may_change_rows_but_not_the_schema(url: str) -> None:
             "TRUNCATE audit_events",
             "UPDATE audit_events SET action = 'x'",
             "DELETE FROM audit_events",
+            "UPDATE audit_links SET hash = 'x'",
+            "DELETE FROM audit_links",
             "CREATE TEMP TABLE scratch (x int)",
         ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
