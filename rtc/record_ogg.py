@@ -253,6 +253,8 @@ def read_audio(path: Path, rate: int = SAMPLE_RATE) -> PcmAudio:
         with av.open(str(path)) as container:
             for frame in container.decode(audio=0):
                 chunks += [bytes(out.planes[0])[: out.samples * 2] for out in resampler.resample(frame)]
+    except av.EOFError:
+        pass  # headers and no audio (a crash within the first second): nothing to decode
     except av.FFmpegError as exc:
         raise OggFormatError(f"{path.name}: {exc}") from exc
     chunks += [bytes(out.planes[0])[: out.samples * 2] for out in resampler.resample(None)]

@@ -3,7 +3,6 @@ a page walker written here from RFC 3533 with a bit-by-bit CRC."""
 
 from __future__ import annotations
 
-import fractions
 import struct
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from rtc.record_ogg import (
     repair_ogg,
 )
 from rtc.synth import speech
+from tests.rtc.audio import opus_packets
 
 
 def crc_bit_by_bit(data: bytes) -> int:
@@ -60,18 +60,7 @@ def walk(data: bytes) -> list[tuple[int, int, list[bytes]]]:
 @pytest.fixture(scope="module")
 def packets() -> list[bytes]:
     """One second of the synthetic voice, encoded by libopus as a browser would (20 ms packets)."""
-    pcm = speech(1.0, seed=3).tobytes()
-    source = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
-    source.planes[0].update(pcm)
-    source.sample_rate = 16000
-    encoder = av.CodecContext.create("libopus", "w")
-    encoder.sample_rate, encoder.layout, encoder.format = 48000, "mono", "s16"
-    encoder.time_base = fractions.Fraction(1, 48000)
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=48000, frame_size=960)
-    made: list[bytes] = []
-    for frame in [*resampler.resample(source), *resampler.resample(None), None]:
-        made += [bytes(p) for p in encoder.encode(frame)]
-    return made
+    return opus_packets(speech(1.0, seed=3).tobytes())
 
 
 def test_packets_and_silence_read_back_with_their_length_and_timeline(
@@ -128,6 +117,13 @@ def test_pages_go_to_disk_about_once_a_second_and_a_crash_loses_only_the_torn_pa
     assert repaired.frames == 51 * 960  # the first page's packets
     assert walk(crashed.read_bytes())[-1][1] == repaired.frames  # the torn page is gone
     assert read_audio(crashed).frames == repaired.frames // 3
+
+
+def test_a_file_with_headers_only_decodes_to_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "empty.ogg"
+    writer = OggOpusWriter(path)
+    writer.close()
+    assert repair_ogg(path).frames == 0 and read_audio(path).frames == 0
 
 
 def test_the_crc_is_oggs_and_packet_lengths_come_from_the_toc() -> None:
