@@ -198,6 +198,7 @@ class RecordingPeer:
         self._aligner = PacketAligner()
         self._file: _OpenFile | None = None
         self._last_index = 0
+        self._first_index = 0  # of the file that started with the first packet
         self._first_audio = asyncio.Event()
         self._negotiating = asyncio.Lock()
         self._segmenting = asyncio.Lock()
@@ -352,6 +353,8 @@ class RecordingPeer:
         if not placed or self._file is None:
             return
         writer, detector, speech = self._file.writer, self._file.detector, self._file.speech
+        if not writer.frames and self._file.index == self._first_index:  # where the first packet went
+            self._file.started_at = _utc_at(self._aligner.t0)
         for p in placed:
             writer.write(p.payload, p.samples)
             speech.extend(detector.feed(p.at / OPUS_RATE, (p.at + p.samples) / OPUS_RATE, p.level))
@@ -369,7 +372,9 @@ class RecordingPeer:
     def _open(self, t0: float, started_at: datetime | None = None) -> None:
         path = self._next_path(self._label)
         self._file = _OpenFile(self._label, self._last_index, OggOpusWriter(path), started_at or _utc_at(t0))
-        self._aligner.start(t0)
+        if started_at is None:
+            self._first_index = self._last_index
+        self._aligner.start(t0, movable=started_at is None)
 
     async def switch_segment(self, segment: str) -> SegmentRecord | None:
         """Close the current file (its record, also given to ``on_segment_closed``) and open the next.

@@ -114,6 +114,11 @@ class PacketAligner:
     As ``rtc.recorder.WallClockAligner`` (read its notes) but for packets that cannot be cut: a
     gap becomes whole 20 ms silence packets, and a packet that would overlap what is written by
     more than ``TOLERANCE`` (half a packet) is dropped. Positions are 48 kHz samples. Pure.
+
+    A new source's first ``HOLD`` of packets is held before any is placed, and the offset is the
+    least delay among them: packets that come in a burst at the start (a stalled loop, a sender
+    catching up) would otherwise each be placed at their common arrival and all but one dropped.
+    A file started with ``movable`` moves its start back to its first packet's place.
     """
 
     TOLERANCE = SILENCE_SAMPLES // 2
@@ -124,13 +129,21 @@ class PacketAligner:
         self._t0 = 0.0
         self._anchor: float | None = None
         self._held: list[tuple[float, float, Received]] = []  # (pts_end, delay, packet)
+        self._starting: list[Received] = []  # a new source's first packets, before its offset
+        self._movable = False
         self.written = 0  # samples in the current file
         self.padded = 0  # samples of silence inserted, all files
         self.cut = 0  # samples dropped, all files
 
-    def start(self, t0: float) -> None:
-        """A new file whose sample 0 is at monotonic time ``t0``."""
+    @property
+    def t0(self) -> float:
+        """Monotonic time of the current file's sample 0."""
+        return self._t0
+
+    def start(self, t0: float, *, movable: bool = False) -> None:
+        """A new file whose sample 0 is at monotonic time ``t0`` (``movable``: or its first packet's)."""
         self._t0 = t0
+        self._movable = movable
         self.written = 0
 
     def new_source(self) -> list[Placed]:
@@ -143,7 +156,10 @@ class PacketAligner:
         pts_end = (packet.rtp_time + packet.samples) / OPUS_RATE
         delay = packet.arrival - pts_end
         if self._anchor is None:
-            self._anchor = delay
+            self._starting.append(packet)
+            if packet.arrival - self._starting[0].arrival < self.HOLD:
+                return []
+            return self._flush()
         if delay > self._anchor + self.JUMP:
             self._held.append((pts_end, delay, packet))
             first_end, first_delay, _ = self._held[0]
@@ -168,9 +184,17 @@ class PacketAligner:
         return out + self._silence(target - self.written)
 
     def _flush(self) -> list[Placed]:
+        out = []
+        if self._starting:
+            starting, self._starting = self._starting, []
+            ends = [(p.rtp_time + p.samples) / OPUS_RATE for p in starting]
+            self._anchor = min(p.arrival - end for p, end in zip(starting, ends, strict=True))
+            out = [
+                x for p, end in zip(starting, ends, strict=True) for x in self._place(p, end + self._anchor)
+            ]
         held, self._held = self._held, []
         anchor = self._anchor or 0.0
-        return [p for end, _, packet in held for p in self._place(packet, end + anchor)]
+        return out + [p for end, _, packet in held for p in self._place(packet, end + anchor)]
 
     def _silence(self, samples: int) -> list[Placed]:
         out = []
@@ -181,6 +205,9 @@ class PacketAligner:
         return out
 
     def _place(self, packet: Received, end_time: float) -> list[Placed]:
+        if self._movable and self.written == 0:
+            self._t0 = min(self._t0, end_time - packet.samples / OPUS_RATE)
+            self._movable = False
         gap = round((end_time - self._t0) * OPUS_RATE) - packet.samples - self.written
         if gap < -self.TOLERANCE:
             self.cut += packet.samples
