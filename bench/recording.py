@@ -1,14 +1,20 @@
 """How many three-party audio sessions the hub's recording peer sustains, beside bare aiortc.
 
 A session is three participants, each an aiortc client sending Opus audio (a speech-like signal,
-encoded once and replayed as packets in real time, so the sender spends nothing on encoding) to
-its own receive-only peer on the hub side. Two receivers, each a subprocess pinned to the server
-CPUs (the sender runs on the last CPU):
+encoded once and replayed as packets in real time, so the sender spends nothing on encoding, each
+packet with its RFC 6464 audio level as a browser sends it) to its own receive-only peer on the
+hub side. Three receivers, each a subprocess pinned to the server CPUs (the sender runs on the
+last CPU):
 
-- ``recorder``: one ``rtc.peer.RecordingPeer`` per participant: Opus decode (aiortc), resample to
-  16 kHz mono, wall-clock alignment, WAV file, voice activity detection.
-- ``floor``: bare aiortc: one ``RTCPeerConnection`` per participant whose audio track is received
-  (aiortc decodes it) and discarded. What any receiving peer costs before recording anything.
+- ``recorder``: one ``rtc.peer.RecordingPeer`` per participant: packets taken before aiortc's
+  decoder, put in order and on the wall clock, written to Ogg Opus; speech from the levels.
+- ``receive``: bare aiortc with the recorder's tap: packets received (ICE, DTLS, SRTP) and
+  discarded, never decoded. The recorder's floor: what any receiving peer costs.
+- ``decode``: bare aiortc: the audio track received, decoded by aiortc and discarded. What the
+  recorder cost at the least before issue #16, when it decoded every packet (it then also
+  resampled, aligned PCM, ran webrtcvad and wrote WAV: 2.29 % of a core per stream).
+
+The sender's CPU is reported per level too: a level the sender cannot feed is not the receiver's.
 
 Sessions go 1, 2, 4, 6, 8, 12, 16, ... (at most ``--connections``) until a level is not sustained:
 every stream must keep real time (floor: >= 97 % of its frames in the window; recorder: < 1 % of
@@ -44,10 +50,11 @@ from bench.support import RESULTS_DIR, ROOT, Options, cpu_split, free_port, log,
 
 DEFAULT_DURATION = 10.0
 DEFAULT_WARMUP = 3.0
-DEFAULT_CONNECTIONS = 32  # here: the most sessions tried
+DEFAULT_CONNECTIONS = 64  # here: the most sessions tried
 PARTIES = 3
-LADDER = (1, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48)
-TARGETS = ("floor", "recorder")
+LADDER = (1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 72, 80)
+TARGETS = ("decode", "receive", "recorder")
+FLOORS = ("decode", "receive")
 MAX_STALL = 0.1  # 99th percentile; single longer stalls come from other processes on a shared host
 MAX_CPU_SHARE = 0.9
 
@@ -66,6 +73,12 @@ class Receiver:
         self.mark: tuple[float, float, list[int], int] | None = None
         self.lateness: list[float] = []
 
+    def count(self, index: int) -> Any:
+        def on_packet(_packet: Any, _arrival: float) -> None:
+            self.frames[index] += 1
+
+        return on_packet
+
     async def answer(self, sdp: str) -> str:
         if self.target == "recorder":
             from rtc.peer import RecordingPeer
@@ -83,10 +96,16 @@ class Receiver:
         index = len(self.frames)
         self.frames.append(0)
 
+        if self.target == "receive":
+            from rtc.record_packets import tap
+
+            tap(pc.addTransceiver("audio", direction="recvonly").receiver, self.count(index))
+
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            task = asyncio.create_task(self.discard(track, index))
-            self.tasks.add(task)
+            if self.target == "decode":
+                task = asyncio.create_task(self.discard(track, index))
+                self.tasks.add(task)
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())
@@ -118,13 +137,13 @@ class Receiver:
             "p99_stall": sorted(self.lateness)[int(len(self.lateness) * 0.99)] if self.lateness else 0.0,
             "streams": len(self.frames) or len(self.peers),
         }
-        if self.target == "floor":
+        if self.target in FLOORS:
             expected = seconds * 50
             out["worst_frame_share"] = min(
                 (now - then) / expected for now, then in zip(self.frames, frames, strict=True)
             )
         else:
-            out["altered_share"] = (self._altered() - altered) / (seconds * 16000 * max(len(self.peers), 1))
+            out["altered_share"] = (self._altered() - altered) / (seconds * 48000 * max(len(self.peers), 1))
         return out
 
     async def watch_loop(self) -> None:
@@ -171,9 +190,29 @@ async def serve(target: str, port: int, directory: Path) -> None:
 # --- the sending side (a subprocess) -------------------------------------------------------------
 
 
+LEVELS: dict[bytes, int] = {}  # packet -> its RFC 6464 level, for the sender's extension
+
+
+def with_levels() -> None:
+    """aiortc sends a level only with audio it encodes: give replayed packets theirs."""
+    from aiortc.rtcrtpsender import RTCRtpSender
+
+    plain = RTCRtpSender._next_encoded_frame
+
+    async def next_frame(self: Any, codec: Any) -> Any:
+        frame = await plain(self, codec)
+        if frame is not None and frame.audio_level is None and frame.payloads:
+            frame.audio_level = LEVELS.get(frame.payloads[0])
+        return frame
+
+    RTCRtpSender._next_encoded_frame = next_frame  # type: ignore[method-assign]
+
+
 def opus_packets(seconds: float = 4.0) -> list[bytes]:
-    """A speech-like pattern, encoded once to 20 ms Opus packets (48 kHz)."""
+    """A speech-like pattern, encoded once to 20 ms Opus packets (48 kHz), with their levels."""
     sys.path.insert(0, str(ROOT))
+    from aiortc.rtp import compute_audio_level_dbov
+
     from tests.rtc.audio import pattern_pcm, spans_from
 
     pcm = pattern_pcm(spans_from([(0.3, 1.5), (2.0, 3.4)], seconds), seed=7)
@@ -187,7 +226,10 @@ def opus_packets(seconds: float = 4.0) -> list[bytes]:
     resampler = av.AudioResampler(format="s16", layout="stereo", rate=48000, frame_size=960)
     packets: list[bytes] = []
     for frame in [*resampler.resample(source), *resampler.resample(None)]:
-        packets += [bytes(p) for p in encoder.encode(frame)]
+        level = compute_audio_level_dbov(frame)  # aiortc's own, as it sends with audio it encodes
+        for made in encoder.encode(frame):
+            packets.append(bytes(made))
+            LEVELS[packets[-1]] = level  # dBov, as RTCEncodedFrame holds it (aiortc negates it)
     return packets
 
 
@@ -213,6 +255,7 @@ class OpusLoop(MediaStreamTrack):
 
 async def send(url: str, sessions: int, warmup: float, duration: float) -> dict[str, Any]:
     packets = opus_packets()
+    with_levels()
     clients: list[RTCPeerConnection] = []
     async with ClientSession() as http:
 
@@ -248,14 +291,21 @@ async def send(url: str, sessions: int, warmup: float, duration: float) -> dict[
 # --- the driver ----------------------------------------------------------------------------------
 
 
+def kept_up(target: str, stats: dict[str, Any]) -> bool:
+    """Every stream kept real time (whatever the event loop's lateness said)."""
+    if target in FLOORS:
+        return bool(stats["worst_frame_share"] >= 0.97)
+    return bool(stats["altered_share"] <= 0.01)
+
+
 def sustained(target: str, stats: dict[str, Any], server_cpus: int) -> tuple[bool, str]:
     cpu_share = stats["cpu_seconds"] / stats["seconds"] / server_cpus
     if cpu_share > MAX_CPU_SHARE:
         return False, f"receiver CPU {cpu_share:.0%} of its {server_cpus} CPU(s)"
     if stats["p99_stall"] > MAX_STALL:
         return False, f"event loop late by {stats['p99_stall'] * 1000:.0f} ms at the 99th percentile"
-    if target == "floor" and stats["worst_frame_share"] < 0.97:
-        return False, f"a stream got {stats['worst_frame_share']:.0%} of its frames"
+    if target in FLOORS and stats["worst_frame_share"] < 0.97:
+        return False, f"a stream got {stats['worst_frame_share']:.0%} of its packets or frames"
     if target == "recorder" and stats["altered_share"] > 0.01:
         return False, f"{stats['altered_share']:.1%} of the audio padded or cut"
     return True, "ok"
@@ -301,28 +351,37 @@ def run_level(target: str, sessions: int, options: Options, tmp: Path) -> dict[s
         "sessions": sessions,
         "ok": ok,
         "why": why,
+        "kept_up": kept_up(target, stats),
         "cpu_per_session": per_session,
         **stats,
     }
 
 
 def table(levels: list[dict[str, Any]]) -> str:
-    head = f"{'target':<9} {'sessions':>8} {'streams':>7} {'CPU':>6} {'CPU/session':>11} {'late p99/max':>13}"
+    head = (
+        f"{'target':<9} {'sessions':>8} {'streams':>7} {'CPU':>6} {'CPU/stream':>10} {'sender/stream':>13} "
+        f"{'late p99/max':>13} {'load':>5}"
+    )
     lines = [head + "  verdict"]
     for r in levels:
         cores = r["cpu_seconds"] / r["seconds"]
+        sender = r["sender_cpu_seconds"] / r["seconds"] / r["streams"]
         lines.append(
             f"{r['target']:<9} {r['sessions']:>8} {r['streams']:>7} {cores:>6.1%} "
-            f"{r['cpu_per_session']:>11.2%} {r['p99_stall'] * 1000:>5.0f}/{r['max_stall'] * 1000:>4.0f} ms  "
+            f"{r['cpu_per_session'] / PARTIES:>10.2%} {sender:>13.2%} "
+            f"{r['p99_stall'] * 1000:>5.0f}/{r['max_stall'] * 1000:>4.0f} ms {r['load_average']:>5.1f}  "
             + ("sustained" if r["ok"] else "NOT: " + r["why"])
         )
     return "\n".join(lines)
 
 
 def marginal(levels: list[dict[str, Any]], target: str) -> float | None:
-    """Least-squares slope of the receiver's cores against sessions, over the sustained levels."""
+    """Least-squares slope of the receiver's cores against sessions, over the levels where every
+    stream kept real time (a loaded host makes the loop late long before the CPU runs out)."""
     points = [
-        (r["sessions"], r["cpu_seconds"] / r["seconds"]) for r in levels if r["target"] == target and r["ok"]
+        (r["sessions"], r["cpu_seconds"] / r["seconds"])
+        for r in levels
+        if r["target"] == target and r["kept_up"]
     ]
     if len(points) < 2:
         return None
@@ -333,19 +392,23 @@ def marginal(levels: list[dict[str, Any]], target: str) -> float | None:
 
 
 def compare(levels: list[dict[str, Any]], best: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Recorder against floor: CPU per session at the largest level both sustained, and per added session."""
+    """The recorder against each floor: CPU per session at the largest level both sustained, per
+    added session, and the sessions a core would hold at the recorder's marginal cost."""
     out: dict[str, Any] = {"most_sessions_sustained": {t: r["sessions"] for t, r in best.items()}}
     ok = {t: {r["sessions"]: r for r in levels if r["target"] == t and r["ok"]} for t in TARGETS}
-    common = sorted(set(ok["floor"]) & set(ok["recorder"]))
-    if common:
-        floor, recorder = ok["floor"][common[-1]], ok["recorder"][common[-1]]
-        out["at_sessions"] = common[-1]
-        out["cpu_per_session"] = {"floor": floor["cpu_per_session"], "recorder": recorder["cpu_per_session"]}
-        out["ratio_at_sessions"] = recorder["cpu_per_session"] / floor["cpu_per_session"]
     slopes = {t: marginal(levels, t) for t in TARGETS}
     out["cpu_per_added_session"] = slopes
-    if slopes["floor"] and slopes["recorder"]:
-        out["ratio_per_added_session"] = slopes["recorder"] / slopes["floor"]
+    if slopes["recorder"]:
+        out["sessions_per_core_at_marginal_cost"] = 1 / slopes["recorder"]
+    for floor in FLOORS:
+        common = sorted(set(ok[floor]) & set(ok["recorder"]))
+        if common:
+            f, r = ok[floor][common[-1]], ok["recorder"][common[-1]]
+            out[f"against_{floor}"] = {
+                "at_sessions": common[-1],
+                "cpu_per_session": {floor: f["cpu_per_session"], "recorder": r["cpu_per_session"]},
+                "ratio": r["cpu_per_session"] / f["cpu_per_session"],
+            }
     return out
 
 
@@ -353,16 +416,22 @@ def run(options: Options) -> str:
     started = datetime.now(UTC)
     levels: list[dict[str, Any]] = []
     best: dict[str, dict[str, Any]] = {}
+    # BENCH_RECORDING_TARGETS=receive,recorder picks targets; BENCH_RECORDING_LEVELS=8,16,32 runs
+    # those levels whatever their verdict (CPU per stream on a host too busy to sustain a ladder).
+    targets = [t for t in TARGETS if t in os.environ.get("BENCH_RECORDING_TARGETS", ",".join(TARGETS))]
+    fixed = [int(n) for n in os.environ.get("BENCH_RECORDING_LEVELS", "").split(",") if n]
     with tempfile.TemporaryDirectory(prefix="gongtiao-bench-rec-") as tmp:
-        for target in TARGETS:
-            for sessions in (n for n in LADDER if n <= options.connections):
+        for target in targets:
+            for sessions in fixed or [n for n in LADDER if n <= options.connections]:
                 load = os.getloadavg()[0]
                 log(f"{target}: {sessions} session(s) of {PARTIES} (load average {load:.2f})")
                 result = run_level(target, sessions, options, Path(tmp)) | {"load_average": load}
                 levels.append(result)
-                if not result["ok"]:
+                log(table([result]).splitlines()[1])
+                if not result["ok"] and not fixed:
                     break
-                best[target] = result
+                if result["ok"]:
+                    best[target] = result
     comparison = compare(levels, best)
     data = {
         "benchmark": "recording",
@@ -371,7 +440,8 @@ def run(options: Options) -> str:
         "cpus": os.cpu_count(),
         "warmup_s": options.warmup,
         "duration_s": options.duration,
-        "versions": {p: metadata.version(p) for p in ("aiortc", "av", "webrtcvad-wheels")},
+        "versions": {p: metadata.version(p) for p in ("aiortc", "av")},
+        "load_average_end": os.getloadavg(),
         "levels": levels,
         **comparison,
     }
@@ -381,19 +451,26 @@ def run(options: Options) -> str:
     summary = [table(levels)]
     for target, r in best.items():
         summary.append(f"{target}: {r['sessions']} sessions ({r['streams']} streams) sustained")
-    if "at_sessions" in comparison:
-        per = comparison["cpu_per_session"]
-        summary.append(
-            f"at {comparison['at_sessions']} sessions: floor {per['floor']:.2%}, "
-            f"recorder {per['recorder']:.2%} of a core per session: "
-            f"recorder / floor {comparison['ratio_at_sessions']:.2f}x"
+    for floor in FLOORS:
+        if f"against_{floor}" in comparison:
+            c = comparison[f"against_{floor}"]
+            per = c["cpu_per_session"]
+            summary.append(
+                f"at {c['at_sessions']} sessions: {floor} {per[floor]:.2%}, recorder {per['recorder']:.2%} "
+                f"of a core per session: recorder / {floor} {c['ratio']:.2f}x"
+            )
+    slopes = comparison["cpu_per_added_session"]
+    summary.append(
+        "per added session: "
+        + ", ".join(f"{t} {v:.2%}" for t, v in slopes.items() if v)
+        + " of a core"
+        + (
+            f"; the recorder's marginal cost holds {comparison['sessions_per_core_at_marginal_cost']:.0f} "
+            "sessions a core"
+            if "sessions_per_core_at_marginal_cost" in comparison
+            else ""
         )
-    if "ratio_per_added_session" in comparison:
-        slopes = comparison["cpu_per_added_session"]
-        summary.append(
-            f"per added session: floor {slopes['floor']:.2%}, recorder {slopes['recorder']:.2%} of a core: "
-            f"{comparison['ratio_per_added_session']:.2f}x"
-        )
+    )
     summary.append(f"(load average {os.getloadavg()[0]:.2f} at the end; results: {path.relative_to(ROOT)})")
     return "\n".join(summary)
 

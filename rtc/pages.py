@@ -297,7 +297,11 @@ async def cancel(ctx: Ctx) -> web.Response:
 
 
 @routes.page(
-    "GET", "/mediations/{id}/recordings/{rid}", perm=VIEW, summary="One recording (WAV)", produces="audio/wav"
+    "GET",
+    "/mediations/{id}/recordings/{rid}",
+    perm=VIEW,
+    summary="One recording (Ogg Opus; WAV before issue #16)",
+    produces="audio/ogg",
 )
 async def recording_file(ctx: Ctx) -> web.StreamResponse:
     async with ctx.db.read() as s:

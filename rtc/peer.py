@@ -1,18 +1,22 @@
-"""The hub's receive-only WebRTC peer for one participant: their audio, one WAV per room segment.
+"""The hub's receive-only WebRTC peer for one participant: their audio, one Ogg Opus file per room
+segment, never decoded live.
 
 A browser opens a send-only connection to the hub besides its mesh; ``RecordingPeer.answer`` takes
 its complete (non-trickle: aiortc does not trickle) offer and returns a complete answer: audio
-``recvonly`` with Opus first, video ``inactive`` unless ``record_video``. The audio is decoded by
-aiortc, resampled to 16 kHz mono and written to ``{name_prefix}-{n:02d}-{segment}.wav`` and to a
-``SpeechDetector``; ``switch_segment`` closes that file (``on_segment_closed`` gets its
-``SegmentRecord``) and opens the next at the same instant, so a participant's files tile time.
+``recvonly`` with Opus first, video ``inactive`` unless ``record_video``. The audio's RTP packets
+are taken before aiortc's jitter buffer and decoder (``rtc.record_packets.tap``), put in order,
+laid out on the wall clock and written as they are to ``{name_prefix}-{n:02d}-{segment}.ogg``
+(``rtc.record_ogg``); who spoke when comes from the level each packet carries (RFC 6464,
+``rtc.record_levels``). A sender that sends no levels gets its speech found in the file when it
+closes (decoded then, in a thread: ``rtc.vad.segments_from_file``). ``switch_segment`` closes the
+file (``on_segment_closed`` gets its ``SegmentRecord``) and opens the next at the same instant, so a
+participant's files tile time.
 
-Wall clock: sample ``k`` of a file was sent at ``started_at + k / 16000`` by the hub's clock: the hub
-hears it 80 ms later (aiortc's jitter buffer, taken off the stamps) plus the network's delay, and it
-was spoken a few tens of ms before it was sent (capture and encoding).
-``rtc.recorder.WallClockAligner`` keeps that true within ~0.1 s when packets stop (network drop,
-DTX, a stopped sender): silence is padded for the gap. The first file starts with the first audio
-frame, later ones at the switch.
+Wall clock: sample ``k`` of a file (48 kHz) was sent at ``started_at + k / 48000`` by the hub's
+clock: the hub hears it the network's delay later, and it was spoken a few tens of ms before it was
+sent (capture and encoding). ``rtc.record_packets.PacketAligner`` keeps that true within ~0.1 s when
+packets stop (network drop, DTX, a stopped sender): silence packets fill the gap. The first file
+starts with the first audio packet, later ones at the switch.
 
 Renegotiation: ``answer`` may be called again. An offer from the same browser connection is applied
 to the same aiortc connection (aiortc allows renegotiation) - except an ICE restart, which aiortc
@@ -33,6 +37,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import av
 from aiortc import (
@@ -47,15 +52,15 @@ from aiortc import sdp as aiortc_sdp
 from aiortc.exceptions import InvalidStateError, OperationError
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from rtc.recorder import SAMPLE_RATE, VIDEO_FPS, VideoWriter, WallClockAligner, WavWriter
-from rtc.vad import SpeechDetector, SpeechSegment
+from rtc.record_levels import LevelDetector
+from rtc.record_ogg import OPUS_RATE, OggOpusWriter, opus_samples
+from rtc.record_packets import PacketAligner, PacketOrder, Placed, Received, tap
+from rtc.recorder import VIDEO_FPS, VideoWriter
+from rtc.vad import SpeechSegment, segments_from_file
 
 logger = logging.getLogger(__name__)
 
-IDLE_SECONDS = 1.0  # no frame for this long: pad the file with silence up to IDLE_SECONDS ago
-# aiortc's audio jitter buffer hands a frame on only once 4 more (4 x 20 ms) have come: the hub hears
-# everything this much late, so the UTC stamps of files take it off.
-JITTER_BUFFER_DELAY = 0.08
+IDLE_SECONDS = 1.0  # no packet for this long: pad the file with silence up to IDLE_SECONDS ago
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -101,9 +106,9 @@ class SegmentRecord:
 class _OpenFile:
     label: str
     index: int
-    writer: WavWriter
+    writer: OggOpusWriter
     started_at: datetime
-    detector: SpeechDetector = field(default_factory=SpeechDetector)
+    detector: LevelDetector = field(default_factory=LevelDetector)
     speech: list[SpeechSegment] = field(default_factory=list)
 
 
@@ -115,12 +120,20 @@ def _check_name(value: str, what: str) -> str:
 
 def _utc_at(monotonic_time: float) -> datetime:
     """When the audio the hub heard at ``monotonic_time`` was sent, in UTC."""
-    return datetime.now(UTC) - timedelta(seconds=time.monotonic() - monotonic_time + JITTER_BUFFER_DELAY)
+    return datetime.now(UTC) - timedelta(seconds=time.monotonic() - monotonic_time)
 
 
-def _pcm(frame: av.AudioFrame) -> bytes:
-    # Planes may carry padding past the last sample.
-    return bytes(frame.planes[0])[: frame.samples * 2]
+def _opus_payload_types(answer_sdp: str) -> frozenset[int]:
+    """The payload types the answer gives Opus, in its first audio section."""
+    parsed = aiortc_sdp.SessionDescription.parse(answer_sdp)
+    audio = next((m for m in parsed.media if m.kind == "audio"), None)
+    if audio is None:
+        return frozenset()
+    return frozenset(
+        c.payloadType
+        for c in audio.rtp.codecs
+        if c.mimeType.lower() == "audio/opus" and c.payloadType is not None
+    )
 
 
 def _inspect_offer(offer_sdp: str) -> tuple[str, str]:
@@ -176,12 +189,16 @@ class RecordingPeer:
         self._record_video = record_video
         self._pc: RTCPeerConnection | None = None
         self._remote: tuple[str, str] | None = None  # (ICE ufrag, DTLS fingerprint) of the offerer
-        self._audio_task: asyncio.Task[None] | None = None
+        self._idle_task: asyncio.Task[None] | None = None
+        self._opus: frozenset[int] = frozenset()  # payload types of Opus in the current answer
+        self._order: PacketOrder | None = None  # of the current RTP source
+        self._last_arrival = 0.0
         self._video_tasks: set[asyncio.Task[None]] = set()
         self._video_writers: list[VideoWriter] = []
-        self._aligner = WallClockAligner()
+        self._aligner = PacketAligner()
         self._file: _OpenFile | None = None
         self._last_index = 0
+        self._first_index = 0  # of the file that started with the first packet
         self._first_audio = asyncio.Event()
         self._negotiating = asyncio.Lock()
         self._segmenting = asyncio.Lock()
@@ -205,7 +222,7 @@ class RecordingPeer:
         return self._file.writer.path if self._file else None
 
     @property
-    def aligner(self) -> WallClockAligner:
+    def aligner(self) -> PacketAligner:
         return self._aligner
 
     async def wait_first_audio(self) -> None:
@@ -243,18 +260,24 @@ class RecordingPeer:
                     await self._drop_connection()
                 raise OfferRefused(str(exc)) from exc
             self._remote = (ufrag, fingerprint)
+            self._opus = _opus_payload_types(pc.localDescription.sdp)
             return str(pc.localDescription.sdp)
 
     def _new_connection(self) -> RTCPeerConnection:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
         # Made before the offer is applied, so the offer's audio takes it and its codec order.
-        pc.addTransceiver("audio", direction="recvonly").setCodecPreferences(_audio_codecs())
+        audio = pc.addTransceiver("audio", direction="recvonly")
+        audio.setCodecPreferences(_audio_codecs())
+        tap(audio.receiver, self._on_packet)  # the packets, before aiortc's decoder
+        if self._order is not None:  # a new connection is a new RTP source
+            self._place(self._order.flush())
+            self._order = None
+        if self._idle_task is None:
+            self._idle_task = asyncio.create_task(self._idle_loop(), name=f"record-idle-{self._prefix}")
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            if track.kind == "audio" and (self._audio_task is None or self._audio_task.done()):
-                self._audio_task = asyncio.create_task(self._consume(track), name=f"record-{self._prefix}")
-            elif track.kind == "video" and self._record_video:
+            if track.kind == "video" and self._record_video:
                 self._start_video(track)
 
         @pc.on("connectionstatechange")
@@ -292,39 +315,51 @@ class RecordingPeer:
         finally:
             await asyncio.to_thread(writer.close)
 
-    async def _consume(self, track: MediaStreamTrack) -> None:
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-        self._append(self._aligner.new_source())
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(IDLE_SECONDS):  # a timer, not a task per frame
-                        frame = await track.recv()
-                except TimeoutError:
-                    self._append(self._aligner.pad_to(time.monotonic() - IDLE_SECONDS))
-                    continue
-                arrival = time.monotonic()
-                if not isinstance(frame, av.AudioFrame):
-                    continue
-                pcm = b"".join(_pcm(out) for out in resampler.resample(frame))
-                pts_end = None
-                if frame.pts is not None and frame.time_base is not None:
-                    pts_end = float((frame.pts + frame.samples) * frame.time_base)
-                if self._file is None:
-                    self._open(arrival - frame.samples / frame.sample_rate)
-                    self._first_audio.set()
-                self._append(self._aligner.push(pcm, pts_end, arrival))
-        except MediaStreamError:
-            logger.debug("%s: audio track ended", self._prefix)
-        except Exception:
-            logger.exception("%s: recording stopped by an error", self._prefix)
+    def _on_packet(self, packet: Any, arrival: float) -> None:
+        """One RTP packet of the recorded audio (called by aiortc's transport, on the loop)."""
+        if self._closed or packet.payload_type not in self._opus or not packet.payload:
+            return
+        samples = opus_samples(packet.payload)
+        if not samples:
+            return
+        level = packet.extensions.audio_level
+        received = Received(packet.payload, samples, 0, arrival, level[1] if level else None)
+        self._last_arrival = arrival
+        if self._order is None or self._order.ssrc != packet.ssrc:
+            flushed = self._order.flush() if self._order else []
+            self._order = PacketOrder(packet.ssrc, packet.sequence_number, packet.timestamp)
+            self._place(flushed)
+            self._append(self._aligner.new_source())
+        self._place(self._order.push(packet.sequence_number, packet.timestamp, received))
 
-    def _append(self, data: bytes) -> None:
-        if data and self._file is not None:
-            self._file.writer.write(data)
-            self._file.speech.extend(self._file.detector.feed(data))
+    def _place(self, packets: list[Received]) -> None:
+        for packet in packets:
+            if self._file is None:
+                self._open(packet.arrival - packet.samples / OPUS_RATE)
+                self._first_audio.set()
+            self._append(self._aligner.push(packet))
 
-    def _next_path(self, label: str, suffix: str = ".wav") -> Path:
+    async def _idle_loop(self) -> None:
+        """Silence for a sender that stopped: the file keeps up with the wall clock."""
+        while True:
+            await asyncio.sleep(IDLE_SECONDS / 2)
+            now = time.monotonic()
+            if self._file is not None and now - self._last_arrival >= IDLE_SECONDS:
+                if self._order is not None:
+                    self._place(self._order.flush())
+                self._append(self._aligner.pad_to(now - IDLE_SECONDS))
+
+    def _append(self, placed: list[Placed]) -> None:
+        if not placed or self._file is None:
+            return
+        writer, detector, speech = self._file.writer, self._file.detector, self._file.speech
+        if not writer.frames and self._file.index == self._first_index:  # where the first packet went
+            self._file.started_at = _utc_at(self._aligner.t0)
+        for p in placed:
+            writer.write(p.payload, p.samples)
+            speech.extend(detector.feed(p.at / OPUS_RATE, (p.at + p.samples) / OPUS_RATE, p.level))
+
+    def _next_path(self, label: str, suffix: str = ".ogg") -> Path:
         """The next free ``{prefix}-{n:02d}-{label}``: numbers go on after files already there."""
         if self._last_index == 0:
             self._directory.mkdir(parents=True, exist_ok=True)
@@ -336,8 +371,10 @@ class RecordingPeer:
 
     def _open(self, t0: float, started_at: datetime | None = None) -> None:
         path = self._next_path(self._label)
-        self._file = _OpenFile(self._label, self._last_index, WavWriter(path), started_at or _utc_at(t0))
-        self._aligner.start(t0)
+        self._file = _OpenFile(self._label, self._last_index, OggOpusWriter(path), started_at or _utc_at(t0))
+        if started_at is None:
+            self._first_index = self._last_index
+        self._aligner.start(t0, movable=started_at is None)
 
     async def switch_segment(self, segment: str) -> SegmentRecord | None:
         """Close the current file (its record, also given to ``on_segment_closed``) and open the next.
@@ -353,6 +390,8 @@ class RecordingPeer:
             self._label = segment
             if self._file is None:
                 return None
+            if self._order is not None:
+                self._place(self._order.flush())
             split = self._aligner.split_at(time.monotonic())
             stamp = _utc_at(split)  # one instant: this file's end is the next one's start
             self._append(self._aligner.pad_to(split))
@@ -363,6 +402,8 @@ class RecordingPeer:
     async def _finish(self, done: _OpenFile, ended_at: datetime) -> SegmentRecord:
         done.speech.extend(done.detector.finish())
         file = await asyncio.to_thread(done.writer.close)
+        if not done.detector.levels_seen and file.frames:  # the sender sent no levels: from the file
+            done.speech[:] = await asyncio.to_thread(segments_from_file, file.path)
         record = SegmentRecord(
             segment=done.label,
             index=done.index,
@@ -389,7 +430,9 @@ class RecordingPeer:
                 return None
             self._closed = True
             now = time.monotonic()
-            await self._stop_audio()
+            await self._stop_idle()
+            if self._order is not None:
+                self._place(self._order.flush())
             record = None
             if self._file is not None:
                 self._append(self._aligner.pad_to(now))
@@ -399,15 +442,14 @@ class RecordingPeer:
             await self._drop_connection()
         return record
 
-    async def _stop_audio(self) -> None:
-        task, self._audio_task = self._audio_task, None
+    async def _stop_idle(self) -> None:
+        task, self._idle_task = self._idle_task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def _drop_connection(self) -> None:
-        await self._stop_audio()
         videos, self._video_tasks = self._video_tasks, set()
         for task in videos:
             task.cancel()

@@ -1,8 +1,9 @@
 """After a crash: recordings that were being written when the process died (kill -9, power loss)
 are on disk, readable up to their last second, but not in the database. At start-up each one is
-repaired (header sizes from the file's length), hashed, searched for speech, and registered with
+repaired (Ogg Opus: cut after its last whole page; WAV, as older recordings were: header sizes
+from the file's length), hashed, searched for speech (decoded, offline), and registered with
 ``recovered`` set. Its start is taken as the file's last write minus its length: within a second
-or so, since the header and data are flushed every second.
+or so, since pages (WAV: the header and data) are flushed every second.
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ from sqlalchemy import select
 
 from hub.db import Database
 from rtc.models import MediationSession, Participant, Recording
+from rtc.record_ogg import repair_ogg
 from rtc.recorder import RecordingFile, repair_wav
 from rtc.recordings import add_speech, relative
 from rtc.vad import SpeechSegment as Found
-from rtc.vad import segments_from_wav
+from rtc.vad import segments_from_file
 
 logger = logging.getLogger(__name__)
-NAME = re.compile(r"^p(?P<pid>\d+)-(?P<n>\d+)-(?P<room>main|caucus-\d+)\.wav$")
+NAME = re.compile(r"^p(?P<pid>\d+)-(?P<n>\d+)-(?P<room>main|caucus-\d+)\.(?:ogg|wav)$")
 
 
 def _repair(path: Path) -> tuple[RecordingFile, list[Found], datetime]:
     """Blocking: repair, find speech, and date the file."""
-    file = repair_wav(path)
-    speech = segments_from_wav(path)
+    file = repair_ogg(path) if path.suffix == ".ogg" else repair_wav(path)
+    speech = segments_from_file(path)
     ended = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return file, speech, ended
 
@@ -43,7 +45,7 @@ async def recover(db: Database, data_dir: Path) -> int:
         known = set((await s.scalars(select(Recording.path))).all())
     found = 0
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name.isdigit()):
-        for path in sorted(folder.glob("p*.wav")):
+        for path in sorted(folder.glob("p*.*")):
             match = NAME.match(path.name)
             if match is None or relative(path, data_dir) in known:
                 continue

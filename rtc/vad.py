@@ -1,4 +1,8 @@
-"""Who spoke when: voice activity on one participant's 16 kHz mono track, as speech segments.
+"""Who spoke when, from the audio itself: voice activity on one participant's 16 kHz mono track.
+
+Live, the recorder takes speech from the packets' levels (``rtc.record_levels``) and decodes
+nothing; this detector runs later, on a decoded file: a sender that sent no levels, a recording
+a crash left (``rtc.recovery``), the demo's WAV files.
 
 webrtcvad classifies 30 ms frames; single frames flicker (a plosive, a cough, the gap between two
 syllables), so decisions are smoothed:
@@ -21,7 +25,7 @@ syllables), so decisions are smoothed:
   room may want 3; real recordings should confirm the choice.
 
 Segments are in seconds from the first sample fed. The detector is exact and deterministic: the
-same PCM fed live in any chunking or offline from the WAV file gives the same segments.
+same PCM fed in any chunking gives the same segments.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from pathlib import Path
 
 import webrtcvad  # type: ignore[import-untyped]
 
-from rtc.recorder import SAMPLE_RATE, SAMPLE_WIDTH, read_pcm
+from rtc.record_ogg import read_audio
+from rtc.recorder import SAMPLE_RATE, SAMPLE_WIDTH
 
 logger = logging.getLogger(__name__)
 
@@ -183,9 +188,12 @@ def _seconds(frames: int) -> float:
     return round(frames * FRAME_MS / 1000, 3)
 
 
-def segments_from_wav(path: Path, *, aggressiveness: int = AGGRESSIVENESS) -> list[SpeechSegment]:
-    """The segments of a recorded file, offline: the same as the live detector found."""
-    audio = read_pcm(path)
+def segments_from_file(path: Path, *, aggressiveness: int = AGGRESSIVENESS) -> list[SpeechSegment]:
+    """The segments of a recorded file (WAV, or Ogg Opus decoded to 16 kHz), offline. Blocking.
+
+    The live recorder finds speech from the packets' levels (``rtc.record_levels``); this is for
+    files whose sender sent no levels, and for what a crash left (``rtc.recovery``)."""
+    audio = read_audio(path)
     if (audio.sample_rate, audio.channels, audio.sample_width) != (SAMPLE_RATE, 1, SAMPLE_WIDTH):
         raise ValueError(
             f"{Path(path).name}: need {SAMPLE_RATE} Hz mono 16-bit, got {audio.sample_rate} Hz, "
@@ -194,3 +202,6 @@ def segments_from_wav(path: Path, *, aggressiveness: int = AGGRESSIVENESS) -> li
     detector = SpeechDetector(aggressiveness=aggressiveness)
     segments = detector.feed(audio.data)
     return segments + detector.finish()
+
+
+segments_from_wav = segments_from_file  # the name callers of WAV-only days use

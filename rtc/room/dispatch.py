@@ -12,9 +12,8 @@ from hub.events import Outbox
 from rtc import recordings, service
 from rtc.errors import SignalError
 from rtc.models import MediationSession, Participant
-from rtc.peer import RecordingPeer
 from rtc.room import signalling
-from rtc.room.host import LiveRoom, Port, RoomHost, now
+from rtc.room.host import LiveRoom, Port, Recorder, RoomHost, now
 from rtc.room.signalling import Message
 from rtc.rooms import RoomError
 
@@ -145,7 +144,7 @@ async def _chat(host: RoomHost, live: LiveRoom, pid: int, text: str) -> None:
 
 
 async def _answer_hub_offer(
-    host: RoomHost, live: LiveRoom, pid: int, peer: RecordingPeer, sdp: str, ref: str | int | None
+    host: RoomHost, live: LiveRoom, pid: int, peer: Recorder, sdp: str, ref: str | int | None
 ) -> None:
     """Answered off the room's lock: aiortc gathers its ICE candidates while answering, waiting
     up to 5 s for each STUN/TURN server that does not reply, and the room must not wait too."""

@@ -31,6 +31,7 @@ from rtc import recordings, turn
 from rtc.janus import JanusClient, JanusError
 from rtc.models import MediationSession
 from rtc.peer import RecordingPeer, SegmentRecord
+from rtc.record_client import RecordWorker, RemoteRecordingPeer
 from rtc.room import signalling
 from rtc.room.media import SfuMedia
 from rtc.rooms import SFU, MemberState, Room
@@ -39,6 +40,9 @@ from rtc.sfu import SfuError, SfuRoom
 logger = logging.getLogger(__name__)
 
 JANUS_RETRY_SECONDS = 30.0  # after Janus failed to answer, rooms stay on the mesh this long
+# A member's recording peer: in the recording worker process (rtc.record_client); the in-process
+# RecordingPeer has the same interface (tests and benches use it directly).
+Recorder = RecordingPeer | RemoteRecordingPeer
 
 
 class Port(Protocol):
@@ -60,7 +64,7 @@ class LiveRoom:
     mediator_user_id: int
     record_video: bool
     sockets: dict[int, Port] = field(default_factory=dict)
-    peers: dict[int, RecordingPeer] = field(default_factory=dict)
+    peers: dict[int, Recorder] = field(default_factory=dict)
     evidence_names: dict[int, str] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     was_recording: bool = False
@@ -81,6 +85,7 @@ class RoomHost:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._janus: JanusClient | None = None
         self._janus_failed_at = -JANUS_RETRY_SECONDS
+        self.recorder = RecordWorker(on_lost=self._recorder_lost)
 
     # The database and the bus are opened at start-up, after the plugins are set up.
     @property
@@ -268,11 +273,12 @@ class RoomHost:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def recording_peer(self, live: LiveRoom, pid: int) -> RecordingPeer:
-        """The member's recording peer, made on first use."""
+    def recording_peer(self, live: LiveRoom, pid: int) -> Recorder:
+        """The member's recording peer, made on first use, held by the recording worker."""
         peer = live.peers.get(pid)
         if peer is None:
-            peer = RecordingPeer(
+            peer = RemoteRecordingPeer(
+                self.recorder,
                 directory=self.directory(live),
                 name_prefix=f"p{pid}",
                 segment=live.room.room_of(pid),
@@ -282,6 +288,12 @@ class RoomHost:
             )
             live.peers[pid] = peer
         return peer
+
+    def _recorder_lost(self) -> None:
+        """The recording worker died: its peers are gone (their files wait for recovery at the next
+        start); a browser's next offer makes a new peer in a new worker."""
+        for live in self.rooms.values():
+            live.peers.clear()
 
     async def _segment_closed(self, session_id: int, pid: int, record: SegmentRecord) -> None:
         try:
@@ -362,6 +374,7 @@ class RoomHost:
                     )
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.recorder.stop()
         if self._janus is not None:
             janus, self._janus = self._janus, None
             await janus.close()

@@ -76,3 +76,18 @@ class PcmTrack(MediaStreamTrack):
         self._index += 1
         self._pts += FRAME_SAMPLES
         return frame
+
+
+def opus_packets(pcm: bytes) -> list[bytes]:
+    """16 kHz mono PCM encoded by libopus as a browser sends it: 20 ms packets at 48 kHz."""
+    source = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+    source.planes[0].update(pcm)
+    source.sample_rate = RATE
+    encoder = av.CodecContext.create("libopus", "w")
+    encoder.sample_rate, encoder.layout, encoder.format = 48000, "mono", "s16"
+    encoder.time_base = fractions.Fraction(1, 48000)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=48000, frame_size=960)
+    made: list[bytes] = []
+    for frame in [*resampler.resample(source), *resampler.resample(None), None]:
+        made += [bytes(p) for p in encoder.encode(frame)]
+    return made
