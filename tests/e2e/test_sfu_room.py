@@ -37,13 +37,18 @@ FLAGS = [f for f in MEDIA_FLAGS if f != "--use-fake-device-for-media-stream"] + 
 ]
 SLOW_MACHINE_MS = 120_000  # eight pages on two busy cores: a page load has taken over 30 s
 # ... and lighter pages: the camera at 160×120 (sent at 80×60 through the SFU; the page asks for
-# 640×480) and the sound meters' AudioContext held suspended (no audio thread and output stream
-# per page just to draw levels). Nothing the test looks at changes.
+# 640×480), the fake microphone without echo cancellation and noise suppression (Chromium runs them
+# in its audio service, for every page), and the sound meters' AudioContext held suspended (no
+# audio thread and output stream per page just to draw levels). Nothing the test looks at changes.
 LIGHT_PAGES = """
 const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-const small = (video) => ({ ...(typeof video === "object" ? video : {}), width: 160, height: 120 });
-navigator.mediaDevices.getUserMedia = (constraints) => getUserMedia(
-  constraints && constraints.video ? { ...constraints, video: small(constraints.video) } : constraints);
+const light = (want, extra) => (want ? { ...(typeof want === "object" ? want : {}), ...extra } : want);
+const raw = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+navigator.mediaDevices.getUserMedia = (constraints) => getUserMedia({
+  ...constraints,
+  video: light(constraints.video, { width: 160, height: 120 }),
+  audio: light(constraints.audio, raw),
+});
 window.AudioContext = class extends window.AudioContext {
   constructor(options) { super(options); this.suspend(); }
   resume() { return Promise.resolve(); }
