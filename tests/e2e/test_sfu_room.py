@@ -25,8 +25,8 @@ from tests.support.server import serve_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.rtc, pytest.mark.slow]
 # How many people: three in `make test` (the room still goes through Janus: the threshold is two);
-# GONGTIAO_TEST_SFU_PEOPLE=8 for the hearing the SFU is for, run by hand (see docs/scaling.md: with
-# eight, the guests' video reaches no one yet, on an idle machine too: still open).
+# GONGTIAO_TEST_SFU_PEOPLE=8 for the hearing the SFU is for, run by hand until it has been timed on
+# an idle machine (docs/scaling.md, "Eight people in make test").
 PEOPLE = int(os.environ.get("GONGTIAO_TEST_SFU_PEOPLE", "3"))
 GUESTS_ROLES = ("party", "party", "lawyer", "lawyer", "interpreter", "observer", "observer")[: PEOPLE - 1]
 GUESTS = len(GUESTS_ROLES)
