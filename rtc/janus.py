@@ -169,7 +169,7 @@ class JanusClient:
                     continue
                 handle = self._handles.get(int(message.get("sender") or 0))
                 if handle is not None:
-                    handle.on_event(str(kind))
+                    handle.on_event(message)
         finally:
             self._session_id = None
             self._fail_pending("the connection to Janus closed")
@@ -201,12 +201,18 @@ class Handle:
         self.detached = False
         self.up = asyncio.Event()  # Janus said webrtcup: ICE and DTLS are done on this handle
         self.hung_up = asyncio.Event()
+        # Called once when Janus ends the handle's PeerConnection by itself (ICE failed, DTLS
+        # timeout, ...), with Janus's reason; a handle the hub detaches itself does not call it.
+        self.on_hangup: Callable[[str], None] | None = None
 
-    def on_event(self, kind: str) -> None:
+    def on_event(self, message: dict[str, Any]) -> None:
+        kind = message.get("janus")
         if kind == "webrtcup":
             self.up.set()
-        elif kind in ("hangup", "detached"):
+        elif kind in ("hangup", "detached") and not self.hung_up.is_set():
             self.hung_up.set()
+            if self.on_hangup is not None and not self.detached:
+                self.on_hangup(str(message.get("reason") or kind))
 
     async def message(self, body: dict[str, Any], jsep: dict[str, Any] | None = None) -> Reply:
         """Send a plugin request; the plugin's own errors (``error_code``) raise ``JanusError``."""

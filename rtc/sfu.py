@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from rtc.janus import Handle, JanusClient, JanusError
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 RECORDER = 0  # the viewer id of the hub's recorder (participant ids start at 1)
 SLOW_SECONDS = 30.0  # a publisher not connected by then is worth a line in the log
+RETRY_SECONDS = 2.0  # a subscription Janus refused is offered again after this
 # A large room's tiles are small: each member publishes at most this (Janus does not transcode).
 ROOM_BITRATE = 400_000
 
@@ -50,6 +52,9 @@ class SfuRoom:
         self.ready: set[int] = set()
         self.subscriptions: dict[tuple[int, int], Handle] = {}
         self._watchers: dict[int, asyncio.Task[None]] = {}
+        self._repairs: set[asyncio.Task[None]] = set()
+        # Told when Janus hung up a member's publisher (their page must publish again).
+        self.on_publisher_lost: Callable[[int], Awaitable[None]] | None = None
 
     async def create(self) -> None:
         try:
@@ -96,6 +101,7 @@ class SfuRoom:
                 del self.publishers[pid]
             await handle.detach()
             raise SfuError(str(exc)) from exc
+        handle.on_hangup = lambda reason: self._publisher_hung_up(pid, handle, reason)
         self._watchers[pid] = asyncio.create_task(self._watch(pid, handle), name=f"sfu-ready-{pid}")
         return answer
 
@@ -137,6 +143,7 @@ class SfuRoom:
         if feed not in self.ready:
             raise SfuError(f"feed {feed} is not published")
         handle = await self._attach()
+        handle.on_hangup = lambda reason: self._subscription_hung_up(viewer, feed, handle, reason)
         self.subscriptions[(viewer, feed)] = handle
         try:
             reply = await handle.message(
@@ -154,12 +161,18 @@ class SfuRoom:
             raise SfuError(f"no subscription of {viewer} to {feed}")
         try:
             await handle.message({"request": "start"}, {"type": "answer", "sdp": answer_sdp})
-        except JanusError as exc:
+        except JanusError as exc:  # dropped, and offered again a little later
             await self.drop(viewer, feed, handle)
+            self._repair(self._resubscribe(viewer, feed, handle, RETRY_SECONDS), f"sfu-retry-{viewer}-{feed}")
             raise SfuError(str(exc)) from exc
 
     def has(self, viewer: int, feed: int) -> bool:
         return (viewer, feed) in self.subscriptions
+
+    def subscription_id(self, viewer: int, feed: int) -> int | None:
+        """Names the current subscription (its offer), so an answer to an older one is known."""
+        handle = self.subscriptions.get((viewer, feed))
+        return handle.id if handle is not None else None
 
     async def drop(self, viewer: int, feed: int, only: Handle | None = None) -> None:
         handle = self.subscriptions.get((viewer, feed))
@@ -175,8 +188,44 @@ class SfuRoom:
             await self.drop(viewer, feed)
         return gone
 
+    # --- when Janus gives up on a connection -------------------------------------------------------
+    # ICE or DTLS failed (a starved or vanished browser): Janus hangs the PeerConnection up and
+    # says so. A subscription is dropped and offered again (``on_ready`` makes the host sync); a
+    # publisher is dropped, with every subscription to it, and its page is told to publish again.
+    def _subscription_hung_up(self, viewer: int, feed: int, handle: Handle, reason: str) -> None:
+        if self.subscriptions.get((viewer, feed)) is handle:
+            logger.warning(
+                "Janus hung up the subscription of %s to %s: %s", viewer or "the recorder", feed, reason
+            )
+            self._repair(self._resubscribe(viewer, feed, handle), f"sfu-resubscribe-{viewer}-{feed}")
+
+    async def _resubscribe(self, viewer: int, feed: int, handle: Handle, delay: float = 0.0) -> None:
+        await self.drop(viewer, feed, handle)
+        await asyncio.sleep(delay)
+        await self._on_ready(feed)
+
+    def _publisher_hung_up(self, pid: int, handle: Handle, reason: str) -> None:
+        if self.publishers.get(pid) is handle:
+            logger.warning("Janus hung up %s's publisher: %s", pid, reason)
+            self._repair(self._republish(pid, handle), f"sfu-republish-{pid}")
+
+    async def _republish(self, pid: int, handle: Handle) -> None:
+        if self.publishers.get(pid) is not handle:
+            return  # the page published again meanwhile
+        await self.unpublish(pid)
+        if self.on_publisher_lost is not None:
+            await self.on_publisher_lost(pid)
+        await self._on_ready(pid)  # the host syncs: the pages let go of the feed
+
+    def _repair(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._repairs.add(task)
+        task.add_done_callback(self._repairs.discard)
+
     # --- closing ----------------------------------------------------------------------------------
     async def close(self) -> None:
+        for task in list(self._repairs):
+            task.cancel()
         for pid in list(self.publishers):
             await self.leave(pid)
         for key in list(self.subscriptions):

@@ -34,6 +34,12 @@ class SfuMedia:
         self._record = record
         self._spawn = spawn
         self._offering: set[tuple[int, int]] = set()
+        self._published: dict[int, str | int | None] = {}  # each member's last sfu_publish id
+        sfu.on_publisher_lost = self._publisher_lost
+
+    async def _publisher_lost(self, pid: int) -> None:
+        """Janus hung up the member's publisher: their page publishes again (as after a failure)."""
+        await self._send(pid, signalling.error_text("sfu_failed", self._published.get(pid)))
 
     def feeds_for(self, pid: int) -> list[int]:
         """The feeds this member may receive now and can (their publisher is connected)."""
@@ -76,7 +82,8 @@ class SfuMedia:
                 if self._wanted(viewer, feed):
                     await self.sfu.start(viewer, feed, answer)
             else:
-                await self._send(viewer, signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}))
+                ref = self.sfu.subscription_id(viewer, feed)  # the answer names it
+                await self._send(viewer, signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}, ref))
         except SfuError as exc:
             logger.warning("SFU subscription of %s to %s failed: %s", viewer or "the recorder", feed, exc)
         except Exception:  # the recorder's peer refused Janus's offer, say: the room goes on
@@ -94,17 +101,19 @@ class SfuMedia:
             logger.warning("publishing %s to Janus failed: %s", pid, exc)
             await self._send(pid, signalling.error_text("sfu_failed", ref))
             return
+        self._published[pid] = ref
         await self._send(pid, signalling.envelope("sfu_published", {"sdp": answer}, ref))
 
     async def answer(self, pid: int, feed: int, sdp: str, ref: str | int | None) -> None:
         """Off the room's lock: the member's answer to an ``sfu_offer``; Janus starts sending."""
         if not self._wanted(pid, feed):
             return  # the rules changed meanwhile; the subscription is gone already
+        if ref is not None and ref != self.sfu.subscription_id(pid, feed):
+            return  # an answer to an offer since replaced (the feed was published again)
         try:
             await self.sfu.start(pid, feed, sdp)
-        except SfuError as exc:
+        except SfuError as exc:  # offered again (not ``sfu_failed``: that makes the page publish again)
             logger.warning("starting %s's subscription to %s failed: %s", pid, feed, exc)
-            await self._send(pid, signalling.error_text("sfu_failed", ref))
 
     async def left(self, pid: int) -> None:
         """The member's connection closed: their publisher goes; they publish afresh when back."""

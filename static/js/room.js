@@ -128,8 +128,8 @@ setInterval(() => {
 }, 150);
 
 // ---------------------------------------------------------------- signalling
-function send(type, data = {}) {
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: 1, type, data }));
+function send(type, data = {}, id = undefined) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: 1, type, id, data }));
 }
 
 function connect() {
@@ -200,10 +200,10 @@ async function handle(msg) {
       break;
     }
     case "sfu_published":
-      await sfu.onPublished(data);
+      await sfu.onPublished(data, msg.id);
       break;
     case "sfu_offer":
-      await sfu.onOffer(data);
+      await sfu.onOffer(data, msg.id);
       break;
     case "sfu_reset":
       sfu.reset();
@@ -249,7 +249,7 @@ async function handle(msg) {
     case "error":
       if (["removed", "session_ended", "room_full"].includes(data.code)) stopAll(data.message);
       else if (data.code === "hub_peer_failed" || data.code === "not_recording") { closeHub(); setTimeout(syncHub, 3000); }
-      else if (data.code === "sfu_failed") sfu.failed();
+      else if (data.code === "sfu_failed") sfu.failed(msg.id);
       else if (data.code === "not_admitted" && !(state && state.you.state === "admitted")) console.info("not yet admitted", data);
       else showNotice(`${T.error}: ${data.message}`, false, true);
       break;

@@ -20,8 +20,9 @@ export function gatheringDone(pc, timeoutMs) {
 
 // room: {send, peers, attachStream, closePeer, iceServers(), localStream()}
 export function sfuMedia(room) {
-  let publisher = null; // {pc}
+  let publisher = null; // {pc, ref}: ref numbers its sfu_publish, which the hub's answer echoes
   let retryTimer = null;
+  let published = 0;
 
   async function publish() {
     const stream = room.localStream();
@@ -29,7 +30,8 @@ export function sfuMedia(room) {
     const video = stream.getVideoTracks()[0];
     if (!audio && !video) return; // nothing to send: this page only watches
     const pc = new RTCPeerConnection({ iceServers: room.iceServers() });
-    const mine = { pc };
+    published += 1;
+    const mine = { pc, ref: published };
     publisher = mine;
     if (audio) pc.addTransceiver(audio, { direction: "sendonly", streams: [stream] });
     if (video) pc.addTransceiver(video, { direction: "sendonly", streams: [stream], sendEncodings: [VIDEO_ENCODING] });
@@ -38,7 +40,7 @@ export function sfuMedia(room) {
     };
     await pc.setLocalDescription(await pc.createOffer());
     await gatheringDone(pc, 3000); // the hub hands Janus complete descriptions, no trickle
-    if (publisher === mine) room.send("sfu_publish", { sdp: pc.localDescription.sdp });
+    if (publisher === mine) room.send("sfu_publish", { sdp: pc.localDescription.sdp }, mine.ref);
   }
 
   function unpublish() {
@@ -47,13 +49,18 @@ export function sfuMedia(room) {
     publisher = null;
   }
 
-  function retry() {
+  // ``ref``: the publication the hub's sfu_failed is about (none: the current one); an older
+  // publication's failure is old news.
+  function retry(ref) {
+    if (ref !== undefined && ref !== null && publisher && publisher.ref !== ref) return;
     unpublish();
     retryTimer = setTimeout(() => { retryTimer = null; if (!publisher) publish(); }, 2000);
   }
 
-  async function onPublished({ sdp }) {
-    if (!publisher || publisher.pc.signalingState !== "have-local-offer") return; // an older offer's
+  // Janus's answer to this page's newest offer only: an answer to an older one (replaced after a
+  // failure) would point the new connection at a publisher the hub has already let go.
+  async function onPublished({ sdp }, ref) {
+    if (!publisher || publisher.ref !== ref || publisher.pc.signalingState !== "have-local-offer") return;
     try {
       await publisher.pc.setRemoteDescription({ type: "answer", sdp });
     } catch (err) {
@@ -62,12 +69,17 @@ export function sfuMedia(room) {
     }
   }
 
-  // A feed the hub offers; a new offer for the same feed replaces the old connection.
-  async function onOffer({ feed, sdp }) {
+  // A feed the hub offers; a new offer for the same feed replaces the old connection. The answer
+  // carries the offer's id, so the hub never gives Janus an answer to an offer it replaced.
+  async function onOffer({ feed, sdp }, ref) {
     room.closePeer(feed);
     const pc = new RTCPeerConnection({ iceServers: room.iceServers() });
     const entry = { pc, sfu: true, stream: new MediaStream() };
     room.peers.set(feed, entry);
+    pc.onconnectionstatechange = () => {
+      // Janus hangs its side up too, and the hub offers the feed again.
+      if (pc.connectionState === "failed" && room.peers.get(feed) === entry) room.closePeer(feed);
+    };
     pc.ontrack = ({ track, streams }) => {
       if (!streams[0]) entry.stream.addTrack(track);
       entry.stream = streams[0] || entry.stream;
@@ -77,7 +89,7 @@ export function sfuMedia(room) {
       await pc.setRemoteDescription({ type: "offer", sdp });
       await pc.setLocalDescription(await pc.createAnswer());
       await gatheringDone(pc, 3000);
-      if (room.peers.get(feed) === entry) room.send("sfu_answer", { feed, sdp: pc.localDescription.sdp });
+      if (room.peers.get(feed) === entry) room.send("sfu_answer", { feed, sdp: pc.localDescription.sdp }, ref);
     } catch (err) {
       console.warn("receiving a feed failed", err);
     }
