@@ -89,6 +89,10 @@ async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> 
             return
         message = signalling.parse(text)
         ref = message.id
+        if message.type == "signal":  # no lock: it reads the room and sends (dispatch.relay)
+            if live.sockets.get(pid) is member.port:
+                await dispatch.relay(host, live, pid, message.data)
+            return
         async with live.lock:
             if live.sockets.get(pid) is not member.port:
                 return  # this connection was replaced by a newer one
