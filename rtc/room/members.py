@@ -159,7 +159,8 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
                 "record_video": live.record_video and host.config.record_video,
             },
         )
-        for other in live.room.peers_of(pid):  # tell the others to connect afresh
+        # Tell the others to connect afresh (standby connections too: this page has none left).
+        for other in live.room.peers_of(pid) + live.room.standby_of(pid):
             await host.send_kind(live, other, "peer_reset", {"participant": pid})
         await host.push_state(live)
 
