@@ -7,10 +7,11 @@ schedules a session (no ID check at the door) and issues two party links; none o
 Then the three pages open at once: the mediator's room page, and each party's link (continue, room
 page, consent to recording, join, wait in the lobby). Two kinds of session run:
 
-- ``admit``: the two parties wait in the lobby; once the mediator's page shows them both, a pause of
-  ``--settle`` seconds (people wait in a lobby far longer than that), then one click on *let everyone
-  in*. The figure, on each of the three pages: the click (an event listener in the mediator's page,
-  so Playwright's own delay is not counted) to the first decoded frame from *every* peer.
+- ``admit``: the two parties wait in the lobby; once the mediator's page shows them both and every
+  page's standby connections are up, a pause of ``--settle`` seconds (people wait in a lobby far
+  longer than that), then one click on *let everyone in*. The figure, on each of the three pages:
+  the click (an event listener in the mediator's page, so Playwright's own delay is not counted) to
+  the first decoded frame from *every* peer.
 - ``open``: the mediator's page lets everyone in the moment they show in the lobby (a script in the
   page clicks *let everyone in*, no Playwright round trip). The figure: each page's open (its first
   document's ``performance.timeOrigin``: the link page for a party) to the first frame from every
@@ -170,7 +171,7 @@ window.__benchFirstFrames = {};
 class Sizes:
     runs: int = 5
     timeout: float = 60.0  # seconds for every page to have its frames, per run
-    settle: float = 2.0  # ``admit`` runs: seconds the parties wait in the lobby, once both are there
+    settle: float = 1.0  # ``admit`` runs: seconds in the lobby once the standby connections are up
 
     def __post_init__(self) -> None:
         if self.runs < 1 or self.timeout <= 0 or self.settle < 0:
@@ -306,6 +307,7 @@ async def schedule(mediator: Page, base: str, case_id: int) -> tuple[int, dict[i
     await mediator.goto(f"{base}/mediations/new?case_id={case_id}")
     await mediator.locator("input[name=check]").uncheck()
     await mediator.get_by_test_id("schedule").click()
+    await mediator.get_by_test_id("to-session").click()  # from the printable invitations
     await mediator.wait_for_url(f"{base}/mediations/*")
     session_id = int(mediator.url.rsplit("/", 1)[1])
     rows = mediator.locator("[data-testid=participants] tr[data-participant]")
@@ -339,8 +341,25 @@ async def mediator_joins(page: Page, room_url: str, t: PageTiming, settle: float
         return
     await wait_js(page, "document.getElementById('waiting').textContent === '2'", STEP_TIMEOUT_MS / 1000)
     t.mark("both waiting")
+
+
+STANDBY_READY_JS = """(async () => {
+  const rows = Object.values(await window.gongtiaoRoom.inbound());
+  return rows.length === 2 && rows.every((r) => r.standby && r.state === "connected");
+})()"""
+
+
+async def admit_when_ready(mediator: Page, pages: dict[Page, PageTiming], settle: float) -> None:
+    """Once every page's standby connections are up (or 20 s went by), wait ``settle``, then one
+    click on *let everyone in*."""
+    for page, t in pages.items():
+        try:
+            await wait_js(page, STANDBY_READY_JS, 20)
+            t.mark("standby connected")
+        except TimeoutError:
+            t.mark("standby not connected after 20 s")
     await asyncio.sleep(settle)
-    await page.get_by_test_id("admit-all").click()
+    await mediator.get_by_test_id("admit-all").click()
 
 
 async def party_joins(page: Page, link: str, room_url: str, t: PageTiming) -> None:
@@ -436,6 +455,8 @@ async def session_run(
                     for page, link in zip(party_pages, links.values(), strict=True)
                 ),
             )
+            if kind == "admit":
+                await admit_when_ready(mediator, timings, sizes.settle)
             firsts = await collect_frames(timings, 2, sizes.timeout)
             if kind == "admit":
                 clicked = float(await mediator.evaluate("window.__benchAdmitAt || 0"))

@@ -152,12 +152,15 @@ export function meshMedia(room) {
   }
 
   // ---------------------------------------------------------------- the hub's recorder
-  // Opened once the mesh's media flow (something arrived from every peer one may see), or after
-  // 2 s at most: its non-trickle offer and the hub's answer must not compete with the first frames.
+  // Opened once the mesh's media flow (video, or sound if their camera is off, arrived from every
+  // peer one may see), or after 2 s at most: its non-trickle offer and the hub's answer must not compete with the first frames.
   function meshFlowing() {
-    for (const entry of peers.values()) {
+    const members = (room.state() && room.state().members) || [];
+    for (const [pid, entry] of peers) {
       if (entry.sfu || !entry.live) continue;
-      if (!entry.pc.getReceivers().some((r) => r.track && !r.track.muted)) return false;
+      const member = members.find((m) => m.participant === pid);
+      const kind = member && member.video ? "video" : "audio"; // their camera may be off
+      if (!entry.pc.getReceivers().some((r) => r.track && r.track.kind === kind && !r.track.muted)) return false;
     }
     return true;
   }

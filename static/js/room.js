@@ -163,7 +163,9 @@ async function handle(msg) {
       break;
     case "state": {
       const wasAdmitted = state && state.you.state === "admitted";
+      const first = state === null;
       state = data;
+      if (first) sendMedia(); // said at once, from the lobby too: the room has it on admission
       if (!wasAdmitted && state.you.state === "admitted") admitted();
       ui.render();
       if (state.media === "sfu") sfu.sync(state);
@@ -237,8 +239,7 @@ function stopAll(text) {
   root.dataset.ended = "yes";
 }
 
-// Let in: say what is really on (the room assumes sound and camera on), forget any error shown
-// while waiting, and lay out the stage.
+// Let in: forget any error shown while waiting, and lay out the stage.
 function admitted() {
   ui.clearError();
   $("precheck").hidden = true;
@@ -247,7 +248,6 @@ function admitted() {
   if (ui.wide() && !everAdmitted) ui.openDrawer(IS_MEDIATOR ? "people-panel" : "chat-panel", false);
   everAdmitted = true;
   ui.fitStage();
-  sendMedia();
 }
 
 // ---------------------------------------------------------------- controls
@@ -259,7 +259,7 @@ function setAudio(on) {
 }
 
 function sendMedia() {
-  if (!state || state.you.state !== "admitted") return; // said once let in (see admitted())
+  if (!state) return; // said with the first state (the room assumes sound and camera on)
   const audio = localStream.getAudioTracks().some((t) => t.enabled);
   const video = localStream.getVideoTracks().some((t) => t.enabled);
   send("media", { audio, video });
