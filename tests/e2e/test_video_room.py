@@ -73,7 +73,15 @@ async def receives_video_from(page: Page, pids: set[int], timeout: float = 25.0)
         return all(after.get(p, 0) > before.get(p, 0) > 0 for p in pids)
 
     flowing.__name__ = f"video from {sorted(pids)}"
-    await until(flowing, timeout)
+    try:
+        await until(flowing, timeout)
+    except AssertionError as exc:  # say what the page had
+        seen = await page.evaluate(
+            "(async () => JSON.stringify({inbound: await window.gongtiaoRoom.inbound(),"
+            " you: window.gongtiaoRoom.state && window.gongtiaoRoom.state.you,"
+            " hub: window.gongtiaoRoom.hubState()}))()"
+        )
+        raise AssertionError(f"{exc}: {seen}") from None
 
 
 async def wait_js(page: Page, expression: str, timeout: float = 20.0) -> None:
@@ -139,7 +147,7 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
         m_id = await enter(mediator)
         # While they wait, every pair's connection is made ready and carries nothing either way.
         for page, others in ((mediator, {a_id, b_id}), (a, {m_id, b_id}), (b, {m_id, a_id})):
-            await until(lambda page=page, others=others: _standing_by(page, others))
+            await until(lambda page=page, others=others: _standing_by(page, others), 60)
         await asyncio.sleep(1)  # a moment for anything sent by mistake to show in the counters
         for page in (mediator, a, b):
             assert await _standing_by(page, None), "media crossed a standby connection"
