@@ -1,22 +1,30 @@
 """Browser join time for a three-person video session on loopback, beside bare WebRTC in a page.
 
-Each run: a fresh copy of the demo database (migrated and loaded once), the real app in this process
-on a loopback port, Debian's Chromium driven by Playwright with a fake camera and microphone. The
-mediator of a case in mediation logs in, schedules a session (no ID check at the door) and issues two
-party links; none of that is timed. Then the three pages open at once:
+Each run: a fresh copy of the demo database (migrated and loaded once), the real hub in a process of
+its own (``python -m hub serve`` on a loopback port, not Playwright's process), Debian's Chromium
+driven by Playwright with a fake camera and microphone. The mediator of a case in mediation logs in,
+schedules a session (no ID check at the door) and issues two party links; none of that is timed.
+Then the three pages open at once: the mediator's room page, and each party's link (continue, room
+page, consent to recording, join, wait in the lobby). Two kinds of session run:
 
-- the mediator's room page: enter the room, admit each party as soon as it shows in the lobby;
-- each party's link: continue, room page, consent to recording, join, wait in the lobby.
+- ``admit``: the two parties wait in the lobby; once the mediator's page shows them both and every
+  page's standby connections are up, a pause of ``--settle`` seconds (people wait in a lobby far
+  longer than that), then one click on *let everyone in*. The figure, on each of the three pages:
+  the click (an event listener in the mediator's page, so Playwright's own delay is not counted) to
+  the first decoded frame from *every* peer.
+- ``open``: the mediator's page lets everyone in the moment they show in the lobby (a script in the
+  page clicks *let everyone in*, no Playwright round trip). The figure: each page's open (its first
+  document's ``performance.timeOrigin``: the link page for a party) to the first frame from every
+  peer; also from the party's room page.
 
-For every page the figure is page open (its first document's ``performance.timeOrigin``) to the first
-decoded video frame from each of the other two (``framesDecoded`` of ``window.gongtiaoRoom.inbound()``,
-polled in the page every ``POLL_MS``). A party's time includes its own way through the link and the
-lobby, and the mediator's page open to frames includes the parties' way in: all three arrive together.
+First frames are ``framesDecoded`` of ``window.gongtiaoRoom.inbound()``, polled in the page every
+``POLL_MS``; all pages share the machine's clock.
 
-The floor: three bare pages opened at once, each with ``getUserMedia`` (the same fake camera, 640x480,
-and microphone) and two ``RTCPeerConnection`` of the same page connected to each other (offer, answer
-and ICE candidates handed across in the page): page open to the first decoded remote frame. The ratio
-ours / floor says what the hub's pages, signalling, lobby and mesh add to WebRTC's own start.
+The floors, three bare pages at once, each with ``getUserMedia`` (the same fake camera, 640x480, and
+microphone) and two ``RTCPeerConnection`` of the same page connected to each other (offer, answer and
+ICE candidates handed across in the page): page open to the first decoded remote frame; and, on the
+same pair once connected with empty senders, ``replaceTrack`` of the camera and microphone to the
+first decoded frame (what admission does on a standby connection, with nothing around it).
 
     python -m bench rtc_join          (or: python -m bench.rtc_join --runs 10)
 """
@@ -28,16 +36,17 @@ import asyncio
 import json
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.api_read import _versions
 from bench.load import percentile
@@ -51,6 +60,8 @@ from bench.support import (
     log,
     machine_note,
     run_hub_cli,
+    spawn,
+    wait_ready,
 )
 from tests.support.browser import CHROMIUM, FLAGS, MEDIA_FLAGS, log_in
 
@@ -58,7 +69,29 @@ from tests.support.browser import CHROMIUM, FLAGS, MEDIA_FLAGS, log_in
 BROWSER_FLAGS = FLAGS + MEDIA_FLAGS
 POLL_MS = 25
 STEP_TIMEOUT_MS = 30_000
-ADMIT_TRIES = 5
+KINDS = ("admit", "open")
+
+# Injected into the mediator's pages: note when *let everyone in* is clicked (epoch ms); with
+# AUTO, click it whenever it shows (the ``open`` runs: let in the moment they arrive).
+ADMIT_JS = """
+(() => {
+  if (window.top !== window) return;
+  window.__benchAdmitAt = null;
+  document.addEventListener("click", (e) => {
+    const b = e.target && e.target.closest ? e.target.closest("[data-testid=admit-all]") : null;
+    if (!b || window.__benchAdmitAt !== null) return;
+    window.__benchAdmitAt = performance.timeOrigin + performance.now();
+  }, true);
+  if (!AUTO) return;
+  const tick = () => {
+    const b = document.querySelector("[data-testid=admit-all]");
+    const shown = b && !b.hidden;
+    if (shown) b.click();
+    setTimeout(tick, shown ? 300 : POLL_MS); // the room's answer hides it
+  };
+  setTimeout(tick, POLL_MS);
+})();
+"""
 
 # Injected into every document before its own scripts (CDP, so the pages' CSP does not apply): note
 # when the first frame from each peer has been decoded, as an epoch time in ms.
@@ -101,15 +134,34 @@ window.__benchFirstFrames = {};
   await b.setRemoteDescription(a.localDescription);
   await b.setLocalDescription();
   await a.setRemoteDescription(b.localDescription);
-  const poll = async () => {
-    let frames = 0;
-    (await b.getStats()).forEach((s) => {
-      if (s.type === "inbound-rtp" && s.kind === "video") frames += s.framesDecoded || 0;
-    });
-    if (frames > 0) window.__benchFirstFrames.loopback = performance.timeOrigin + performance.now();
-    else setTimeout(poll, POLL_MS);
-  };
-  poll();
+  const firstFrame = (pc) => new Promise((resolve) => {
+    const poll = async () => {
+      let frames = 0;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") frames += s.framesDecoded || 0;
+      });
+      if (frames > 0) resolve(performance.timeOrigin + performance.now());
+      else setTimeout(poll, POLL_MS);
+    };
+    poll();
+  });
+  window.__benchFirstFrames.loopback = await firstFrame(b);
+  // A standby pair: connected, both transceivers sendrecv, nothing on the senders; then tracks on.
+  const c = new RTCPeerConnection(), d = new RTCPeerConnection();
+  c.onicecandidate = (e) => { if (e.candidate) d.addIceCandidate(e.candidate); };
+  d.onicecandidate = (e) => { if (e.candidate) c.addIceCandidate(e.candidate); };
+  const audio = c.addTransceiver("audio", { direction: "sendrecv" });
+  const cam = c.addTransceiver("video", { direction: "sendrecv" });
+  await c.setLocalDescription();
+  await d.setRemoteDescription(c.localDescription);
+  await d.setLocalDescription();
+  await c.setRemoteDescription(d.localDescription);
+  while (c.connectionState !== "connected") await new Promise((r) => setTimeout(r, POLL_MS));
+  await new Promise((r) => setTimeout(r, 500));
+  const on = performance.timeOrigin + performance.now();
+  await audio.sender.replaceTrack(stream.getAudioTracks()[0]);
+  await cam.sender.replaceTrack(stream.getVideoTracks()[0]);
+  window.__benchStandby = (await firstFrame(d)) - on;
 })().catch((e) => { window.__benchError = String(e); });
 </script>
 """.replace("POLL_MS", str(POLL_MS))
@@ -119,9 +171,10 @@ window.__benchFirstFrames = {};
 class Sizes:
     runs: int = 5
     timeout: float = 60.0  # seconds for every page to have its frames, per run
+    settle: float = 1.0  # ``admit`` runs: seconds in the lobby once the standby connections are up
 
     def __post_init__(self) -> None:
-        if self.runs < 1 or self.timeout <= 0:
+        if self.runs < 1 or self.timeout <= 0 or self.settle < 0:
             raise ValueError(f"sizes must be positive: {self}")
 
 
@@ -129,15 +182,22 @@ class Sizes:
 class PageTiming:
     """One page of one run: when it opened and, in ms after that, when things happened."""
 
-    kind: str  # session | floor
+    kind: str  # admit | open | floor
     run: int
     role: str  # mediator | party | floor
     opened_at: float = 0.0  # epoch ms: performance.timeOrigin of the page's first document
     first_frame_ms: dict[str, float] = field(default_factory=dict)  # from whom -> ms after open
     stages_ms: dict[str, float] = field(default_factory=dict)  # e.g. in lobby, admitted
-    lost_clicks: int = 0  # admit clicks that did not take (mediator)
     participant: int = 0  # the page's own participant id (session pages)
-    after_admit_ms: float | None = None  # party: the mediator's admit click to frames from all peers
+    after_admit_ms: float | None = None  # admit runs: the click to frames from all peers
+    room_opened_at: float = 0.0  # a party's room page (after the link), epoch ms
+    standby_ms: float | None = None  # floor: tracks put on a connected pair -> first frame
+
+    @property
+    def from_room_page_ms(self) -> float | None:
+        if not self.room_opened_at:
+            return None
+        return round(self.opened_at + self.all_frames_ms - self.room_opened_at, 1)
 
     @property
     def all_frames_ms(self) -> float:
@@ -194,11 +254,22 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-def hub_app(database_url: str, data_dir: Path) -> web.Application:
-    from hub.app import create_app
-    from hub.config import Config
-
-    return create_app(Config.from_env(hub_env(database_url, data_dir)))
+def start_hub(stack: ExitStack, database_url: str, data_dir: Path) -> str:
+    """``python -m hub serve`` in a process of its own (stopped with ``stack``); its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = hub_env(database_url, data_dir, GONGTIAO_PORT=str(port), GONGTIAO_HOST="127.0.0.1")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    hub = spawn(
+        "hub",
+        [sys.executable, "-m", "hub", "serve"],
+        env=env,
+        cwd=ROOT,
+        log_path=data_dir.parent / "hub.log",
+        stack=stack,
+    )
+    wait_ready(hub, base + "/healthz", timeout=300.0)  # a shared machine under load starts slowly
+    return base
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -236,6 +307,7 @@ async def schedule(mediator: Page, base: str, case_id: int) -> tuple[int, dict[i
     await mediator.goto(f"{base}/mediations/new?case_id={case_id}")
     await mediator.locator("input[name=check]").uncheck()
     await mediator.get_by_test_id("schedule").click()
+    await mediator.get_by_test_id("to-session").click()  # from the printable invitations
     await mediator.wait_for_url(f"{base}/mediations/*")
     session_id = int(mediator.url.rsplit("/", 1)[1])
     rows = mediator.locator("[data-testid=participants] tr[data-participant]")
@@ -258,30 +330,36 @@ async def enter(page: Page) -> int:
     return int(await page.evaluate("window.gongtiaoRoom.me"))
 
 
-async def mediator_joins(page: Page, room_url: str, party_ids: Sequence[int], t: PageTiming) -> None:
+async def mediator_joins(page: Page, room_url: str, t: PageTiming, settle: float | None) -> None:
+    """Enter the room; with ``settle``, click *let everyone in* once both parties have waited that
+    long in the lobby (otherwise the page's own script lets them in as they come: ADMIT_JS)."""
     await page.goto(room_url)
     t.opened_at = await opened_at(page)
     t.participant = await enter(page)
     t.mark("entered")
+    if settle is None:
+        return
+    await wait_js(page, "document.getElementById('waiting').textContent === '2'", STEP_TIMEOUT_MS / 1000)
+    t.mark("both waiting")
 
-    async def admit(pid: int) -> None:
-        # The people list is rebuilt on every state message, so a click can land on a button that is
-        # being replaced and be lost: click again, as a person would, and count it.
-        button = page.get_by_test_id(f"admit-{pid}")
-        for _ in range(ADMIT_TRIES):
-            await button.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
-            clicked = time.time() * 1000
-            await button.click()
-            try:
-                await button.wait_for(state="hidden", timeout=1000)
-            except PlaywrightTimeoutError:
-                t.lost_clicks += 1
-                continue
-            t.stages_ms[f"admit clicked {pid}"] = round(clicked - t.opened_at, 1)
-            return
-        raise RuntimeError(f"participant {pid} was not admitted after {ADMIT_TRIES} clicks")
 
-    await asyncio.gather(*(admit(pid) for pid in party_ids))
+STANDBY_READY_JS = """(async () => {
+  const rows = Object.values(await window.gongtiaoRoom.inbound());
+  return rows.length === 2 && rows.every((r) => r.standby && r.state === "connected");
+})()"""
+
+
+async def admit_when_ready(mediator: Page, pages: dict[Page, PageTiming], settle: float) -> None:
+    """Once every page's standby connections are up (or 20 s went by), wait ``settle``, then one
+    click on *let everyone in*."""
+    for page, t in pages.items():
+        try:
+            await wait_js(page, STANDBY_READY_JS, 20)
+            t.mark("standby connected")
+        except TimeoutError:
+            t.mark("standby not connected after 20 s")
+    await asyncio.sleep(settle)
+    await mediator.get_by_test_id("admit-all").click()
 
 
 async def party_joins(page: Page, link: str, room_url: str, t: PageTiming) -> None:
@@ -289,15 +367,19 @@ async def party_joins(page: Page, link: str, room_url: str, t: PageTiming) -> No
     t.opened_at = await opened_at(page)
     await page.get_by_test_id("continue").click()
     await page.wait_for_url(room_url)
+    t.room_opened_at = await opened_at(page)
     t.mark("room page")
     await page.get_by_test_id("consent-yes").check()
     t.participant = await enter(page)
-    await page.get_by_test_id("lobby").wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
-    t.mark("in lobby")
+    t.mark("joined")
 
 
-async def collect_frames(pages: dict[Page, PageTiming], others: int, timeout: float) -> None:
-    """Wait until each page has decoded a frame from ``others`` peers; note when, after its open."""
+async def collect_frames(
+    pages: dict[Page, PageTiming], others: int, timeout: float
+) -> dict[Page, dict[str, float]]:
+    """Wait until each page has decoded a frame from ``others`` peers; note when, after its open.
+    Returns each page's first frames as epoch ms, by peer."""
+    seen: dict[Page, dict[str, float]] = {}
 
     async def complete() -> bool:
         done = True
@@ -306,74 +388,86 @@ async def collect_frames(pages: dict[Page, PageTiming], others: int, timeout: fl
             error = await page.evaluate("window.__benchError || ''")
             if error:
                 raise RuntimeError(f"{t.role} page: {error}")
-            t.first_frame_ms = {str(k): round(float(v) - t.opened_at, 1) for k, v in firsts.items()}
+            seen[page] = {str(k): float(v) for k, v in firsts.items()}
+            t.first_frame_ms = {k: round(v - t.opened_at, 1) for k, v in seen[page].items()}
             done = done and len(firsts) >= others
         return done
 
     try:
         await until(complete, timeout, f"a first frame from {others} peer(s) on every page")
     except TimeoutError as exc:
-        seen = [
+        states = [
             f"{t.role} {t.stages_ms}: "
             + await page.evaluate(
                 "JSON.stringify({firsts: window.__benchFirstFrames || null, url: location.pathname,"
                 " peers: window.gongtiaoRoom ? window.gongtiaoRoom.peers() : null,"
+                " standby: window.gongtiaoRoom ? window.gongtiaoRoom.standby() : null,"
                 " you: window.gongtiaoRoom && window.gongtiaoRoom.state"
                 " ? window.gongtiaoRoom.state.you : null})"
             )
             for page, t in pages.items()
         ]
-        raise TimeoutError(f"{exc}; pages: {'; '.join(seen)}") from None
+        raise TimeoutError(f"{exc}; pages: {'; '.join(states)}") from None
+    return seen
 
 
 # --- one run of each ------------------------------------------------------------------------------
 
 
 async def session_run(
-    browser: Browser, template: Path, work: Path, run_no: int, sizes: Sizes
+    browser: Browser, template: Path, work: Path, kind: str, run_no: int, sizes: Sizes
 ) -> list[PageTiming]:
-    data_dir = work / f"run-{run_no}"
+    data_dir = work / f"{kind}-{run_no}"
     data_dir.mkdir()
     db_path = data_dir / "gongtiao.db"
     shutil.copyfile(template, db_path)  # every run starts from the same demo district
     database_url = f"sqlite+aiosqlite:///{db_path}"
     case_id, mediator_name = await case_in_mediation(database_url)
-    runner, base = await serve(hub_app(database_url, data_dir / "data"))
     contexts: list[BrowserContext] = []
-    try:
-        mediator_context = await browser.new_context()
-        contexts.append(mediator_context)
-        await mediator_context.add_init_script(script=FIRST_FRAMES_JS)
-        mediator = await login(mediator_context, base, mediator_name)
-        session_id, links = await schedule(mediator, base, case_id)
-        room_url = f"{base}/mediations/{session_id}/room"
-        party_pages = []
-        for _ in links:
-            context = await browser.new_context()
-            contexts.append(context)
-            await context.add_init_script(script=FIRST_FRAMES_JS)
-            party_pages.append(await context.new_page())
-        timings = {mediator: PageTiming("session", run_no, "mediator")}
-        timings.update({page: PageTiming("session", run_no, "party") for page in party_pages})
-        # The three pages open together from here.
-        await asyncio.gather(
-            mediator_joins(mediator, room_url, list(links), timings[mediator]),
-            *(
-                party_joins(page, link, room_url, timings[page])
-                for page, link in zip(party_pages, links.values(), strict=True)
-            ),
-        )
-        await collect_frames(timings, 2, sizes.timeout)
-        m = timings[mediator]
-        for page in party_pages:
-            t = timings[page]
-            clicked = m.opened_at + m.stages_ms[f"admit clicked {t.participant}"]
-            t.after_admit_ms = round(t.opened_at + t.all_frames_ms - clicked, 1)
-        return list(timings.values())
-    finally:
-        for context in contexts:
-            await context.close()
-        await runner.cleanup()
+    with ExitStack() as stack:
+        base = await asyncio.to_thread(start_hub, stack, database_url, data_dir / "data")
+        try:
+            mediator_context = await browser.new_context()
+            contexts.append(mediator_context)
+            await mediator_context.add_init_script(script=FIRST_FRAMES_JS)
+            auto = "true" if kind == "open" else "false"
+            await mediator_context.add_init_script(
+                script=ADMIT_JS.replace("AUTO", auto).replace("POLL_MS", str(POLL_MS))
+            )
+            mediator = await login(mediator_context, base, mediator_name)
+            session_id, links = await schedule(mediator, base, case_id)
+            room_url = f"{base}/mediations/{session_id}/room"
+            party_pages = []
+            for _ in links:
+                context = await browser.new_context()
+                contexts.append(context)
+                await context.add_init_script(script=FIRST_FRAMES_JS)
+                party_pages.append(await context.new_page())
+            timings = {mediator: PageTiming(kind, run_no, "mediator")}
+            timings.update({page: PageTiming(kind, run_no, "party") for page in party_pages})
+            # The three pages open together from here.
+            await asyncio.gather(
+                mediator_joins(
+                    mediator, room_url, timings[mediator], sizes.settle if kind == "admit" else None
+                ),
+                *(
+                    party_joins(page, link, room_url, timings[page])
+                    for page, link in zip(party_pages, links.values(), strict=True)
+                ),
+            )
+            if kind == "admit":
+                await admit_when_ready(mediator, timings, sizes.settle)
+            firsts = await collect_frames(timings, 2, sizes.timeout)
+            if kind == "admit":
+                clicked = float(await mediator.evaluate("window.__benchAdmitAt || 0"))
+                if not clicked:
+                    raise RuntimeError("the admit click was not seen by the page")
+                for page, t in timings.items():
+                    t.after_admit_ms = round(max(firsts[page].values()) - clicked, 1)
+            return list(timings.values())
+        finally:
+            for context in contexts:
+                await context.close()
 
 
 async def floor_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
@@ -388,6 +482,14 @@ async def floor_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> l
 
         await asyncio.gather(*(open_floor(page) for page in pages))
         await collect_frames(timings, 1, sizes.timeout)
+        for page, t in timings.items():
+            try:
+                await wait_js(page, "window.__benchStandby !== undefined", sizes.timeout)
+            except TimeoutError:
+                error = await page.evaluate("window.__benchError || 'no frame'")
+                log(f"floor run {run_no}: the standby pair gave no figure ({error})")
+                continue
+            t.standby_ms = round(float(await page.evaluate("window.__benchStandby")), 1)
         return list(timings.values())
     finally:
         for context in contexts:
@@ -420,17 +522,29 @@ def spread(values: Sequence[float]) -> dict[str, float]:
 
 
 def summary(pages: list[PageTiming]) -> dict[str, dict[str, float]]:
-    """Page open to the first frame from all its peers, by role; and each peer's first frame apart."""
+    """The figures, each over every page of every run of its kind."""
+    admit = [p for p in pages if p.kind == "admit"]
+    opened = [p for p in pages if p.kind == "open"]
+    floor = [p for p in pages if p.kind == "floor"]
     out = {
-        "every page, all peers": spread([p.all_frames_ms for p in pages]),
-        "every page, each peer": spread([ms for p in pages for ms in p.first_frame_ms.values()]),
+        "admit click -> frames from all peers": spread(
+            [p.after_admit_ms for p in admit if p.after_admit_ms is not None]
+        ),
+        "  mediator's page": spread(
+            [p.after_admit_ms for p in admit if p.role == "mediator" and p.after_admit_ms is not None]
+        ),
+        "  a party's page": spread(
+            [p.after_admit_ms for p in admit if p.role == "party" and p.after_admit_ms is not None]
+        ),
+        "page open -> frames from all peers": spread([p.all_frames_ms for p in opened]),
+        "  mediator's room page": spread([p.all_frames_ms for p in opened if p.role == "mediator"]),
+        "  party: link page": spread([p.all_frames_ms for p in opened if p.role == "party"]),
+        "  party: room page": spread([ms for p in opened if (ms := p.from_room_page_ms) is not None]),
+        "floor: page open -> first frame": spread([p.all_frames_ms for p in floor]),
+        "floor: tracks on a standby pair -> frame": spread(
+            [p.standby_ms for p in floor if p.standby_ms is not None]
+        ),
     }
-    roles = sorted({p.role for p in pages})
-    for role in roles if len(roles) > 1 else ():
-        out[f"{role}, all peers"] = spread([p.all_frames_ms for p in pages if p.role == role])
-    admitted = [p.after_admit_ms for p in pages if p.after_admit_ms is not None]
-    if admitted:
-        out["party, from admit click"] = spread(admitted)
     return out
 
 
@@ -439,21 +553,17 @@ def stages(pages: list[PageTiming]) -> dict[str, float]:
     found: dict[str, list[float]] = {}
     for p in pages:
         for name, ms in p.stages_ms.items():
-            key = f"{p.role}: {'admit clicked' if name.startswith('admit clicked') else name}"
-            found.setdefault(key, []).append(ms)
+            found.setdefault(f"{p.kind} {p.role}: {name}", []).append(ms)
     return {k: round(statistics.median(v), 1) for k, v in sorted(found.items())}
 
 
-def table(ours: dict[str, dict[str, float]], floor: dict[str, dict[str, float]]) -> str:
-    header = f"{'page open -> first remote frame':<36}{'n':>4}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}"
+def table(figures: dict[str, dict[str, float]]) -> str:
+    header = f"{'':<44}{'n':>4}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}"
     lines = [header, "-" * len(header)]
-    for label, row in [
-        *(("ours: " + k, v) for k, v in ours.items()),
-        *(("floor: " + k, v) for k, v in floor.items()),
-    ]:
+    for label, row in figures.items():
         if row.get("n"):
             lines.append(
-                f"{label:<36}{row['n']:>4.0f}{row['p50_ms']:>10.0f}{row['p95_ms']:>10.0f}{row['max_ms']:>10.0f}"
+                f"{label:<44}{row['n']:>4.0f}{row['p50_ms']:>10.0f}{row['p95_ms']:>10.0f}{row['max_ms']:>10.0f}"
             )
     return "\n".join(lines)
 
@@ -461,12 +571,12 @@ def table(ours: dict[str, dict[str, float]], floor: dict[str, dict[str, float]])
 # --- the benchmark --------------------------------------------------------------------------------
 
 
-async def measure(sizes: Sizes, work: Path) -> tuple[list[PageTiming], list[PageTiming], list[str]]:
+async def measure(sizes: Sizes, work: Path) -> tuple[list[PageTiming], list[str], list[str]]:
     log("db upgrade and demo (once; each run gets a copy)")
     template = await asyncio.to_thread(prepare_template, work)
-    ours: list[PageTiming] = []
-    floor: list[PageTiming] = []
+    pages: list[PageTiming] = []
     notes: list[str] = []
+    loads: list[str] = []
     floor_runner, floor_base = await serve(floor_app())
     try:
         async with async_playwright() as playwright:
@@ -475,19 +585,21 @@ async def measure(sizes: Sizes, work: Path) -> tuple[list[PageTiming], list[Page
             )
             try:
                 for run_no in range(1, sizes.runs + 1):
-                    log(f"run {run_no}/{sizes.runs}: three-person session (load average {load_average()})")
-                    try:
-                        ours += await session_run(browser, template, work, run_no, sizes)
-                    except Exception as exc:  # a failed run is a figure too; the others still count
-                        notes.append(f"session run {run_no} failed: {type(exc).__name__}: {exc}")
-                        log(notes[-1])
+                    for kind in KINDS:
+                        loads.append(f"{kind} {run_no}: {load_average()}")
+                        log(f"run {run_no}/{sizes.runs}: {kind} (load average {load_average()})")
+                        try:
+                            pages += await session_run(browser, template, work, kind, run_no, sizes)
+                        except Exception as exc:  # a failed run is a figure too; the others still count
+                            notes.append(f"{kind} run {run_no} failed: {type(exc).__name__}: {exc}")
+                            log(notes[-1])
                     log(f"run {run_no}/{sizes.runs}: floor (load average {load_average()})")
-                    floor += await floor_run(browser, floor_base, run_no, sizes)
+                    pages += await floor_run(browser, floor_base, run_no, sizes)
             finally:
                 await browser.close()
     finally:
         await floor_runner.cleanup()
-    return ours, floor, notes
+    return pages, notes, loads
 
 
 def run(options: Options, sizes: Sizes | None = None) -> str:
@@ -498,48 +610,51 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
     machine = machine_note()
     log(machine)
     with tempfile.TemporaryDirectory(prefix="gongtiao-bench-") as tmp:
-        ours, floor, notes = asyncio.run(measure(sizes, Path(tmp)))
-    if not ours:
+        pages, notes, loads = asyncio.run(measure(sizes, Path(tmp)))
+    if not any(p.kind != "floor" for p in pages):
         raise RuntimeError("no session run completed: " + "; ".join(notes))
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    ours_summary, floor_summary = summary(ours), summary(floor)
-    key = "every page, all peers"
-    ratio = ours_summary[key]["p50_ms"] / floor_summary[key]["p50_ms"]
-    ratio95 = ours_summary[key]["p95_ms"] / floor_summary[key]["p95_ms"]
-    stage_medians = stages(ours)
-    lost_clicks = sum(p.lost_clicks for p in ours)
+    figures = summary(pages)
+    admit = figures["admit click -> frames from all peers"]
+    opened = figures["page open -> frames from all peers"]
+    bare = figures["floor: page open -> first frame"]
+    standby = figures["floor: tracks on a standby pair -> frame"]
+    ratios = {
+        "admit p50 / standby floor p50": round(admit["p50_ms"] / standby["p50_ms"], 2)
+        if admit.get("n")
+        else None,
+        "open p50 / bare floor p50": round(opened["p50_ms"] / bare["p50_ms"], 2) if opened.get("n") else None,
+    }
+    stage_medians = stages(pages)
     data = {
         "benchmark": "rtc_join",
         "started_at": started.isoformat(),
         "elapsed_s": round(elapsed, 1),
         "machine": machine,
+        "load_averages": loads,
         "load_average_after": load_average(),
         "sizes": asdict(sizes),
         "poll_ms": POLL_MS,
         "chromium": CHROMIUM,
         "browser_flags": BROWSER_FLAGS,
         "versions": _versions(),
-        "ours": ours_summary,
-        "floor": floor_summary,
-        "ratio_p50_ours_over_floor": round(ratio, 2),
-        "ratio_p95_ours_over_floor": round(ratio95, 2),
+        "figures": figures,
+        "ratios": ratios,
         "stages_median_ms": stage_medians,
-        "lost_admit_clicks": lost_clicks,
-        "pages": [asdict(p) for p in ours + floor],
+        "pages": [asdict(p) for p in pages],
         "notes": notes,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"rtc_join-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     lines = [
-        f"{sizes.runs} runs; ours: mediator + 2 parties opening at once (link, lobby, admission, mesh); "
+        f"{sizes.runs} runs of each: mediator + 2 parties opening at once, the hub in its own process; "
+        f"admit = one click after both waited {sizes.settle:g} s in the lobby; open = let in on arrival; "
         "floor: 3 bare pages at once, getUserMedia + 2 RTCPeerConnections in the page",
-        table(ours_summary, floor_summary),
-        f"ours / floor ({key}): p50 {ratio:.2f}, p95 {ratio95:.2f}",
-        "median ms after page open: "
-        + ", ".join(f"{k} {v:.0f}" for k, v in stage_medians.items())
-        + f"; admit clicks lost and repeated: {lost_clicks}",
-        f"(frames polled every {POLL_MS} ms in the page; the app, the browser and Playwright share the "
+        table(figures),
+        "ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()),
+        "median ms after page open: " + ", ".join(f"{k} {v:.0f}" for k, v in stage_medians.items()),
+        f"(frames polled every {POLL_MS} ms in the page; the hub, the browser and Playwright share the "
         f"machine: {machine} at the start, {data['load_average_after']} at the end; {elapsed:.0f} s in all; "
         f"results: {path.relative_to(ROOT)})",
         *(f"NOTE: {n}" for n in notes),
@@ -550,12 +665,18 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     d = Sizes()
     parser = argparse.ArgumentParser(prog="python -m bench.rtc_join", description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=d.runs, help=f"sessions (and floors) to time ({d.runs})")
+    parser.add_argument("--runs", type=int, default=d.runs, help=f"runs of each kind and floors ({d.runs})")
     parser.add_argument(
         "--timeout", type=float, default=d.timeout, help=f"seconds for the frames, per run ({d.timeout:g})"
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=d.settle,
+        help=f"seconds in the lobby before admit runs' click ({d.settle:g})",
+    )
     args = parser.parse_args(argv)
-    print(run(Options(), Sizes(runs=args.runs, timeout=args.timeout)), flush=True)
+    print(run(Options(), Sizes(runs=args.runs, timeout=args.timeout, settle=args.settle)), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ The rules the room enforces:
 - During a caucus (背对背) the mediator and the chosen party are alone: nobody inside exchanges
   media or signalling with anybody outside. Those outside may still see each other.
 - Recording runs only while every admitted participant has consented to it.
+- In a mesh, a guest waiting in the lobby may already *prepare* connections (``standby``) with the
+  people they would see once let in, and with others waiting: offers, answers and candidates only, so
+  that admission has nothing left to negotiate. No media flows on them before admission: the pages
+  send nothing on a standby connection and show nothing from it (docs/signalling.md, "Media").
 - Media go browser to browser (``MESH``) until an arrival would take the room above the operator's
   threshold; from then on through the SFU (``SFU``, Janus), for the rest of the room's life.
 """
@@ -154,6 +158,25 @@ class Room:
         member.state = MemberState.admitted
         return member
 
+    def admit_all(self, actor: int) -> list[Member]:
+        """Everyone waiting in the lobby, let in at once (in the order they arrived)."""
+        self._mediator(actor)
+        waiting = self.lobby()
+        if not waiting:
+            raise RoomError("not_in_lobby")
+        for member in waiting:
+            member.state = MemberState.admitted
+        return waiting
+
+    def back_to_lobby(self, pids: list[int]) -> None:
+        """Undo an admission the record could not keep (the caller's write failed)."""
+        for pid in pids:
+            member = self.members.get(pid)
+            if member is not None and member.state is MemberState.admitted and not member.is_mediator:
+                member.state = MemberState.lobby
+                if self.caucus is not None and pid in self.caucus.members:
+                    self.caucus = None
+
     def remove(self, actor: int, pid: int) -> Member:
         self._mediator(actor)
         member = self._target(pid)
@@ -241,6 +264,28 @@ class Room:
 
     def peers_of(self, pid: int) -> list[int]:
         return [m.pid for m in self.admitted() if self.may_exchange(pid, m.pid)]
+
+    def may_prepare(self, a: int, b: int) -> bool:
+        """May these two hold a standby connection (negotiated, nothing sent) right now? In a mesh,
+        one of them waiting in the lobby, both present, and in the same room segment once let in:
+        a guest waiting never prepares with those in a caucus, and those in a caucus prepare with
+        nobody outside it."""
+        if a == b or self.media != MESH or self.ended:
+            return False
+        ma, mb = self.members.get(a), self.members.get(b)
+        if ma is None or mb is None or not (ma.connected and mb.connected):
+            return False
+        states = {ma.state, mb.state}
+        if MemberState.removed in states or MemberState.lobby not in states:
+            return False
+        return self.room_of(a) == self.room_of(b)  # someone waiting is in no caucus: MAIN
+
+    def standby_of(self, pid: int) -> list[int]:
+        return [m.pid for m in self.present() if self.may_prepare(pid, m.pid)]
+
+    def may_signal(self, a: int, b: int) -> bool:
+        """May ``a`` send ``b`` offers, answers and candidates now?"""
+        return self.may_exchange(a, b) or self.may_prepare(a, b)
 
     @property
     def recording(self) -> bool:

@@ -15,7 +15,7 @@ from rtc.models import MediationSession, Participant
 from rtc.room import signalling
 from rtc.room.host import LiveRoom, Port, Recorder, RoomHost, now
 from rtc.room.signalling import Message
-from rtc.rooms import RoomError
+from rtc.rooms import MemberState, RoomError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
     if kind == "hello":
         raise SignalError("bad_message", "hello was already sent", ref=message.id)
     if kind == "signal":
-        await _relay(host, live, pid, data)
+        await relay(host, live, pid, data)
         return
     if kind == "hub_offer":
         room.require_admitted(pid)
@@ -64,9 +64,10 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
         )
     elif kind == "media":
         room.set_media(pid, data.audio, data.video)
-    elif kind == "admit":
-        member = room.admit(pid, data.participant)
-        await recordings.admitted(host.db, live.session_id, member.pid, now())
+    elif kind in ("admit", "admit_all"):
+        let_in = [room.admit(pid, data.participant)] if kind == "admit" else room.admit_all(pid)
+        await _admit(host, live, [m.pid for m in let_in])
+        return
     elif kind == "remove":
         caucus = room.caucus
         member = room.remove(pid, data.participant)
@@ -115,10 +116,29 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
     await host.push_state(live)
 
 
-async def _relay(host: RoomHost, live: LiveRoom, pid: int, data: Any) -> None:
-    """Pass an offer, answer or candidate to one peer, only between people who may see each other."""
-    live.room.require_admitted(pid)
-    if not live.room.may_exchange(pid, data.to):
+async def _admit(host: RoomHost, live: LiveRoom, pids: list[int]) -> None:
+    """Let them in: the pages hear it first (their standby connections start sending at once), the
+    record follows. If the record cannot be written, they go back to the lobby and the pages hear
+    that too: nobody stays in the room that the record does not show let in."""
+    at = now()
+    await host.push_state(live)
+    try:
+        for pid in pids:
+            await recordings.admitted(host.db, live.session_id, pid, at)
+    except Exception:
+        live.room.back_to_lobby(pids)
+        await host.push_state(live)
+        raise
+
+
+async def relay(host: RoomHost, live: LiveRoom, pid: int, data: Any) -> None:
+    """Pass an offer, answer or candidate to one peer, only between people who may see each other
+    now or prepare to (a guest waiting in the lobby: ``Room.may_prepare``). Reads the room and sends,
+    nothing else: called without the room's lock, so a negotiation never waits behind a write."""
+    if not live.room.may_signal(pid, data.to):
+        member = live.room.members.get(pid)
+        if member is None or member.state is not MemberState.admitted and not live.room.standby_of(pid):
+            raise SignalError("not_admitted")
         raise SignalError("forbidden_target")
     payload: dict[str, Any] = {"from": pid}
     if data.description is not None:

@@ -151,6 +151,7 @@ class RoomHost:
                 "state": state,
                 "room": room.room_of(pid),
                 "peers": room.peers_of(pid),
+                "standby": room.standby_of(pid),  # connections prepared, nothing sent (rooms.py)
             },
             "recording": room.recording,
             "ended": room.ended,
@@ -195,11 +196,13 @@ class RoomHost:
         return view
 
     async def push_state(self, live: LiveRoom) -> None:
-        await self._sync_recording(live)
+        flipped = await self._sync_recording(live)
         if live.sfu is not None:  # first the subscriptions the rules now forbid go
             await live.sfu.sync()
         for pid in list(live.sockets):
             await self.send_kind(live, pid, "state", self.view_for(live, pid))
+        if flipped is not None:  # written once the pages know: a write never delays a join
+            await recordings.timeline(self.db, live.session_id, *flipped)
 
     # --- the SFU (docs/scaling.md) ---------------------------------------------------------------
     async def grow(self, live: LiveRoom, pid: int) -> None:
@@ -316,18 +319,17 @@ class RoomHost:
             if peer is not None:
                 await peer.switch_segment(live.room.room_of(pid))
 
-    async def _sync_recording(self, live: LiveRoom) -> None:
-        """Recording follows consent: when it stops, every recording peer closes its file."""
+    async def _sync_recording(self, live: LiveRoom) -> tuple[str, datetime] | None:
+        """Recording follows consent: when it stops, every recording peer closes its file. Returns
+        the timeline entry to write (kind, when) if recording started or stopped."""
         now_recording = live.room.recording
         if now_recording == live.was_recording:
-            return
+            return None
         live.was_recording = now_recording
         if not now_recording:  # first the files close: consent withdrawn must hold even if the DB fails
             for pid in list(live.peers):
                 await self.close_peer(live, pid)
-        await recordings.timeline(
-            self.db, live.session_id, "recording_started" if now_recording else "recording_stopped", utcnow()
-        )
+        return ("recording_started" if now_recording else "recording_stopped"), utcnow()
 
     # --- ending -------------------------------------------------------------------------------
     async def close_session(self, session_id: int, *, reason: str) -> None:

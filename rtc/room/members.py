@@ -89,6 +89,10 @@ async def on_text(host: RoomHost, live: LiveRoom, member: Member, text: str) -> 
             return
         message = signalling.parse(text)
         ref = message.id
+        if message.type == "signal":  # no lock: it reads the room and sends (dispatch.relay)
+            if live.sockets.get(pid) is member.port:
+                await dispatch.relay(host, live, pid, message.data)
+            return
         async with live.lock:
             if live.sockets.get(pid) is not member.port:
                 return  # this connection was replaced by a newer one
@@ -155,7 +159,8 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
                 "record_video": live.record_video and host.config.record_video,
             },
         )
-        for other in live.room.peers_of(pid):  # tell the others to connect afresh
+        # Tell the others to connect afresh (standby connections too: this page has none left).
+        for other in live.room.peers_of(pid) + live.room.standby_of(pid):
             await host.send_kind(live, other, "peer_reset", {"participant": pid})
         await host.push_state(live)
 

@@ -103,6 +103,7 @@ MESSAGES: dict[str, type[_Data]] = {
     "sfu_publish": HubOffer,
     "sfu_answer": SfuAnswer,
     "admit": Target,
+    "admit_all": Empty,
     "remove": Target,
     "mute": Target,
     "caucus_start": CaucusStart,

@@ -1,10 +1,12 @@
-// The video room: device check, consent, lobby, mesh video between browsers, a send-only audio
-// connection to the hub's recorder, caucus, chat, notes, evidence, and reconnection by itself.
-// Once in, video first: the tiles fill the screen (the active speaker larger), one control bar,
-// chat and tools in a drawer, and a hint about the network that offers sound only when it is poor.
+// The video room: device check, consent, lobby, the signalling socket and reconnection by itself,
+// the controls, the network hint, and the hooks tests read. The media are in room-mesh.js (the mesh
+// between browsers, with standby connections prepared in the lobby, and the recorder's connection)
+// or room_sfu.js (large rooms, through Janus); the drawing is in room-ui.js (video first: the tiles
+// fill the screen, the active speaker larger, one control bar, chat and tools in a drawer).
 // The protocol is written down in docs/signalling.md. No inline script: CSP forbids it.
-// Large rooms send their media through the SFU instead of the mesh: room_sfu.js.
 import { sfuMedia } from "./room_sfu.js";
+import { meshMedia } from "./room-mesh.js";
+import { roomUi } from "./room-ui.js";
 
 const root = document.getElementById("room");
 const T = JSON.parse(document.getElementById("room-text").textContent);
@@ -24,21 +26,35 @@ let retry = 0;
 let evidence = [];
 let recordVideo = false;
 let reconnectTimer = null;
-const peers = new Map(); // participant id -> {pc, polite, makingOffer, ignoreOffer, stream}
-let hub = null; // {pc, pending}
-let audioContext = null;
-const meters = new Map(); // element -> {analyser, source}
+let poorTicks = 0;
+let everAdmitted = false;
+const net = import(root.dataset.netModule).catch(() => null); // the network hint is a nicety
+const peers = new Map(); // participant id -> a connection of the mesh (room-mesh.js) or the SFU (sfu: true)
+const ui = roomUi({
+  T, send, isMediator: IS_MEDIATOR, me: () => me, state: () => state, localStream: () => localStream,
+  myName: () => $("name").value, evidence: () => evidence, closed: () => closedForGood,
+});
+const { attachStream, showNotice } = ui;
+const mesh = meshMedia({
+  send, peers, attachStream, closePeer, me: () => me, iceServers: () => iceServers, localStream: () => localStream,
+  audioOnly: () => audioOnly, recordVideo: () => recordVideo, state: () => state,
+});
 const sfu = sfuMedia({
   send, peers, attachStream, closePeer, iceServers: () => iceServers, localStream: () => localStream,
 });
-let activePid = null; // the remote tile shown larger
-let challenger = { pid: null, ticks: 0 }; // who has been loudest lately, and for how long
-let unread = 0;
-let noticeIsError = false;
-let poorTicks = 0;
-let everAdmitted = false;
-const wide = window.matchMedia("(min-width: 900px)");
-const net = import(root.dataset.netModule).catch(() => null); // the network hint is a nicety
+
+function closePeer(pid) {
+  const entry = peers.get(pid);
+  if (!entry) return;
+  entry.pc.close();
+  peers.delete(pid);
+  ui.clearTile(pid);
+}
+
+function replaceTracksEverywhere() {
+  sfu.replaceTracks();
+  mesh.replaceTracks();
+}
 
 // ---------------------------------------------------------------- devices and the pre-check
 async function openDevices() {
@@ -63,7 +79,7 @@ async function openDevices() {
     }
   }
   $("preview").srcObject = localStream;
-  watchLevel(localStream, $("level"));
+  ui.watchLevel(localStream, $("level"));
   await listDevices();
   replaceTracksEverywhere();
 }
@@ -82,50 +98,6 @@ async function listDevices() {
     if (chosen) select.value = chosen;
   }
 }
-
-function watchLevel(stream, element) {
-  const track = stream.getAudioTracks()[0];
-  if (!track) return;
-  audioContext = audioContext || new AudioContext();
-  const source = audioContext.createMediaStreamSource(new MediaStream([track]));
-  const analyser = audioContext.createAnalyser();
-  analyser.fftSize = 512;
-  source.connect(analyser);
-  stopLevel(element); // a tile that gets a new stream lets go of the old one's audio node
-  meters.set(element, { analyser, source });
-}
-
-function stopLevel(element) {
-  const meter = meters.get(element);
-  if (meter) meter.source.disconnect();
-  meters.delete(element);
-}
-
-function levelOf(analyser) {
-  const data = new Float32Array(analyser.fftSize);
-  analyser.getFloatTimeDomainData(data);
-  let sum = 0;
-  for (const v of data) sum += v * v;
-  return Math.sqrt(sum / data.length);
-}
-
-setInterval(() => {
-  let loudest = null;
-  let loudestLevel = 0.02;
-  for (const [element, { analyser }] of meters) {
-    if (!element.isConnected) { stopLevel(element); continue; }
-    const level = levelOf(analyser);
-    if (element.tagName === "METER") { element.value = Math.min(1, level * 4); continue; }
-    element.classList.toggle("speaking", level > 0.02);
-    const pid = Number(element.dataset.participant);
-    if (pid !== me && level > loudestLevel) { loudest = pid; loudestLevel = level; }
-  }
-  // The active speaker changes after about a second of someone else being loudest, not at
-  // every breath.
-  if (loudest === null || loudest === activePid) { challenger = { pid: null, ticks: 0 }; return; }
-  challenger = challenger.pid === loudest ? { pid: loudest, ticks: challenger.ticks + 1 } : { pid: loudest, ticks: 1 };
-  if (challenger.ticks >= 7) { activePid = loudest; challenger = { pid: null, ticks: 0 }; layoutTiles(); }
-}, 150);
 
 // ---------------------------------------------------------------- signalling
 function send(type, data = {}, id = undefined) {
@@ -175,8 +147,8 @@ async function handle(msg) {
   switch (msg.type) {
     case "welcome":
       if (me !== null) { // a fresh socket: everyone reconnects afresh, and the room forgot my hand
-        resetAllPeers();
-        closeHub();
+        mesh.resetAll();
+        mesh.closeHub();
         sfu.reset();
         $("toggle-hand").dataset.up = "no";
         $("toggle-hand").textContent = T.raise_hand;
@@ -186,17 +158,19 @@ async function handle(msg) {
       iceServers = data.ice_servers || [];
       evidence = data.evidence || [];
       recordVideo = Boolean(data.record_video);
-      fillEvidence();
+      ui.fillEvidence();
       setConn(T.connected, "ok");
       break;
     case "state": {
       const wasAdmitted = state && state.you.state === "admitted";
+      const first = state === null;
       state = data;
+      if (first) sendMedia(); // said at once, from the lobby too: the room has it on admission
       if (!wasAdmitted && state.you.state === "admitted") admitted();
-      render();
+      ui.render();
       if (state.media === "sfu") sfu.sync(state);
-      else syncPeers();
-      syncHub();
+      else mesh.sync(state);
+      mesh.syncHub();
       break;
     }
     case "sfu_published":
@@ -210,29 +184,21 @@ async function handle(msg) {
       if (state) sfu.sync(state);
       break;
     case "signal":
-      await onSignal(data);
+      await mesh.onSignal(data);
       break;
     case "peer_reset":
       closePeer(data.participant);
-      syncPeers();
+      if (state && state.media !== "sfu") mesh.sync(state);
       break;
     case "hub_answer":
-      // An answer to an older offer (the connection was replaced meanwhile) is ignored.
-      if (hub && hub.pc.signalingState === "have-local-offer") {
-        try {
-          await hub.pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
-        } catch (err) {
-          closeHub();
-          setTimeout(syncHub, 2000);
-        }
-      }
+      await mesh.onHubAnswer(data);
       break;
     case "chat":
-      addLine($("chat"), `${data.name}: ${data.text}`, data.at);
-      if ($("drawer").hidden && data.from !== me) { unread += 1; $("unread").textContent = String(unread); $("unread").hidden = false; }
+      ui.addLine($("chat"), `${data.name}: ${data.text}`, data.at);
+      if (data.from !== me) ui.countUnread();
       break;
     case "note":
-      addLine($("notes"), data.text, data.at);
+      ui.addLine($("notes"), data.text, data.at);
       break;
     case "mute_request":
       setAudio(false);
@@ -248,7 +214,7 @@ async function handle(msg) {
       break;
     case "error":
       if (["removed", "session_ended", "room_full"].includes(data.code)) stopAll(data.message);
-      else if (data.code === "hub_peer_failed" || data.code === "not_recording") { closeHub(); setTimeout(syncHub, 3000); }
+      else if (data.code === "hub_peer_failed" || data.code === "not_recording") mesh.hubFailed();
       else if (data.code === "sfu_failed") sfu.failed(msg.id);
       else if (data.code === "not_admitted" && !(state && state.you.state === "admitted")) console.info("not yet admitted", data);
       else showNotice(`${T.error}: ${data.message}`, false, true);
@@ -260,8 +226,8 @@ async function handle(msg) {
 
 function stopAll(text) {
   closedForGood = true;
-  resetAllPeers();
-  closeHub();
+  mesh.resetAll();
+  mesh.closeHub();
   sfu.reset();
   localStream.getTracks().forEach((t) => t.stop());
   if (ws) ws.close();
@@ -273,351 +239,15 @@ function stopAll(text) {
   root.dataset.ended = "yes";
 }
 
-function showNotice(text, sticky = false, isError = false) {
-  const box = $("notice");
-  box.textContent = text;
-  box.hidden = false;
-  noticeIsError = isError;
-  fitStage();
-  if (!sticky) setTimeout(() => { if (!closedForGood && box.textContent === text) box.hidden = true; }, 6000);
-}
-
-// Let in: say what is really on (the room assumes sound and camera on), forget any error shown
-// while waiting, and lay out the stage.
+// Let in: forget any error shown while waiting, and lay out the stage.
 function admitted() {
-  if (noticeIsError) { $("notice").hidden = true; noticeIsError = false; }
+  ui.clearError();
   $("precheck").hidden = true;
   $("lobby").hidden = true;
   $("stage").hidden = false;
-  if (wide.matches && !everAdmitted) openDrawer(IS_MEDIATOR ? "people-panel" : "chat-panel", false);
+  if (ui.wide() && !everAdmitted) ui.openDrawer(IS_MEDIATOR ? "people-panel" : "chat-panel", false);
   everAdmitted = true;
-  fitStage();
-  sendMedia();
-}
-
-// The stage fills the screen below its own top. What is above it (the page's bar, a notice, the
-// network offer) changes height, so look again now and then.
-function fitStage() {
-  if ($("stage").hidden) return;
-  const top = `${Math.round($("stage").getBoundingClientRect().top + window.scrollY)}px`;
-  if (root.style.getPropertyValue("--stage-top") !== top) root.style.setProperty("--stage-top", top);
-}
-window.addEventListener("resize", fitStage);
-setInterval(fitStage, 1000);
-
-// ---------------------------------------------------------------- the mesh (perfect negotiation)
-function makePeer(pid) {
-  const pc = new RTCPeerConnection({ iceServers });
-  const entry = { pc, polite: me > pid, makingOffer: false, ignoreOffer: false, stream: new MediaStream() };
-  peers.set(pid, entry);
-  for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
-  if (audioOnly) soundOnly(pc);
-  pc.onnegotiationneeded = async () => {
-    try {
-      entry.makingOffer = true;
-      await pc.setLocalDescription();
-      send("signal", { to: pid, description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
-    } catch (err) {
-      console.warn("negotiation failed", err);
-    } finally {
-      entry.makingOffer = false;
-    }
-  };
-  pc.onicecandidate = ({ candidate }) => {
-    if (candidate && candidate.candidate) send("signal", { to: pid, candidate: candidate.toJSON() });
-  };
-  pc.ontrack = ({ track, streams }) => {
-    if (!streams[0]) entry.stream.addTrack(track);
-    entry.stream = streams[0] || entry.stream;
-    attachStream(pid, entry.stream);
-  };
-  pc.oniceconnectionstatechange = () => {
-    if (pc.iceConnectionState === "failed") pc.restartIce();
-  };
-  return entry;
-}
-
-async function onSignal({ from, description, candidate }) {
-  let entry = peers.get(from);
-  if (!entry) entry = makePeer(from);
-  const pc = entry.pc;
-  try {
-    if (description) {
-      const collision = description.type === "offer" && (entry.makingOffer || pc.signalingState !== "stable");
-      entry.ignoreOffer = !entry.polite && collision;
-      if (entry.ignoreOffer) return;
-      await pc.setRemoteDescription(description);
-      if (description.type === "offer") {
-        if (audioOnly) soundOnly(pc); // answer without video either way
-        await pc.setLocalDescription();
-        send("signal", { to: from, description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
-      }
-    } else if (candidate) {
-      try {
-        await pc.addIceCandidate(candidate);
-      } catch (err) {
-        if (!entry.ignoreOffer) console.warn("candidate refused", err);
-      }
-    }
-  } catch (err) {
-    console.warn("signal failed", err);
-  }
-}
-
-function closePeer(pid) {
-  const entry = peers.get(pid);
-  if (!entry) return;
-  entry.pc.close();
-  peers.delete(pid);
-  const tile = document.querySelector(`.tile[data-participant="${pid}"] video`);
-  if (tile) tile.srcObject = null;
-}
-
-function resetAllPeers() {
-  for (const pid of [...peers.keys()]) closePeer(pid);
-}
-
-function syncPeers() {
-  if (!state || !state.you || state.you.state !== "admitted") { resetAllPeers(); return; }
-  const allowed = new Set(state.you.peers);
-  for (const pid of [...peers.keys()]) if (!allowed.has(pid)) closePeer(pid);
-  // The impolite side (lower id) starts; the polite side waits for its offer, so a pair never
-  // opens two connections at once.
-  for (const pid of allowed) if (!peers.has(pid) && me < pid) makePeer(pid);
-}
-
-function replaceTracksEverywhere() {
-  const byKind = (kind) => localStream.getTracks().find((t) => t.kind === kind) || null;
-  sfu.replaceTracks();
-  for (const { pc, sfu: viaSfu } of peers.values()) {
-    if (viaSfu) continue; // receive-only
-    const kinds = new Set();
-    for (const sender of pc.getSenders()) {
-      if (sender.track) kinds.add(sender.track.kind);
-      const kind = sender.track ? sender.track.kind : null;
-      if (kind) sender.replaceTrack(byKind(kind));
-    }
-    for (const track of localStream.getTracks()) if (!kinds.has(track.kind)) pc.addTrack(track, localStream);
-  }
-  if (hub) {
-    const sender = hub.pc.getSenders()[0];
-    if (sender) sender.replaceTrack(byKind("audio"));
-  }
-}
-
-// Sound only: no video sent or received on this connection (the change renegotiates by itself).
-function soundOnly(pc) {
-  for (const t of pc.getTransceivers()) {
-    const kind = (t.sender.track && t.sender.track.kind) || (t.receiver.track && t.receiver.track.kind);
-    if (kind !== "video" || t.stopped || t.direction === "inactive") continue;
-    t.sender.replaceTrack(null);
-    t.direction = "inactive";
-  }
-}
-
-// ---------------------------------------------------------------- the hub's recorder
-async function syncHub() {
-  // Through the SFU, the hub's recorder takes each member's audio from Janus instead.
-  const wanted = state && state.recording && state.media !== "sfu" && state.you.state === "admitted" && localStream.getAudioTracks().length > 0;
-  if (!wanted) { if (hub) { closeHub(); send("hub_close"); } return; }
-  if (hub) return;
-  const pc = new RTCPeerConnection({ iceServers });
-  hub = { pc };
-  pc.addTransceiver(localStream.getAudioTracks()[0], { direction: "sendonly", streams: [localStream] });
-  const video = localStream.getVideoTracks()[0];
-  if (recordVideo && video) {
-    // Low rate: the recorder keeps a record, not a broadcast (about 150 kbit/s, half size).
-    pc.addTransceiver(video, {
-      direction: "sendonly",
-      streams: [localStream],
-      sendEncodings: [{ maxBitrate: 150000, scaleResolutionDownBy: 2, maxFramerate: 10 }],
-    });
-  }
-  pc.onconnectionstatechange = () => {
-    if (pc.connectionState === "failed" && hub && hub.pc === pc) {
-      closeHub();
-      setTimeout(syncHub, 2000);
-    }
-  };
-  await pc.setLocalDescription(await pc.createOffer());
-  await gatheringDone(pc, 3000); // the hub's peer does not take trickled candidates
-  if (hub && hub.pc === pc) send("hub_offer", { sdp: pc.localDescription.sdp });
-}
-
-function gatheringDone(pc, timeoutMs) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const finish = () => { pc.removeEventListener("icegatheringstatechange", done); resolve(); };
-    const done = () => { if (pc.iceGatheringState === "complete") finish(); };
-    pc.addEventListener("icegatheringstatechange", done);
-    setTimeout(finish, timeoutMs);
-  });
-}
-
-function closeHub() {
-  if (hub) { hub.pc.close(); hub = null; }
-}
-
-// ---------------------------------------------------------------- drawing the room
-function tileFor(pid, name) {
-  let tile = document.querySelector(`.tile[data-participant="${pid}"]`);
-  if (!tile) {
-    tile = document.createElement("figure");
-    tile.className = "tile";
-    tile.dataset.participant = pid;
-    const video = document.createElement("video");
-    video.autoplay = true;
-    video.playsInline = true;
-    if (pid === me) video.muted = true;
-    const caption = document.createElement("figcaption");
-    tile.append(video, caption);
-    tile.classList.toggle("self", pid === me);
-    $("tiles").append(tile);
-  }
-  tile.querySelector("figcaption").textContent = name;
-  return tile;
-}
-
-function attachStream(pid, stream) {
-  const member = state && (state.members || []).find((m) => m.participant === pid);
-  const tile = tileFor(pid, member ? member.name : "");
-  const video = tile.querySelector("video");
-  if (video.srcObject !== stream) {
-    video.srcObject = stream;
-    video.play().catch(() => {});
-    watchLevel(stream, tile);
-  }
-}
-
-function render() {
-  const you = state.you;
-  $("precheck").hidden = true;
-  $("lobby").hidden = you.state !== "lobby";
-  $("stage").hidden = you.state !== "admitted";
-  root.dataset.state = you.state;
-  const refusal = (state.members || []).some((m) => m.consent === "refused");
-  $("rec").textContent = state.recording ? `● ${T.recording_on}` : refusal ? T.recording_refused : T.recording_off;
-  $("rec").dataset.on = state.recording ? "yes" : "no";
-  if (you.state !== "admitted") return;
-  const caucus = state.caucus;
-  const outside = caucus && !caucus.members.includes(me);
-  root.dataset.caucus = caucus ? (outside ? "outside" : "inside") : "none";
-  if (outside) showNotice(T.caucus_wait, true);
-  else if (caucus) showNotice(T.caucus_in, true);
-  else if ([T.caucus_wait, T.caucus_in].includes($("notice").textContent)) $("notice").hidden = true;
-  // Tiles: myself, and everyone I may see now.
-  const visible = new Set([me, ...you.peers]);
-  const mine = tileFor(me, `${$("name").value} (${T.you})`);
-  const myVideo = mine.querySelector("video");
-  if (myVideo.srcObject !== localStream) { myVideo.srcObject = localStream; watchLevel(localStream, mine); }
-  for (const m of state.members) {
-    if (m.participant === me || !visible.has(m.participant)) continue;
-    const tile = tileFor(m.participant, m.name + (m.hand_up ? ` ${T.hand}` : ""));
-    tile.dataset.audio = m.audio ? "on" : "off";
-  }
-  for (const tile of document.querySelectorAll(".tile")) {
-    if (!visible.has(Number(tile.dataset.participant))) tile.remove();
-  }
-  layoutTiles();
-  renderShared();
-  if (IS_MEDIATOR) renderPeople();
-  fitStage();
-}
-
-// The others' tiles, one of them larger: the one speaking lately, else the mediator, else the first.
-function layoutTiles() {
-  const others = [...document.querySelectorAll(".tile:not(.self)")];
-  const pids = others.map((t) => Number(t.dataset.participant));
-  if (!pids.includes(activePid)) {
-    const mediator = state && (state.members || []).find((m) => m.role === "mediator" && pids.includes(m.participant));
-    activePid = mediator ? mediator.participant : (pids[0] ?? null);
-  }
-  for (const tile of others) tile.classList.toggle("active", Number(tile.dataset.participant) === activePid);
-  $("tiles").dataset.count = String(others.length);
-}
-
-function renderShared() {
-  const box = $("shared");
-  const shared = state.shared;
-  box.hidden = !shared;
-  if (!shared) { box.replaceChildren(); return; }
-  if (box.dataset.evidence === String(shared.evidence_id)) return;
-  box.dataset.evidence = String(shared.evidence_id);
-  const title = document.createElement("p");
-  title.textContent = `${T.shared}: ${shared.name}`;
-  const item = evidence.find((e) => e.id === shared.evidence_id);
-  const isImage = /\.(jpe?g|png|gif|webp)$/i.test(shared.name) || (item && /image/.test(item.kind || ""));
-  let body;
-  if (isImage) { body = document.createElement("img"); body.src = shared.url; body.alt = shared.name; }
-  else { body = document.createElement("a"); body.href = shared.url; body.target = "_blank"; body.rel = "noopener"; body.textContent = T.open_file; }
-  box.replaceChildren(title, body);
-}
-
-function roomName(room) {
-  return room === "main" ? T.main_room : T.caucus_room.replace("{n}", room.split("-")[1] || "");
-}
-
-function button(text, onClick, testid) {
-  const b = document.createElement("button");
-  b.textContent = text;
-  b.type = "button";
-  if (testid) b.dataset.testid = testid;
-  b.addEventListener("click", onClick);
-  return b;
-}
-
-let peopleShown = "";
-
-function renderPeople() {
-  const list = $("people");
-  const waiting = state.members.filter((m) => m.state === "lobby").length;
-  $("waiting").textContent = String(waiting);
-  $("waiting").hidden = waiting === 0;
-  $("bar-caucus").textContent = state.caucus ? T.end_caucus : T.caucus;
-  $("bar-caucus").dataset.section = state.caucus ? "caucus-controls" : "people-panel";
-  // Rebuild only when something shown changed: a button replaced under the pointer loses its click.
-  const shown = JSON.stringify([state.caucus, state.members.map((m) => [m.participant, m.name, m.state, m.room, m.consent, m.hand_up, m.connected])]);
-  $("caucus-controls").hidden = !state.caucus;
-  if (shown === peopleShown) return;
-  peopleShown = shown;
-  list.replaceChildren();
-  for (const m of state.members) {
-    if (m.participant === me) continue;
-    const li = document.createElement("li");
-    li.dataset.participant = m.participant;
-    li.dataset.state = m.state;
-    const label = document.createElement("span");
-    const refused = m.consent === "refused" ? ` · ${T.no_consent}` : "";
-    label.textContent = `${m.name} · ${m.state === "lobby" ? T.waiting_room : roomName(m.room)}${refused}${m.hand_up ? " " + T.hand : ""}${m.connected ? "" : " …"}`;
-    li.append(label);
-    if (m.state === "lobby") li.append(button(T.admit, () => send("admit", { participant: m.participant }), `admit-${m.participant}`));
-    if (m.state === "admitted") {
-      li.append(button(T.mute, () => send("mute", { participant: m.participant }), `mute-${m.participant}`));
-      if (!state.caucus) li.append(button(T.caucus, () => send("caucus_start", { participants: [m.participant] }), `caucus-${m.participant}`));
-    }
-    li.append(button(T.remove, () => { if (confirm(T.confirm_remove)) send("remove", { participant: m.participant }); }, `remove-${m.participant}`));
-    list.append(li);
-  }
-}
-
-function addLine(list, text, at) {
-  const li = document.createElement("li");
-  const time = document.createElement("time");
-  time.textContent = new Date(at).toLocaleTimeString();
-  li.append(time, " ", text);
-  list.append(li);
-  list.scrollTop = list.scrollHeight;
-}
-
-function fillEvidence() {
-  const select = $("evidence");
-  if (!select) return;
-  select.replaceChildren(...evidence.map((e) => {
-    const option = document.createElement("option");
-    option.value = e.id;
-    option.textContent = e.name;
-    return option;
-  }));
+  ui.fitStage();
 }
 
 // ---------------------------------------------------------------- controls
@@ -629,7 +259,7 @@ function setAudio(on) {
 }
 
 function sendMedia() {
-  if (!state || state.you.state !== "admitted") return; // said once let in (see admitted())
+  if (!state) return; // said with the first state (the room assumes sound and camera on)
   const audio = localStream.getAudioTracks().some((t) => t.enabled);
   const video = localStream.getVideoTracks().some((t) => t.enabled);
   send("media", { audio, video });
@@ -662,6 +292,7 @@ if (IS_MEDIATOR) {
     if (text) send("note", { text });
     $("note-text").value = "";
   });
+  $("admit-all").addEventListener("click", () => send("admit_all"));
   $("caucus-end").addEventListener("click", () => {
     send("caucus_end", { summary: $("caucus-summary").value.trim() });
     $("caucus-summary").value = "";
@@ -672,37 +303,6 @@ if (IS_MEDIATOR) {
     if (confirm(T.confirm_end)) send("end", { outcome: $("outcome").value, note: $("outcome-note").value.trim() });
   });
 }
-// The drawer: chat and the mediator's tools. A side column on wide screens, a sheet on phones.
-function openDrawer(section, focus = true) {
-  const drawer = $("drawer");
-  drawer.hidden = false;
-  if (section === "chat-panel") { unread = 0; $("unread").hidden = true; }
-  for (const b of document.querySelectorAll("[aria-controls=drawer]")) b.setAttribute("aria-expanded", "true");
-  const target = $(section);
-  if (target) { // scroll the drawer only, never the page under it
-    const head = $("drawer-close").parentElement.getBoundingClientRect().height;
-    drawer.scrollTop += target.getBoundingClientRect().top - drawer.getBoundingClientRect().top - head;
-    const field = target.querySelector("input, select, textarea, button");
-    if (focus && field) field.focus({ preventScroll: true });
-  }
-}
-
-function closeDrawer() {
-  $("drawer").hidden = true;
-  for (const b of document.querySelectorAll("[aria-controls=drawer]")) b.setAttribute("aria-expanded", "false");
-}
-
-for (const b of document.querySelectorAll("[aria-controls=drawer]")) {
-  b.setAttribute("aria-expanded", "false");
-  b.addEventListener("click", () => {
-    const section = b.dataset.section;
-    // On a phone the same button closes the sheet again; on a wide screen it goes to its section.
-    if (!$("drawer").hidden && !wide.matches) closeDrawer();
-    else openDrawer(section);
-  });
-}
-$("drawer-close").addEventListener("click", () => { closeDrawer(); $("bar-chat").focus(); });
-document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("drawer").hidden && !wide.matches) closeDrawer(); });
 $("leave").addEventListener("click", () => {
   if (!confirm(T.confirm_leave)) return;
   stopAll(T.left);
@@ -725,7 +325,7 @@ function showNetwork(reading) {
   tag.title = `RTT ${Math.round(reading.rtt * 1000)} ms · ${(reading.loss * 100).toFixed(1)}%`;
   poorTicks = reading.quality === "poor" ? poorTicks + 1 : 0;
   $("net-offer").hidden = audioOnly || poorTicks < 2;
-  fitStage();
+  ui.fitStage();
 }
 
 setInterval(watchNetwork, 3000);
@@ -734,8 +334,7 @@ function goSoundOnly() {
   audioOnly = true;
   $("audio-only").checked = true;
   for (const track of localStream.getVideoTracks()) { track.stop(); localStream.removeTrack(track); }
-  for (const { pc } of peers.values()) soundOnly(pc);
-  if (hub) for (const sender of hub.pc.getSenders()) if (sender.track && sender.track.kind === "video") sender.replaceTrack(null);
+  mesh.soundOnly();
   $("toggle-video").disabled = true;
   $("toggle-video").textContent = T.sound_only_on;
   $("net-offer").hidden = true;
@@ -745,7 +344,7 @@ $("go-audio-only").addEventListener("click", goSoundOnly);
 
 for (const id of ["camera", "microphone", "audio-only"]) $(id).addEventListener("change", openDevices);
 $("join").addEventListener("click", async () => {
-  if (audioContext) audioContext.resume();
+  ui.resumeAudio();
   consent = document.querySelector("input[name=consent]:checked").value;
   audioOnly = $("audio-only").checked;
   if (audioOnly) { $("toggle-video").disabled = true; $("toggle-video").textContent = T.sound_only_on; }
@@ -757,19 +356,21 @@ $("join").addEventListener("click", async () => {
 window.gongtiaoRoom = {
   get me() { return me; },
   get state() { return state; },
-  peers: () => [...peers.keys()],
-  hubState: () => (hub ? hub.pc.connectionState : "none"),
+  peers: () => mesh.live(), // those whose media this page receives (or may: connecting)
+  standby: () => mesh.standby(), // connections prepared in the lobby, nothing sent on them
+  hubState: () => mesh.hubState(),
   sfuState: () => sfu.state(),
   showNetwork, // a test may show a reading as if measured
-  get activeSpeaker() { return activePid; },
+  get activeSpeaker() { return ui.activeSpeaker(); },
   async inbound() {
     const out = {};
-    for (const [pid, { pc }] of peers) {
+    for (const [pid, { pc, live, sfu: viaSfu }] of peers) {
       const stats = await pc.getStats();
-      const row = { video_frames: 0, audio_bytes: 0, state: pc.connectionState };
+      const row = { video_frames: 0, audio_bytes: 0, sent_bytes: 0, state: pc.connectionState, standby: !live && !viaSfu };
       stats.forEach((s) => {
         if (s.type === "inbound-rtp" && s.kind === "video") row.video_frames += s.framesDecoded || 0;
         if (s.type === "inbound-rtp" && s.kind === "audio") row.audio_bytes += s.bytesReceived || 0;
+        if (s.type === "outbound-rtp") row.sent_bytes += s.bytesSent || 0;
       });
       out[pid] = row;
     }

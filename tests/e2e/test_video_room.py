@@ -73,7 +73,15 @@ async def receives_video_from(page: Page, pids: set[int], timeout: float = 25.0)
         return all(after.get(p, 0) > before.get(p, 0) > 0 for p in pids)
 
     flowing.__name__ = f"video from {sorted(pids)}"
-    await until(flowing, timeout)
+    try:
+        await until(flowing, timeout)
+    except AssertionError as exc:  # say what the page had
+        seen = await page.evaluate(
+            "(async () => JSON.stringify({inbound: await window.gongtiaoRoom.inbound(),"
+            " you: window.gongtiaoRoom.state && window.gongtiaoRoom.state.you,"
+            " hub: window.gongtiaoRoom.hubState()}))()"
+        )
+        raise AssertionError(f"{exc}: {seen}") from None
 
 
 async def wait_js(page: Page, expression: str, timeout: float = 20.0) -> None:
@@ -137,8 +145,16 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
 
         await mediator.goto(f"{base}/mediations/{session_id}/room")
         m_id = await enter(mediator)
-        for pid in (a_id, b_id):
-            await mediator.get_by_test_id(f"admit-{pid}").click()
+        # While they wait, every pair's connection is made ready and carries nothing either way.
+        for page, others in ((mediator, {a_id, b_id}), (a, {m_id, b_id}), (b, {m_id, a_id})):
+            await until(lambda page=page, others=others: _standing_by(page, others), 60)
+        await asyncio.sleep(1)  # a moment for anything sent by mistake to show in the counters
+        for page in (mediator, a, b):
+            assert await _standing_by(page, None), "media crossed a standby connection"
+            assert await page.evaluate("window.gongtiaoRoom.peers()") == []
+        assert await a.locator(".tile").count() == 0 and not await a.locator("#stage").is_visible()
+        await mediator.get_by_test_id("admit-all").focus()  # one key lets both in
+        await mediator.keyboard.press("Enter")
         await a.get_by_test_id("tiles").wait_for(state="visible")
         await receives_video_from(mediator, {a_id, b_id})
         await receives_video_from(a, {m_id, b_id})
@@ -214,6 +230,19 @@ async def _the_minutes_tell_the_truth(db: Database, text: str, session_id: int) 
             r.duration_seconds for r in recordings if r.participant_id == person.id and r.room == "main"
         )
         assert abs(shown - recorded / 2) <= max(2.5, 0.25 * recorded), (person.display_name, shown, recorded)
+
+
+async def _standing_by(page: Page, others: set[int] | None) -> bool:
+    """Standby connections (to ``others``, or all the page has) connected, with no media sent or
+    received on any of them."""
+    rows = {int(pid): row for pid, row in (await page.evaluate("window.gongtiaoRoom.inbound()")).items()}
+    if others is not None and (set(rows) != others or any(r["state"] != "connected" for r in rows.values())):
+        return False
+    quiet = all(
+        r["standby"] and r["video_frames"] == r["audio_bytes"] == r["sent_bytes"] == 0 for r in rows.values()
+    )
+    assert quiet, rows
+    return True
 
 
 async def _peers_are(page: Page, expected: list[int]) -> bool:

@@ -451,9 +451,16 @@ async def test_a_refusal_is_recorded_and_recording_stops_only_if_the_mediator_le
     await say(host, "admit", {"participant": guests[1]["id"]})
     stopped = await expect_state(a, lambda d: len(d["you"]["peers"]) == 2)
     assert stopped["recording"] is False
-    async with db.read() as s:
-        kinds = (await s.scalars(select(SessionEvent.kind).where(SessionEvent.session_id == sid))).all()
-    assert "consent_refused" in kinds and "recording_started" in kinds and "recording_stopped" in kinds
+    wanted = {"consent_refused", "recording_started", "recording_stopped"}
+    for _ in range(50):  # the pages hear of a change first, the record follows (dispatch._admit)
+        async with db.read() as s:
+            kinds = set(
+                (await s.scalars(select(SessionEvent.kind).where(SessionEvent.session_id == sid))).all()
+            )
+        if wanted <= kinds:
+            break
+        await asyncio.sleep(0.05)
+    assert wanted <= kinds
     for ws in (host, a, b):
         await ws.close()
 
@@ -547,3 +554,38 @@ async def test_a_guest_secret_expires_on_the_server_not_only_in_the_cookie(clien
     with pytest.raises(Exception) as refused:
         await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": secret})
     assert "403" in str(refused.value)
+
+
+async def test_those_waiting_prepare_their_connections_and_admit_all_lets_them_in_at_once(
+    client, db, browsers, monkeypatch
+) -> None:
+    from rtc import recordings
+
+    mediator, session, guests = await _scheduled(client, db)
+    sid = session["id"]
+    host, a, b, welcome = await _both_in_lobby(client, mediator, browsers, sid, guests)
+    me, a_id, b_id = welcome["participant"], guests[0]["id"], guests[1]["id"]
+    waiting = await expect_state(a, lambda d: sorted(d["you"]["standby"]) == sorted([me, b_id]))
+    assert waiting["you"]["peers"] == [] and "members" not in waiting
+    # A waiting guest's offer reaches the mediator (a connection made ready, nothing sent on it).
+    await say(a, "signal", {"to": me, "description": {"type": "offer", "sdp": "v=0"}})
+    assert (await expect(host, "signal"))["data"]["from"] == a_id
+    await say(a, "admit_all", {})
+    assert (await expect(a, "error"))["data"]["code"] == "not_allowed"
+
+    # The record refuses the admission: they go back to the lobby, and the pages hear it.
+    async def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(recordings, "admitted", broken)
+    await say(host, "admit_all", {})
+    await expect_state(a, lambda d: d["you"]["state"] == "admitted")
+    back = await expect_state(a, lambda d: d["you"]["state"] == "lobby")
+    assert sorted(back["you"]["standby"]) == sorted([me, b_id])
+    assert (await expect(host, "error"))["data"]["code"] == "bad_message"
+    monkeypatch.undo()
+    await say(host, "admit_all", {})
+    both = await expect_state(b, lambda d: d["you"]["state"] == "admitted")
+    assert sorted(both["you"]["peers"]) == sorted([me, a_id]) and both["you"]["standby"] == []
+    for ws in (host, a, b):
+        await ws.close()
