@@ -5,6 +5,7 @@ hand out plain dataclasses, never the referrals tables.
 - ``identity_matches``: the door check (last four characters of a party's ID number), without the
   ID number ever leaving this package;
 - ``party_phones``: the parties' mobile numbers on file, for their invitation and reminders by SMS;
+- ``party_emails``: the parties' e-mail addresses on file, for their invitation by e-mail;
 - ``evidence_for_room``: the stored file of a piece of evidence that a mediator shows in a session;
 - ``cases_in_mediation``: cases whose referral is at a given stage, for the demo's sessions;
 - ``awaiting_mediation``: the cases a scope may schedule a session for (the picker of
@@ -106,6 +107,15 @@ async def party_phones(s: AsyncSession, party_ids: Iterable[int]) -> dict[int, s
         return {}
     rows = (await s.execute(select(Party.id, Party.phone).where(Party.id.in_(wanted)))).all()
     return {row.id: row.phone for row in rows if row.phone.strip()}
+
+
+async def party_emails(s: AsyncSession, party_ids: Iterable[int]) -> dict[int, str]:
+    """The e-mail address on file of each of these parties that has one."""
+    wanted = list(party_ids)
+    if not wanted:
+        return {}
+    rows = (await s.execute(select(Party.id, Party.email).where(Party.id.in_(wanted)))).all()
+    return {row.id: row.email.strip() for row in rows if row.email.strip()}
 
 
 async def evidence_for_room(

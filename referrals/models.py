@@ -105,6 +105,7 @@ class Party(Base):
     name: Mapped[str] = mapped_column(String(100), index=True)
     id_number: Mapped[str] = mapped_column(String(32), default="", index=True)
     phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")  # for invitations by e-mail
     address: Mapped[str] = mapped_column(String(200), default="")  # 住址, or 住所地 of an organisation
     # What a mediation paper and a court need of a party (codes in referrals.codes):
     kind: Mapped[str] = mapped_column(String(16), default="person")  # person | organisation

@@ -159,7 +159,7 @@ async def _schedule(ctx: Ctx, form: Form, key: str | None) -> web.Response:
 async def _invite_all(
     ctx: Ctx, s: AsyncSession, session: MediationSession, outbox: Outbox
 ) -> list[dict[str, Any]]:
-    """Each guest's link, sent by SMS where the party has a mobile number on file, and a printable
+    """Each guest's link, sent by SMS and e-mail where the party has them on file, and a printable
     slip with its QR code for every guest (the links are shown only now: they are stored hashed)."""
     slips = []
     for guest in await service.participants(s, session.id):
@@ -169,14 +169,15 @@ async def _invite_all(
             s, ctx.user.actor, session, guest, now=utcnow(), hours=ctx.config.invitation_hours
         )
         url = views.join_url(ctx.base_url, token)
-        queued = await party_messages.send_link(s, session, guest, url, now=utcnow(), outbox=outbox)
+        sent = await party_messages.send_link(s, session, guest, url, now=utcnow(), outbox=outbox)
         slips.append(
             {
                 "name": guest.display_name,
                 "role": guest.role,
                 "url": url,
                 "qr": views.qr_svg(url),
-                "sms": bool(queued),
+                "sms": "sms" in sent,
+                "email": "email" in sent,
             }
         )
     return slips

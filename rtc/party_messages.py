@@ -1,7 +1,10 @@
-"""A session's parties hear of it by SMS: their invitation link, and reminders of the hearing.
+"""A session's parties hear of it by SMS (and their link by e-mail too): their invitation link,
+and reminders of the hearing.
 
 - ``send_link``: when the mediator issues a party's link, it goes by SMS to the party's mobile
-  number on file (the mediator no longer copies it by hand); a fresh link is a new message.
+  number on file and by e-mail to the party's address on file, each that the party has (the
+  mediator no longer copies it by hand; the printable slip with its QR code serves the others); a
+  fresh link is a new message.
 - ``send_confirm_link``: the link to read and confirm the minutes (``rtc.minutes.confirm_links``),
   sent again whenever the mediator asks; valid until it expires, after the session too.
 - ``tell_parties``: a session moved or cancelled is said at once to each party with a mobile
@@ -28,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.events import Outbox
 from hub.models import Agency, User
-from hub.outbound import ParamsRefused, Queued, contact, enqueue_sms, withdraw
+from hub.outbound import ParamsRefused, Queued, contact, enqueue_email, enqueue_sms, withdraw
 from referrals import for_mediation
 from rtc.models import MediationSession, Participant
 
@@ -83,20 +86,35 @@ async def send_link(
     *,
     now: datetime,
     outbox: Outbox | None = None,
-) -> Queued | None:
-    """Queue the party's fresh link by SMS, if the party has a mobile number on file (None if not)."""
+) -> tuple[str, ...]:
+    """Queue the party's fresh link by SMS and by e-mail, by those of the two the party has on file;
+    the channels it went by (none: the printed slip is the way)."""
     if participant.party_id is None or participant.token_hash is None:
-        return None
-    return await _to_party(
-        s,
-        session,
-        participant.party_id,
-        "party.video_invitation",
-        {"start": session.scheduled_start or now, "link": url},
-        f"mediation:{session.id}:link:{participant.id}:{participant.token_hash[:16]}",
-        expires_at=participant.token_expires_at,
-        outbox=outbox,
-    )
+        return ()
+    template = "party.video_invitation"
+    params = {"start": session.scheduled_start or now, "link": url}
+    key = f"mediation:{session.id}:link:{participant.id}:{participant.token_hash[:16]}"
+    expires = participant.token_expires_at
+    channels = []
+    if await _to_party(
+        s, session, participant.party_id, template, params, key, expires_at=expires, outbox=outbox
+    ):
+        channels.append("sms")
+    address = (await for_mediation.party_emails(s, [participant.party_id])).get(participant.party_id)
+    if address is not None and contact.is_email(address):
+        agency = await s.scalar(select(Agency.name).where(Agency.id == session.agency_id)) or ""
+        await enqueue_email(
+            s,
+            address,
+            template,
+            {"agency": _fit(agency), **params},
+            f"{key}:email",
+            agency_id=session.agency_id,
+            expires_at=expires,
+            outbox=outbox,
+        )
+        channels.append("email")
+    return tuple(channels)
 
 
 async def send_confirm_link(

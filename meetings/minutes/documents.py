@@ -74,10 +74,12 @@ async def minutes_document(
     revision: int | None = None,
     *,
     drafts: bool = True,
+    typed: str | None = None,
 ) -> Document:
     """The minutes of a meeting (a given revision, or the latest), filled in inside the caller's
     transaction; render the PDF after it. ``drafts=False``: only circulated or approved revisions,
-    and no draft assembled from the record either."""
+    and no draft assembled from the record either. ``typed``: the text being edited, not saved,
+    in place of the revision's (the editor's live preview)."""
     chosen: Minutes | None = None
     for row in await minutes_service.revisions(s, meeting.id, drafts=drafts):
         if revision is None or row.revision == revision:
@@ -93,6 +95,8 @@ async def minutes_document(
         )
     else:
         text, status, number = chosen.text, chosen.status, chosen.revision
+    if typed is not None:
+        text = typed
     local = to_local(meeting.start, meeting.time_zone)
     context: dict[str, Any] = {
         "house_css": house_css(),  # a browser shows the preview as it prints

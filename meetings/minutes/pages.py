@@ -88,6 +88,20 @@ async def _page(
     return response
 
 
+@routes.page("POST", "/meetings/{id}/minutes/preview", perm=VIEW)
+async def minutes_preview(ctx: Ctx) -> web.Response:
+    """The document as the fields being typed would print, saving nothing: ``{"html": ...}`` for
+    the preview frame (the editor's script posts the form here as people type)."""
+    form = await Form.read(ctx.request)
+    async with ctx.db.read() as s:
+        meeting = await get_visible_meeting(s, ctx.must, ctx.match_int("id"))
+        check_manage(ctx.must, meeting)
+        document = await documents.minutes_document(
+            s, ctx.request.app[JINJA], meeting, utcnow(), typed=_typed(form)
+        )
+    return web.json_response({"html": document.html})
+
+
 @routes.page("POST", "/meetings/{id}/minutes", perm=VIEW)
 async def minutes_step(ctx: Ctx) -> web.Response:
     """One form, several buttons (``step``): what the person may do is checked per step."""

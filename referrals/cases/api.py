@@ -11,6 +11,7 @@ from hub.errors import HubError
 from hub.keys import LOCALE
 from hub.models import Agency
 from hub.orm import utcnow
+from hub.outbound.contact import mask_email
 from hub.routing import Ctx, Routes, validate
 from hub.schemas import Page
 from referrals import moves, sending
@@ -61,6 +62,7 @@ def case_out(case: Case, referral: Referral | None, *, reveal: bool) -> CaseOut:
             update={
                 "id_number": p.id_number if reveal else mask_id_number(p.id_number),
                 "phone": p.phone if reveal else mask_phone(p.phone),
+                "email": p.email if reveal else mask_email(p.email),
                 # An overseer does not need a birth date either (it is in the ID number).
                 "birth_date": p.birth_date if reveal else None,
             }

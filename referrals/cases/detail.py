@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import directory
 from hub.errors import HubError
 from hub.models import Agency, Area, User
+from hub.outbound.contact import mask_email
 from hub.permissions import Guard
 from hub.plugins import case_links
 from referrals import mediators, moves, states
@@ -90,6 +91,7 @@ def shown_parties(case: Case, reveal: bool) -> list[dict[str, Any]]:
             "id_type": p.id_type,
             "id_number": p.id_number if reveal else mask_id_number(p.id_number),
             "phone": p.phone if reveal else mask_phone(p.phone),
+            "email": p.email if reveal else mask_email(p.email),
             "representative": " ".join(x for x in (p.representative_name, p.representative_title) if x),
             "agents": [a.name for a in p.agents],
             "consent": p.consent,

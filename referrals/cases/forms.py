@@ -64,6 +64,7 @@ PROBLEMS: dict[str, str] = {
 PATTERNS: dict[str, str] = {
     "id_number": N_("Use digits and letters only."),
     "phone": N_("Use digits, spaces, + and - only."),
+    "email": N_("Give an e-mail address such as name@example.cn."),
     "agent_phone": N_("Use digits, spaces, + and - only."),
 }
 

@@ -56,6 +56,7 @@ class PartyInput:
     representative_name: str = ""
     representative_title: str = ""
     agents: tuple[AgentInput, ...] = ()
+    email: str = ""
     consent: str = "pending"
     consent_at: datetime | None = None
     consent_method: str = ""
@@ -66,6 +67,7 @@ class PartyInput:
             name=self.name,
             id_number=self.id_number,
             phone=self.phone,
+            email=self.email,
             address=self.address,
             kind=self.kind,
             id_type=self.id_type,

@@ -19,7 +19,7 @@ from hub.i18n import N_
 
 Raw = Mapping[str, Sequence[str]]
 
-COMMON = ("role", "kind", "name", "id_type", "id_number", "phone", "address")
+COMMON = ("role", "kind", "name", "id_type", "id_number", "phone", "email", "address")
 PERSON_ONLY = ("sex", "ethnicity", "birth_date", "occupation")
 ORGANISATION_ONLY = ("representative_role", "representative_name", "representative_title")
 AGENT = ("agent_name", "agent_relation", "agent_law_firm", "agent_authority", "agent_scope", "agent_phone")
@@ -36,6 +36,7 @@ FIELD_NAMES: dict[str, str] = {
     "id_type": N_("Identity document"),
     "id_number": N_("ID number"),
     "phone": N_("Phone"),
+    "email": N_("E-mail (for invitations)"),
     "address": N_("Address or domicile"),
     "sex": N_("Sex"),
     "ethnicity": N_("Ethnicity"),

@@ -23,6 +23,15 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\- ]*$")]
+# One @, a dot in the domain, ASCII only (as ``hub.outbound.contact.is_email``), or nothing.
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=200,
+        pattern=r"^$|^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+    ),
+]
 IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9A-Za-z]*$")]
 
 
@@ -53,6 +62,7 @@ class PartyIn(Input):
     id_type: IdType | None = Field(default=None, description="default: resident_id, or credit_code")
     id_number: IdNumber = ""
     phone: Phone = ""
+    email: Email = Field(default="", description="For invitations by e-mail (optional)")
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     sex: Literal["male", "female", ""] = ""
     ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
@@ -129,6 +139,7 @@ class PartyIn(Input):
             representative_name=self.representative_name,
             representative_title=self.representative_title,
             agents=tuple(AgentInput(**a.model_dump()) for a in self.agents),
+            email=self.email,
             consent=self.consent,
             consent_at=self.consent_at,
             consent_method=self.consent_method.value if self.consent_method else "",
@@ -238,6 +249,7 @@ class PartyOut(Output):
     id_type: str = "resident_id"
     id_number: str
     phone: str
+    email: str = ""
     address: str
     sex: str = ""
     ethnicity: str = ""

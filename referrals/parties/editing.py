@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.errors import Forbidden
+from hub.outbound.contact import mask_email
 from hub.permissions import Guard
 from referrals.cases.intake import PartyInput
 from referrals.errors import PartyEditForbidden
@@ -30,6 +31,7 @@ FIELDS = (
     "id_type",
     "id_number",
     "phone",
+    "email",
     "address",
     "sex",
     "ethnicity",
@@ -42,7 +44,7 @@ FIELDS = (
 PERSON_ONLY = ("sex", "ethnicity", "birth_date", "occupation")
 ORGANISATION_ONLY = ("representative_role", "representative_name", "representative_title")
 AGENT_FIELDS = ("name", "id_number", "phone", "relation", "law_firm", "authority", "scope")
-MASKED = {"id_number": mask_id_number, "phone": mask_phone}
+MASKED = {"id_number": mask_id_number, "phone": mask_phone, "email": mask_email}
 
 
 def check_may_edit(guard: Guard, case: Case, latest: Referral | None) -> None:

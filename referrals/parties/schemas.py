@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from hub.schemas import Input
-from referrals.cases.schemas import AgentIn, IdNumber, IdType, Name, Phone, Short
+from referrals.cases.schemas import AgentIn, Email, IdNumber, IdType, Name, Phone, Short
 from referrals.codes import PartyConsentMethod, PartyRole
 
 
@@ -22,6 +22,7 @@ class PartyPatch(Input):
     id_type: IdType | None = None
     id_number: IdNumber | None = None
     phone: Phone | None = None
+    email: Email | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     sex: Literal["male", "female", ""] | None = None
     ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] | None = None

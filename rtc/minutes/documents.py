@@ -58,14 +58,17 @@ async def minutes_document(
     minutes: MediationMinutes | None,
     *,
     zone: str,
+    edits: dict[str, Any] | None = None,
 ) -> Document:
-    """Fill in the minutes inside the caller's transaction; render the PDF after it."""
+    """Fill in the minutes inside the caller's transaction; render the PDF after it. ``edits``:
+    the sections as being typed, not saved, in place of the saved ones (the live preview)."""
     if minutes is None:
         content: dict[str, Any] = pure.build_draft(await minutes_service.load_record(s, session, zone=zone))
-        edits: dict[str, Any] = {}
+        edits = {}
         status = "draft"
     else:
-        content, edits, status = minutes.content, minutes.edits, minutes.status
+        content, status = minutes.content, minutes.status
+        edits = minutes.edits if edits is None else edits
     people = await service.participants(s, session.id)
     confirmations = [
         {"name": p.display_name, "at": _when(p.minutes_confirmed_at, zone)}

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import docform
 from hub.errors import MinutesMissing, ValidationFailed
 from hub.forms import Form
+from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import JINJA, render
@@ -26,6 +27,7 @@ from rtc import party_messages, service
 from rtc.errors import NO_MINUTES, MinutesConfirmed, NotAParty
 from rtc.minutes import confirm_links, documents
 from rtc.minutes import service as minutes_service
+from rtc.minutes import text as minutes_text
 from rtc.minutes.confirm_view import page_context, with_preview
 from rtc.minutes.views import (
     STEPS,
@@ -94,6 +96,25 @@ def _changes(form: Form, minutes: MediationMinutes | None) -> dict[str, str]:
         elif name in form:
             found[section["key"]] = form.raw(name)
     return found
+
+
+@routes.page("POST", "/mediations/{id}/minutes/preview", perm=RUN)
+async def minutes_preview(ctx: Ctx) -> web.Response:
+    """The minutes as the fields being typed would print, saving nothing: ``{"html": ...}`` for
+    the preview frame (the editor's script posts the form here as the mediator types)."""
+    form = await Form.read(ctx.request)
+    async with ctx.db.read() as s:
+        session = await get_run_session(s, ctx.must, ctx.match_int("id"))
+        minutes = await minutes_service.get(s, session.id)
+        if minutes is None:
+            raise MinutesMissing(NO_MINUTES)
+        changes = _changes(form, minutes)
+        if any(len(typed) > minutes_service.MAX_SECTION_CHARS for typed in changes.values()):
+            raise ValidationFailed(N_("The text is too long."))
+        edits = minutes_text.apply_edits(minutes.content, minutes.edits, changes)
+        env, zone = ctx.request.app[JINJA], ctx.config.time_zone
+        document = await documents.minutes_document(s, env, session, minutes, zone=zone, edits=edits)
+    return web.json_response({"html": document.html})
 
 
 @routes.page("POST", "/mediations/{id}/minutes", perm=RUN, summary="Save, redraft or circulate the minutes")

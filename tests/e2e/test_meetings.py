@@ -119,6 +119,11 @@ async def test_a_secretary_runs_a_joint_meeting_and_the_chair_approves_the_minut
         await expect(printed.get_by_text(DECISION)).to_be_visible()
         # The document's own styles apply in the frame (the page's policy lets exactly them in).
         assert await printed.locator("h1").evaluate("h => getComputedStyle(h).textAlign") == "center"
+        # The preview follows the fields as they are typed, before any saving.
+        box = secretary.locator("[data-testid=minutes-fields] textarea").last
+        await box.fill(await box.input_value() + "\n\n会后补充：各单位月底前反馈。")
+        await expect(printed.get_by_text("会后补充：各单位月底前反馈。")).to_be_visible()
+        assert await printed.locator("h1").evaluate("h => getComputedStyle(h).textAlign") == "center"
 
         chair = await logged_in(await browser.new_context(), base, "supervisor", errors)
         await chair.goto(meeting_url + "/minutes")

@@ -1,21 +1,26 @@
 """Every demo role walks its pages in Chromium, in Chinese and in English: no page shows a raw code
 (``snake_case``, ``FREQ=``, an ISO timestamp; in Chinese, no English word outside a short list of
-names) and axe finds no serious or critical accessibility violation.
+names; in English, no Chinese in the page's own words: headings, labels, buttons, table heads,
+the menu) and axe finds no serious or critical accessibility violation.
 
-Each role walks in Chinese from the dashboard, following same-origin links (the menu and the main
-links of each page), breadth first, one page per kind of address (``/cases/12`` and ``/cases/13``
-are one kind), at most ``PER_ROLE`` kinds. Then, in English, it shows the kinds of page no role
-before it has shown in English: a code left untranslated shows in both languages, so the English
-pass only needs every kind once. axe runs once per kind of address and language: the same
-template gives the same structure whoever reads it. Downloads, logout, the API and the live video
-room (tested in test_video_room.py) are left out. One browser, one context per role.
+One test per role, so pytest-xdist's workers share the roles. Each role logs in once and walks in
+Chinese from the dashboard, following same-origin links (the menu and the main links of each page),
+breadth first, one page per kind of address (``/cases/12`` and ``/cases/13`` are one kind), at most
+``PER_ROLE`` kinds. Then, in the same browser context with the language cookie switched, it shows
+the same pages in English. axe runs once per kind of address and language in the whole run (the
+same template gives the same structure whoever reads it): the first role to reach a kind claims it
+with a file in the run's shared temporary folder. Downloads, logout, the API and the live video
+room (tested in test_video_room.py) are left out.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import time
 from collections import deque
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -81,6 +86,23 @@ def raw_codes(text: str, chinese: bool, names: set[str]) -> list[str]:
     return found
 
 
+# The page's own words, which English pages must give in English: what the user reads may hold
+# Chinese names, summaries and places, but the menu, the headings of forms and tables, labels and
+# buttons are the templates' words. A label's choices (a select's options: agencies, areas) are
+# data, and so is what is marked as another language (the language switch).
+OWN_WORDS = "nav a, th, button, legend, summary, dt, label:not(:has(input[type=checkbox], input[type=radio]))"
+TEXTS = """els => els.filter(e => !e.closest('[lang]:not(html)')).map(e => {
+  const copy = e.cloneNode(true);
+  copy.querySelectorAll('select, textarea, datalist, [lang]').forEach(x => x.remove());
+  return copy.textContent;
+})"""
+CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]+")
+
+
+def untranslated(texts: list[str]) -> list[str]:
+    return [m for text in texts for m in CJK.findall(text)]
+
+
 async def links_of(page: Page, base: str) -> list[str]:
     hrefs: list[str] = await page.eval_on_selector_all(
         "a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))"
@@ -95,26 +117,43 @@ async def links_of(page: Page, base: str) -> list[str]:
     return out
 
 
+class Claims:
+    """Which (kind of page, language) pairs axe has run on in this pytest run, shared by the
+    xdist workers: a claim is a file created exclusively in the run's common temporary folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def take(self, kind: str, locale: str) -> bool:
+        name = hashlib.sha256(f"{locale} {kind}".encode()).hexdigest()[:16]
+        try:
+            os.close(os.open(self.folder / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+
 class Walk:
-    def __init__(self, base: str, browser: Browser) -> None:
+    def __init__(self, base: str, browser: Browser, claims: Claims) -> None:
         self.base = base
         self.browser = browser
+        self.claims = claims
         self.axe = Axe()
-        self.axed: set[tuple[str, str]] = set()
+        self.axe_runs = 0
         self.problems: list[str] = []
         self.pages = 0
         self.names = usernames()
         # A superuser's menu holds every page, some of which need a grid of one's own (403).
         self.superusers = {u.username for u in USERS if u.is_superuser}
-        self.english: set[str] = set()  # kinds of page seen in English
 
     def problem(self, text: str) -> None:
         print(text)  # as found: a slow walk shows its findings early with -s
         self.problems.append(text)
 
     async def role(self, username: str) -> None:
-        """Log in once; walk in Chinese; then, with the language cookie switched, see in English
-        the kinds of page no role has shown in English yet."""
+        """Log in once; walk in Chinese; then, with the language cookie switched, show the same
+        pages in English."""
         context = await self.browser.new_context()
         page = await context.new_page()
         await log_in(page, self.base, username)
@@ -122,10 +161,7 @@ class Walk:
         shown = await self.crawl(page, username)
         await context.add_cookies([{"name": "gt_lang", "value": "en", "url": self.base}])
         for path in shown:
-            kind = kind_of(urlsplit(path).path)
-            if kind not in self.english:
-                self.english.add(kind)
-                await self.check(page, username, "en", path)
+            await self.check(page, username, "en", path)
         await context.close()
 
     async def crawl(self, page: Page, username: str) -> list[str]:
@@ -157,12 +193,14 @@ class Walk:
         if not 200 <= status < 400:
             self.problem(f"{where}: status {status}")
             return False
-        codes = raw_codes(await page.inner_text("body"), locale == "zh_CN", self.names)
+        chinese = locale == "zh_CN"
+        codes = raw_codes(await page.inner_text("body"), chinese, self.names)
+        if not chinese:
+            codes += untranslated(await page.eval_on_selector_all(OWN_WORDS, TEXTS))
         if codes:
             self.problem(f"{where}: raw text {sorted(set(codes))[:12]}")
-        kind = kind_of(urlsplit(path).path)
-        if (kind, locale) not in self.axed:
-            self.axed.add((kind, locale))
+        if self.claims.take(kind_of(urlsplit(path).path), locale):
+            self.axe_runs += 1
             results = await self.axe.run(page, options=AXE_OPTIONS)
             for v in results.response["violations"]:
                 if v["impact"] in ("serious", "critical"):
@@ -171,20 +209,34 @@ class Walk:
         return True
 
 
-async def test_every_role_walks_its_pages_without_raw_codes_or_serious_axe_violations(
-    config: Config,
-) -> None:
+LOGINS = [u.username for u in USERS if u.note]  # the demo's logins (hub.demo._add_logins)
+
+
+async def test_the_demo_lists_each_login_once(config: Config) -> None:
     db = Database(config.database_url)
     try:
         logins = [x.username for x in (await run_demo(db, utcnow())).logins]
     finally:
         await db.dispose()
     assert len(logins) == len(set(logins)), "the demo's login list names someone twice"
+    assert logins == LOGINS
+
+
+@pytest.fixture
+def claims(tmp_path_factory: pytest.TempPathFactory) -> Claims:
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return Claims(shared / "page-walk-axe")
+
+
+@pytest.mark.parametrize("username", LOGINS)
+async def test_every_role_walks_its_pages_without_raw_codes_or_serious_axe_violations(
+    config: Config, claims: Claims, username: str
+) -> None:
     started = time.monotonic()
     async with serve_in_process(config) as base, chromium() as browser:
-        walk = Walk(base, browser)
-        for username in logins:
-            await walk.role(username)
+        walk = Walk(base, browser, claims)
+        await walk.role(username)
     took = time.monotonic() - started
-    print(f"page walk: {len(logins)} roles, {walk.pages} pages, {len(walk.axed)} axe runs, {took:.1f} s")
+    print(f"page walk: {username}, {walk.pages} pages, {walk.axe_runs} axe runs, {took:.1f} s")
     assert not walk.problems, "\n".join(walk.problems)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from hub.db import Database
 from hub.models import User
 from meetings.models import Minutes
+from tests.hub.test_docform import form_of
 from tests.meetings.helpers import Person, agency_ids, joint_series
 
 pytestmark = pytest.mark.pg
@@ -137,6 +138,25 @@ async def test_the_chair_approves_only_the_text_she_read(client: TestClient, db:
     async with db.read() as s:
         row = await s.scalar(select(Minutes).where(Minutes.meeting_id == meeting["id"]))
         assert row is not None and row.status == "approved" and "会后补充" in row.text
+
+
+async def test_the_preview_follows_the_typed_fields_and_saves_nothing(
+    client: TestClient, db: Database
+) -> None:
+    secretary, meeting = await held_meeting(client, db)
+    path = f"/api/v1/meetings/{meeting['id']}/minutes"
+    _, drafted = await secretary.post(path + "/draft", {})
+    fields = {k: v[0] for k, v in form_of(drafted["text"] + "\n会后补充：预览中的新句子。\n").items()}
+    preview = f"/meetings/{meeting['id']}/minutes/preview"
+    response = await client.post(preview, data={**fields, "_csrf": secretary.csrf})
+    assert response.status == 200
+    html = (await response.json())["html"]
+    assert "会后补充：预览中的新句子。" in html and DECISION in html and "<table" in html
+    _, saved = await secretary.get(path)
+    assert "预览中的新句子" not in saved["text"] and saved["text"] == drafted["text"]
+    invitee = await Person.login(client, "psb_supervisor")  # reads the minutes, manages nothing
+    response = await client.post(preview, data={**fields, "_csrf": invitee.csrf})
+    assert response.status in (403, 404)
 
 
 async def test_an_outsider_cannot_read_the_minutes(client: TestClient, db: Database) -> None:

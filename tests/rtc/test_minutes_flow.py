@@ -227,6 +227,12 @@ async def test_the_minutes_are_drafted_once_edited_sent_and_confirmed_by_each_pa
     # The mediator edits a section on the page, and sends the minutes.
     page = await held.mediator.client.get(held.path)
     assert page.status == 200 and 'name="section-notes-count"' in await page.text()
+    # The preview follows what is typed, as it will print, and saves nothing.
+    preview = await held.mediator.client.post(
+        held.path + "/preview", data={"_csrf": held.mediator.csrf, "section-notes": "预览里的一句话。"}
+    )
+    assert preview.status == 200 and "预览里的一句话。" in (await preview.json())["html"]
+    assert (await minutes_row(db, held.session_id)).edits == {}
     status, edited = await put(
         held.mediator, api, {"sections": {"notes": "14:05:00　双方情绪平稳，同意调解。"}}
     )

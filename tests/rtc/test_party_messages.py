@@ -2,14 +2,15 @@
 template's words and nothing about the dispute; reminders the day and the hour before, queued for
 those times (the test clock, no waiting), moved with the session and dropped when it is cancelled."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
 
 from hub.app import create_app
 from hub.config import Config
@@ -20,9 +21,11 @@ from hub.outbound.models import OutboundMessage
 from referrals.models import Case, Party
 from rtc import party_messages
 from tests.hub.outbound_helpers import manual_worker, sms_config
+from tests.hub.test_outbound_people import Mailbox
 from tests.referrals.helpers import Person
 from tests.rtc.helpers import case_in_mediation, schedule
 from tests.support.outbound import LocalGateway
+from tests.support.pg import free_port
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 pg = pytest.mark.pg  # withdrawing by key prefix, on both databases
@@ -52,6 +55,19 @@ async def gateway() -> AsyncIterator[LocalGateway]:
     await local.start()
     yield local
     await local.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server (aiosmtpd) on loopback, and its port."""
+    port = free_port()
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
@@ -165,3 +181,37 @@ async def test_a_session_starting_within_the_hour_has_no_reminders(hub: TestClie
     mediator = await Person.login(hub, found.mediator_username)
     session = await schedule(mediator, found.case_id, start=(utcnow() + timedelta(minutes=40)).isoformat())
     assert await reminders(db, session["id"]) == []
+
+
+async def test_a_party_with_an_e_mail_address_gets_the_issued_link_by_e_mail_too(
+    aiohttp_client: Any,
+    db: Database,
+    config: Config,
+    gateway: LocalGateway,
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    box, port = mailbox
+    mail = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "公调平台 <noreply@qingchuan.example>"}
+    hub = await aiohttp_client(create_app(sms_config(config, gateway, smtp_starttls=False, **mail)))
+    found = await case_in_mediation(db)
+    mediator = await Person.login(hub, found.mediator_username)
+    session = await schedule(mediator, found.case_id)
+    with_mail, without = [p for p in session["participants"] if p["party_id"] is not None][:2]
+    async with db.write() as s:
+        await s.execute(
+            update(Party).where(Party.id == with_mail["party_id"]).values(email="wang.fang@example.cn")
+        )
+
+    urls = {}
+    for party in (with_mail, without):
+        status, invitation = await mediator.post(
+            f"/api/v1/mediations/{session['id']}/participants/{party['id']}/invitation", {}
+        )
+        assert status == 201
+        urls[party["id"]] = invitation["url"]
+    await gateway.wait_for(lambda: len(gateway.texts()) == 2 and bool(box.received), timeout=20)
+    [(recipients, message)] = box.received  # the other party has no address: SMS alone
+    assert recipients == ["wang.fang@example.cn"] and message["Subject"] == "视频调解邀请"
+    body = message.get_body(("plain",))
+    assert body is not None and urls[with_mail["id"]] in body.get_content()
+    assert urls[without["id"]] not in body.get_content()

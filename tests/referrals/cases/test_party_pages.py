@@ -27,6 +27,7 @@ COMPANY_AND_AGENT = {
     "party_id_type": ["", ""],
     "party_id_number": ["33010619900101123X", "9144030071526726XG"],
     "party_phone": ["13800001111", "13900002222"],
+    "party_email": ["wang.fang@example.cn", ""],
     "party_address": ["青川区幸福路8号2单元301室", "青川区工业路8号"],
     "party_sex": ["", ""],
     "party_ethnicity": ["汉族", ""],
@@ -64,6 +65,7 @@ async def test_the_intake_form_takes_a_company_with_its_representative_and_a_per
         "汉族",
         "青川区幸福路8号2单元301室",
     )
+    assert (person["email"], company["email"]) == ("wang.fang@example.cn", "")
     assert person["agents"] == [
         {
             "name": "李明",
@@ -175,6 +177,33 @@ async def test_the_party_page_edits_and_keeps_the_form_on_a_mistake(client: Test
     _, case = await room.get(f"/api/v1/cases/{case_id}")
     assert case["parties"][0]["address"] == "新地址1号"
     assert case["parties"][0]["agents"][0]["law_firm"] == "青川律师事务所"
+
+
+async def test_a_party_s_e_mail_is_checked_on_the_party_page_and_masked_for_an_overseer(
+    client: TestClient, db: Database
+) -> None:
+    case_id, _rid, parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    row = {f: v[0] for f, v in COMPANY_AND_AGENT.items()}
+    path = f"/cases/{case_id}/parties/{parties[0]}"
+    response = await submit(room, path, {**row, "party_email": "wang@fang"})
+    assert response.status == 422
+    html = await response.text()
+    assert 'data-testid="error-email">请填写电子邮件地址，例如name@example.cn。' in html
+    assert 'value="wang@fang"' in html
+    assert (await submit(room, path, {**row, "party_email": " wang.fang@example.cn "})).status == 303
+    _, case = await room.get(f"/api/v1/cases/{case_id}")
+    assert case["parties"][0]["email"] == "wang.fang@example.cn"
+    status, body = await patch(room, f"/api/v1/cases/{case_id}/parties/{parties[0]}", {"email": "a@b"})
+    assert status == 422 and body["error"]["details"][0]["field"] == "email"
+    overseer = await Person.login(client, "supervisor")
+    _, seen = await overseer.get(f"/api/v1/cases/{case_id}")
+    assert seen["parties"][0]["email"] == "w***@example.cn"
+    async with db.read() as s:
+        audit_row = await s.scalar(
+            select(AuditEvent).where(AuditEvent.action == "party.edited").order_by(AuditEvent.id.desc())
+        )
+    assert audit_row is not None and audit_row.data["changed"]["email"] == ["", "w***@example.cn"]
 
 
 async def test_a_party_refusing_mediation_stops_the_case_in_mediation(client: TestClient) -> None:
