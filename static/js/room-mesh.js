@@ -8,6 +8,7 @@
 // done and nothing is sent. Admission only puts the tracks on the senders (`replaceTrack`, no new
 // offer) and shows what arrives. Before that, this page sends nothing on a standby connection and
 // shows or plays nothing from it; a caucus closes the connections it forbids, as before.
+import { gatheringDone } from "./room_sfu.js";
 
 // room: {send, peers, attachStream, closePeer, me(), iceServers(), localStream(), audioOnly(),
 // recordVideo(), state()}
@@ -230,14 +231,4 @@ export function meshMedia(room) {
     live: () => [...peers].filter(([, e]) => e.sfu || e.live).map(([pid]) => pid),
     standby: () => [...peers].filter(([, e]) => !e.sfu && !e.live).map(([pid]) => pid),
   };
-}
-
-export function gatheringDone(pc, timeoutMs) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const finish = () => { pc.removeEventListener("icegatheringstatechange", done); resolve(); };
-    const done = () => { if (pc.iceGatheringState === "complete") finish(); };
-    pc.addEventListener("icegatheringstatechange", done);
-    setTimeout(finish, timeoutMs);
-  });
 }
