@@ -3,7 +3,8 @@ subscribed through it.
 
 One room of N Chromium pages (fake camera and microphone; one headless Chromium, a context each)
 joins through the real hub, served in this process. Once every page receives every other page's
-video, the CPU time of the hub (this process: signalling, the recorder's aiortc peers) and of Janus
+video, the CPU time of the hub (this process: signalling; and its recording worker, where the
+recorder's aiortc peers run) and of Janus
 (its /proc entry) is measured over ``--duration`` seconds of wall time. A session's cost is the
 server-side CPU seconds per second; sessions per core is its inverse. The browsers are the
 participants' machines and are not counted (in the mesh, each one sends N-1 copies of its video;
@@ -51,8 +52,25 @@ class Level:
 
 
 def own_cpu() -> float:
+    """This process's CPU seconds plus its recording workers' (``rtc.record_worker``: the recorder's
+    peers run there, not in the hub's process). Playwright's driver and Chromium, also children of
+    this process, are the participants' machines and are left out."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime + sum(process_cpu(pid) for pid in record_workers())
+
+
+def record_workers() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if b"rtc.record_worker" in command and parent == os.getpid():
+                found.append(int(entry.name))
+    return found
 
 
 def process_cpu(pid: int) -> float:
