@@ -52,8 +52,8 @@ typecheck: $(STAMP)
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 REALTIME := rtc
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not $(REALTIME)"
-	$(BIN)/pytest -q -p no:xdist -m $(REALTIME)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal --durations=25 -m "not $(REALTIME)"
+	$(BIN)/pytest -q -p no:xdist --durations=10 -m $(REALTIME)
 
 test: system-test $(STAMP) lint typecheck pytest
 	bash scripts/check-deploy.sh
