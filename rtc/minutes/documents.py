@@ -59,15 +59,17 @@ async def minutes_document(
     *,
     zone: str,
     edits: dict[str, Any] | None = None,
+    typed: dict[str, Any] | None = None,
 ) -> Document:
-    """Fill in the minutes inside the caller's transaction; render the PDF after it. ``edits``:
-    the sections as being typed, not saved, in place of the saved ones (the live preview)."""
+    """Fill in the minutes inside the caller's transaction; render the PDF after it. ``edits``
+    and ``typed`` (the content): the sections as being typed, not saved, in place of the saved
+    ones (the live preview; ``service.as_typed``)."""
     if minutes is None:
         content: dict[str, Any] = pure.build_draft(await minutes_service.load_record(s, session, zone=zone))
         edits = {}
         status = "draft"
     else:
-        content, status = minutes.content, minutes.status
+        content, status = (minutes.content if typed is None else typed), minutes.status
         edits = minutes.edits if edits is None else edits
     people = await service.participants(s, session.id)
     confirmations = [

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import docform
 from hub.errors import MinutesMissing, ValidationFailed
 from hub.forms import Form
-from hub.i18n import N_
 from hub.orm import utcnow
 from hub.routing import Ctx, Routes
 from hub.templating import JINJA, render
@@ -27,7 +26,6 @@ from rtc import party_messages, service
 from rtc.errors import NO_MINUTES, MinutesConfirmed, NotAParty
 from rtc.minutes import confirm_links, documents
 from rtc.minutes import service as minutes_service
-from rtc.minutes import text as minutes_text
 from rtc.minutes.confirm_view import page_context, with_preview
 from rtc.minutes.views import (
     STEPS,
@@ -108,12 +106,14 @@ async def minutes_preview(ctx: Ctx) -> web.Response:
         minutes = await minutes_service.get(s, session.id)
         if minutes is None:
             raise MinutesMissing(NO_MINUTES)
-        changes = _changes(form, minutes)
-        if any(len(typed) > minutes_service.MAX_SECTION_CHARS for typed in changes.values()):
-            raise ValidationFailed(N_("The text is too long."))
-        edits = minutes_text.apply_edits(minutes.content, minutes.edits, changes)
         env, zone = ctx.request.app[JINJA], ctx.config.time_zone
-        document = await documents.minutes_document(s, env, session, minutes, zone=zone, edits=edits)
+        summary = form.raw("caucus_summary") if "caucus_summary" in form else None
+        content, edits = await minutes_service.as_typed(
+            s, session, minutes, _changes(form, minutes), caucus_summary=summary, zone=zone
+        )
+        document = await documents.minutes_document(
+            s, env, session, minutes, zone=zone, edits=edits, typed=content
+        )
     return web.json_response({"html": document.html})
 
 

@@ -280,6 +280,32 @@ async def save_edits(
     return minutes
 
 
+async def as_typed(
+    s: AsyncSession,
+    session: MediationSession,
+    minutes: MediationMinutes,
+    changes: Mapping[str, str],
+    *,
+    caucus_summary: str | None,
+    zone: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The content and edits ``save_edits`` would store for this form, storing nothing (the live
+    preview): a changed caucus summary drafts the sections again, as saving it does."""
+    if (
+        any(len(text) > MAX_SECTION_CHARS for text in changes.values())
+        or len(caucus_summary or "") > MAX_SUMMARY_CHARS
+    ):
+        raise ValidationFailed(N_("The text is too long."))
+    summary = caucus_summary.strip() if caucus_summary is not None else minutes.include_caucus_summary
+    content = minutes.content
+    if summary != minutes.include_caucus_summary:
+        content = pure.build_draft(await load_record(s, session, zone=zone, caucus_summary=summary))
+    try:
+        return content, pure.apply_edits(content, minutes.edits, changes)
+    except pure.UnknownSection:
+        raise ValidationFailed(N_("These minutes have no such section.")) from None
+
+
 async def circulate(
     s: AsyncSession, actor: audit.Actor, session: MediationSession, *, now: datetime, outbox: Outbox
 ) -> MediationMinutes:

@@ -232,7 +232,17 @@ async def test_the_minutes_are_drafted_once_edited_sent_and_confirmed_by_each_pa
         held.path + "/preview", data={"_csrf": held.mediator.csrf, "section-notes": "预览里的一句话。"}
     )
     assert preview.status == 200 and "预览里的一句话。" in (await preview.json())["html"]
-    assert (await minutes_row(db, held.session_id)).edits == {}
+    # A caucus summary being typed is quoted in the preview as saving it would (drafted again).
+    typed = {
+        "_csrf": held.mediator.csrf,
+        "section-notes": "预览里的一句话。",
+        "caucus_summary": "正在输入的说明",
+    }
+    preview = await held.mediator.client.post(held.path + "/preview", data=typed)
+    html = (await preview.json())["html"]
+    assert "调解员说明：正在输入的说明" in html and "预览里的一句话。" in html
+    saved = await minutes_row(db, held.session_id)
+    assert saved.edits == {} and saved.include_caucus_summary == ""
     status, edited = await put(
         held.mediator, api, {"sections": {"notes": "14:05:00　双方情绪平稳，同意调解。"}}
     )
