@@ -4,8 +4,8 @@ Every operation in the document gets a few generated requests, valid ones and in
 platform admin and as a station liaison on SQLite, and as the admin again on PostgreSQL (Bearer
 tokens made through the API). Two properties are checked on every response: no 5xx, and the
 response matches the schema the document gives for its status. Bounded: a handful of examples per
-operation and role, no shrinking, a wall-clock budget per role, so the whole file takes about a
-minute and a half. A failure lists every operation that broke, each with a curl line to reproduce.
+operation and role (one past a wall-clock budget per role), no shrinking, so the whole file takes
+about a minute and a half. A failure lists every operation that broke, each with a curl line to reproduce.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ pytestmark = pytest.mark.slow
 
 # A deeper run by hand: GONGTIAO_TEST_FUZZ_EXAMPLES=50 pytest tests/hub/test_schemathesis.py
 MAX_EXAMPLES = int(os.environ.get("GONGTIAO_TEST_FUZZ_EXAMPLES", "5"))
-# Wall-clock budget per person; operations not reached in it are reported, not silently dropped.
+# Wall-clock budget per person. Past it, each remaining operation gets one generated request (a
+# starved machine still reaches every operation); past three times it, operations not reached are
+# reported, not silently dropped.
 BUDGET_SECONDS = 12 * MAX_EXAMPLES
 
 # How many operations must have answered 2xx at least once (a floor; the token must really work).
@@ -80,12 +82,13 @@ def _fuzz(
         label = f"{operation.method.upper()} {operation.path}"
         if (operation.method.upper(), operation.path) in EXCLUDED:
             continue
-        if time.monotonic() - started > BUDGET_SECONDS:
+        elapsed = time.monotonic() - started
+        if elapsed > 3 * BUDGET_SECONDS:
             skipped.append(label)
             continue
 
         @settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=MAX_EXAMPLES if elapsed <= BUDGET_SECONDS else 1,
             deadline=None,
             database=None,
             derandomize=True,
