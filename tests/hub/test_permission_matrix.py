@@ -28,24 +28,47 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import os
+import re
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession, FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
+from hub import audit
+from hub.app import create_app
 from hub.config import Config
 from hub.db import Database
+from hub.directory import AgencyInput, UserInput, create_agency, create_token, create_user
+from hub.early_warnings import EarlyWarning
 from hub.models import Agency, User
 from hub.orm import utcnow
-from meetings.models import Meeting
+from hub.outbound.models import AgencyWebhook, OutboundMessage
+from hub.outbound.webhooks import create_webhook
+from hub.routing import ENDPOINTS
+from meetings.models import ActionItem, AgendaItem, CalendarFeedToken, Invitee, Meeting
 from referrals.evidence.demo import photo_png
-from referrals.models import Agreement, Case, Party, Referral
+from referrals.models import (
+    Agreement,
+    Case,
+    FollowUp,
+    MediationCommittee,
+    Party,
+    Referral,
+    SensitivePeriod,
+)
 from rtc.models import MediationSession, Participant, Recording
+from tests.hub.permission_matrix_writes import BODIES, NOT_IN_MATRIX, WRITES
 from tests.referrals.helpers import Person
 
 pytestmark = pytest.mark.slow
+# Objects a write consumes: every allowed person gets one of their own (tests.hub.permission_matrix_writes).
+FRESH = ("fresh_token", "fresh_webhook", "fresh_sensitive")
+DUMP = os.environ.get("GONGTIAO_MATRIX_DUMP", "")  # a file to write every write's statuses to
 
 # One person per role and agency kind; the column heading in the table below.
 PEOPLE = (
@@ -138,57 +161,6 @@ MATRIX: list[tuple[str, str]] = [
 ]
 # fmt: on
 
-PAUSE = {"first_day": "2026-12-01", "last_day": "2026-12-02", "reason": "医疗损害鉴定"}
-
-# fmt: off
-WRITES: list[tuple[str, str]] = [
-    # method and route                                        ad pa sa p1 p2 r1 m1 m4 jb ct sb se su ps gw
-    # A case's parties: those who work on the case (the station that took it in, the room it went
-    # to), not the admins and supervisors above them, who see it. Its pauses: the receiving room.
-    ("PATCH /api/v1/cases/{ps01}/parties/{ps01_party}",       "ok no ok ok no ok ok no no no no no no no no"),
-    ("POST /cases/{ps01}/parties/{ps01_party}",               "ok no ok ok no ok ok no no no no no no no no"),
-    ("POST /api/v1/cases/{ps01}/parties/{ps01_party}/consent","ok no ok ok no ok ok no no no no no no no no"),
-    ("POST /api/v1/referrals/{ps01_referral}/pauses",         "ok no no no no ok ok no no no no no no no no"),
-    ("POST /referrals/{ps01_referral}/pauses",                "ok no no no no ok ok no no no no no no no no"),
-    # The justice bureau's meeting: those who run it; its invitees answer and comment.
-    ("PATCH /api/v1/meetings/{meeting}",                      "ok no no no no no no no no no no ok no no no"),
-    ("POST /api/v1/meetings/{meeting}/decisions",             "ok no no no no no no no no no no ok no no no"),
-    ("POST /meetings/{meeting}/decisions",                    "ok no no no no no no no no no no ok no no no"),
-    ("POST /api/v1/meetings/{meeting}/rsvp",                  "ok ok no no no no no no ok no no ok ok ok no"),
-    ("POST /api/v1/meetings/{meeting}/minutes/comments",      "ok ok no no no no no no ok no no ok ok ok no"),
-    ("POST /meetings/{meeting}/minutes/preview",              "ok no no no no no no no no no no ok no no no"),
-    # A video session: those who may run it (the mediating room's people, its mediator).
-    ("POST /api/v1/mediations/{session}/reschedule",          "ok no no no no no no ok no no no no no no no"),
-    ("POST /api/v1/mediations/{session}/participants",        "ok no no no no no no ok no no no no no no no"),
-    # People: admins of an agency at or above theirs.
-    ("PATCH /api/v1/users/{ps01_user}",                       "ok ok ok no no no no no no no no no no no no"),
-    ("PATCH /api/v1/users/{ps02_user}",                       "ok ok no no no no no no no no no no no no no"),
-]
-# fmt: on
-
-# What each write sends: JSON to the API, form fields (with the CSRF token) to a page.
-BODIES: dict[str, dict[str, object]] = {
-    "PATCH /api/v1/cases/{ps01}/parties/{ps01_party}": {"address": "青川区幸福路1号"},
-    "POST /cases/{ps01}/parties/{ps01_party}": {"party_role": "applicant", "party_name": "矩阵"},
-    "POST /api/v1/cases/{ps01}/parties/{ps01_party}/consent": {
-        "consent": "given",
-        "at": "2026-12-01T09:00:00+08:00",
-        "method": "in_person",
-    },
-    "POST /api/v1/referrals/{ps01_referral}/pauses": PAUSE,
-    "POST /referrals/{ps01_referral}/pauses": PAUSE,
-    "PATCH /api/v1/meetings/{meeting}": {"place": "区司法局三楼会议室"},
-    "POST /api/v1/meetings/{meeting}/decisions": {"text": "矩阵测试的决定"},
-    "POST /meetings/{meeting}/decisions": {"text": "矩阵测试的决定"},
-    "POST /api/v1/meetings/{meeting}/rsvp": {"answer": "accepted"},
-    "POST /api/v1/meetings/{meeting}/minutes/comments": {"text": "矩阵测试的意见"},
-    "POST /meetings/{meeting}/minutes/preview": {"text": "矩阵"},
-    "POST /api/v1/mediations/{session}/reschedule": {"start": "2026-12-20T09:00:00+08:00"},
-    "POST /api/v1/mediations/{session}/participants": {"role": "observer", "name": "观察员"},
-    "PATCH /api/v1/users/{ps01_user}": {"locale": "zh_CN"},
-    "PATCH /api/v1/users/{ps02_user}": {"locale": "zh_CN"},
-}
-
 
 def _expected(cells: str) -> dict[str, str]:
     values = cells.split()
@@ -196,9 +168,17 @@ def _expected(cells: str) -> dict[str, str]:
     return dict(zip(PEOPLE, values, strict=True))
 
 
+def _case_of(rows: list[tuple[int, int, str, str, int]], station: str, state: str) -> tuple[int, int]:
+    """The first case taken in by ``station`` whose current referral is in ``state``: (case, referral)."""
+    return next(
+        (case, referral) for case, referral, code, found, _ in rows if code == station and found == state
+    )
+
+
 async def _objects(db: Database) -> dict[str, int]:
     async with db.read() as s:
         codes = dict((await s.execute(select(Agency.id, Agency.code))).all())
+        ids = {code: agency for agency, code in codes.items()}
         rows = (
             await s.execute(
                 select(Agreement.case_id, Case.created_agency_id, Agreement.court_agency_id)
@@ -216,18 +196,166 @@ async def _objects(db: Database) -> dict[str, int]:
         referral = await s.scalar(
             select(Referral.id).where(Referral.case_id == of[("PS01", False)]).order_by(Referral.id.desc())
         )
+        current = (
+            await s.execute(
+                select(Case.id, Referral.id, Agency.code, Referral.state, Referral.to_agency_id)
+                .join(Referral, Referral.case_id == Case.id)
+                .join(Agency, Agency.id == Case.created_agency_id)
+                .order_by(Case.id, Referral.id.desc())
+            )
+        ).all()
+        latest = list({row[0]: tuple(row) for row in reversed(current)}.values())
+        latest.sort()
+        sent = _case_of(latest, "PS01", "sent")
+        accepted = _case_of(latest, "PS01", "accepted")
+        mediating = next(
+            (c, r)
+            for c, r, code, state, to in latest
+            if code == "PS01" and state == "in_mediation" and codes[to] == "SR01"
+        )
+        unsent = await s.scalar(
+            select(Case.id)
+            .where(Case.created_agency_id == ids["PS02"], ~Case.id.in_(select(Referral.case_id)))
+            .order_by(Case.id)
+        )
+        followup = await s.scalar(
+            select(FollowUp.id)
+            .where(FollowUp.case_id == of[("PS01", False)], FollowUp.done_at.is_(None))
+            .order_by(FollowUp.id)
+        )
+        mediating_party = await s.scalar(
+            select(Party.id).where(Party.case_id == mediating[0]).order_by(Party.id)
+        )
+        warning = await s.scalar(
+            select(EarlyWarning.id).where(EarlyWarning.agency_id == ids["PS01"]).order_by(EarlyWarning.id)
+        )
+        committee = await s.scalar(select(MediationCommittee.id).order_by(MediationCommittee.id))
+        series = await s.scalar(select(Meeting.series_id).where(Meeting.id == meeting))
+        invitee = await s.scalar(select(Invitee.id).where(Invitee.meeting_id == meeting).order_by(Invitee.id))
+        item = await s.scalar(
+            select(AgendaItem.id).where(AgendaItem.meeting_id == meeting).order_by(AgendaItem.id)
+        )
     assert meeting is not None and session is not None and party is not None and referral is not None
-    return {
+    found = {
         "ps01": of[("PS01", False)],
         "ps01_party": party,
         "ps01_referral": referral,
         "ps01_confirmed": of[("PS01", True)],
         "ps02": of[("PS02", True)],
+        "ps01_sent_referral": sent[1],
+        "ps01_accepted_referral": accepted[1],
+        "ps01_mediating": mediating[0],
+        "ps01_mediating_referral": mediating[1],
+        "ps01_mediating_party": mediating_party,
+        "ps01_applied": _case_of(latest, "PS01", "confirmation_applied")[0],
+        "ps01_at_court": _case_of(latest, "PS01", "confirmation_accepted")[0],
+        "ps01_correcting": _case_of(latest, "PS01", "correction_requested")[0],
+        "ps02_refused": _case_of(latest, "PS02", "confirmation_refused")[0],
+        "ps02_unsent": unsent,
+        "ps01_followup": followup,
+        "warning": warning,
+        "committee": committee,
+        "ps01_agency": ids["PS01"],
+        "ps02_agency": ids["PS02"],
+        "mc_agency": ids["MC-T01V01"],
         "meeting": meeting,
+        "series": series,
+        "invitee": invitee,
+        "item": item,
         "session": session,
         "ps01_user": users["liaison_ps01"],
         "ps02_user": users["liaison_ps02"],
+        "mediator01": users["mediator01"],
+        "admin": users["admin"],
+        "ps01_admin": users["station_admin_ps01"],
     }
+    missing = sorted(name for name, value in found.items() if value is None)
+    assert not missing, missing
+    return found
+
+
+async def _made(db: Database, objects: dict[str, int]) -> dict[str, int]:
+    """What the demo lacks: a police post under PS01 (``{ps01_post}``) and a clerk of PS01
+    (``{ps01_clerk}``) to change, PS01's webhook, an undelivered message, a calendar feed, an
+    action owned by liaison_ps01, a guest of the video session, and an ended copy of that session
+    (``{ended}``) with a party (``{party}``), whose minutes can be drafted."""
+    async with db.write() as s:
+        actor = audit.Actor(objects["admin"], objects["ps01_agency"])
+        post = await create_agency(
+            s, actor, AgencyInput("PS01-P", "矩阵警务室", "police_station", parent_id=objects["ps01_agency"])
+        )
+        clerk = await create_user(
+            s, actor, UserInput("matrix_clerk", "矩阵文员", objects["ps01_agency"], ("liaison",), "x")
+        )
+        _secret, hook = await create_webhook(s, actor, objects["ps01_agency"], "https://example.invalid/1")
+        session = await s.get(MediationSession, objects["session"])
+        assert session is not None
+        party = await s.scalar(select(Party.id).where(Party.case_id == session.case_id).order_by(Party.id))
+        ended = MediationSession(
+            case_id=session.case_id,
+            referral_id=session.referral_id,
+            agency_id=session.agency_id,
+            mediator_id=session.mediator_id,
+            status="ended",
+            started_at=utcnow(),
+            ended_at=utcnow(),
+        )
+        rows: dict[str, Any] = {
+            "outbound": OutboundMessage(
+                uid="matrix",
+                channel="sms",
+                target="13800000000",
+                agency_id=objects["ps01_agency"],
+                template="matrix",
+                dedupe_key="matrix",
+                state="dead",
+            ),
+            "feed": CalendarFeedToken(
+                token_hash="0" * 64, agency_id=objects["ps01_agency"], created_by_id=objects["ps01_admin"]
+            ),
+            "action": ActionItem(
+                meeting_id=objects["meeting"],
+                text="矩阵任务",
+                owner_user_id=objects["ps01_user"],
+                due=date(2027, 1, 1),
+            ),
+            "guest": Participant(session_id=objects["session"], role="interpreter", display_name="翻译"),
+            "ended": ended,
+        }
+        s.add_all(rows.values())
+        await s.flush()
+        made = Participant(
+            session_id=ended.id, role="party", display_name="当事人", party_id=party, joined_at=utcnow()
+        )
+        s.add(made)
+        await s.flush()
+        found = {name: row.id for name, row in rows.items()}
+        return found | {"ps01_post": post.id, "ps01_clerk": clerk.id, "webhook": hook.id, "party": made.id}
+
+
+async def _fresh(db: Database, name: str, objects: dict[str, int]) -> int:
+    """One of ``{fresh_token}``, ``{fresh_webhook}``, ``{fresh_sensitive}``: a new object to consume."""
+    async with db.write() as s:
+        actor = audit.Actor(objects["admin"], objects["ps01_agency"])
+        if name == "fresh_webhook":
+            hook = await s.scalar(
+                select(AgencyWebhook.id).where(AgencyWebhook.agency_id == objects["ps01_agency"])
+            )
+            if hook is not None:
+                return int(hook)
+            _secret, made = await create_webhook(
+                s, actor, objects["ps01_agency"], "https://example.invalid/p"
+            )
+            return made.id
+        if name == "fresh_token":
+            user = await s.get(User, objects["ps01_user"])
+            assert user is not None
+            _token, token = await create_token(s, actor, user, "矩阵")
+            return token.id
+        period = SensitivePeriod(name="矩阵", first=date(2027, 2, 1), last=date(2027, 2, 2))
+        s.add(period)
+        await s.flush()
+        return period.id
 
 
 async def _evidence(client: TestClient, case_id: int) -> int:
@@ -301,14 +429,34 @@ def _verdict(status: int) -> str:
     return str(status)
 
 
+def _filled(value: object, objects: dict[str, int]) -> object:
+    """A body with the objects' ids in its strings (a whole-placeholder string becomes the id)."""
+    if isinstance(value, dict):
+        return {key: _filled(item, objects) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, objects) for item in value]
+    if isinstance(value, str) and "{" in value:
+        name = value.strip("{}")
+        return objects[name] if value == f"{{{name}}}" else value.format(**objects)
+    return value
+
+
 async def _write(browser: ClientSession, csrf: str, route: str, objects: dict[str, int]) -> int:
-    """Send one write of ``WRITES`` as this person: JSON to the API, a form to a page."""
+    """Send one write of ``WRITES`` as this person: JSON to the API, a form to a page, a file where
+    the route takes one."""
     method, path = route.split(" ", 1)
-    body = BODIES[route]
-    if path.startswith("/api/"):
-        sent: dict[str, object] = {"json": body, "headers": {"X-CSRF-Token": csrf}}
+    body = _filled(BODIES[route], objects)
+    assert isinstance(body, dict)
+    api = path.startswith("/api/")
+    sent: dict[str, object]
+    if path.endswith("/evidence") or path == "/grid/new":
+        data = FormData({**body, **({} if api else {"_csrf": csrf})})
+        data.add_field("file", io.BytesIO(photo_png()), filename="scene.png", content_type="image/png")
+        sent = {"data": data, "headers": {"X-CSRF-Token": csrf}}
+    elif api:
+        sent = {"json": body, "headers": {"X-CSRF-Token": csrf}}
     else:
-        sent = {"data": {**body, "_csrf": csrf}}
+        sent = {"data": {key: str(item) for key, item in body.items()} | {"_csrf": csrf}}
     async with browser.request(method, path.format(**objects), allow_redirects=False, **sent) as response:
         await response.read()
         return response.status
@@ -336,6 +484,7 @@ async def test_every_cell_of_the_matrix(client: TestClient, db: Database, config
     objects = await _objects(db)
     objects["evidence"] = await _evidence(client, objects["ps01"])
     objects.update(await _recordings(db, config.data_dir, objects["session"]))
+    objects.update(await _made(db, objects))
     jars, tokens = await _sessions(client)
     base = str(client.make_url("/"))
     browsers = {name: ClientSession(base_url=base, cookies=jar) for name, jar in jars.items()}
@@ -362,20 +511,30 @@ async def test_every_cell_of_the_matrix(client: TestClient, db: Database, config
 async def _writes(
     db: Database, browsers: dict[str, ClientSession], tokens: dict[str, str], objects: dict[str, int]
 ) -> list[str]:
-    """Every refused write first, the database compared around them all; then the allowed ones."""
+    """Every refused write first, the database compared around them all; then the allowed ones (one
+    by one where each consumes a fresh object of its own)."""
     wrong: list[str] = []
     got: dict[tuple[str, str], int] = {}
+    for name in FRESH:
+        objects[name] = await _fresh(db, name, objects)
     before = await _tables(db)
     for verdict in ("no", "ok"):
         for route, cells in WRITES:
             people = [name for name, cell in _expected(cells).items() if cell == verdict]
+            fresh = [name for name in FRESH if f"{{{name}}}" in route]
+            if verdict == "ok" and fresh:
+                for person in people:
+                    mine = {**objects, **{name: await _fresh(db, name, objects) for name in fresh}}
+                    got[route, person] = await _write(browsers[person], tokens[person], route, mine)
+                continue
             statuses = await asyncio.gather(
                 *(_write(browsers[name], tokens[name], route, objects) for name in people)
             )
             got.update({(route, name): status for name, status in zip(people, statuses, strict=True)})
         if verdict == "no":
             after = await _tables(db)
-            changed = sorted(name for name in before if after.get(name) != before[name])
+            # (audit_links: the chainer links the rows written before, in its own time)
+            changed = sorted(n for n in before if after.get(n) != before[n] and n != "audit_links")
             if changed:
                 wrong.append(f"refused writes changed the tables {changed}")
     seen = []
@@ -384,7 +543,32 @@ async def _writes(
         for name, want, verdict in zip(PEOPLE, _expected(cells).values(), row, strict=True):
             if verdict != want:
                 wrong.append(f"{route} as {name}: expected {want}, got {got[route, name]}")
-        seen.append(f"{route:56} {' '.join(row)}")
+        seen.append(f"{route:56} {' '.join(str(got[route, name]) for name in PEOPLE)}")
+    if DUMP:
+        Path(DUMP).write_text("\n".join(seen))
     if wrong:
         wrong += ["", f"{'':56} {' '.join(COLUMNS)}", *seen]
     return wrong
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def test_every_write_route_has_a_row_or_a_reason(config: Config) -> None:
+    """A new route that changes something fails here until it has its row (or a reason it has none)."""
+    app = create_app(config)
+    writes = {
+        (e.method, e.path)
+        for e in app[ENDPOINTS]
+        if e.permission is not None and e.method in ("POST", "PUT", "PATCH", "DELETE")
+    }
+    covered = set(NOT_IN_MATRIX)
+    for route, _cells in WRITES:
+        method, path = route.split(" ", 1)
+        matches = [(m, p) for m, p in writes if m == method and _pattern(p).match(path)]
+        assert matches, f"{route} is no route of the app"
+        covered.add(min(matches, key=lambda found: found[1].count("{")))  # a literal beats a {placeholder}
+    assert len(WRITES) == len({route for route, _ in WRITES}), "a route has two rows"
+    assert sorted(writes - covered) == [], "write routes with no row in WRITES and not in NOT_IN_MATRIX"
+    assert sorted(covered - writes) == []
