@@ -27,6 +27,8 @@ deletion): each "ok" person gets one of their own, made just before their reques
 
 from __future__ import annotations
 
+from typing import Any
+
 PAUSE = {"first_day": "2026-12-01", "last_day": "2026-12-02", "reason": "医疗损害鉴定"}
 MEETING = {"title": "矩阵会议", "start": "2026-12-21T09:00:00+08:00", "end": "2026-12-21T10:00:00+08:00"}
 PARTY = {"name": "矩阵甲", "role": "applicant", "phone": "13800000001"}
@@ -222,7 +224,7 @@ NOT_IN_MATRIX: dict[tuple[str, str], str] = {}
 
 # What each write sends: JSON to the API, form fields (with the CSRF token) to a page. Strings are
 # formatted with the objects, like the routes.
-BODIES: dict[str, dict[str, object]] = {
+BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/me/contact": {"notify_by": "none"},
     "POST /me/contact": {"notify_by": "none"},
     "POST /api/v1/notifications/read": {},
