@@ -16,7 +16,7 @@ from hub import audit
 from hub.db import Database
 from hub.directory import AgencyInput, UserInput, create_agency, create_token, create_user
 from hub.early_warnings import EarlyWarning
-from hub.models import Agency, User
+from hub.models import Agency, Area, User
 from hub.orm import utcnow
 from hub.outbound.models import AgencyWebhook, OutboundMessage
 from hub.outbound.webhooks import create_webhook
@@ -97,6 +97,7 @@ async def objects_of(db: Database) -> dict[str, int]:
             select(EarlyWarning.id).where(EarlyWarning.agency_id == ids["PS01"]).order_by(EarlyWarning.id)
         )
         committee = await s.scalar(select(MediationCommittee.id).order_by(MediationCommittee.id))
+        grid = await s.scalar(select(Area.id).where(Area.code == "T01V01G1"))
         series = await s.scalar(select(Meeting.series_id).where(Meeting.id == meeting))
         invitee = await s.scalar(select(Invitee.id).where(Invitee.meeting_id == meeting).order_by(Invitee.id))
         item = await s.scalar(
@@ -122,6 +123,7 @@ async def objects_of(db: Database) -> dict[str, int]:
         "ps01_followup": followup,
         "warning": warning,
         "committee": committee,
+        "grid": grid,
         "ps01_agency": ids["PS01"],
         "ps02_agency": ids["PS02"],
         "mc_agency": ids["MC-T01V01"],

@@ -209,7 +209,7 @@ async def _write(browser: ClientSession, csrf: str, route: str, objects: dict[st
     api = path.startswith("/api/")
     sent: dict[str, Any]
     if path.endswith("/evidence") or path == "/grid/new":
-        data = FormData({**body, **({} if api else {"_csrf": csrf})})
+        data = FormData({key: str(item) for key, item in body.items()} | ({} if api else {"_csrf": csrf}))
         data.add_field("file", io.BytesIO(photo_png()), filename="scene.png", content_type="image/png")
         sent = {"data": data, "headers": {"X-CSRF-Token": csrf}}
     elif api:
