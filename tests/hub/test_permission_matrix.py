@@ -2,7 +2,9 @@
 
 Read the table as: the route, then for each demo person (one per role and agency kind) whether the
 page or document opens ("ok", any 2xx) or is refused ("no": 403, or 404 where the object is hidden
-from them). Objects come from the demo district at test start:
+from them). One allowed person fetches each; the others ask as a browser that kept its copy
+(``If-None-Match: *``), so a document is not rendered fifteen times: 304, given only once the
+permission check passed, is "ok" too. Objects come from the demo district at test start:
 
 - ``{ps01}``: a case taken in by police station PS01, mediated by its room SR01, with an agreement
   (``{ps01_confirmed}``: another PS01 case whose agreement went to court for confirmation);
@@ -11,13 +13,15 @@ from them). Objects come from the demo district at test start:
 - ``{meeting}``: a held liaison meeting of the justice bureau (``{meeting}.ics`` is its calendar entry);
 - ``{session}``: the demo's video mediation session (a PS02 case in SR02, mediator04).
 
-The second table, ``WRITES``, holds the routes that change something: the API's POST, PUT, PATCH
-and DELETE and the pages' form posts, each with a body that would do its work. A "no" cell must be
+The second table, ``WRITES`` (``tests.hub.permission_matrix_writes``, with the objects it works
+on), holds every route that changes something: the API's POST, PUT, PATCH and DELETE and the
+pages' form posts, each with a body that would do its work; a new one fails
+``test_every_write_route_has_a_row_or_a_reason`` until it has its row. A "no" cell must be
 refused (403 or 404) and leave the database as it was: every refused request of the table is sent
 first, and every table's rows are compared before and after. Then the "ok" cells are sent: any
-answer but 403 or 404 (a 409 for a step already taken by the person before, or a 422 for a state
-the object is not in, is an allowed person meeting the rules of the domain, not the permission).
-``{ps01_party}`` is ``{ps01}``'s first party, ``{ps01_referral}`` its referral.
+answer but 403, 404 or a 5xx (a 409 for a step already taken by the person before, or a 422 for a
+state the object is not in, is an allowed person meeting the rules of the domain, not the
+permission).
 
 Change a cell when the product's rule changes (docs/architecture.md and each package's
 ``permissions.py``); a cell the app disagrees with is a bug in the app.
