@@ -9,6 +9,11 @@ class MeetingClosed(Conflict):
     message = N_("This meeting was cancelled; it can no longer be changed.")
 
 
+class MeetingHeld(Conflict):
+    code = "meeting_held"
+    message = N_("This meeting has taken place: it can no longer be cancelled.")
+
+
 class MeetingNotStarted(Conflict):
     code = "meeting_not_started"
     message = N_("This meeting has not started yet: it can be marked held once it has begun.")

@@ -22,7 +22,7 @@ from hub.models import User, UserRole
 from hub.notifications import notify
 from hub.orm import utcnow
 from hub.secrets_util import new_token, token_hash
-from meetings.errors import EndBeforeStart, MeetingClosed, RSVPExpired, RSVPRefused
+from meetings.errors import EndBeforeStart, MeetingClosed, MeetingHeld, RSVPExpired, RSVPRefused
 from meetings.models import Invitee, Meeting, Series
 from meetings.timezones import zone
 
@@ -149,7 +149,10 @@ async def reschedule(
 
 
 async def cancel(s: AsyncSession, actor: audit.Actor, meeting: Meeting, reason: str = "") -> Meeting:
+    """Call the meeting off; one that has taken place keeps its record (attendance, minutes)."""
     ensure_open(meeting)
+    if meeting.status == "held":
+        raise MeetingHeld()
     meeting.status = "cancelled"
     await touch(s, meeting)
     await s.flush()

@@ -35,3 +35,18 @@ async def test_a_meeting_cannot_be_marked_held_before_it_starts(client: TestClie
         f"/meetings/{meeting['id']}/held", data={"_csrf": secretary.csrf}, allow_redirects=False
     )
     assert response.status == 409 and "会议尚未开始" in await response.text()
+
+
+async def test_a_meeting_that_took_place_cannot_be_cancelled(client: TestClient, db: Database) -> None:
+    secretary = await Person.login(client, "secretary")
+    series = await joint_series(secretary, db)
+    meeting = series["meetings"][0]  # 2026-12-01: begun before the clock's 12-07
+    path = f"/api/v1/meetings/{meeting['id']}"
+    status, held = await secretary.post(path + "/held", {})
+    assert (status, held["status"]) == (200, "held")
+
+    status, refused = await secretary.post(path + "/cancel", {"reason": "记错了"})
+    assert status == 409 and refused["error"]["code"] == "meeting_held"
+    assert "会议已经召开" in refused["error"]["message"]
+    _, after = await secretary.get(path)
+    assert after["status"] == "held"
