@@ -16,6 +16,11 @@ last CPU):
 
 The sender's CPU is reported per level too: a level the sender cannot feed is not the receiver's.
 
+Every receiver, floors and recorder alike, runs on the event loop the recording worker runs on
+(``hub.event_loop``: uvloop where installed), so the floors stay fair; ``BENCH_RECORDING_LOOP=asyncio``
+puts all of them on asyncio's own loop instead (the recorder before it moved to uvloop). The sender
+stays on asyncio's loop.
+
 Sessions go 1, 2, 4, 6, 8, 12, 16, ... (at most ``--connections``) until a level is not sustained:
 every stream must keep real time (floor: >= 97 % of its frames in the window; recorder: < 1 % of
 its audio padded or cut by the aligner), the event loop must be late by at most 100 ms for 99 % of
@@ -47,6 +52,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bench.support import RESULTS_DIR, ROOT, Options, cpu_split, free_port, log, spawn, wait_ready
+from hub.event_loop import run as run_on_hub_loop
 
 DEFAULT_DURATION = 10.0
 DEFAULT_WARMUP = 3.0
@@ -435,6 +441,7 @@ def run(options: Options) -> str:
     comparison = compare(levels, best)
     data = {
         "benchmark": "recording",
+        "receiver_loop": os.environ.get("BENCH_RECORDING_LOOP", "hub.event_loop"),
         "started_at": started.isoformat(),
         "session": f"{PARTIES} aiortc clients sending Opus (replayed packets) to {PARTIES} receiving peers",
         "cpus": os.cpu_count(),
@@ -490,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     c.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.side == "serve":
-        asyncio.run(serve(args.target, args.port, args.dir))
+        on_asyncio = os.environ.get("BENCH_RECORDING_LOOP") == "asyncio"
+        (asyncio.run if on_asyncio else run_on_hub_loop)(serve(args.target, args.port, args.dir))
     else:
         stats = asyncio.run(send(args.url, args.sessions, args.warmup, args.duration))
         args.out.write_text(json.dumps(stats), encoding="utf-8")
