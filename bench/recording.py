@@ -14,7 +14,8 @@ last CPU):
   recorder cost at the least before issue #16, when it decoded every packet (it then also
   resampled, aligned PCM, ran webrtcvad and wrote WAV: 2.29 % of a core per stream).
 
-The sender's CPU is reported per level too: a level the sender cannot feed is not the receiver's.
+The sender's CPU is reported per level too: a level the sender cannot feed is not the receiver's;
+the receiver's CPU per packet it took (``µs/packet``) holds still when a busy host starves the sender.
 
 Every receiver, floors and recorder alike, runs on the event loop the recording worker runs on
 (``hub.event_loop``: uvloop where installed), so the floors stay fair; ``BENCH_RECORDING_LOOP=asyncio``
@@ -76,7 +77,7 @@ class Receiver:
         self.peers: list[Any] = []  # RecordingPeer, imported lazily
         self.frames: list[int] = []
         self.tasks: set[asyncio.Task[None]] = set()
-        self.mark: tuple[float, float, list[int], int] | None = None
+        self.mark: tuple[float, float, list[int], int, int] | None = None
         self.lateness: list[float] = []
 
     def count(self, index: int) -> Any:
@@ -128,17 +129,25 @@ class Receiver:
     def _altered(self) -> int:
         return sum(p.aligner.padded + p.aligner.cut for p in self.peers)
 
+    def _packets(self) -> int:
+        """Packets taken so far: counted by the floors; the recorder's from its files (20 ms each)."""
+        if self.target in FLOORS:
+            return sum(self.frames)
+        return sum((p.aligner.written - p.aligner.padded + p.aligner.cut) // 960 for p in self.peers)
+
     def start_window(self) -> None:
         self.lateness = []
-        self.mark = (time.monotonic(), time.process_time(), list(self.frames), self._altered())
+        now, cpu = time.monotonic(), time.process_time()
+        self.mark = (now, cpu, list(self.frames), self._altered(), self._packets())
 
     def stats(self) -> dict[str, Any]:
         assert self.mark is not None, "POST /mark first"
-        wall, cpu, frames, altered = self.mark
+        wall, cpu, frames, altered, packets = self.mark
         seconds = time.monotonic() - wall
         out: dict[str, Any] = {
             "seconds": seconds,
             "cpu_seconds": time.process_time() - cpu,
+            "packets": self._packets() - packets,
             "max_stall": max(self.lateness, default=0.0),
             "p99_stall": sorted(self.lateness)[int(len(self.lateness) * 0.99)] if self.lateness else 0.0,
             "streams": len(self.frames) or len(self.peers),
@@ -366,7 +375,7 @@ def run_level(target: str, sessions: int, options: Options, tmp: Path) -> dict[s
 def table(levels: list[dict[str, Any]]) -> str:
     head = (
         f"{'target':<9} {'sessions':>8} {'streams':>7} {'CPU':>6} {'CPU/stream':>10} {'sender/stream':>13} "
-        f"{'late p99/max':>13} {'load':>5}"
+        f"{'µs/packet':>9} {'late p99/max':>13} {'load':>5}"
     )
     lines = [head + "  verdict"]
     for r in levels:
@@ -375,6 +384,7 @@ def table(levels: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['target']:<9} {r['sessions']:>8} {r['streams']:>7} {cores:>6.1%} "
             f"{r['cpu_per_session'] / PARTIES:>10.2%} {sender:>13.2%} "
+            f"{r['cpu_seconds'] / max(r.get('packets', 0), 1) * 1e6:>9.1f} "
             f"{r['p99_stall'] * 1000:>5.0f}/{r['max_stall'] * 1000:>4.0f} ms {r['load_average']:>5.1f}  "
             + ("sustained" if r["ok"] else "NOT: " + r["why"])
         )
