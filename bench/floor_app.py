@@ -1,7 +1,7 @@
 """The stack's floors for ``GET /api/v1/agencies``: bare aiohttp + SQLAlchemy async, nothing of the hub's.
 
 No auth, no middleware, no routing layer, no pydantic, no cache, through the same engine setup
-(``hub.db.Database``) and the same event loop as ``gongtiao serve`` (``hub.cli.event_loop``), the
+(``hub.db.Database``) and the same event loop as ``gongtiao serve`` (``hub.event_loop.event_loop``), the
 same JSON:
 
 - ``/api/v1/agencies``, **the floor**: SQLAlchemy Core, two SELECTs (the agencies ordered by kind
@@ -22,8 +22,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from hub.cli import event_loop
 from hub.db import Database
+from hub.event_loop import event_loop
 from hub.models import Agency, AgencySpecialty
 
 DB = web.AppKey("db", Database)

@@ -14,7 +14,13 @@ last CPU):
   recorder cost at the least before issue #16, when it decoded every packet (it then also
   resampled, aligned PCM, ran webrtcvad and wrote WAV: 2.29 % of a core per stream).
 
-The sender's CPU is reported per level too: a level the sender cannot feed is not the receiver's.
+The sender's CPU is reported per level too: a level the sender cannot feed is not the receiver's;
+the receiver's CPU per packet it took (``µs/packet``) holds still when a busy host starves the sender.
+
+Every receiver, floors and recorder alike, runs on the event loop the recording worker runs on
+(``hub.event_loop``: uvloop where installed), so the floors stay fair; ``BENCH_RECORDING_LOOP=asyncio``
+puts all of them on asyncio's own loop instead (the recorder before it moved to uvloop). The sender
+stays on asyncio's loop.
 
 Sessions go 1, 2, 4, 6, 8, 12, 16, ... (at most ``--connections``) until a level is not sustained:
 every stream must keep real time (floor: >= 97 % of its frames in the window; recorder: < 1 % of
@@ -47,6 +53,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bench.support import RESULTS_DIR, ROOT, Options, cpu_split, free_port, log, spawn, wait_ready
+from hub.event_loop import run as run_on_hub_loop
 
 DEFAULT_DURATION = 10.0
 DEFAULT_WARMUP = 3.0
@@ -70,7 +77,7 @@ class Receiver:
         self.peers: list[Any] = []  # RecordingPeer, imported lazily
         self.frames: list[int] = []
         self.tasks: set[asyncio.Task[None]] = set()
-        self.mark: tuple[float, float, list[int], int] | None = None
+        self.mark: tuple[float, float, list[int], int, int] | None = None
         self.lateness: list[float] = []
 
     def count(self, index: int) -> Any:
@@ -122,17 +129,25 @@ class Receiver:
     def _altered(self) -> int:
         return sum(p.aligner.padded + p.aligner.cut for p in self.peers)
 
+    def _packets(self) -> int:
+        """Packets taken so far: counted by the floors; the recorder's from its files (20 ms each)."""
+        if self.target in FLOORS:
+            return sum(self.frames)
+        return sum((p.aligner.written - p.aligner.padded + p.aligner.cut) // 960 for p in self.peers)
+
     def start_window(self) -> None:
         self.lateness = []
-        self.mark = (time.monotonic(), time.process_time(), list(self.frames), self._altered())
+        now, cpu = time.monotonic(), time.process_time()
+        self.mark = (now, cpu, list(self.frames), self._altered(), self._packets())
 
     def stats(self) -> dict[str, Any]:
         assert self.mark is not None, "POST /mark first"
-        wall, cpu, frames, altered = self.mark
+        wall, cpu, frames, altered, packets = self.mark
         seconds = time.monotonic() - wall
         out: dict[str, Any] = {
             "seconds": seconds,
             "cpu_seconds": time.process_time() - cpu,
+            "packets": self._packets() - packets,
             "max_stall": max(self.lateness, default=0.0),
             "p99_stall": sorted(self.lateness)[int(len(self.lateness) * 0.99)] if self.lateness else 0.0,
             "streams": len(self.frames) or len(self.peers),
@@ -360,7 +375,7 @@ def run_level(target: str, sessions: int, options: Options, tmp: Path) -> dict[s
 def table(levels: list[dict[str, Any]]) -> str:
     head = (
         f"{'target':<9} {'sessions':>8} {'streams':>7} {'CPU':>6} {'CPU/stream':>10} {'sender/stream':>13} "
-        f"{'late p99/max':>13} {'load':>5}"
+        f"{'µs/packet':>9} {'late p99/max':>13} {'load':>5}"
     )
     lines = [head + "  verdict"]
     for r in levels:
@@ -369,6 +384,7 @@ def table(levels: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['target']:<9} {r['sessions']:>8} {r['streams']:>7} {cores:>6.1%} "
             f"{r['cpu_per_session'] / PARTIES:>10.2%} {sender:>13.2%} "
+            f"{r['cpu_seconds'] / max(r.get('packets', 0), 1) * 1e6:>9.1f} "
             f"{r['p99_stall'] * 1000:>5.0f}/{r['max_stall'] * 1000:>4.0f} ms {r['load_average']:>5.1f}  "
             + ("sustained" if r["ok"] else "NOT: " + r["why"])
         )
@@ -435,6 +451,7 @@ def run(options: Options) -> str:
     comparison = compare(levels, best)
     data = {
         "benchmark": "recording",
+        "receiver_loop": os.environ.get("BENCH_RECORDING_LOOP", "hub.event_loop"),
         "started_at": started.isoformat(),
         "session": f"{PARTIES} aiortc clients sending Opus (replayed packets) to {PARTIES} receiving peers",
         "cpus": os.cpu_count(),
@@ -490,7 +507,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     c.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.side == "serve":
-        asyncio.run(serve(args.target, args.port, args.dir))
+        on_asyncio = os.environ.get("BENCH_RECORDING_LOOP") == "asyncio"
+        (asyncio.run if on_asyncio else run_on_hub_loop)(serve(args.target, args.port, args.dir))
     else:
         stats = asyncio.run(send(args.url, args.sessions, args.warmup, args.duration))
         args.out.write_text(json.dumps(stats), encoding="utf-8")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hub.config import Config, ConfigError
+from hub.event_loop import event_loop
 from hub.plugins import plugins
 
 logger = logging.getLogger(__name__)
@@ -122,17 +123,6 @@ def serve(config: Config, args: argparse.Namespace) -> int:
         handle_signals=True,
     )
     return 0
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop (libuv; docs/benchmarks.md, api_read), or asyncio's own
-    where uvloop is not installed (a platform without its wheel)."""
-    try:
-        import uvloop
-    except ImportError:
-        logger.info("uvloop is not installed: serving on asyncio's own event loop")
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 async def _run_async(config: Config, args: argparse.Namespace) -> int:

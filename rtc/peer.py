@@ -3,7 +3,8 @@ segment, never decoded live.
 
 A browser opens a send-only connection to the hub besides its mesh; ``RecordingPeer.answer`` takes
 its complete (non-trickle: aiortc does not trickle) offer and returns a complete answer: audio
-``recvonly`` with Opus first, video ``inactive`` unless ``record_video``. The audio's RTP packets
+``recvonly`` with Opus first, video ``inactive`` unless ``record_video`` (then ``recvonly``, VP8 only,
+kept as sent in WebM: ``rtc.record_video``). The audio's RTP packets
 are taken before aiortc's jitter buffer and decoder (``rtc.record_packets.tap``), put in order,
 laid out on the wall clock and written as they are to ``{name_prefix}-{n:02d}-{segment}.ogg``
 (``rtc.record_ogg``); who spoke when comes from the level each packet carries (RFC 6464,
@@ -39,7 +40,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import av
 from aiortc import (
     RTCConfiguration,
     RTCIceServer,
@@ -50,12 +50,11 @@ from aiortc import (
 )
 from aiortc import sdp as aiortc_sdp
 from aiortc.exceptions import InvalidStateError, OperationError
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from rtc.record_levels import LevelDetector
 from rtc.record_ogg import OPUS_RATE, OggOpusWriter, opus_samples
 from rtc.record_packets import PacketAligner, PacketOrder, Placed, Received, tap
-from rtc.recorder import VIDEO_FPS, VideoWriter
+from rtc.record_video import VideoRecording
 from rtc.vad import SpeechSegment, segments_from_file
 
 logger = logging.getLogger(__name__)
@@ -123,16 +122,16 @@ def _utc_at(monotonic_time: float) -> datetime:
     return datetime.now(UTC) - timedelta(seconds=time.monotonic() - monotonic_time)
 
 
-def _opus_payload_types(answer_sdp: str) -> frozenset[int]:
-    """The payload types the answer gives Opus, in its first audio section."""
+def _payload_types(answer_sdp: str, kind: str, mime_type: str) -> frozenset[int]:
+    """The payload types the answer gives ``mime_type``, in its first ``kind`` section."""
     parsed = aiortc_sdp.SessionDescription.parse(answer_sdp)
-    audio = next((m for m in parsed.media if m.kind == "audio"), None)
-    if audio is None:
+    media = next((m for m in parsed.media if m.kind == kind), None)
+    if media is None:
         return frozenset()
     return frozenset(
         c.payloadType
-        for c in audio.rtp.codecs
-        if c.mimeType.lower() == "audio/opus" and c.payloadType is not None
+        for c in media.rtp.codecs
+        if c.mimeType.lower() == mime_type and c.payloadType is not None
     )
 
 
@@ -161,6 +160,12 @@ def _audio_codecs() -> list[RTCRtpCodecCapability]:
     capabilities = RTCRtpReceiver.getCapabilities("audio")
     codecs = capabilities.codecs if capabilities else []
     return sorted(codecs, key=lambda c: c.mimeType.lower() != "audio/opus")
+
+
+def _vp8_codecs() -> list[RTCRtpCodecCapability]:
+    """VP8 alone (what WebM holds; no RTX: the recorder sends no NACK)."""
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    return [c for c in (capabilities.codecs if capabilities else []) if c.mimeType.lower() == "video/vp8"]
 
 
 class RecordingPeer:
@@ -193,8 +198,7 @@ class RecordingPeer:
         self._opus: frozenset[int] = frozenset()  # payload types of Opus in the current answer
         self._order: PacketOrder | None = None  # of the current RTP source
         self._last_arrival = 0.0
-        self._video_tasks: set[asyncio.Task[None]] = set()
-        self._video_writers: list[VideoWriter] = []
+        self._videos: list[VideoRecording] = []  # one per browser connection
         self._aligner = PacketAligner()
         self._file: _OpenFile | None = None
         self._last_index = 0
@@ -248,19 +252,20 @@ class RecordingPeer:
             pc = self._pc = self._pc or self._new_connection()
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-                audio_seen = False
+                seen: set[str] = set()
                 for transceiver in pc.getTransceivers():
-                    if transceiver.kind == "audio" and not audio_seen:
-                        audio_seen = True  # only the first audio track is recorded
-                    elif transceiver.kind == "audio" or not self._record_video:
+                    if transceiver.kind in seen or (transceiver.kind == "video" and not self._record_video):
                         transceiver.direction = "inactive"
+                    seen.add(transceiver.kind)  # only the first audio and video tracks are recorded
                 await pc.setLocalDescription(await pc.createAnswer())
             except (ValueError, OperationError, InvalidStateError) as exc:
                 if fresh:
                     await self._drop_connection()
                 raise OfferRefused(str(exc)) from exc
             self._remote = (ufrag, fingerprint)
-            self._opus = _opus_payload_types(pc.localDescription.sdp)
+            self._opus = _payload_types(pc.localDescription.sdp, "audio", "audio/opus")
+            if self._videos:
+                self._videos[-1].negotiated(_payload_types(pc.localDescription.sdp, "video", "video/vp8"))
             return str(pc.localDescription.sdp)
 
     def _new_connection(self) -> RTCPeerConnection:
@@ -269,16 +274,16 @@ class RecordingPeer:
         audio = pc.addTransceiver("audio", direction="recvonly")
         audio.setCodecPreferences(_audio_codecs())
         tap(audio.receiver, self._on_packet)  # the packets, before aiortc's decoder
+        if self._record_video:  # one file per browser connection, named after the segment it started in
+            video = pc.addTransceiver("video", direction="recvonly")
+            video.setCodecPreferences(_vp8_codecs())
+            path = self._next_path(self._label, ".webm")
+            self._videos.append(VideoRecording(video.receiver, path, self._prefix))
         if self._order is not None:  # a new connection is a new RTP source
             self._place(self._order.flush())
             self._order = None
         if self._idle_task is None:
             self._idle_task = asyncio.create_task(self._idle_loop(), name=f"record-idle-{self._prefix}")
-
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            if track.kind == "video" and self._record_video:
-                self._start_video(track)
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
@@ -289,31 +294,7 @@ class RecordingPeer:
     @property
     def video_frames(self) -> int:
         """Video frames written so far, over every connection of this peer."""
-        return sum(writer.frames for writer in self._video_writers)
-
-    def _start_video(self, track: MediaStreamTrack) -> None:
-        # One file per browser connection, named after the segment it started in; not split.
-        writer = VideoWriter(self._next_path(self._label, ".webm"))
-        self._video_writers.append(writer)
-        self._video_tasks.add(
-            asyncio.create_task(self._video_loop(track, writer), name=f"video-{self._prefix}")
-        )
-
-    async def _video_loop(self, track: MediaStreamTrack, writer: VideoWriter) -> None:
-        start, last = time.monotonic(), -1
-        try:
-            while True:
-                frame = await track.recv()
-                tick = int((time.monotonic() - start) * VIDEO_FPS)
-                if tick > last and isinstance(frame, av.VideoFrame):
-                    last = tick  # frames that came during an encode are skipped here
-                    await asyncio.to_thread(writer.write, frame, tick / VIDEO_FPS)
-        except MediaStreamError:
-            pass
-        except Exception:
-            logger.exception("%s: video recording stopped by an error", self._prefix)
-        finally:
-            await asyncio.to_thread(writer.close)
+        return sum(video.frames for video in self._videos)
 
     def _on_packet(self, packet: Any, arrival: float) -> None:
         """One RTP packet of the recorded audio (called by aiortc's transport, on the loop)."""
@@ -450,10 +431,8 @@ class RecordingPeer:
                 await task
 
     async def _drop_connection(self) -> None:
-        videos, self._video_tasks = self._video_tasks, set()
-        for task in videos:
-            task.cancel()
-        await asyncio.gather(*videos, return_exceptions=True)
+        if self._videos:
+            await self._videos[-1].close()  # an earlier connection's is closed already
         pc, self._pc, self._remote = self._pc, None, None
         if pc is not None:
             await pc.close()

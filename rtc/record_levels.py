@@ -72,8 +72,9 @@ class LevelDetector:
         else:
             self.levels_seen += 1
         if self._start is None:
-            self._window.append((start, level <= self._on))
-            if sum(loud for _, loud in self._window) >= self._onset_loud:
+            loud = level <= self._on
+            self._window.append((start, loud))
+            if loud and sum(x for _, x in self._window) >= self._onset_loud:  # only a loud one can start
                 self._start = next(at for at, loud in self._window if loud)
                 self._window.clear()
                 self._last_voice_end = end

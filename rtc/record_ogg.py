@@ -154,12 +154,14 @@ class OggOpusWriter:
     def refresh(self, *, last: bool = False) -> None:
         """The held packets to disk as pages, flushed (``last``: the final page says end of stream)."""
         held, self._held = self._held, []
-        while held or last:
+        at = 0
+        while at < len(held) or last:
             page, count = [], 0
-            while held and count + len(_lacing(len(held[0][0]))) <= _MAX_SEGMENTS:
-                count += len(_lacing(len(held[0][0])))
-                page.append(held.pop(0))
-            end = not held and last
+            while at < len(held) and count + len(held[at][0]) // 255 + 1 <= _MAX_SEGMENTS:
+                count += len(held[at][0]) // 255 + 1  # its lacing values
+                page.append(held[at])
+                at += 1
+            end = at == len(held) and last
             self._emit(_EOS if end else 0, page[-1][1] if page else self._granule, page)
             if end:
                 break

@@ -33,7 +33,11 @@ logger = logging.getLogger(__name__)
 REORDER = 2  # packets held back to put a late one in its place (40 ms at 20 ms a packet)
 
 
-@dataclass(frozen=True)
+# Received and Placed are made once a packet each: plain slotted classes (a frozen dataclass's
+# __init__ costs twice as much), not changed once made except for ``rtp_time`` by PacketOrder.
+
+
+@dataclass(slots=True)
 class Received:
     """One Opus packet as it came: unwrapped RTP time (48 kHz, from the source's first packet)."""
 
@@ -44,7 +48,7 @@ class Received:
     level: int | None  # RFC 6464: 0 (loud) .. 127 (silent), None when the sender sent none
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Placed:
     """A packet in the file: from sample ``at`` (48 kHz) for ``samples``."""
 
@@ -81,19 +85,21 @@ class PacketOrder:
         self._count = 0
 
     def push(self, seq: int, timestamp: int, received: Received) -> list[Received]:
-        """``received`` with its raw RTP fields; the packets now due, in order."""
-        ext_seq = self._seq[1] + _signed(seq - self._seq[0], 16)
+        """``received`` with its raw RTP fields (its ``rtp_time`` is set here); the packets now due,
+        in order."""
+        last_seq, last_ext = self._seq
+        ext_seq = last_ext + _signed(seq - last_seq, 16)
         ext_ts = self._ts[1] + _signed(timestamp - self._ts[0], 32)
-        if ext_seq > self._seq[1]:
+        if ext_seq > last_ext:  # the newest yet: neither a duplicate nor late (the usual case)
             self._seq, self._ts = (seq, ext_seq), (timestamp, ext_ts)
-        if ext_seq <= self._released or any(s == ext_seq for s, _, _ in self._held):
+        elif ext_seq <= self._released or any(s == ext_seq for s, _, _ in self._held):
             return []  # a duplicate, or too late to go in its place
         self._count += 1
-        heapq.heappush(self._held, (ext_seq, self._count, _with_time(received, ext_ts)))
-        out = []
-        while len(self._held) > REORDER:
-            out.append(self._pop())
-        return out
+        received.rtp_time = ext_ts
+        heapq.heappush(self._held, (ext_seq, self._count, received))
+        if len(self._held) <= REORDER:
+            return []
+        return [self._pop()]
 
     def flush(self) -> list[Received]:
         return [self._pop() for _ in range(len(self._held))]
@@ -102,10 +108,6 @@ class PacketOrder:
         ext_seq, _, packet = heapq.heappop(self._held)
         self._released = ext_seq
         return packet
-
-
-def _with_time(received: Received, rtp_time: int) -> Received:
-    return Received(received.payload, received.samples, rtp_time, received.arrival, received.level)
 
 
 class PacketAligner:
@@ -167,8 +169,11 @@ class PacketAligner:
                 return []
             self._anchor = min(d for _, d, _ in self._held)
             return self._flush()
+        if delay < self._anchor:
+            self._anchor = delay
+        if not self._held:  # the usual case: nothing held, the packet placed at once
+            return self._place(packet, pts_end + self._anchor)
         out = self._flush()  # a burst is over: what was held keeps the current offset
-        self._anchor = min(self._anchor, delay)
         return out + self._place(packet, pts_end + self._anchor)
 
     def split_at(self, now: float) -> float:
@@ -212,7 +217,7 @@ class PacketAligner:
         if gap < -self.TOLERANCE:
             self.cut += packet.samples
             return []
-        out = self._silence(gap)
+        out = self._silence(gap) if gap > self.TOLERANCE else []
         out.append(Placed(packet.payload, packet.samples, self.written, packet.level))
         self.written += packet.samples
         return out

@@ -14,7 +14,7 @@ An answer is ``{"id", "ok": true, "result"}`` or ``{"id", "ok": false, "error": 
 ``PeerClosed``; anything else is ``RecordingPeerError``). Besides answers the worker sends one
 event, ``{"event": "first_audio", "peer": key}``. Every message carries the worker's ``now``.
 When its stdin closes (the web process went away) it closes every peer, so every file ends
-cleanly, and exits.
+cleanly, and exits. It runs on uvloop where installed (``hub.event_loop``), as ``gongtiao serve``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any
 
 from aiortc import RTCIceServer
 
+from hub.event_loop import run
 from rtc.peer import RecordingPeer, RecordingPeerError, SegmentRecord
 from rtc.vad import SpeechSegment
 
@@ -174,7 +175,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(serve())
+    run(serve())  # uvloop, as `gongtiao serve` (docs/benchmarks.md, the recorder on uvloop)
 
 
 if __name__ == "__main__":

@@ -9,23 +9,19 @@ measured here of 0.8-3.4 ms per refresh (median; up to 12 ms) against 0.005 ms w
 block the event loop: off by default. ``close()`` fsyncs once and hashes the file (run it in a thread).
 
 ``WallClockAligner`` decides where each decoded frame goes in the file, padding silence for gaps, so
-that sample positions follow the wall clock. ``VideoWriter`` stores decoded video, re-encoded.
+that sample positions follow the wall clock.
 """
 
 from __future__ import annotations
 
-import fractions
 import hashlib
 import logging
 import os
 import struct
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import av
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +32,6 @@ REFRESH_SECONDS = 1.0
 _RIFF_SIZE_AT = 4
 _DATA_SIZE_AT = 40
 _UNKNOWN_SIZE = 0xFFFFFFFF
-VIDEO_FPS = 10
-VIDEO_MAX_WIDTH = 640
 
 
 @dataclass(frozen=True)
@@ -253,56 +247,6 @@ def repair_wav(path: Path) -> RecordingFile:
         sha256=sha256_file(path),
         size=path.stat().st_size,
     )
-
-
-class VideoWriter:
-    """Decoded video frames to VP8 in WebM, at most ``VIDEO_FPS`` and ``VIDEO_MAX_WIDTH`` wide.
-
-    Re-encoding is what costs (aiortc cannot store the received VP8 as it is): ~0.2 core per
-    640x480 stream at 30 fps, hence the lower rate. Blocking: call it from a thread; ``write`` and
-    ``close`` may come from different threads (a lock orders them).
-    """
-
-    def __init__(self, path: Path, *, fps: int = VIDEO_FPS, max_width: int = VIDEO_MAX_WIDTH) -> None:
-        self.path = Path(path)
-        if self.path.exists():
-            raise FileExistsError(str(self.path))
-        self._fps = fps
-        self._max_width = max_width
-        self._container = av.open(str(self.path), mode="w", format="webm")
-        self._stream: av.VideoStream | None = None
-        self._lock = threading.Lock()
-        self._closed = False
-        self.frames = 0
-
-    def write(self, frame: av.VideoFrame, seconds: float) -> None:
-        """Encode ``frame`` as shown ``seconds`` after the start (a second frame in one tick is dropped)."""
-        with self._lock:
-            if self._closed:
-                return
-            if self._stream is None:
-                width = min(frame.width, self._max_width) // 2 * 2
-                stream = self._container.add_stream("libvpx", rate=self._fps)
-                stream.width, stream.height = width, round(frame.height * width / frame.width) // 2 * 2
-                stream.pix_fmt = "yuv420p"
-                stream.bit_rate = 500_000
-                self._stream = stream
-            out = frame.reformat(width=self._stream.width, height=self._stream.height, format="yuv420p")
-            out.pts = round(seconds * self._fps)
-            out.time_base = fractions.Fraction(1, self._fps)
-            for packet in self._stream.encode(out):
-                self._container.mux(packet)
-            self.frames += 1
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            if self._stream is not None:
-                for packet in self._stream.encode(None):
-                    self._container.mux(packet)
-            self._container.close()
 
 
 class WallClockAligner:

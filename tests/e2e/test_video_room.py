@@ -13,6 +13,7 @@ import subprocess
 import wave
 from pathlib import Path
 
+import av
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 from sqlalchemy import select
@@ -189,6 +190,10 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
         await _the_record_holds_the_session(db, session_id, m_id, a_id, b_id)
         videos = list((config.data_dir / "recordings" / str(session_id)).glob("*.webm"))
         assert videos and all(v.stat().st_size > 1000 for v in videos)
+        for video in videos:  # Chromium's VP8 as it sent it, and it decodes
+            with av.open(str(video)) as container:
+                assert container.streams.video[0].codec_context.name == "vp8"
+                assert next(container.decode(video=0)).key_frame
         text = await _minutes_text(mediator, base, session_id, tmp_path)
         await _the_minutes_tell_the_truth(db, text, session_id)
         await browser_cleanup(browser)

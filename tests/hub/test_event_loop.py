@@ -1,11 +1,12 @@
-"""`gongtiao serve` runs on uvloop where it is installed, and on asyncio's own loop where not."""
+"""`gongtiao serve` and the recording worker run on uvloop where it is installed, and on asyncio's own
+loop where not."""
 
 import asyncio
 import sys
 
 import pytest
 
-from hub.cli import event_loop
+from hub.event_loop import event_loop, run
 
 
 def test_serve_uses_uvloop_when_installed() -> None:
@@ -24,3 +25,12 @@ def test_serve_falls_back_to_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPa
         assert isinstance(loop, asyncio.BaseEventLoop) and type(loop).__module__.startswith("asyncio")
     finally:
         loop.close()
+
+
+def test_run_runs_a_coroutine_on_that_loop() -> None:
+    uvloop = pytest.importorskip("uvloop")
+
+    async def which() -> type:
+        return type(asyncio.get_running_loop())
+
+    assert run(which()) is uvloop.Loop
