@@ -39,10 +39,13 @@ from referrals.models import Case, Party, Referral
 from referrals.routing import proposal
 
 
-async def open_referral(s: AsyncSession, case_id: int) -> Referral | None:
-    return await s.scalar(
-        select(Referral).where(Referral.case_id == case_id, Referral.state.in_(list(states.OPEN)))
+async def referral_states(s: AsyncSession, case_id: int) -> list[str]:
+    """The states of the case's referrals, the latest first (a case has a handful): one query
+    answers both "is one open?" and "may it be sent again?"."""
+    rows = await s.scalars(
+        select(Referral.state).where(Referral.case_id == case_id).order_by(Referral.id.desc())
     )
+    return list(rows.all())
 
 
 async def count_parties(s: AsyncSession, case: Case) -> tuple[int, int]:
@@ -82,12 +85,10 @@ async def send(
     # both find nothing open and both refer it.
     await lock_row(s, Case, case.id)
     if parent is None:
-        if await open_referral(s, case.id) is not None:
+        sent = await referral_states(s, case.id)
+        if any(state in states.OPEN for state in sent):
             raise AlreadyReferred()
-        last = await s.scalar(
-            select(Referral.state).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
-        )
-        if not states.may_send_again(last):  # resolved, confirmed, closed: its course is run
+        if not states.may_send_again(sent[0] if sent else None):  # resolved, confirmed, closed
             raise CaseSettled()
     decision = await proposal.propose(s, case, sender_agency_id, party_count=parties)
     target = decision.target_agency_id
@@ -137,6 +138,7 @@ async def send(
         sides={states.Side.sender},
         now=now,
         outbox=outbox,
+        case=case,
     )
     if case.group_dispute or case.violence_risk:
         await _alert_supervisors(s, outbox, case, [sender_agency_id, target], f"/cases/{case.id}", now)
