@@ -96,9 +96,12 @@ async def move(
     outbox: Outbox,
     effects: Effects | None = None,
     case: Case | None = None,
+    new: bool = False,
 ) -> Referral:
     """Apply one action of the state machine to a referral, as the given side. ``case``: the
-    referral's case, when the caller holds it already (else it is read)."""
+    referral's case, when the caller holds it already (else it is read). ``new``: the referral is
+    not written yet (a send): it is inserted in the state the move leads to, and no other
+    transaction can have moved it first."""
     actor = actor or audit.SYSTEM
     new_state = check(referral, move, sides)
     action = states.Action(move.action)
@@ -126,16 +129,22 @@ async def move(
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
     if effects is not None:
         await effects.before(s, actor, referral, action)
-    result = await s.execute(
-        update(Referral)
-        .where(Referral.id == referral.id, Referral.state == old_state)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 1) != 1:
-        raise StaleState()
-    for key, value in values.items():  # written already: the object learns them, no second UPDATE
-        set_committed_value(referral, key, value)
+    if new:
+        for key, value in values.items():
+            setattr(referral, key, value)
+        s.add(referral)
+        await s.flush()
+    else:
+        result = await s.execute(
+            update(Referral)
+            .where(Referral.id == referral.id, Referral.state == old_state)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 1) != 1:
+            raise StaleState()
+        for key, value in values.items():  # written already: the object learns them, no second UPDATE
+            set_committed_value(referral, key, value)
     await case_index.follow(s, referral, sent=action is states.Action.send)
     await s.execute(  # through Core: nothing reads the event back as an object in the transaction
         insert(_EVENTS),

@@ -23,7 +23,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.cache import cached
 from hub.events import Outbox
 from hub.models import Agency, User
 from hub.orm import utcnow
@@ -200,20 +199,15 @@ class _Contact:
 
 
 async def _contact(s: AsyncSession, user_id: int) -> _Contact | None:
-    """The person's contact, None if unknown or inactive; kept in the directory cache (people are
-    directory data: a change to one drops it in every process)."""
-
-    async def load() -> _Contact | None:
-        row = (
-            await s.execute(
-                select(User.agency_id, User.locale, User.notify_by, User.phone, User.email).where(
-                    User.id == user_id, User.active.is_(True)
-                )
+    """The person's contact as it is now (one row, no ORM object); None if unknown or inactive."""
+    row = (
+        await s.execute(
+            select(User.agency_id, User.locale, User.notify_by, User.phone, User.email).where(
+                User.id == user_id, User.active.is_(True)
             )
-        ).first()
-        return _Contact(*row) if row is not None else None
-
-    return await cached(s, ("contact", user_id), load)
+        )
+    ).first()
+    return _Contact(*row) if row is not None else None
 
 
 async def notify_person(

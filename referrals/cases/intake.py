@@ -31,6 +31,7 @@ from referrals.models import Case, CaseGram, Party, PartyAgent
 _CASES = cast(Table, Case.__table__)
 _PARTIES = cast(Table, Party.__table__)
 _AGENTS = cast(Table, PartyAgent.__table__)
+_GRAMS = cast(Table, CaseGram.__table__)
 
 # A consent time a little ahead of the server's clock is a clock's error, not a time to come.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -223,7 +224,7 @@ async def take_in(
     # What the case list reads (``case_index``): who may see it, and its search pieces.
     await case_index.add_agencies(s, case_id, [agency_id])
     pieces = case_index.grams(number, data.incident_no, *(given.name for given in data.parties))
-    await s.execute(insert(CaseGram), [{"gram": g, "case_id": case_id} for g in sorted(pieces)])
+    await s.execute(insert(_GRAMS), [{"gram": g, "case_id": case_id} for g in sorted(pieces)])
     await audit.record(
         s,
         actor,
