@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -133,6 +133,11 @@ class LocalBus:
     async def publish(self, event: Event) -> None:
         self.deliver(event)
 
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """Publish these events in their order (a bus that can sends them together)."""
+        for event in events:
+            await self.publish(event)
+
     def deliver(self, event: Event) -> None:
         for callback in self._listeners.get(event.topic, ()):
             try:
@@ -142,6 +147,16 @@ class LocalBus:
         for sub in list(self._subscriptions):
             if event.topic in sub.topics:
                 sub.offer(event)
+
+
+_NOTIFY = "SELECT pg_notify($1, $2)"
+
+
+def _payload(event: Event) -> str:
+    payload = event.to_json()
+    if len(payload.encode("utf-8")) > MAX_PAYLOAD:
+        raise ValueError(f"event {event.kind} is too large for NOTIFY ({len(payload)} bytes)")
+    return payload
 
 
 class PostgresBus(LocalBus):
@@ -198,11 +213,16 @@ class PostgresBus(LocalBus):
         self._watch = None
 
     async def publish(self, event: Event) -> None:
-        payload = event.to_json()
-        if len(payload.encode("utf-8")) > MAX_PAYLOAD:
-            raise ValueError(f"event {event.kind} is too large for NOTIFY ({len(payload)} bytes)")
+        await self.publish_many([event])
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """One round trip for all of them (``executemany`` pipelines the NOTIFYs)."""
+        payloads = [_payload(event) for event in events]
         async with self._send_lock:
-            await self._sender.execute("SELECT pg_notify($1, $2)", PG_CHANNEL, payload)
+            if len(payloads) == 1:
+                await self._sender.execute(_NOTIFY, PG_CHANNEL, payloads[0])
+            elif payloads:
+                await self._sender.executemany(_NOTIFY, [(PG_CHANNEL, p) for p in payloads])
 
     async def _close_connections(self) -> None:
         for conn in (self._listener, self._sender):
@@ -232,6 +252,7 @@ class Outbox:
         """Publish each distinct notice once: a batch that queued a thousand messages wakes the
         outbound worker once, not a thousand times (one NOTIFY each on PostgreSQL)."""
         seen: set[tuple[str, str, int | None, str]] = set()
+        distinct: list[Event] = []
         for event in self.events:
             key = (
                 event.topic,
@@ -239,14 +260,19 @@ class Outbox:
                 event.actor_user_id,
                 json.dumps(event.data, sort_keys=True, default=str),
             )
-            if key in seen:
-                continue
-            seen.add(key)
-            try:
-                await bus.publish(event)
-            except Exception:  # the change is committed; a lost notice only delays a page refresh
-                logger.exception("could not publish %s", event.kind)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(event)
         self.events.clear()
+        try:
+            await bus.publish_many(distinct)
+        except Exception:  # the change is committed; a lost notice only delays a page refresh
+            # Published one by one, so that one refused (too large) does not take the others along.
+            for event in distinct:
+                try:
+                    await bus.publish(event)
+                except Exception:
+                    logger.exception("could not publish %s", event.kind)
 
 
 @asynccontextmanager

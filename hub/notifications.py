@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, String, func, select, update
+from sqlalchemy import JSON, ForeignKey, String, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +45,9 @@ class Notification(Base):
             return message
 
 
+_NOTIFICATIONS = cast(Table, Notification.__table__)
+
+
 async def notify(
     s: AsyncSession,
     outbox: Outbox,
@@ -56,11 +59,14 @@ async def notify(
 ) -> list[int]:
     """Write one notification per person; the outbox announces them after commit."""
     ids = sorted(set(user_ids))
+    if not ids:
+        return ids
     now = utcnow()
+    row = {"kind": kind, "title": title, "params": params, "link": link, "created_at": now, "read_at": None}
+    # One INSERT through Core: nothing reads these rows back as objects in the transaction.
+    await s.execute(insert(_NOTIFICATIONS), [{**row, "user_id": user_id} for user_id in ids])
     for user_id in ids:
-        s.add(Notification(user_id=user_id, kind=kind, title=title, params=params, link=link, created_at=now))
         outbox.add(f"user:{user_id}", "notification", what=kind, link=link)
-    await s.flush()
     return ids
 
 

@@ -19,8 +19,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.directory import agency_facts
 from hub.events import Outbox
-from hub.models import Agency, Role
+from hub.models import Role
 from hub.notifications import people_with_role
 from hub.outbound import ParamsRefused, enqueue_webhook, notify_person
 from referrals import word_back
@@ -95,7 +96,8 @@ async def _tell_staff(
         if referral.mediator_id is not None and referral.mediator_id not in people:
             people.append(referral.mediator_id)
     if notice.template == "staff.new_referral":
-        sender = await s.scalar(select(Agency.name).where(Agency.id == referral.from_agency_id)) or ""
+        facts = (await agency_facts(s)).get(referral.from_agency_id)
+        sender = facts.name if facts else ""
         params: dict[str, object] = {
             "agency": word_back.fit(sender, 24),
             "case_number": case.number,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,6 +30,8 @@ from referrals import case_index, deadlines, messages, states
 from referrals.agencies import policy_for
 from referrals.errors import BadMediator, ReasonRequired, StaleState, TransitionNotAllowed, WrongSide
 from referrals.models import Case, Referral, ReferralEvent
+
+_EVENTS = cast(Table, ReferralEvent.__table__)
 
 
 def side_of(
@@ -93,8 +95,13 @@ async def move(
     now: datetime,
     outbox: Outbox,
     effects: Effects | None = None,
+    case: Case | None = None,
+    new: bool = False,
 ) -> Referral:
-    """Apply one action of the state machine to a referral, as the given side."""
+    """Apply one action of the state machine to a referral, as the given side. ``case``: the
+    referral's case, when the caller holds it already (else it is read). ``new``: the referral is
+    not written yet (a send): it is inserted in the state the move leads to, and no other
+    transaction can have moved it first."""
     actor = actor or audit.SYSTEM
     new_state = check(referral, move, sides)
     action = states.Action(move.action)
@@ -122,34 +129,44 @@ async def move(
         raise BadMediator(N_("Assign a mediator before starting the mediation."))
     if effects is not None:
         await effects.before(s, actor, referral, action)
-    result = await s.execute(
-        update(Referral)
-        .where(Referral.id == referral.id, Referral.state == old_state)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 1) != 1:
-        raise StaleState()
-    for key, value in values.items():  # written already: the object learns them, no second UPDATE
-        set_committed_value(referral, key, value)
-    await case_index.follow(s, referral, sent=action is states.Action.send)
-    s.add(
-        ReferralEvent(
-            referral_id=referral.id,
-            action=action,
-            from_state=old_state,
-            to_state=new_state,
-            actor_user_id=actor.user_id,
-            actor_agency_id=actor.agency_id,
-            at=now,
-            reason=move.reason.strip()[:500],
-            data=move.data or {},
+    if new:
+        for key, value in values.items():
+            setattr(referral, key, value)
+        s.add(referral)
+        await s.flush()
+    else:
+        result = await s.execute(
+            update(Referral)
+            .where(Referral.id == referral.id, Referral.state == old_state)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
+        if getattr(result, "rowcount", 1) != 1:
+            raise StaleState()
+        for key, value in values.items():  # written already: the object learns them, no second UPDATE
+            set_committed_value(referral, key, value)
+    await case_index.follow(s, referral, sent=action is states.Action.send)
+    await s.execute(  # through Core: nothing reads the event back as an object in the transaction
+        insert(_EVENTS),
+        [
+            {
+                "referral_id": referral.id,
+                "action": str(action),
+                "from_state": str(old_state),
+                "to_state": str(new_state),
+                "actor_user_id": actor.user_id,
+                "actor_agency_id": actor.agency_id,
+                "at": now,
+                "reason": move.reason.strip()[:500],
+                "data": move.data or {},
+            }
+        ],
     )
     if effects is not None:
         await effects.after(s, actor, referral, action)
-    case = await s.get(Case, referral.case_id)
-    assert case is not None
+    if case is None or case.id != referral.case_id:
+        case = await s.get(Case, referral.case_id)
+        assert case is not None
     kind = states.kind_of(action)
     await audit.record(
         s,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
@@ -38,25 +37,34 @@ from referrals.errors import (
 from referrals.models import Case, Party, Referral
 from referrals.routing import proposal
 
-
-async def open_referral(s: AsyncSession, case_id: int) -> Referral | None:
-    return await s.scalar(
-        select(Referral).where(Referral.case_id == case_id, Referral.state.in_(list(states.OPEN)))
+_PARTIES_OF_CASE = Party.case_id == Case.id
+_LOCK_COUNTING = (
+    select(
+        select(func.count(Party.id)).where(_PARTIES_OF_CASE).scalar_subquery(),
+        select(func.count(Party.id)).where(_PARTIES_OF_CASE, Party.consent == "refused").scalar_subquery(),
     )
+    .where(Case.id == bindparam("case_id"))
+    .with_for_update(of=Case)
+)
 
 
-async def count_parties(s: AsyncSession, case: Case) -> tuple[int, int]:
-    """(parties, parties refusing mediation): counted by the database unless already loaded."""
+async def referral_states(s: AsyncSession, case_id: int) -> list[str]:
+    """The states of the case's referrals, the latest first (a case has a handful): one query
+    answers both "is one open?" and "may it be sent again?"."""
+    rows = await s.scalars(
+        select(Referral.state).where(Referral.case_id == case_id).order_by(Referral.id.desc())
+    )
+    return list(rows.all())
+
+
+async def lock_counting_parties(s: AsyncSession, case: Case) -> tuple[int, int]:
+    """Lock the case's row to the end of the transaction (``hub.db.lock_row``) and count its
+    parties and those refusing mediation: by the database in the same statement, unless they are
+    loaded already."""
     if "parties" not in inspect(case).unloaded:
+        await lock_row(s, Case, case.id)
         return len(case.parties), sum(p.consent == "refused" for p in case.parties)
-    row = (
-        await s.execute(
-            select(
-                func.count(Party.id),
-                func.coalesce(func.sum(sql_case((Party.consent == "refused", 1), else_=0)), 0),
-            ).where(Party.case_id == case.id)
-        )
-    ).one()
+    row = (await s.execute(_LOCK_COUNTING, {"case_id": case.id})).one()
     return int(row[0]), int(row[1])
 
 
@@ -75,19 +83,16 @@ async def send(
     """Refer the case to the proposed body, or to another one with a reason."""
     if not (case.consent_by and case.consent_at and case.consent_method):
         raise ConsentMissing()
-    parties, refused = await count_parties(s, case)
-    if refused:  # People's Mediation Law art. 17
-        raise PartyRefusedMediation()
     # The case's row is locked first: two sends at once (a double click, two liaisons) must not
     # both find nothing open and both refer it.
-    await lock_row(s, Case, case.id)
+    parties, refused = await lock_counting_parties(s, case)
+    if refused:  # People's Mediation Law art. 17
+        raise PartyRefusedMediation()
     if parent is None:
-        if await open_referral(s, case.id) is not None:
+        sent = await referral_states(s, case.id)
+        if any(state in states.OPEN for state in sent):
             raise AlreadyReferred()
-        last = await s.scalar(
-            select(Referral.state).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)
-        )
-        if not states.may_send_again(last):  # resolved, confirmed, closed: its course is run
+        if not states.may_send_again(sent[0] if sent else None):  # resolved, confirmed, closed
             raise CaseSettled()
     decision = await proposal.propose(s, case, sender_agency_id, party_count=parties)
     target = decision.target_agency_id
@@ -120,9 +125,8 @@ async def send(
         accept_due=deadlines.acceptance_due(now, policy),
         state_changed_at=now,
     )
-    s.add(referral)
-    await s.flush()
-    # The first move: its event, audit row and notices are written as for every other move.
+    # The first move writes the referral in its new state; its event, audit row and notices are
+    # written as for every other move.
     rule = explanation.get("rule_name")
     await moves.move(
         s,
@@ -137,6 +141,8 @@ async def send(
         sides={states.Side.sender},
         now=now,
         outbox=outbox,
+        case=case,
+        new=True,
     )
     if case.group_dispute or case.violence_risk:
         await _alert_supervisors(s, outbox, case, [sender_agency_id, target], f"/cases/{case.id}", now)

@@ -187,6 +187,29 @@ async def enqueue_email(
     return row
 
 
+@dataclass(frozen=True)
+class _Contact:
+    """How an active person is reached: what ``notify_person`` reads of the user."""
+
+    agency_id: int
+    locale: str
+    notify_by: str
+    phone: str
+    email: str
+
+
+async def _contact(s: AsyncSession, user_id: int) -> _Contact | None:
+    """The person's contact as it is now (one row, no ORM object); None if unknown or inactive."""
+    row = (
+        await s.execute(
+            select(User.agency_id, User.locale, User.notify_by, User.phone, User.email).where(
+                User.id == user_id, User.active.is_(True)
+            )
+        )
+    ).first()
+    return _Contact(*row) if row is not None else None
+
+
 async def notify_person(
     s: AsyncSession,
     user_id: int,
@@ -203,12 +226,12 @@ async def notify_person(
     out; an inactive or unknown person gets nothing. The channel is appended to the dedupe key
     (``<key>:sms``, ``<key>:email``). The parameters are checked even when nothing is queued."""
     stored = templates.check(templates.get(template), params)
-    user = await s.get(User, user_id)
-    if user is None or not user.active:
+    user = await _contact(s, user_id)
+    if user is None:
         return []
     common: dict[str, Any] = {
         "agency_id": user.agency_id,
-        "user_id": user.id,
+        "user_id": user_id,
         "locale": user.locale,
         "expires_at": expires_at,
         "not_before": not_before,

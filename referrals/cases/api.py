@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from hub.errors import HubError
 from hub.keys import LOCALE
 from hub.models import Agency
 from hub.orm import utcnow
 from hub.outbound.contact import mask_email
+from hub.permissions import Guard
 from hub.routing import Ctx, Routes, validate
 from hub.schemas import Page
 from referrals import moves, sending
@@ -262,8 +265,7 @@ async def propose_route(ctx: Ctx) -> ProposalOut:
 )
 async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
     async with ctx.write() as (s, outbox):
-        case = await get_visible_case(s, ctx.must.scope, ctx.match_int("id"), parties=False)
-        ctx.must.check_agency(case.created_agency_id)
+        case = await _case_to_send(s, ctx.must, ctx.match_int("id"))
         referral = await sending.send(
             s,
             ctx.user.actor,
@@ -276,6 +278,21 @@ async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
         )
         out = ReferralOut.model_validate(referral)
     return out
+
+
+_CASE_BY_ID = select(Case).where(Case.id == bindparam("case_id")).options(raiseload(Case.parties))
+
+
+async def _case_to_send(s: AsyncSession, guard: Guard, case_id: int) -> Case:
+    """The case, its parties unloaded, when the caller's scope covers the agency that took it in
+    (so it may see it): read by id, without the visibility rule's subqueries. Otherwise the
+    answer of ``get_visible_case`` and ``check_agency``: not found, or out of scope."""
+    case = await s.scalar(_CASE_BY_ID, {"case_id": case_id})
+    if case is None or not guard.scope.covers(case.created_agency_id):
+        await get_visible_case(s, guard.scope, case_id, parties=False)  # 404 if it may not be seen
+        guard.check_agency(case.created_agency_id if case is not None else None)
+    assert case is not None
+    return case
 
 
 @routes.api(

@@ -7,22 +7,31 @@ naming the case already created, and changes nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from hub import audit
+from hub.directory import area_parents
 from hub.errors import ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Area
+from referrals import case_index
 from referrals.case_index import PLACEHOLDER
 from referrals.errors import ConsentInFuture, DuplicateSubmission
-from referrals.models import Case, Party, PartyAgent
+from referrals.models import Case, CaseGram, Party, PartyAgent
+
+_CASES = cast(Table, Case.__table__)
+_PARTIES = cast(Table, Party.__table__)
+_AGENTS = cast(Table, PartyAgent.__table__)
+_GRAMS = cast(Table, CaseGram.__table__)
 
 # A consent time a little ahead of the server's clock is a clock's error, not a time to come.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -61,28 +70,31 @@ class PartyInput:
     consent_at: datetime | None = None
     consent_method: str = ""
 
-    def to_row(self) -> Party:
-        return Party(
-            role=self.role,
-            name=self.name,
-            id_number=self.id_number,
-            phone=self.phone,
-            email=self.email,
-            address=self.address,
-            kind=self.kind,
-            id_type=self.id_type,
-            sex=self.sex,
-            ethnicity=self.ethnicity,
-            birth_date=self.birth_date,
-            occupation=self.occupation,
-            representative_role=self.representative_role,
-            representative_name=self.representative_name,
-            representative_title=self.representative_title,
-            consent=self.consent,
-            consent_at=self.consent_at,
-            consent_method=self.consent_method,
-            agents=[PartyAgent(**vars(a)) for a in self.agents],
-        )
+    def row(self, case_id: int, recorded_by_id: int | None) -> dict[str, Any]:
+        """The party's ``parties`` row; ``recorded_by_id``: who took a consent given at intake."""
+        return {
+            "case_id": case_id,
+            "role": self.role,
+            "name": self.name,
+            "id_number": self.id_number,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+            "kind": self.kind,
+            "id_type": self.id_type,
+            "sex": self.sex,
+            "ethnicity": self.ethnicity,
+            "birth_date": self.birth_date,
+            "occupation": self.occupation,
+            "representative_role": self.representative_role,
+            "representative_name": self.representative_name,
+            "representative_title": self.representative_title,
+            "consent": self.consent,
+            "consent_at": self.consent_at,
+            "consent_method": self.consent_method,
+            # a party's own consent, taken at intake
+            "consent_recorded_by_id": recorded_by_id if self.consent != "pending" else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -117,9 +129,12 @@ async def submitted(s: AsyncSession, agency_id: int, idempotency_key: str | None
 
 
 def duplicate(existing: Case) -> DuplicateSubmission:
+    return _duplicate(existing.id, existing.number)
+
+
+def _duplicate(case_id: int, number: str) -> DuplicateSubmission:
     return DuplicateSubmission(
-        number=existing.number,
-        details=[{"field": "case_id", "type": "existing", "message": str(existing.id)}],
+        number=number, details=[{"field": "case_id", "type": "existing", "message": str(case_id)}]
     )
 
 
@@ -133,59 +148,119 @@ async def take_in(
     *,
     zone: str = "Asia/Shanghai",
 ) -> Case:
-    existing = await submitted(s, agency_id, data.idempotency_key)
-    if existing is not None:
-        raise duplicate(existing)
-    if data.area_id is not None and await s.get(Area, data.area_id) is None:
+    """Take the case in: its row, its parties (and their agents), what the case list reads of it
+    (``case_index``: the taking-in agency, the search pieces), its audit row and live notice.
+
+    The rows are written through Core, a few statements and no unit of work; the ``Case`` returned
+    (with its parties) is detached, as if read by a session that has closed: every attribute is
+    set, and ``session.add`` attaches it without writing it again."""
+    if data.idempotency_key:
+        existing = (
+            await s.execute(
+                select(Case.id, Case.number).where(
+                    Case.created_agency_id == agency_id, Case.idempotency_key == data.idempotency_key
+                )
+            )
+        ).first()
+        if existing is not None:
+            raise _duplicate(existing.id, existing.number)
+    if data.area_id is not None and data.area_id not in await area_parents(s):
         raise ValidationFailed(N_("Unknown area."))
     if data.consent is not None and data.consent.at > now + CLOCK_SKEW:
         raise ConsentInFuture.at("consent.at")
     for index, given in enumerate(data.parties):
         if given.consent_at is not None and given.consent_at > now + CLOCK_SKEW:
             raise ConsentInFuture.at(f"parties.{index}.consent_at")
-    case = Case(
-        # A placeholder of its own until the id is known: a shared one ("") would make every
-        # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
-        number=placeholder_number(),
-        incident_no=data.incident_no,
-        channel=data.channel,
-        category=data.category,
-        summary=data.summary,
-        area_id=data.area_id,
-        address=data.address,
-        amount=data.amount,
-        group_dispute="group_dispute" in data.flags,
-        violence_risk="violence_risk" in data.flags,
-        minor_criminal="minor_criminal" in data.flags,
-        vulnerable_party="vulnerable_party" in data.flags,
-        created_agency_id=agency_id,
-        created_by_id=actor.user_id,
-        created_at=now,
-        idempotency_key=data.idempotency_key,
-        parties=[p.to_row() for p in data.parties],
+    consent = data.consent
+    values: dict[str, Any] = {
+        "incident_no": data.incident_no,
+        "channel": data.channel,
+        "category": data.category,
+        "summary": data.summary,
+        "area_id": data.area_id,
+        "address": data.address,
+        "amount": data.amount,
+        "group_dispute": "group_dispute" in data.flags,
+        "violence_risk": "violence_risk" in data.flags,
+        "minor_criminal": "minor_criminal" in data.flags,
+        "vulnerable_party": "vulnerable_party" in data.flags,
+        "consent_by": consent.by if consent else "",
+        "consent_at": consent.at if consent else None,
+        "consent_method": consent.method if consent else "",
+        "created_agency_id": agency_id,
+        "created_by_id": actor.user_id,
+        "created_at": now,
+        "idempotency_key": data.idempotency_key,
+        "current_referral_id": None,
+        "current_state": None,
+        "current_receiver_id": None,
+        "current_due": None,
+    }
+    # A placeholder of its own until the id is known: a shared one ("") would make every
+    # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
+    case_id = await s.scalar(
+        insert(_CASES).values(number=placeholder_number(), **values).returning(_CASES.c.id)
     )
-    if data.consent is not None:
-        case.consent_by, case.consent_at, case.consent_method = (
-            data.consent.by,
-            data.consent.at,
-            data.consent.method,
+    assert case_id is not None
+    number = case_number(now, case_id, zone)
+    await s.execute(update(_CASES).where(_CASES.c.id == case_id).values(number=number))
+    rows = [given.row(case_id, actor.user_id) for given in data.parties]
+    party_ids: Sequence[int] = []
+    if rows:  # a grid worker's report may name nobody yet
+        insert_parties = insert(_PARTIES).returning(_PARTIES.c.id, sort_by_parameter_order=True)
+        party_ids = (await s.execute(insert_parties, rows)).scalars().all()
+    agents = [
+        {**vars(agent), "party_id": party_id}
+        for given, party_id in zip(data.parties, party_ids, strict=True)
+        for agent in given.agents
+    ]
+    agent_ids: list[int] = []
+    if agents:
+        agent_ids = list(
+            (
+                await s.execute(insert(_AGENTS).returning(_AGENTS.c.id, sort_by_parameter_order=True), agents)
+            ).scalars()
         )
-    for party in case.parties:
-        if party.consent != "pending":  # a party's own consent, taken at intake
-            party.consent_recorded_by_id = actor.user_id
-    s.add(case)
-    await s.flush()
-    case.number = case_number(now, case.id, zone)
-    await s.flush()
+    # What the case list reads (``case_index``): who may see it, and its search pieces.
+    await case_index.add_agencies(s, case_id, [agency_id])
+    pieces = case_index.grams(number, data.incident_no, *(given.name for given in data.parties))
+    await s.execute(insert(_GRAMS), [{"gram": g, "case_id": case_id} for g in sorted(pieces)])
     await audit.record(
         s,
         actor,
         "case.taken_in",
         "case",
-        case.id,
-        {"number": case.number, "category": case.category, "parties": len(case.parties)},
+        case_id,
+        {"number": number, "category": data.category, "parties": len(data.parties)},
     )
-    outbox.add(f"agency:{agency_id}", "case.created", actor.user_id, id=case.id, number=case.number)
+    outbox.add(f"agency:{agency_id}", "case.created", actor.user_id, id=case_id, number=number)
+    return _detached(case_id, number, values, rows, party_ids, agents, agent_ids)
+
+
+def _detached(
+    case_id: int,
+    number: str,
+    values: dict[str, Any],
+    rows: list[dict[str, Any]],
+    party_ids: Sequence[int],
+    agents: list[dict[str, Any]],
+    agent_ids: list[int],
+) -> Case:
+    """The case as written, with its parties and their agents, detached (see ``take_in``)."""
+    by_party: dict[int, list[PartyAgent]] = {}
+    for agent_row, agent_id in zip(agents, agent_ids, strict=True):
+        agent = PartyAgent(id=agent_id, **agent_row)
+        by_party.setdefault(agent_row["party_id"], []).append(agent)
+    parties = []
+    for row, party_id in zip(rows, party_ids, strict=True):
+        party = Party(id=party_id, **row, agents=by_party.get(party_id, []))
+        parties.append(party)
+    case = Case(id=case_id, number=number, **values, parties=parties)
+    for party in parties:
+        for agent in party.agents:
+            make_transient_to_detached(agent)
+        make_transient_to_detached(party)
+    make_transient_to_detached(case)
     return case
 
 
