@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from hub import bulk
 from hub.orm import Base, utcnow
 
 GENESIS = "0" * 64
@@ -186,11 +187,10 @@ class Entry:
 
 
 async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
-    """Append many rows in order in one INSERT: for batch imports. The rows are those ``record``
-    would have written one by one."""
-    if entries:
-        rows = [_row(e.actor, e.action, e.object_type, e.object_id, e.data) for e in entries]
-        await session.execute(insert(EVENTS), rows)
+    """Append many rows in order in one INSERT (``hub.bulk``): for batch imports. The rows are
+    those ``record`` would have written one by one."""
+    rows = [_row(e.actor, e.action, e.object_type, e.object_id, e.data) for e in entries]
+    await bulk.insert_rows(session, EVENTS, rows)
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,23 @@
   (rewritten when one of them is flushed), so that ``q=王`` or ``q=小明`` is an index lookup.
 
 The flush hook catches ORM writes wherever they happen (intake, party edits, demo loaders); Core
-writes of those rows must call ``index_text`` / ``add_agencies`` themselves.
+writes of those rows must call ``index_text`` / ``add_text`` / ``add_agencies`` themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import Table, delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from hub import bulk
 from referrals import states
 from referrals.models import Case, CaseAgency, CaseGram, CourtApplication, Party, Referral
 
@@ -103,6 +104,15 @@ async def add_agencies(s: AsyncSession, case_id: int, agency_ids: Iterable[int])
 async def index_text(s: AsyncSession, case_ids: Iterable[int]) -> None:
     """Rewrite the search pieces of these cases from their numbers and parties."""
     await s.run_sync(lambda sync: _index_text(sync.connection(), set(case_ids)))
+
+
+async def add_text(s: AsyncSession, texts: Mapping[int, Sequence[str]]) -> None:
+    """The search pieces of cases just written by Core (a batch import), from their texts (the
+    number, the 警情号 and the party names), without reading them back: they have none yet."""
+    rows = sorted((g, case_id) for case_id, some in texts.items() for g in grams(*some))
+    await bulk.insert_columns(
+        s, cast(Table, CaseGram.__table__), {"gram": [r[0] for r in rows], "case_id": [r[1] for r in rows]}
+    )
 
 
 def _index_text(conn: Connection, case_ids: set[int]) -> None:

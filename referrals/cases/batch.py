@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import audit
+from hub import audit, bulk
 from hub.directory import agency_facts, area_parents
 from hub.errors import HubError, ValidationFailed
 from hub.events import Outbox
@@ -183,9 +183,7 @@ async def _plan(
         flags=data.flags,
     )
     try:
-        decision = rules.decide(
-            facts, await proposal.active_rules(s), await proposal.stationed_room_of(s, agency_id)
-        )
+        decision = rules.decide(facts, await proposal.active_rules(s), room)
     except rules.NoRoute:
         raise NoRouteFound() from None
     target = (await agency_facts(s)).get(decision.target_agency_id)
@@ -237,6 +235,7 @@ async def _write(
     notices: list[dict[str, Any]] = []
     entries: list[audit.Entry] = []
     told: set[int] = set()
+    texts: dict[int, list[str]] = {}  # what the case list searches (case_index.add_text)
     for p, case_id, referral_id in zip(planned, case_ids, referral_ids, strict=True):
         data, decision = p.data, p.decision
         assert decision is not None and p.accept_due is not None and data.consent is not None
@@ -275,6 +274,7 @@ async def _write(
             row["case_id"] = case_id
             row["consent_recorded_by_id"] = actor.user_id if party.consent != "pending" else None
             parties.append(row)
+        texts[case_id] = [number, data.incident_no, *(party.name for party in data.parties)]
         target = decision.target_agency_id
         explanation = decision.explanation()
         rule = explanation.get("rule_name")
@@ -347,17 +347,16 @@ async def _write(
         )
         p.result.status, p.result.case_id, p.result.number = "created", case_id, number
         p.result.referral_id, p.result.state = referral_id, states.State.sent.value
-    await s.execute(insert(_table(Case)), cases)
-    await s.execute(insert(_table(Party)), parties)
-    await s.execute(insert(_table(Referral)), referrals)
-    await s.execute(insert(_table(ReferralEvent)), events)
+    await bulk.insert_rows(s, _table(Case), cases)
+    await bulk.insert_rows(s, _table(Party), parties)
+    await bulk.insert_rows(s, _table(Referral), referrals)
+    await bulk.insert_rows(s, _table(ReferralEvent), events)
     seeing = {(c["created_agency_id"], c["id"]) for c in cases} | {
         (r["to_agency_id"], r["case_id"]) for r in referrals
     }
-    await s.execute(insert(CaseAgency), [{"agency_id": a, "case_id": c} for a, c in sorted(seeing)])
-    await case_index.index_text(s, case_ids)
-    if notices:
-        await s.execute(insert(_table(Notification)), notices)
+    await bulk.insert_rows(s, _table(CaseAgency), [{"agency_id": a, "case_id": c} for a, c in sorted(seeing)])
+    await case_index.add_text(s, texts)
+    await bulk.insert_rows(s, _table(Notification), notices)
     await _tell_desks(s, planned, referrals, sender, outbox)
     await audit.record_many(s, entries)
     # One live notice per topic and kind: pages fetch what is new, however many there are.
