@@ -41,7 +41,13 @@ from referrals import case_index, deadlines, states, word_back
 from referrals.agencies import RECEIVING_KINDS, policy_for
 from referrals.cases.intake import CaseInput, case_number, take_in
 from referrals.codes import Channel
-from referrals.errors import BadTarget, ConsentMissing, NoRouteFound, PartyRefusedMediation
+from referrals.errors import (
+    BadTarget,
+    ConsentMissing,
+    DuplicateSubmission,
+    NoRouteFound,
+    PartyRefusedMediation,
+)
 from referrals.models import Case, CaseAgency, Party, Referral, ReferralEvent
 from referrals.routing import proposal, rules
 from referrals.sending import send
@@ -135,11 +141,17 @@ async def take_in_batch(
         except HubError as exc:
             result.error = exc
     if bulk:
+        notices = Outbox()  # told only once the rows are in
         try:
             async with s.begin_nested():
-                await _write(s, actor, agency_id, bulk, now, outbox, zone)
+                await _write(s, actor, agency_id, bulk, now, notices, zone)
         except IntegrityError:  # a number imported elsewhere meanwhile: one by one, to tell which
+            for p in bulk:
+                p.result.status, p.result.case_id, p.result.number = "failed", None, None
+                p.result.referral_id = p.result.state = None
             single.extend((p.result, BatchItem(p.data)) for p in bulk)
+        else:
+            outbox.events.extend(notices.events)
     for result, item in single:
         await _one(s, actor, agency_id, result, item, now, outbox, zone)
     for result, item in zip(results, items, strict=True):
@@ -426,6 +438,13 @@ async def _one(
                     target_agency_id=item.target_agency_id,
                     override_reason=item.override_reason,
                 )
+    except DuplicateSubmission as exc:  # imported by another batch since this one looked
+        found = (await _existing(s, agency_id, [item.data.incident_no])).get(item.data.incident_no)
+        if found is None:  # the item's own idempotency key names another incident's case
+            result.error = exc
+        else:
+            result.status, (result.case_id, result.number) = "existing", found
+        return
     except HubError as exc:
         result.error = exc
         return
