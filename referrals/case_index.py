@@ -14,6 +14,8 @@ writes of those rows must call ``index_text`` / ``add_text`` / ``add_agencies`` 
 
 from __future__ import annotations
 
+import operator
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -33,11 +35,13 @@ PLACEHOLDER = "~"  # how a case number not yet given starts (``intake.placeholde
 
 WORKING = (states.State.accepted, states.State.in_mediation)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = re.compile("[A-Z]")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, every code point alike
 
 
 def fold(text: str) -> str:
     """Searched text and queries alike: ASCII letters lower-cased (as SQL's ``lower`` everywhere)."""
-    return text.translate(_ASCII_LOWER)
+    return text.translate(_ASCII_LOWER) if _ASCII_UPPER.search(text) else text
 
 
 def grams(*texts: str) -> set[str]:
@@ -45,12 +49,13 @@ def grams(*texts: str) -> set[str]:
     found: set[str] = set()
     for text in texts:
         text = fold(text)
-        for i, char in enumerate(text):
-            if not char.isspace():
-                found.add(char)
-                pair = text[i : i + 2]
-                if len(pair) == 2 and not pair[1].isspace():
-                    found.add(pair)
+        if _SPACE.search(text):
+            found.update(c for c in text if not c.isspace())
+            pairs = zip(text, text[1:], strict=False)
+            found.update(a + b for a, b in pairs if not a.isspace() and not b.isspace())
+        else:  # the common case (numbers, most names): no test per character
+            found.update(text)
+            found.update(map(operator.add, text, text[1:]))
     return found
 
 
