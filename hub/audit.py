@@ -121,6 +121,11 @@ class Hashed(Protocol):
     data: dict[str, Any]
 
 
+# What json.dumps builds on each call with these arguments, built once (the chainer hashes every row).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_PLAIN = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _canonical(prev_hash: str | None, event: Hashed) -> bytes:
     content = {
         "at": event.created_at.isoformat(timespec="microseconds"),
@@ -133,7 +138,7 @@ def _canonical(prev_hash: str | None, event: Hashed) -> bytes:
     }
     if prev_hash is not None:
         content["prev"] = prev_hash
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _CANONICAL.encode(content).encode("utf-8")
 
 
 def row_hash(prev_hash: str, event: Hashed) -> str:
@@ -159,7 +164,7 @@ def _row(
         "object_type": object_type,
         "object_id": str(object_id),
         # Round-trip through JSON now so what is stored is plain JSON (dates as strings).
-        "data": json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        "data": json.loads(_PLAIN.encode(data or {})),
     }
 
 
