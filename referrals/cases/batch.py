@@ -247,6 +247,7 @@ async def _write(
     notices: list[dict[str, Any]] = []
     entries: list[audit.Entry] = []
     told: set[int] = set()
+    desks: dict[int, list[int]] = {}  # receiving agency -> its liaisons and admins
     texts: dict[int, list[str]] = {}  # what the case list searches (case_index.add_text)
     for p, case_id, referral_id in zip(planned, case_ids, referral_ids, strict=True):
         data, decision = p.data, p.decision
@@ -320,7 +321,9 @@ async def _write(
                 "data": {"rule": rule},
             }
         )
-        for user_id in await people_with_role(s, [target], Role.liaison, Role.admin):
+        if target not in desks:
+            desks[target] = await people_with_role(s, [target], Role.liaison, Role.admin)
+        for user_id in desks[target]:
             told.add(user_id)
             notices.append(
                 {
