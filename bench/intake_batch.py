@@ -11,6 +11,11 @@ show it answers ``existing`` and writes nothing.
 
     python -m bench intake_batch            # 43,000 cases, batches of 500
     python -m bench.intake_batch --total 5000 --batch 250 --processes 1
+    python -m bench.intake_batch --total 5000 --processes 1 --statements   # PostgreSQL's costliest
+
+Beside the wall clock it prints the CPU each side spent per case (what a shared machine's wall
+clock hides): the hub processes', the whole PostgreSQL server's (postmaster, backends, writers,
+autovacuum; up to the moment the chainer has linked every audit row), and the bench client's own.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -159,19 +165,107 @@ async def check(database_url: str, prefix: str, total: int) -> dict[str, int]:
     return found
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (Linux)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux); what a shared machine's wall clock hides."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat(pid)
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds(data_dir: Path) -> float:
+    """CPU of the whole PostgreSQL server so far: the postmaster, its live children (backends,
+    writers, autovacuum) and the children it has reaped (their time is in its ``cutime``/``cstime``)."""
+    try:
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+        fields = _stat(postmaster)
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    ticks = sum(int(f) for f in fields[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                child = _stat(entry.name)
+            except OSError:
+                continue  # gone meanwhile: its time is in the postmaster's cutime now
+            if child[1] == str(postmaster):
+                ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def linked(database_url: str, timeout: float = 60.0) -> float:
+    """Wait until the chainer has linked every audit row (its CPU belongs to the import); how long."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout:
+            if not await conn.fetchval(
+                "SELECT count(*) FROM audit_events e LEFT JOIN audit_links l ON l.event_id = e.id "
+                "WHERE l.event_id IS NULL"
+            ):
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+STATEMENTS = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+
+
+async def statements(database_url: str, reset: bool = False, top: int = 25) -> list[dict[str, Any]]:
+    """``pg_stat_statements``: reset it, or its costliest statements (execution time, ms)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        if reset:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            await conn.execute("SELECT pg_stat_statements_reset()")
+            return []
+        rows = await conn.fetch(
+            "SELECT calls, rows, total_exec_time, total_plan_time, query FROM pg_stat_statements "
+            "ORDER BY total_exec_time + total_plan_time DESC LIMIT $1",
+            top,
+        )
+    finally:
+        await conn.close()
+    return [
+        {
+            "ms": round(r["total_exec_time"] + r["total_plan_time"], 1),
+            "calls": r["calls"],
+            "rows": r["rows"],
+            "query": " ".join(r["query"].split())[:160],
+        }
+        for r in rows
+    ]
+
+
 def one_run(
-    processes: int, total: int, batch: int, stack: ExitStack, tmp: Path, profile: Path | None = None
+    processes: int,
+    total: int,
+    batch: int,
+    stack: ExitStack,
+    tmp: Path,
+    profile: Path | None = None,
+    with_statements: bool = False,
 ) -> dict[str, Any]:
-    _server, database_url = start_postgres(stack, f"gongtiao_bench_batch_{processes}")
+    server, database_url = start_postgres(
+        stack, f"gongtiao_bench_batch_{processes}", STATEMENTS if with_statements else ""
+    )
     data_dir = tmp / f"p{processes}"
     data_dir.mkdir()
     log(f"{processes} process(es): db upgrade, demo, token")
@@ -204,11 +298,18 @@ def one_run(
         bases.append(f"http://127.0.0.1:{port}")
         pids.append(child.process.pid)
     log(f"{processes} process(es): {total} cases in batches of {batch} (load average {load_average()})")
+    if with_statements:
+        asyncio.run(statements(database_url, reset=True))
     before = load_average()
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
+    pg_before, own_before = postgres_cpu_seconds(server.data_dir), own_cpu_seconds()
     result = asyncio.run(replay(bases, token, payloads))
-    server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    client_cpu = own_cpu_seconds() - own_before
     after = load_average()
+    linking = asyncio.run(linked(database_url))
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    pg_cpu = postgres_cpu_seconds(server.data_dir) - pg_before
+    top = asyncio.run(statements(database_url)) if with_statements else []
     log(f"{processes} process(es): checking every row")
     rows = asyncio.run(check(database_url, f"N{run_id}", total))
     again = asyncio.run(replay(bases[:1], token, payloads[:1]))
@@ -217,12 +318,18 @@ def one_run(
         "processes": processes,
         **result,
         "cases_per_s": total / result["seconds"],
+        "linked_after_s": linking,
         "server_cpu_s": server_cpu,
         "server_cpu_ms_per_case": 1000 * server_cpu / total,
+        "postgres_cpu_s": pg_cpu,
+        "postgres_cpu_ms_per_case": 1000 * pg_cpu / total,
+        "client_cpu_s": client_cpu,
+        "client_cpu_ms_per_case": 1000 * client_cpu / total,
         "rows": rows,
         "replayed_batch": again["statuses"],
         "audit_verify": verdict,
         "load_average": {"before": before, "after": after},
+        **({"statements": top} if with_statements else {}),
     }
 
 
@@ -232,6 +339,7 @@ def run(
     batch: int = BATCH,
     processes: Sequence[int] = (1, 2),
     profile: Path | None = None,
+    with_statements: bool = False,
 ) -> str:
     started = datetime.now(UTC)
     machine = machine_note()
@@ -239,7 +347,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="gongtiao-bench-batch-") as tmp:
         for count in processes:
             with ExitStack() as run_stack:  # each run its own PostgreSQL, stopped before the next
-                runs.append(one_run(count, total, batch, run_stack, Path(tmp), profile))
+                runs.append(one_run(count, total, batch, run_stack, Path(tmp), profile, with_statements))
             # Said as each run ends: a later run stopped by a timeout does not lose this one.
             log(f"done: {json.dumps(runs[-1], ensure_ascii=False)}")
     data = {
@@ -255,16 +363,21 @@ def run(
     path = RESULTS_DIR / f"intake_batch-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     lines = [
-        f"{'processes':<10}{'seconds':>9}{'cases/s':>9}{'batch p50 s':>13}{'hub CPU ms/case':>17}"
-        f"{'rows wrong':>12}   statuses"
+        f"{'processes':<10}{'seconds':>9}{'cases/s':>9}{'batch p50 s':>13}"
+        f"{'CPU ms/case: hub':>18}{'PostgreSQL':>12}{'client':>8}{'rows wrong':>12}   statuses"
     ]
     for r in runs:
         lines.append(
             f"{r['processes']:<10}{r['seconds']:>9.1f}{r['cases_per_s']:>9.0f}{r['request_p50_s']:>13.2f}"
-            f"{r['server_cpu_ms_per_case']:>17.2f}{r['rows']['wrong']:>12}   {r['statuses']}"
+            f"{r['server_cpu_ms_per_case']:>18.2f}{r['postgres_cpu_ms_per_case']:>12.2f}"
+            f"{r['client_cpu_ms_per_case']:>8.2f}{r['rows']['wrong']:>12}   {r['statuses']}"
         )
         lines.append(f"  rows {r['rows']}; replayed batch {r['replayed_batch']}; {r['audit_verify']}")
-        lines.append(f"  load average {r['load_average']}")
+        lines.append(
+            f"  load average {r['load_average']}; audit rows all linked {r['linked_after_s']:.1f} s after"
+        )
+        for st in r.get("statements", []):
+            lines.append(f"  {st['ms']:>10.1f} ms {st['calls']:>7} calls {st['rows']:>8} rows  {st['query']}")
     lines.append(f"({total} cases, goal < {GOAL_S:.0f} s; {machine}; results: {path.relative_to(ROOT)})")
     return "\n".join(lines)
 
@@ -275,8 +388,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--processes", type=int, action="append", help="1 and 2 unless given")
     parser.add_argument("--profile", type=Path, help="run the servers under cProfile, stats in this folder")
+    parser.add_argument(
+        "--statements", action="store_true", help="PostgreSQL's costliest statements (pg_stat_statements)"
+    )
     args = parser.parse_args(argv)
-    print(run(Options(pg=True), args.total, args.batch, args.processes or (1, 2), args.profile))
+    processes = args.processes or (1, 2)
+    print(run(Options(pg=True), args.total, args.batch, processes, args.profile, args.statements))
 
 
 if __name__ == "__main__":

@@ -176,13 +176,14 @@ def throwaway_postgres(stack: ExitStack, database: str = "gongtiao_bench") -> st
     return start_postgres(stack, database)[1]
 
 
-def start_postgres(stack: ExitStack, database: str = "gongtiao_bench") -> tuple[Any, str]:
-    """Like ``throwaway_postgres``, also returning the ``ThrowawayPostgres`` (its port, data dir, log)."""
+def start_postgres(stack: ExitStack, database: str = "gongtiao_bench", settings: str = "") -> tuple[Any, str]:
+    """Like ``throwaway_postgres``, also returning the ``ThrowawayPostgres`` (its port, data dir, log);
+    ``settings`` as ``ThrowawayPostgres.start`` takes them."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from tests.support.pg import ThrowawayPostgres
 
-    server = ThrowawayPostgres.start()
+    server = ThrowawayPostgres.start(settings)
     stack.callback(server.stop)
 
     async def create() -> None:

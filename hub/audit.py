@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from hub import bulk
 from hub.orm import Base, utcnow
 
 GENESIS = "0" * 64
@@ -120,6 +121,11 @@ class Hashed(Protocol):
     data: dict[str, Any]
 
 
+# What json.dumps builds on each call with these arguments, built once (the chainer hashes every row).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_PLAIN = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _canonical(prev_hash: str | None, event: Hashed) -> bytes:
     content = {
         "at": event.created_at.isoformat(timespec="microseconds"),
@@ -132,7 +138,7 @@ def _canonical(prev_hash: str | None, event: Hashed) -> bytes:
     }
     if prev_hash is not None:
         content["prev"] = prev_hash
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _CANONICAL.encode(content).encode("utf-8")
 
 
 def row_hash(prev_hash: str, event: Hashed) -> str:
@@ -158,7 +164,7 @@ def _row(
         "object_type": object_type,
         "object_id": str(object_id),
         # Round-trip through JSON now so what is stored is plain JSON (dates as strings).
-        "data": json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        "data": json.loads(_PLAIN.encode(data or {})),
     }
 
 
@@ -186,11 +192,10 @@ class Entry:
 
 
 async def record_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
-    """Append many rows in order in one INSERT: for batch imports. The rows are those ``record``
-    would have written one by one."""
-    if entries:
-        rows = [_row(e.actor, e.action, e.object_type, e.object_id, e.data) for e in entries]
-        await session.execute(insert(EVENTS), rows)
+    """Append many rows in order in one INSERT (``hub.bulk``): for batch imports. The rows are
+    those ``record`` would have written one by one."""
+    rows = [_row(e.actor, e.action, e.object_type, e.object_id, e.data) for e in entries]
+    await bulk.insert_rows(session, EVENTS, rows)
 
 
 @dataclass(frozen=True)

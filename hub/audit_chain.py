@@ -25,9 +25,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import bulk
 from hub.audit import CHAIN_ORDER, CONTENT, EVENTS, GENESIS, LINKS, row_hash
 from hub.db import Database
 from hub.keys import DB
@@ -81,8 +82,7 @@ async def _link_batch(s: AsyncSession, *, postgresql: bool, wait: bool, batch: i
         digest = row_hash(prev, row)
         links.append({"event_id": row.id, "prev_hash": prev, "hash": digest})
         prev = digest
-    if links:
-        await s.execute(insert(LINKS), links)
+    await bulk.insert_rows(s, LINKS, links)
     return len(links)
 
 

@@ -9,22 +9,25 @@
   (rewritten when one of them is flushed), so that ``q=王`` or ``q=小明`` is an index lookup.
 
 The flush hook catches ORM writes wherever they happen (intake, party edits, demo loaders); Core
-writes of those rows must call ``index_text`` / ``add_agencies`` themselves.
+writes of those rows must call ``index_text`` / ``add_text`` / ``add_agencies`` themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import Table, delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from hub import bulk
 from referrals import states
 from referrals.models import Case, CaseAgency, CaseGram, CourtApplication, Party, Referral
 
@@ -32,11 +35,13 @@ PLACEHOLDER = "~"  # how a case number not yet given starts (``intake.placeholde
 
 WORKING = (states.State.accepted, states.State.in_mediation)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = re.compile("[A-Z]")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, every code point alike
 
 
 def fold(text: str) -> str:
     """Searched text and queries alike: ASCII letters lower-cased (as SQL's ``lower`` everywhere)."""
-    return text.translate(_ASCII_LOWER)
+    return text.translate(_ASCII_LOWER) if _ASCII_UPPER.search(text) else text
 
 
 def grams(*texts: str) -> set[str]:
@@ -44,12 +49,13 @@ def grams(*texts: str) -> set[str]:
     found: set[str] = set()
     for text in texts:
         text = fold(text)
-        for i, char in enumerate(text):
-            if not char.isspace():
-                found.add(char)
-                pair = text[i : i + 2]
-                if len(pair) == 2 and not pair[1].isspace():
-                    found.add(pair)
+        if _SPACE.search(text):
+            found.update(c for c in text if not c.isspace())
+            pairs = zip(text, text[1:], strict=False)
+            found.update(a + b for a, b in pairs if not a.isspace() and not b.isspace())
+        else:  # the common case (numbers, most names): no test per character
+            found.update(text)
+            found.update(map(operator.add, text, text[1:]))
     return found
 
 
@@ -103,6 +109,15 @@ async def add_agencies(s: AsyncSession, case_id: int, agency_ids: Iterable[int])
 async def index_text(s: AsyncSession, case_ids: Iterable[int]) -> None:
     """Rewrite the search pieces of these cases from their numbers and parties."""
     await s.run_sync(lambda sync: _index_text(sync.connection(), set(case_ids)))
+
+
+async def add_text(s: AsyncSession, texts: Mapping[int, Sequence[str]]) -> None:
+    """The search pieces of cases just written by Core (a batch import), from their texts (the
+    number, the 警情号 and the party names), without reading them back: they have none yet."""
+    rows = sorted((g, case_id) for case_id, some in texts.items() for g in grams(*some))
+    await bulk.insert_columns(
+        s, cast(Table, CaseGram.__table__), {"gram": [r[0] for r in rows], "case_id": [r[1] for r in rows]}
+    )
 
 
 def _index_text(conn: Connection, case_ids: set[int]) -> None:

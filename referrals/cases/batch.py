@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import audit
+from hub import audit, bulk
 from hub.directory import agency_facts, area_parents
 from hub.errors import HubError, ValidationFailed
 from hub.events import Outbox
@@ -41,7 +41,13 @@ from referrals import case_index, deadlines, states, word_back
 from referrals.agencies import RECEIVING_KINDS, policy_for
 from referrals.cases.intake import CaseInput, case_number, take_in
 from referrals.codes import Channel
-from referrals.errors import BadTarget, ConsentMissing, NoRouteFound, PartyRefusedMediation
+from referrals.errors import (
+    BadTarget,
+    ConsentMissing,
+    DuplicateSubmission,
+    NoRouteFound,
+    PartyRefusedMediation,
+)
 from referrals.models import Case, CaseAgency, Party, Referral, ReferralEvent
 from referrals.routing import proposal, rules
 from referrals.sending import send
@@ -135,11 +141,17 @@ async def take_in_batch(
         except HubError as exc:
             result.error = exc
     if bulk:
+        notices = Outbox()  # told only once the rows are in
         try:
             async with s.begin_nested():
-                await _write(s, actor, agency_id, bulk, now, outbox, zone)
+                await _write(s, actor, agency_id, bulk, now, notices, zone)
         except IntegrityError:  # a number imported elsewhere meanwhile: one by one, to tell which
+            for p in bulk:
+                p.result.status, p.result.case_id, p.result.number = "failed", None, None
+                p.result.referral_id = p.result.state = None
             single.extend((p.result, BatchItem(p.data)) for p in bulk)
+        else:
+            outbox.events.extend(notices.events)
     for result, item in single:
         await _one(s, actor, agency_id, result, item, now, outbox, zone)
     for result, item in zip(results, items, strict=True):
@@ -183,9 +195,7 @@ async def _plan(
         flags=data.flags,
     )
     try:
-        decision = rules.decide(
-            facts, await proposal.active_rules(s), await proposal.stationed_room_of(s, agency_id)
-        )
+        decision = rules.decide(facts, await proposal.active_rules(s), room)
     except rules.NoRoute:
         raise NoRouteFound() from None
     target = (await agency_facts(s)).get(decision.target_agency_id)
@@ -237,6 +247,8 @@ async def _write(
     notices: list[dict[str, Any]] = []
     entries: list[audit.Entry] = []
     told: set[int] = set()
+    desks: dict[int, list[int]] = {}  # receiving agency -> its liaisons and admins
+    texts: dict[int, list[str]] = {}  # what the case list searches (case_index.add_text)
     for p, case_id, referral_id in zip(planned, case_ids, referral_ids, strict=True):
         data, decision = p.data, p.decision
         assert decision is not None and p.accept_due is not None and data.consent is not None
@@ -275,6 +287,7 @@ async def _write(
             row["case_id"] = case_id
             row["consent_recorded_by_id"] = actor.user_id if party.consent != "pending" else None
             parties.append(row)
+        texts[case_id] = [number, data.incident_no, *(party.name for party in data.parties)]
         target = decision.target_agency_id
         explanation = decision.explanation()
         rule = explanation.get("rule_name")
@@ -308,7 +321,9 @@ async def _write(
                 "data": {"rule": rule},
             }
         )
-        for user_id in await people_with_role(s, [target], Role.liaison, Role.admin):
+        if target not in desks:
+            desks[target] = await people_with_role(s, [target], Role.liaison, Role.admin)
+        for user_id in desks[target]:
             told.add(user_id)
             notices.append(
                 {
@@ -347,17 +362,16 @@ async def _write(
         )
         p.result.status, p.result.case_id, p.result.number = "created", case_id, number
         p.result.referral_id, p.result.state = referral_id, states.State.sent.value
-    await s.execute(insert(_table(Case)), cases)
-    await s.execute(insert(_table(Party)), parties)
-    await s.execute(insert(_table(Referral)), referrals)
-    await s.execute(insert(_table(ReferralEvent)), events)
+    await bulk.insert_rows(s, _table(Case), cases)
+    await bulk.insert_rows(s, _table(Party), parties)
+    await bulk.insert_rows(s, _table(Referral), referrals)
+    await bulk.insert_rows(s, _table(ReferralEvent), events)
     seeing = {(c["created_agency_id"], c["id"]) for c in cases} | {
         (r["to_agency_id"], r["case_id"]) for r in referrals
     }
-    await s.execute(insert(CaseAgency), [{"agency_id": a, "case_id": c} for a, c in sorted(seeing)])
-    await case_index.index_text(s, case_ids)
-    if notices:
-        await s.execute(insert(_table(Notification)), notices)
+    await bulk.insert_rows(s, _table(CaseAgency), [{"agency_id": a, "case_id": c} for a, c in sorted(seeing)])
+    await case_index.add_text(s, texts)
+    await bulk.insert_rows(s, _table(Notification), notices)
     await _tell_desks(s, planned, referrals, sender, outbox)
     await audit.record_many(s, entries)
     # One live notice per topic and kind: pages fetch what is new, however many there are.
@@ -427,6 +441,13 @@ async def _one(
                     target_agency_id=item.target_agency_id,
                     override_reason=item.override_reason,
                 )
+    except DuplicateSubmission as exc:  # imported by another batch since this one looked
+        found = (await _existing(s, agency_id, [item.data.incident_no])).get(item.data.incident_no)
+        if found is None:  # the item's own idempotency key names another incident's case
+            result.error = exc
+        else:
+            result.status, (result.case_id, result.number) = "existing", found
+        return
     except HubError as exc:
         result.error = exc
         return

@@ -54,7 +54,7 @@ def birth_date_of(number: str) -> date | None:
     number = normalise(number)
     if identity_problem(number) is not None:
         return None
-    return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    return read_identity(number)[1]
 
 
 def sex_of(number: str) -> str | None:
@@ -62,7 +62,14 @@ def sex_of(number: str) -> str | None:
     number = normalise(number)
     if identity_problem(number) is not None:
         return None
-    return "male" if int(number[16]) % 2 else "female"
+    return read_identity(number)[0]
+
+
+def read_identity(number: str) -> tuple[str, date]:
+    """The sex and the date of birth written in a normalised number that ``identity_problem``
+    found good (checked once, where both are wanted)."""
+    sex = "male" if int(number[16]) % 2 else "female"
+    return sex, date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
 def organisation_check_digit(first8: str) -> str:

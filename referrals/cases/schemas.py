@@ -108,10 +108,10 @@ class PartyIn(Input):
             if problem is not None:
                 problems.append(("id_number", f"id_{problem}"))
             elif self.id_type == "resident_id":
-                read = idcodes.sex_of(self.id_number)
-                if not self.sex and read in ("male", "female"):
-                    self.sex = "male" if read == "male" else "female"
-                self.birth_date = self.birth_date or idcodes.birth_date_of(self.id_number)
+                sex, born = idcodes.read_identity(self.id_number)
+                if not self.sex:
+                    self.sex = "male" if sex == "male" else "female"
+                self.birth_date = self.birth_date or born
         if self.consent_at is not None and self.consent_at.tzinfo is None:
             problems.append(("consent_at", "aware_datetime"))
         if self.consent != "pending" and (self.consent_at is None or self.consent_method is None):

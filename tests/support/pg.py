@@ -53,7 +53,8 @@ class ThrowawayPostgres:
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
 
     @classmethod
-    def start(cls) -> ThrowawayPostgres:
+    def start(cls, settings: str = "") -> ThrowawayPostgres:
+        """``settings``: more ``-c name=value`` for the server (a bench's ``pg_stat_statements``)."""
         bin_dir = _bin_dir()
         root = Path(tempfile.mkdtemp(prefix="gongtiao-pg-"))
         as_user = "postgres" if os.geteuid() == 0 else None
@@ -73,7 +74,7 @@ class ThrowawayPostgres:
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {server.port} -k {root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 " + settings
         )
         server._run(
             bin_dir / "pg_ctl", "-D", server.data_dir, "-l", root / "log", "-w", "-o", options, "start"
