@@ -164,6 +164,15 @@ async def take_in_batch(
 
 
 async def _existing(s: AsyncSession, agency_id: int, numbers: list[str]) -> dict[str, tuple[int, str]]:
+    """The cases these incident numbers already made. On PostgreSQL planned for the numbers at
+    hand: the connection's prepared statement would otherwise keep the generic plan made while
+    ``cases`` was small (the agency's index, every one of its cases tested against the list),
+    whose cost grows with every case (0 to 1.5 ms of the database's CPU a case over a
+    43,000-case import). Only for this query: a custom plan for each foreign-key check of the
+    bulk writes would cost far more."""
+    postgresql = s.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        await s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     found: dict[str, tuple[int, str]] = {}
     for start in range(0, len(numbers), 1000):
         rows = await s.execute(
@@ -173,6 +182,8 @@ async def _existing(s: AsyncSession, agency_id: int, numbers: list[str]) -> dict
         )
         for incident_no, case_id, number in rows.all():
             found.setdefault(incident_no, (case_id, number))
+    if postgresql:
+        await s.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
     return found
 
 
