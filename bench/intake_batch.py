@@ -302,6 +302,8 @@ def one_run(
         asyncio.run(statements(database_url, reset=True))
     before = load_average()
     cpu_before = sum(cpu_seconds(pid) for pid in pids)
+    import aiohttp  # noqa: F401 (imported before the client's own CPU is counted)
+
     pg_before, own_before = postgres_cpu_seconds(server.data_dir), own_cpu_seconds()
     result = asyncio.run(replay(bases, token, payloads))
     client_cpu = own_cpu_seconds() - own_before
