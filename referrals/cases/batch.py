@@ -268,24 +268,7 @@ async def _write(
             {
                 "id": case_id,
                 "number": number,
-                "incident_no": data.incident_no,
-                "channel": data.channel,
-                "category": data.category,
-                "summary": data.summary,
-                "area_id": data.area_id,
-                "address": data.address,
-                "amount": data.amount,
-                "group_dispute": False,
-                "violence_risk": False,
-                "minor_criminal": "minor_criminal" in data.flags,
-                "vulnerable_party": "vulnerable_party" in data.flags,
-                "consent_by": data.consent.by,
-                "consent_at": data.consent.at,
-                "consent_method": data.consent.method,
-                "created_agency_id": agency_id,
-                "created_by_id": actor.user_id,
-                "created_at": now,
-                "idempotency_key": data.idempotency_key,
+                **data.row(agency_id, actor.user_id, now),  # no risk flags: those go one by one
                 # What the case list reads (referrals.case_index), written here as ``follow`` would.
                 "current_referral_id": referral_id,
                 "current_state": states.State.sent.value,
@@ -293,11 +276,7 @@ async def _write(
                 "current_due": p.accept_due,
             }
         )
-        for party in data.parties:
-            row = {k: v for k, v in vars(party).items() if k != "agents"}
-            row["case_id"] = case_id
-            row["consent_recorded_by_id"] = actor.user_id if party.consent != "pending" else None
-            parties.append(row)
+        parties.extend(party.row(case_id, actor.user_id) for party in data.parties)
         texts[case_id] = [number, data.incident_no, *(party.name for party in data.parties)]
         target = decision.target_agency_id
         explanation = decision.explanation()

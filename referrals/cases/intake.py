@@ -118,6 +118,30 @@ class CaseInput:
     consent: ConsentInput | None = None
     idempotency_key: str | None = None
 
+    def row(self, agency_id: int, created_by_id: int | None, now: datetime) -> dict[str, Any]:
+        """The case's ``cases`` row but for its id, number and current referral (the caller's)."""
+        consent = self.consent
+        return {
+            "incident_no": self.incident_no,
+            "channel": self.channel,
+            "category": self.category,
+            "summary": self.summary,
+            "area_id": self.area_id,
+            "address": self.address,
+            "amount": self.amount,
+            "group_dispute": "group_dispute" in self.flags,
+            "violence_risk": "violence_risk" in self.flags,
+            "minor_criminal": "minor_criminal" in self.flags,
+            "vulnerable_party": "vulnerable_party" in self.flags,
+            "consent_by": consent.by if consent else "",
+            "consent_at": consent.at if consent else None,
+            "consent_method": consent.method if consent else "",
+            "created_agency_id": agency_id,
+            "created_by_id": created_by_id,
+            "created_at": now,
+            "idempotency_key": self.idempotency_key,
+        }
+
 
 async def submitted(s: AsyncSession, agency_id: int, idempotency_key: str | None) -> Case | None:
     """The case an earlier submission with this key made, if any."""
@@ -171,26 +195,8 @@ async def take_in(
     for index, given in enumerate(data.parties):
         if given.consent_at is not None and given.consent_at > now + CLOCK_SKEW:
             raise ConsentInFuture.at(f"parties.{index}.consent_at")
-    consent = data.consent
     values: dict[str, Any] = {
-        "incident_no": data.incident_no,
-        "channel": data.channel,
-        "category": data.category,
-        "summary": data.summary,
-        "area_id": data.area_id,
-        "address": data.address,
-        "amount": data.amount,
-        "group_dispute": "group_dispute" in data.flags,
-        "violence_risk": "violence_risk" in data.flags,
-        "minor_criminal": "minor_criminal" in data.flags,
-        "vulnerable_party": "vulnerable_party" in data.flags,
-        "consent_by": consent.by if consent else "",
-        "consent_at": consent.at if consent else None,
-        "consent_method": consent.method if consent else "",
-        "created_agency_id": agency_id,
-        "created_by_id": actor.user_id,
-        "created_at": now,
-        "idempotency_key": data.idempotency_key,
+        **data.row(agency_id, actor.user_id, now),
         "current_referral_id": None,
         "current_state": None,
         "current_receiver_id": None,
