@@ -201,6 +201,7 @@ class Handle:
         self.detached = False
         self.up = asyncio.Event()  # Janus said webrtcup: ICE and DTLS are done on this handle
         self.hung_up = asyncio.Event()
+        self.gone = asyncio.Event()  # hung up by Janus or detached by the hub: it will never come up
         # Called once when Janus ends the handle's PeerConnection by itself (ICE failed, DTLS
         # timeout, ...), with Janus's reason; a handle the hub detaches itself does not call it.
         self.on_hangup: Callable[[str], None] | None = None
@@ -211,6 +212,7 @@ class Handle:
             self.up.set()
         elif kind in ("hangup", "detached") and not self.hung_up.is_set():
             self.hung_up.set()
+            self.gone.set()
             if self.on_hangup is not None and not self.detached:
                 self.on_hangup(str(message.get("reason") or kind))
 
@@ -230,6 +232,7 @@ class Handle:
         if self.detached:
             return
         self.detached = True
+        self.gone.set()
         self._client.forget(self)
         with contextlib.suppress(JanusError):
             await self._client.request({"janus": "detach", "handle_id": self.id}, wait=3)

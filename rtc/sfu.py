@@ -166,6 +166,20 @@ class SfuRoom:
             self._repair(self._resubscribe(viewer, feed, handle, RETRY_SECONDS), f"sfu-retry-{viewer}-{feed}")
             raise SfuError(str(exc)) from exc
 
+    async def came_up(self, viewer: int, feed: int, seconds: float) -> bool:
+        """Whether the subscription's connection to Janus is up within ``seconds`` (False: it is
+        not yet, or the subscription went meanwhile)."""
+        handle = self.subscriptions.get((viewer, feed))
+        if handle is None:
+            return False
+        waits = [asyncio.ensure_future(handle.up.wait()), asyncio.ensure_future(handle.gone.wait())]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return handle.up.is_set() and self.subscriptions.get((viewer, feed)) is handle
+
     def has(self, viewer: int, feed: int) -> bool:
         return (viewer, feed) in self.subscriptions
 

@@ -11,6 +11,7 @@ their own (``spawn``) and check again, when they end, that they are still wanted
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -20,6 +21,12 @@ from rtc.rooms import MemberState, Room
 from rtc.sfu import RECORDER, SfuError, SfuRoom
 
 logger = logging.getLogger(__name__)
+
+# A subscription whose connection to Janus is not up this long after its offer is offered again
+# (the page's receiving connection is replaced); a failed offer is tried again after a pause that
+# doubles from OFFER_RETRY_SECONDS up to CONNECT_SECONDS.
+CONNECT_SECONDS = 30.0
+OFFER_RETRY_SECONDS = 2.0
 
 Send = Callable[[int, str], Awaitable[None]]  # (participant, a message's text)
 Record = Callable[[int, str], Awaitable[str]]  # (participant, Janus's offer) -> the recorder's answer
@@ -72,11 +79,39 @@ class SfuMedia:
                     self._spawn(self._offer(viewer, feed), f"sfu-offer-{viewer}-{feed}")
 
     async def _offer(self, viewer: int, feed: int) -> None:
+        """Offer the feed until the viewer's connection to Janus is up, or the rules no longer want
+        it. One offer can be lost on the way: Janus slow to answer, a starved page that never
+        answers or never connects, while Janus has not given up on it either. Without a second
+        offer the viewer would go without that feed for as long as the room stays as it is."""
+        key = (viewer, feed)
+        delay = OFFER_RETRY_SECONDS
+        try:
+            while self._wanted(*key):
+                if await self._offer_once(viewer, feed):
+                    if await self.sfu.came_up(viewer, feed, CONNECT_SECONDS):
+                        return
+                    if not self._wanted(*key):
+                        return
+                    if self.sfu.has(*key):  # (gone already: Janus hung it up, or refused the answer)
+                        logger.warning(
+                            "the subscription of %s to %s is not up after %g s: offered again",
+                            viewer or "the recorder",
+                            feed,
+                            CONNECT_SECONDS,
+                        )
+                        await self.sfu.drop(viewer, feed)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, CONNECT_SECONDS)
+        finally:
+            self._offering.discard(key)
+
+    async def _offer_once(self, viewer: int, feed: int) -> bool:
+        """One offer (for the recorder: offer, answer and start); False when it failed."""
         try:
             offer = await self.sfu.subscribe(viewer, feed)
             if not self._wanted(viewer, feed):
                 await self.sfu.drop(viewer, feed)
-                return
+                return False
             if viewer == RECORDER:
                 answer = await self._record(feed, offer)
                 if self._wanted(viewer, feed):
@@ -84,13 +119,13 @@ class SfuMedia:
             else:
                 ref = self.sfu.subscription_id(viewer, feed)  # the answer names it
                 await self._send(viewer, signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}, ref))
+            return True
         except SfuError as exc:
             logger.warning("SFU subscription of %s to %s failed: %s", viewer or "the recorder", feed, exc)
         except Exception:  # the recorder's peer refused Janus's offer, say: the room goes on
             logger.exception("SFU subscription of %s to %s failed", viewer or "the recorder", feed)
             await self.sfu.drop(viewer, feed)
-        finally:
-            self._offering.discard((viewer, feed))
+        return False
 
     # --- what members send --------------------------------------------------------------------
     async def publish(self, pid: int, name: str, sdp: str, ref: str | int | None) -> None:

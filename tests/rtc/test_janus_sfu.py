@@ -12,6 +12,7 @@ answer to an offer since replaced went to Janus for the new offer.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,11 @@ from aiortc.mediastreams import AudioStreamTrack
 
 from rtc import sfu as sfu_module
 from rtc.janus import JanusClient
+from rtc.room import media as media_module
 from rtc.room import signalling
 from rtc.room.media import SfuMedia
 from rtc.rooms import MEDIATOR, Room
-from rtc.sfu import SfuError, SfuRoom
+from rtc.sfu import RECORDER, SfuError, SfuRoom
 from tests.support.janus import API_SECRET, janus_server
 
 pytestmark = pytest.mark.rtc
@@ -178,3 +180,56 @@ async def test_an_answer_to_a_replaced_offer_never_reaches_janus() -> None:
     assert janus.on_publisher_lost is not None
     await janus.on_publisher_lost(2)
     assert sent == [(2, signalling.error_text("sfu_failed", 7))]
+
+
+async def test_an_offer_a_page_never_answers_is_offered_again_until_it_connects(
+    room: tuple[SfuRoom, JanusClient, Calls], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On two starved cores a page can lose an offer (it never answers, or its connection never
+    comes up) while Janus keeps waiting: the hub offers the feed again, and stops once it is up."""
+    sfu, _client, calls = room
+    monkeypatch.setattr(media_module, "CONNECT_SECONDS", 1.5)
+    monkeypatch.setattr(media_module, "OFFER_RETRY_SECONDS", 0.1)
+    members = Room(1)
+    members.arrive(1, MEDIATOR, "调解员", "given")
+    members.arrive(2, "party", "王芳", "given")
+    members.admit(1, 2)
+    offers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def send(pid: int, text: str) -> None:
+        message = json.loads(text)
+        if pid == 2 and message["type"] == "sfu_offer":
+            await offers.put(message)
+
+    pcs = [await publish(sfu, 1)]
+
+    async def record(pid: int, offer: str) -> str:  # the hub's recorder answers at once
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pcs.append(pc)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        return pc.localDescription.sdp
+
+    def spawn(work: Any, name: str) -> None:
+        tasks.add(asyncio.create_task(work, name=name))
+
+    media = SfuMedia(sfu, members, send=send, record=record, spawn=spawn)
+    await calls.until(lambda: sfu.ready == {1})
+    await media.sync()
+    first = await asyncio.wait_for(offers.get(), 10)  # ... and the page never answers it
+    second = await asyncio.wait_for(offers.get(), 10)
+    assert second["data"]["feed"] == 1 and second["id"] != first["id"]
+    assert sfu.subscription_id(2, 1) == second["id"]  # the first offer's subscription is gone
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pcs.append(pc)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=second["data"]["sdp"], type="offer"))
+    await pc.setLocalDescription(await pc.createAnswer())
+    await media.answer(2, 1, pc.localDescription.sdp, second["id"])
+    async with asyncio.timeout(15):
+        await asyncio.gather(*tasks)  # the offering ends once Janus's side is up
+    assert sfu.subscriptions[(2, 1)].up.is_set() and offers.empty()
+    assert sfu.subscriptions[(RECORDER, 1)].up.is_set()
+    for pc in pcs:
+        await pc.close()
