@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,15 +36,18 @@ from bench.support import (
     ROOT,
     Child,
     Options,
+    cpu_by_pid,
     cpu_split,
+    cpu_used,
     free_port,
     hub_env,
     load_average,
     log,
     machine_note,
+    postgres_pids,
     run_hub_cli,
     spawn,
-    throwaway_postgres,
+    start_postgres,
     wait_ready,
 )
 
@@ -60,6 +64,8 @@ class Run:
     result: LoadResult
     steps: dict[str, dict[str, float]]
     statuses: dict[str, int]
+    # CPU ms per operation in the measured window: the server process, and PostgreSQL's processes
+    cpu_ms: dict[str, float]
 
 
 def prepare(database_url: str, data_dir: Path) -> tuple[str, list[int]]:
@@ -113,6 +119,41 @@ def start_target(
     )
     wait_ready(child, base + "/healthz")
     return child, base
+
+
+class CpuWindow:
+    """The CPU the server and PostgreSQL spend in the load's measured window (after its warm-up),
+    read from /proc at the window's start and end by a timer thread."""
+
+    def __init__(self, server_pid: int, pg_data_dir: Path | None, options: Options) -> None:
+        self._pids = lambda: [server_pid], lambda: postgres_pids(pg_data_dir) if pg_data_dir else []
+        self.readings: list[tuple[dict[int, float], dict[int, float]]] = []
+        self._timers = [
+            threading.Timer(options.warmup, self._read),
+            threading.Timer(options.warmup + options.duration, self._read),
+        ]
+
+    def _read(self) -> None:
+        server, pg = self._pids
+        self.readings.append((cpu_by_pid(server()), cpu_by_pid(pg())))
+
+    def __enter__(self) -> CpuWindow:
+        for timer in self._timers:
+            timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+    def per_operation(self, operations: int) -> dict[str, float]:
+        if len(self.readings) < 2 or not operations:
+            return {}
+        (server0, pg0), (server1, pg1) = self.readings[:2]
+        return {
+            "server": round(cpu_used(server0, server1) / operations * 1000, 2),
+            "postgresql": round(cpu_used(pg0, pg1) / operations * 1000, 2),
+        }
 
 
 def load(
@@ -173,15 +214,17 @@ def ratios(runs: list[Run], backend: str, floor_target: str = "floor") -> dict[s
 
 def table(runs: list[Run], backends: list[str]) -> str:
     header = f"{'backend':<11}{'target':<11}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ops':>7}{'errors':>8}"
-    header += "   per request p50/p99 ms"
+    header += f"{'CPU ms/op':>10}{'PG ms/op':>9}   per request p50/p99 ms"
     lines = [header, "-" * len(header)]
+    nan = float("nan")
     for backend in backends:
         for r in (r for r in runs if r.backend == backend):
             x = r.result
             steps = ", ".join(f"{k} {v['p50_ms']:.0f}/{v['p99_ms']:.0f}" for k, v in r.steps.items())
             lines.append(
                 f"{backend:<11}{r.target:<11}{x.rps:>9.1f}{x.p50_ms:>9.1f}{x.p99_ms:>9.1f}"
-                f"{x.requests - x.errors:>7}{x.errors:>8}   {steps}"
+                f"{x.requests - x.errors:>7}{x.errors:>8}"
+                f"{r.cpu_ms.get('server', nan):>10.1f}{r.cpu_ms.get('postgresql', nan):>9.1f}   {steps}"
             )
         for floor in ("bare", "floor"):
             q = ratios(runs, backend, floor)
@@ -207,25 +250,30 @@ def run(options: Options) -> str:
         for backend in backends:
             data_dir = Path(tmp) / backend
             data_dir.mkdir()
+            pg_data_dir: Path | None = None
             if backend == "sqlite":
                 database_url = f"sqlite+aiosqlite:///{data_dir / 'gongtiao.db'}"
             else:
                 log("starting a throwaway PostgreSQL")
-                database_url = throwaway_postgres(stack, "gongtiao_bench_intake")
+                pg_server, database_url = start_postgres(stack, "gongtiao_bench_intake")
+                pg_data_dir = pg_server.data_dir
             log(f"{backend}: db upgrade, demo, token for {USER}")
             token, areas = prepare(database_url, data_dir)
             for target in TARGETS:
                 log(f"{backend}: {target} (load average {load_average()})")
                 child, base = start_target(target, database_url, data_dir, stack, server_cpus)
                 try:
-                    out = load(base, target, token, areas, options, load_cpus)
+                    with CpuWindow(child.process.pid, pg_data_dir, options) as window:
+                        out = load(base, target, token, areas, options, load_cpus)
                     if child.process.poll() is not None:
                         raise RuntimeError(f"{target} died during the run:\n{child.log_tail()}")
                 finally:
                     child.stop()
                 loads[f"{backend}/{target}"] = load_average()
                 result = LoadResult(**out["result"])
-                runs.append(Run(backend, target, result, out["steps"], out["statuses"]))
+                operations = result.requests - result.errors
+                cpu_ms = window.per_operation(operations)
+                runs.append(Run(backend, target, result, out["steps"], out["statuses"], cpu_ms))
                 log(
                     f"{backend}/{target}: {result.rps:.1f} ops/s, p50 {result.p50_ms:.0f} ms, "
                     f"p99 {result.p99_ms:.0f} ms, {result.errors} errors of {result.requests}"
@@ -256,7 +304,14 @@ def run(options: Options) -> str:
         "load_average": loads,
         "versions": _versions(),
         "runs": [
-            {"backend": r.backend, "target": r.target, **r.result.as_dict(), "steps": r.steps} for r in runs
+            {
+                "backend": r.backend,
+                "target": r.target,
+                **r.result.as_dict(),
+                "steps": r.steps,
+                "cpu_ms": r.cpu_ms,
+            }
+            for r in runs
         ],
         "ratios_hub_over_floor": {b: ratios(runs, b) for b in backends},
         "ratios_hub_over_bare": {b: ratios(runs, b, "bare") for b in backends},

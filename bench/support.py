@@ -199,6 +199,40 @@ def start_postgres(stack: ExitStack, database: str = "gongtiao_bench", settings:
     return server, f"postgresql+asyncpg://postgres@127.0.0.1:{server.port}/{database}"
 
 
+def cpu_by_pid(pids: Sequence[int]) -> dict[int, float]:
+    """User + system CPU seconds so far of each of these processes (Linux; one gone is left out)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14, 15 of stat)
+    return out
+
+
+def cpu_used(before: Mapping[int, float], after: Mapping[int, float]) -> float:
+    """CPU seconds between two ``cpu_by_pid`` readings (a process started between counts whole)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def postgres_pids(data_dir: Path) -> list[int]:
+    """The postmaster of a throwaway PostgreSQL and every backend and worker it started."""
+    try:
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    pids = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
 def log(message: str) -> None:
     print(f"  .. {message}", file=sys.stderr, flush=True)
 
