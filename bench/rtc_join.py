@@ -192,6 +192,8 @@ class PageTiming:
     after_admit_ms: float | None = None  # admit runs: the click to frames from all peers
     room_opened_at: float = 0.0  # a party's room page (after the link), epoch ms
     standby_ms: float | None = None  # floor: tracks put on a connected pair -> first frame
+    # admit runs: ms after the click of each step of the room's own marks (TRACE_STEPS)
+    trace_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def from_room_page_ms(self) -> float | None:
@@ -464,10 +466,44 @@ async def session_run(
                     raise RuntimeError("the admit click was not seen by the page")
                 for page, t in timings.items():
                     t.after_admit_ms = round(max(firsts[page].values()) - clicked, 1)
+                    t.trace_ms = await trace(page, t, firsts[page], clicked)
             return list(timings.values())
         finally:
             for context in contexts:
                 await context.close()
+
+
+# The room's own marks (performance.mark in static/js/room.js and room-mesh.js), as epoch ms.
+MARKS_JS = 'performance.getEntriesByType("mark").map((m) => [m.name, performance.timeOrigin + m.startTime])'
+# Where the time between the click and the last first frame goes, on each page (ms after the click;
+# "last": the later of the two peers).
+TRACE_STEPS = (
+    "state: admitted",
+    "tracks on (last peer)",
+    "peer's audio arrives (last)",
+    "peer's video arrives (last)",
+    "video decoded (last)",
+)
+
+
+async def trace(page: Page, t: PageTiming, firsts: dict[str, float], clicked: float) -> dict[str, float]:
+    marks: dict[str, float] = {}
+    for name, at in await page.evaluate(MARKS_JS):
+        marks.setdefault(str(name), float(at))  # the first of each name
+    peers = [pid for pid in firsts if pid != str(t.participant)]
+
+    def last(prefix: str, suffix: str = "") -> float | None:
+        found = [marks[name] for pid in peers if (name := f"{prefix}{pid}{suffix}") in marks]
+        return max(found) - clicked if peers and len(found) == len(peers) else None
+
+    steps = {
+        "state: admitted": marks["room:admitted"] - clicked if "room:admitted" in marks else None,
+        "tracks on (last peer)": last("mesh:live:"),
+        "peer's audio arrives (last)": last("mesh:unmute:", ":audio"),
+        "peer's video arrives (last)": last("mesh:unmute:", ":video"),
+        "video decoded (last)": max(firsts[pid] for pid in peers) - clicked if peers else None,
+    }
+    return {k: round(v, 1) for k, v in steps.items() if v is not None}
 
 
 async def floor_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
@@ -540,6 +576,10 @@ def summary(pages: list[PageTiming]) -> dict[str, dict[str, float]]:
         "  mediator's room page": spread([p.all_frames_ms for p in opened if p.role == "mediator"]),
         "  party: link page": spread([p.all_frames_ms for p in opened if p.role == "party"]),
         "  party: room page": spread([ms for p in opened if (ms := p.from_room_page_ms) is not None]),
+        **{
+            f"  trace: {step}": spread([p.trace_ms[step] for p in admit if step in p.trace_ms])
+            for step in TRACE_STEPS
+        },
         "floor: page open -> first frame": spread([p.all_frames_ms for p in floor]),
         "floor: tracks on a standby pair -> frame": spread(
             [p.standby_ms for p in floor if p.standby_ms is not None]

@@ -51,7 +51,10 @@ export function meshMedia(room) {
     pc.ontrack = ({ track, streams }) => {
       if (!streams[0]) entry.stream.addTrack(track);
       entry.stream = streams[0] || entry.stream;
-      track.addEventListener("unmute", () => syncHub()); // media arrive: the recorder may follow
+      track.addEventListener("unmute", () => { // media arrive: the recorder may follow
+        performance.mark(`mesh:unmute:${pid}:${track.kind}`);
+        syncHub();
+      });
       if (entry.live) room.attachStream(pid, entry.stream); // standby: nothing shown or played
     };
     pc.oniceconnectionstatechange = () => {
@@ -126,7 +129,10 @@ export function meshMedia(room) {
       if (!entry) continue; // the other side starts; its offer makes the entry
       const was = entry.live;
       entry.live = live.has(pid);
-      if (was !== entry.live) applyMedia(entry);
+      if (was !== entry.live) {
+        applyMedia(entry);
+        if (entry.live) performance.mark(`mesh:live:${pid}`);
+      }
       if (entry.live && !was && entry.stream.getTracks().length) room.attachStream(pid, entry.stream);
     }
   }

@@ -166,7 +166,10 @@ async function handle(msg) {
       const first = state === null;
       state = data;
       if (first) sendMedia(); // said at once, from the lobby too: the room has it on admission
-      if (!wasAdmitted && state.you.state === "admitted") admitted();
+      if (!wasAdmitted && state.you.state === "admitted") {
+        performance.mark("room:admitted"); // marks are cheap; bench/rtc_join.py traces the join by them
+        admitted();
+      }
       ui.render();
       if (state.media === "sfu") sfu.sync(state);
       else mesh.sync(state);
