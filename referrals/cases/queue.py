@@ -247,13 +247,15 @@ async def page(
 ) -> CasePage:
     """One page, newest first: after a cursor (the last id of the page before: an index range, as
     cheap on page 1,000 as on page 1), or ``offset`` rows in (kept for old links and clients)."""
-    count_from = stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
-    total = await s.scalar(select(func.count()).select_from(count_from)) or 0
-    if after is not None:
-        stmt = stmt.where(Case.id < after)
-    rows = list((await s.execute(stmt.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
+    paged = stmt if after is None else stmt.where(Case.id < after)
+    rows = list((await s.execute(paged.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
     more = len(rows) > limit
     rows = rows[:limit]
+    if after is None and offset == 0 and not more:
+        total = len(rows)  # the first page holds them all: counting would walk the same rows again
+    else:
+        count_from = stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+        total = await s.scalar(select(func.count()).select_from(count_from)) or 0
     return CasePage(rows, min(total, COUNT_CAP + 1), total > COUNT_CAP, rows[-1][0].id if more else None)
 
 

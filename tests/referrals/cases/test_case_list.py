@@ -163,11 +163,15 @@ async def test_pages_by_cursor_have_no_repeats_and_no_gaps(client: TestClient, m
         every_id = [c["id"] for c in everything["items"]]
         assert every_id == sorted(every_id, reverse=True) and not everything["total_capped"]
         assert await _walk(person, query, 7) == every_id
-        assert everything["total"] == len(every_id)
+        assert everything["total"] == len(every_id)  # one page holds them all: not counted again
+        _, first = await person.get(f"/api/v1/cases?limit=7{query}")
+        assert first["total"] == len(every_id)  # counted
         _, by_offset = await person.get(f"/api/v1/cases?limit=7&offset=7{query}")
         assert [c["id"] for c in by_offset["items"]] == every_id[7:14]  # old clients still page
     monkeypatch.setattr(queue, "COUNT_CAP", 5)
     _, capped = await person.get("/api/v1/cases?limit=3")
     assert capped["total"] == 6 and capped["total_capped"]
+    _, whole = await person.get("/api/v1/cases?limit=500")  # one page, more than the cap on it
+    assert whole["total"] == 6 and whole["total_capped"]
     status, html = await person.get("/cases")
     assert status == 200 and "5+" in html.decode()
