@@ -23,6 +23,7 @@ import contextlib
 import contextvars
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hub.cache import CACHE_INFO, CHANGED_INFO, DirectoryCache
@@ -78,7 +79,7 @@ def make_engine(url: str, *, immediate: bool = False, echo: bool = False) -> Asy
     # JIT compilation pays off for analytics, not for the hub's short queries: with the agency
     # scope's correlated EXISTS the planner switched it on and spent 110-160 ms per case list
     # (bench case_list).
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=10,
@@ -86,9 +87,33 @@ def make_engine(url: str, *, immediate: bool = False, echo: bool = False) -> Asy
         # Under a burst (200 clients) requests wait their turn for a connection rather than fail
         # after the default 30 s with a 500 (issue #16: writers wait instead of failing).
         pool_timeout=300,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"jit": "off"}},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle this long is pinged before use. SQLAlchemy's pool_pre_ping pings at
+# every checkout: a round trip that cost about 5 % of the hub's CPU per intake (issue #16), for
+# connections that were in use a moment before. A server restarted, or a connection cut by a
+# firewall, shows on connections that sat idle; one that breaks mid-burst fails that request.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # the pool drops this connection and checks out another
+            raise DisconnectionError(f"an idle connection is gone: {exc}") from exc
 
 
 class Database:
