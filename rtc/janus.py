@@ -202,6 +202,7 @@ class Handle:
         self.up = asyncio.Event()  # Janus said webrtcup: ICE and DTLS are done on this handle
         self.hung_up = asyncio.Event()
         self.gone = asyncio.Event()  # hung up by Janus or detached by the hub: it will never come up
+        self.answered = asyncio.Event()  # a subscriber's answer reached Janus (``SfuRoom.start``)
         # Called once when Janus ends the handle's PeerConnection by itself (ICE failed, DTLS
         # timeout, ...), with Janus's reason; a handle the hub detaches itself does not call it.
         self.on_hangup: Callable[[str], None] | None = None

@@ -161,24 +161,26 @@ class SfuRoom:
             raise SfuError(f"no subscription of {viewer} to {feed}")
         try:
             await handle.message({"request": "start"}, {"type": "answer", "sdp": answer_sdp})
+            handle.answered.set()
         except JanusError as exc:  # dropped, and offered again a little later
             await self.drop(viewer, feed, handle)
             self._repair(self._resubscribe(viewer, feed, handle, RETRY_SECONDS), f"sfu-retry-{viewer}-{feed}")
             raise SfuError(str(exc)) from exc
 
-    async def came_up(self, viewer: int, feed: int, seconds: float) -> bool:
-        """Whether the subscription's connection to Janus is up within ``seconds`` (False: it is
-        not yet, or the subscription went meanwhile)."""
+    async def answered_in(self, viewer: int, feed: int, seconds: float) -> bool:
+        """Whether the viewer's answer to the subscription's offer reaches Janus within ``seconds``
+        (False: not yet, or the subscription went meanwhile). What happens after an answer is
+        Janus's to report: it hangs up a connection that fails (``_subscription_hung_up``)."""
         handle = self.subscriptions.get((viewer, feed))
         if handle is None:
             return False
-        waits = [asyncio.ensure_future(handle.up.wait()), asyncio.ensure_future(handle.gone.wait())]
+        waits = [asyncio.ensure_future(handle.answered.wait()), asyncio.ensure_future(handle.gone.wait())]
         try:
             await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for wait in waits:
                 wait.cancel()
-        return handle.up.is_set() and self.subscriptions.get((viewer, feed)) is handle
+        return handle.answered.is_set() and self.subscriptions.get((viewer, feed)) is handle
 
     def has(self, viewer: int, feed: int) -> bool:
         return (viewer, feed) in self.subscriptions

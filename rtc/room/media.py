@@ -22,10 +22,12 @@ from rtc.sfu import RECORDER, SfuError, SfuRoom
 
 logger = logging.getLogger(__name__)
 
-# A subscription whose connection to Janus is not up this long after its offer is offered again
-# (the page's receiving connection is replaced); a failed offer is tried again after a pause that
-# doubles from OFFER_RETRY_SECONDS up to CONNECT_SECONDS.
-CONNECT_SECONDS = 30.0
+# An offer the viewer has not answered this long after it was sent is made again (the page's
+# receiving connection is replaced); a failed offer is tried again after a pause that doubles from
+# OFFER_RETRY_SECONDS up to ANSWER_SECONDS. Once answered, a connection that fails is Janus's to
+# report (it hangs it up, and the feed is offered again): a starved page still connecting is left
+# to finish.
+ANSWER_SECONDS = 30.0
 OFFER_RETRY_SECONDS = 2.0
 
 Send = Callable[[int, str], Awaitable[None]]  # (participant, a message's text)
@@ -79,29 +81,29 @@ class SfuMedia:
                     self._spawn(self._offer(viewer, feed), f"sfu-offer-{viewer}-{feed}")
 
     async def _offer(self, viewer: int, feed: int) -> None:
-        """Offer the feed until the viewer's connection to Janus is up, or the rules no longer want
-        it. One offer can be lost on the way: Janus slow to answer, a starved page that never
-        answers or never connects, while Janus has not given up on it either. Without a second
-        offer the viewer would go without that feed for as long as the room stays as it is."""
+        """Offer the feed until the viewer's answer reaches Janus, or the rules no longer want it.
+        An offer can be lost on the way (Janus slow to answer, a starved page that never answers)
+        with nothing hung up: without a second offer the viewer would go without that feed for
+        as long as the room stays as it is."""
         key = (viewer, feed)
         delay = OFFER_RETRY_SECONDS
         try:
             while self._wanted(*key):
                 if await self._offer_once(viewer, feed):
-                    if await self.sfu.came_up(viewer, feed, CONNECT_SECONDS):
+                    if await self.sfu.answered_in(viewer, feed, ANSWER_SECONDS):
                         return
                     if not self._wanted(*key):
                         return
                     if self.sfu.has(*key):  # (gone already: Janus hung it up, or refused the answer)
                         logger.warning(
-                            "the subscription of %s to %s is not up after %g s: offered again",
+                            "%s has not answered the offer of %s in %g s: offered again",
                             viewer or "the recorder",
                             feed,
-                            CONNECT_SECONDS,
+                            ANSWER_SECONDS,
                         )
                         await self.sfu.drop(viewer, feed)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, CONNECT_SECONDS)
+                delay = min(delay * 2, ANSWER_SECONDS)
         finally:
             self._offering.discard(key)
 
