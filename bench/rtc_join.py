@@ -74,6 +74,18 @@ POLL_MS = int(os.environ.get("BENCH_JOIN_POLL_MS", "25"))
 STEP_TIMEOUT_MS = 30_000
 KINDS = ("admit", "open")
 
+# BENCH_JOIN_CAMERA=160x120: the session pages ask for a smaller camera than the room's 640x480,
+# to see how much of the join is the encoders' and decoders' CPU (the floors keep 640x480).
+CAMERA = os.environ.get("BENCH_JOIN_CAMERA", "")
+SMALL_CAMERA_JS = """
+(() => {
+  const [width, height] = "CAMERA".split("x").map(Number);
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  const video = (v) => ({ ...(typeof v === "object" ? v : {}), width, height });
+  navigator.mediaDevices.getUserMedia = (c) => getUserMedia(c.video ? { ...c, video: video(c.video) } : c);
+})();
+""".replace("CAMERA", CAMERA)
+
 # Injected into the mediator's pages: note when *let everyone in* is clicked (epoch ms); with
 # AUTO, click it whenever it shows (the ``open`` runs: let in the moment they arrive).
 ADMIT_JS = """
@@ -435,6 +447,8 @@ async def session_run(
             mediator_context = await browser.new_context()
             contexts.append(mediator_context)
             await mediator_context.add_init_script(script=FIRST_FRAMES_JS)
+            if CAMERA:
+                await mediator_context.add_init_script(script=SMALL_CAMERA_JS)
             auto = "true" if kind == "open" else "false"
             await mediator_context.add_init_script(
                 script=ADMIT_JS.replace("AUTO", auto).replace("POLL_MS", str(POLL_MS))
@@ -447,6 +461,8 @@ async def session_run(
                 context = await browser.new_context()
                 contexts.append(context)
                 await context.add_init_script(script=FIRST_FRAMES_JS)
+                if CAMERA:
+                    await context.add_init_script(script=SMALL_CAMERA_JS)
                 party_pages.append(await context.new_page())
             timings = {mediator: PageTiming(kind, run_no, "mediator")}
             timings.update({page: PageTiming(kind, run_no, "party") for page in party_pages})
