@@ -210,6 +210,7 @@ class Handle:
     def on_event(self, message: dict[str, Any]) -> None:
         kind = message.get("janus")
         if kind == "webrtcup":
+            logger.debug("handle %s: webrtcup", self.id)
             self.up.set()
         elif kind in ("hangup", "detached") and not self.hung_up.is_set():
             self.hung_up.set()

@@ -41,14 +41,16 @@ async def handle(host: RoomHost, live: LiveRoom, pid: int, message: Message) -> 
     if kind == "hub_close":
         await host.close_peer(live, pid)
         return
-    if kind in ("sfu_publish", "sfu_answer"):
+    if kind in ("sfu_publish", "sfu_answer", "sfu_refresh"):
         member = room.require_admitted(pid)
         if live.sfu is None:
             raise SignalError("not_sfu", ref=message.id)
         if kind == "sfu_publish":
             work = live.sfu.publish(pid, member.name, data.sdp, message.id)
-        else:
+        elif kind == "sfu_answer":
             work = live.sfu.answer(pid, data.feed, data.sdp, message.id)
+        else:
+            work = live.sfu.refresh(pid, data.feed)
         host.spawn(work, f"rtc-{kind}")  # off the room's lock: Janus answers in its own time
         return
     if kind == "chat":

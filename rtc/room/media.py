@@ -121,6 +121,7 @@ class SfuMedia:
             else:
                 ref = self.sfu.subscription_id(viewer, feed)  # the answer names it
                 await self._send(viewer, signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}, ref))
+                logger.info("offered %s to %s (subscription %s)", feed, viewer, ref)
             return True
         except SfuError as exc:
             logger.warning("SFU subscription of %s to %s failed: %s", viewer or "the recorder", feed, exc)
@@ -144,13 +145,28 @@ class SfuMedia:
     async def answer(self, pid: int, feed: int, sdp: str, ref: str | int | None) -> None:
         """Off the room's lock: the member's answer to an ``sfu_offer``; Janus starts sending."""
         if not self._wanted(pid, feed):
+            logger.info("%s answered an offer of %s it may no longer have", pid, feed)
             return  # the rules changed meanwhile; the subscription is gone already
         if ref is not None and ref != self.sfu.subscription_id(pid, feed):
+            logger.info("%s answered a replaced offer of %s (subscription %s)", pid, feed, ref)
             return  # an answer to an offer since replaced (the feed was published again)
+        logger.info("%s answered the offer of %s (subscription %s)", pid, feed, ref)
         try:
             await self.sfu.start(pid, feed, sdp)
         except SfuError as exc:  # offered again (not ``sfu_failed``: that makes the page publish again)
             logger.warning("starting %s's subscription to %s failed: %s", pid, feed, exc)
+
+    async def refresh(self, pid: int, feed: int) -> None:
+        """Off the room's lock: the member's page got nothing on its connection for this feed in
+        the time it allows (``sfu_refresh``): the subscription goes and the feed is offered anew.
+        Janus may not see a connection stuck on the page's side (no media, no key frame)."""
+        key = (pid, feed)
+        if not self._wanted(*key) or key in self._offering:
+            return  # not theirs to have now, or an offer is on its way already
+        logger.warning("%s received nothing of %s: offered again", pid, feed)
+        self._offering.add(key)
+        await self.sfu.drop(pid, feed)
+        await self._offer(pid, feed)
 
     async def left(self, pid: int) -> None:
         """The member's connection closed: their publisher goes; they publish afresh when back."""

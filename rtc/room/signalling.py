@@ -60,6 +60,10 @@ class SfuAnswer(_Data):
     sdp: str = Field(max_length=60_000)
 
 
+class Feed(_Data):
+    feed: int
+
+
 class Target(_Data):
     participant: int
 
@@ -102,6 +106,7 @@ MESSAGES: dict[str, type[_Data]] = {
     "hub_close": Empty,
     "sfu_publish": HubOffer,
     "sfu_answer": SfuAnswer,
+    "sfu_refresh": Feed,
     "admit": Target,
     "admit_all": Empty,
     "remove": Target,

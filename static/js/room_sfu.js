@@ -7,6 +7,9 @@
 
 // A large room's tiles are small: half size, 15 frames a second, 300 kbit/s at most.
 const VIDEO_ENCODING = { maxBitrate: 300000, scaleResolutionDownBy: 2, maxFramerate: 15 };
+// A feed's connection on which nothing has arrived this long after the answer is asked for again
+// (`sfu_refresh`): Janus does not always see a connection stuck on this side.
+const NOTHING_ARRIVED_MS = 20000;
 
 export function gatheringDone(pc, timeoutMs) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -84,12 +87,17 @@ export function sfuMedia(room) {
       if (!streams[0]) entry.stream.addTrack(track);
       entry.stream = streams[0] || entry.stream;
       room.attachStream(feed, entry.stream);
+      track.addEventListener("unmute", () => { entry.arrived = true; }); // media came
     };
     try {
       await pc.setRemoteDescription({ type: "offer", sdp });
       await pc.setLocalDescription(await pc.createAnswer());
       await gatheringDone(pc, 3000);
-      if (room.peers.get(feed) === entry) room.send("sfu_answer", { feed, sdp: pc.localDescription.sdp }, ref);
+      if (room.peers.get(feed) !== entry) return;
+      room.send("sfu_answer", { feed, sdp: pc.localDescription.sdp }, ref);
+      setTimeout(() => {
+        if (room.peers.get(feed) === entry && !entry.arrived) room.send("sfu_refresh", { feed });
+      }, NOTHING_ARRIVED_MS);
     } catch (err) {
       console.warn("receiving a feed failed", err);
     }

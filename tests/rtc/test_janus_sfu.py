@@ -232,5 +232,16 @@ async def test_an_offer_a_page_never_answers_is_offered_again_until_it_connects(
         await sfu.subscriptions[(2, 1)].up.wait()  # ... and the connection comes up
         await sfu.subscriptions[(RECORDER, 1)].up.wait()
     assert offers.empty()
+
+    # The page got nothing on that connection in the time it allows (sfu_refresh): the hub drops
+    # the subscription and offers the feed anew, even though Janus saw nothing wrong.
+    spawn(media.refresh(2, 1), "refresh")  # as the room runs it: off its lock
+    third = await asyncio.wait_for(offers.get(), 10)
+    assert third["data"]["feed"] == 1 and third["id"] not in (first["id"], second["id"])
+    assert sfu.subscription_id(2, 1) == third["id"]
+    await media.refresh(2, 2)  # one's own feed is never offered
+    assert offers.empty()
+    for task in tasks:
+        task.cancel()
     for pc in pcs:
         await pc.close()
