@@ -22,11 +22,13 @@ from rtc.sfu import RECORDER, SfuError, SfuRoom
 
 logger = logging.getLogger(__name__)
 
-# An offer the viewer has not answered this long after it was sent is made again (the page's
-# receiving connection is replaced); a failed offer is tried again after a pause that doubles from
-# OFFER_RETRY_SECONDS up to ANSWER_SECONDS. Once answered, a connection that fails is Janus's to
-# report (it hangs it up, and the feed is offered again): a starved page still connecting is left
-# to finish.
+# An offer the viewer has not answered this long after it was sent is sent again, the same offer:
+# a page that lost it answers it then, and a page still working on it (two starved cores have
+# taken over 30 s) is not made to start over. Replacing the offer instead kept three of eight
+# pages from ever catching up: each answer came just after its offer had been replaced. A failed
+# offer is tried again after a pause that doubles from OFFER_RETRY_SECONDS up to ANSWER_SECONDS.
+# Once answered, a connection that fails is Janus's to report (it hangs it up, and the feed is
+# offered anew): a starved page still connecting is left to finish.
 ANSWER_SECONDS = 30.0
 OFFER_RETRY_SECONDS = 2.0
 
@@ -82,53 +84,53 @@ class SfuMedia:
 
     async def _offer(self, viewer: int, feed: int) -> None:
         """Offer the feed until the viewer's answer reaches Janus, or the rules no longer want it.
-        An offer can be lost on the way (Janus slow to answer, a starved page that never answers)
-        with nothing hung up: without a second offer the viewer would go without that feed for
-        as long as the room stays as it is."""
+        An offer can be lost on the way (a page that failed to take it) with nothing hung up:
+        without sending it again the viewer would go without that feed for as long as the room
+        stays as it is. A subscription Janus hung up meanwhile is replaced by a new one."""
         key = (viewer, feed)
         delay = OFFER_RETRY_SECONDS
+        # The subscription offered, and the message that offered it ("": the recorder's).
+        sent: tuple[int | None, str] | None = None
         try:
             while self._wanted(*key):
-                if await self._offer_once(viewer, feed):
-                    if await self.sfu.answered_in(viewer, feed, ANSWER_SECONDS):
-                        return
-                    if not self._wanted(*key):
-                        return
-                    if self.sfu.has(*key):  # (gone already: Janus hung it up, or refused the answer)
-                        logger.warning(
-                            "%s has not answered the offer of %s in %g s: offered again",
-                            viewer or "the recorder",
-                            feed,
-                            ANSWER_SECONDS,
-                        )
-                        await self.sfu.drop(viewer, feed)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, ANSWER_SECONDS)
+                if sent is not None and sent[1] and self.sfu.subscription_id(*key) == sent[0]:
+                    logger.warning("%s has not answered the offer of %s: sent again", viewer, feed)
+                    await self._send(viewer, sent[1])
+                else:
+                    sent = await self._offer_once(viewer, feed)
+                    if sent is None:
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, ANSWER_SECONDS)
+                        continue
+                if await self.sfu.answered_in(viewer, feed, ANSWER_SECONDS):
+                    return
         finally:
             self._offering.discard(key)
 
-    async def _offer_once(self, viewer: int, feed: int) -> bool:
-        """One offer (for the recorder: offer, answer and start); False when it failed."""
+    async def _offer_once(self, viewer: int, feed: int) -> tuple[int | None, str] | None:
+        """One new subscription, offered (for the recorder: offered, answered and started);
+        returns the subscription's id and the message sent, None when it failed."""
         try:
             offer = await self.sfu.subscribe(viewer, feed)
+            ref = self.sfu.subscription_id(viewer, feed)  # the answer names it
             if not self._wanted(viewer, feed):
                 await self.sfu.drop(viewer, feed)
-                return False
+                return None
             if viewer == RECORDER:
                 answer = await self._record(feed, offer)
                 if self._wanted(viewer, feed):
                     await self.sfu.start(viewer, feed, answer)
-            else:
-                ref = self.sfu.subscription_id(viewer, feed)  # the answer names it
-                await self._send(viewer, signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}, ref))
-                logger.info("offered %s to %s (subscription %s)", feed, viewer, ref)
-            return True
+                return ref, ""
+            text = signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}, ref)
+            await self._send(viewer, text)
+            logger.info("offered %s to %s (subscription %s)", feed, viewer, ref)
+            return ref, text
         except SfuError as exc:
             logger.warning("SFU subscription of %s to %s failed: %s", viewer or "the recorder", feed, exc)
         except Exception:  # the recorder's peer refused Janus's offer, say: the room goes on
             logger.exception("SFU subscription of %s to %s failed", viewer or "the recorder", feed)
             await self.sfu.drop(viewer, feed)
-        return False
+        return None
 
     # --- what members send --------------------------------------------------------------------
     async def publish(self, pid: int, name: str, sdp: str, ref: str | int | None) -> None:
@@ -157,13 +159,13 @@ class SfuMedia:
             logger.warning("starting %s's subscription to %s failed: %s", pid, feed, exc)
 
     async def refresh(self, pid: int, feed: int) -> None:
-        """Off the room's lock: the member's page got nothing on its connection for this feed in
-        the time it allows (``sfu_refresh``): the subscription goes and the feed is offered anew.
-        Janus may not see a connection stuck on the page's side (no media, no key frame)."""
+        """Off the room's lock: the member's connection for this feed failed, or got nothing in
+        the time the page allows (``sfu_refresh``): the subscription goes and the feed is offered
+        anew. Janus may not see a connection failed or stuck on the page's side."""
         key = (pid, feed)
         if not self._wanted(*key) or key in self._offering:
             return  # not theirs to have now, or an offer is on its way already
-        logger.warning("%s received nothing of %s: offered again", pid, feed)
+        logger.warning("%s asked for %s again (its connection failed or got nothing)", pid, feed)
         self._offering.add(key)
         await self.sfu.drop(pid, feed)
         await self._offer(pid, feed)

@@ -9,7 +9,8 @@
 const VIDEO_ENCODING = { maxBitrate: 300000, scaleResolutionDownBy: 2, maxFramerate: 15 };
 // A feed's connection on which nothing has arrived this long after the answer is asked for again
 // (20 s replaced connections that were only slow when eight pages joined on two busy cores)
-// (`sfu_refresh`): Janus does not always see a connection stuck on this side.
+// (`sfu_refresh`), as is one that failed: Janus does not always see a connection stuck or failed
+// on this side.
 const NOTHING_ARRIVED_MS = 45000;
 
 export function gatheringDone(pc, timeoutMs) {
@@ -74,15 +75,26 @@ export function sfuMedia(room) {
   }
 
   // A feed the hub offers; a new offer for the same feed replaces the old connection. The answer
-  // carries the offer's id, so the hub never gives Janus an answer to an offer it replaced.
+  // carries the offer's id, so the hub never gives Janus an answer to an offer it replaced. The
+  // same offer again (the hub sends it again while no answer has reached it) is answered again if
+  // this page has answered it, and otherwise left to the work already under way on it.
   async function onOffer({ feed, sdp }, ref) {
+    const current = room.peers.get(feed);
+    if (current && current.sfu && ref !== undefined && ref !== null && current.ref === ref) {
+      if (current.answer) room.send("sfu_answer", { feed, sdp: current.answer }, ref);
+      return;
+    }
     room.closePeer(feed);
     const pc = new RTCPeerConnection({ iceServers: room.iceServers() });
-    const entry = { pc, sfu: true, stream: new MediaStream() };
+    const entry = { pc, ref, sfu: true, stream: new MediaStream() };
     room.peers.set(feed, entry);
     pc.onconnectionstatechange = () => {
-      // Janus hangs its side up too, and the hub offers the feed again.
-      if (pc.connectionState === "failed" && room.peers.get(feed) === entry) room.closePeer(feed);
+      // The feed is asked for again: Janus does not always see the failure (in a room of eight on
+      // two busy cores, four of one page's connections failed and Janus hung none of them up).
+      if (pc.connectionState === "failed" && room.peers.get(feed) === entry) {
+        room.closePeer(feed);
+        room.send("sfu_refresh", { feed });
+      }
     };
     pc.ontrack = ({ track, streams }) => {
       if (!streams[0]) entry.stream.addTrack(track);
@@ -95,7 +107,8 @@ export function sfuMedia(room) {
       await pc.setLocalDescription(await pc.createAnswer());
       await gatheringDone(pc, 3000);
       if (room.peers.get(feed) !== entry) return;
-      room.send("sfu_answer", { feed, sdp: pc.localDescription.sdp }, ref);
+      entry.answer = pc.localDescription.sdp;
+      room.send("sfu_answer", { feed, sdp: entry.answer }, ref);
       setTimeout(() => {
         if (room.peers.get(feed) === entry && !entry.arrived) room.send("sfu_refresh", { feed });
       }, NOTHING_ARRIVED_MS);

@@ -95,9 +95,9 @@ async def wait_js(page: Page, expression: str, timeout: float = 20.0) -> None:
     await until(holds, timeout)
 
 
-async def enter(page: Page) -> int:
+async def enter(page: Page, timeout: float = 20.0) -> int:
     await page.get_by_test_id("join-room").click()
-    await wait_js(page, "window.gongtiaoRoom && window.gongtiaoRoom.me !== null")
+    await wait_js(page, "window.gongtiaoRoom && window.gongtiaoRoom.me !== null", timeout)
     return int(await page.evaluate("window.gongtiaoRoom.me"))
 
 
