@@ -58,6 +58,7 @@ from bench.support import (
     start_postgres,
     wait_ready,
 )
+from referrals import case_index
 
 # The concurrent run: the list costs tens of milliseconds of CPU, so 50 connections would only
 # measure queueing; 10 show how it shares out.
@@ -501,18 +502,19 @@ async def generate(dsn: str, count: int, now: datetime) -> dict[str, Any]:
 
 
 # ``referrals.case_index.grams`` for the generated cases, by PostgreSQL: one- and two-character
-# pieces of the number, the 警情号 and the party names (the demo's cases have theirs already).
+# pieces of the number, the 警情号 and the party names, and the four-digit pieces of their runs of
+# digits (the demo's cases have theirs already).
 GRAMS_SQL = """
 INSERT INTO case_grams (gram, case_id)
 SELECT DISTINCT g, case_id FROM (
-  SELECT case_id, substr(t, i, n) AS g
+  SELECT case_id, substr(t, i, n) AS g, n
   FROM (
     SELECT id AS case_id, lower(number) AS t FROM cases WHERE id >= $1
     UNION ALL SELECT id, lower(incident_no) FROM cases WHERE incident_no <> '' AND id >= $1
     UNION ALL SELECT case_id, name FROM parties WHERE case_id >= $1
-  ) AS texts, generate_series(1, char_length(t)) AS i, (VALUES (1), (2)) AS v(n)
+  ) AS texts, generate_series(1, char_length(t)) AS i, (VALUES (1), (2), (4)) AS v(n)
   WHERE i + n - 1 <= char_length(t)
-) AS pieces WHERE g NOT LIKE '% %'
+) AS pieces WHERE g NOT LIKE '% %' AND (n < 4 OR g ~ '^[0-9]{4}$')
 """
 
 
@@ -724,7 +726,7 @@ def _gram(g: str) -> str:
 
 
 def _number_like(q: str) -> str:
-    grams = " AND ".join(_gram(q[i : i + 2]) for i in range(len(q) - 1))
+    grams = " AND ".join(_gram(g) for g in case_index.query_grams(q))  # digits: four-digit pieces
     return (
         f"{grams} AND (lower(cases.number) LIKE '%{q}%' OR lower(cases.incident_no) LIKE '%{q}%' "
         f"OR EXISTS (SELECT 1 FROM parties WHERE case_id = cases.id AND lower(name) LIKE '%{q}%'))"

@@ -5,8 +5,10 @@
 - ``case_agencies``: who may see a case (``referrals.visibility``' rule as rows): the agency that
   took it in and the court an application went to (added when their rows are flushed), and both
   ends of each referral (added by ``follow`` when it is sent);
-- ``case_grams``: every one- and two-character piece of the case's number, 警情号 and party names
-  (rewritten when one of them is flushed), so that ``q=王`` or ``q=小明`` is an index lookup.
+- ``case_grams``: every one- and two-character piece of the case's number, 警情号 and party names,
+  and every four-digit piece of their runs of digits (rewritten when one of them is flushed), so
+  that ``q=王`` or ``q=小明`` is an index lookup, and ``q=000123`` one of three rare pieces rather
+  than of pairs like ``00`` and ``12``, each in a fifth of a million numbers.
 
 The flush hook catches ORM writes wherever they happen (intake, party edits, demo loaders); Core
 writes of those rows must call ``index_text`` / ``add_text`` / ``add_agencies`` themselves.
@@ -37,6 +39,8 @@ WORKING = (states.State.accepted, states.State.in_mediation)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = re.compile("[A-Z]")
 _SPACE = re.compile(r"\s")  # what str.isspace() calls a space, every code point alike
+_DIGIT_RUN = re.compile("[0-9]{4,}")
+DIGIT_PIECE = 4  # the length of the pieces cut from runs of digits
 
 
 def fold(text: str) -> str:
@@ -56,15 +60,33 @@ def grams(*texts: str) -> set[str]:
         else:  # the common case (numbers, most names): no test per character
             found.update(text)
             found.update(map(operator.add, text, text[1:]))
+        found.update(_digit_pieces(text))
     return found
 
 
+def _digit_pieces(text: str) -> list[str]:
+    """Each four-digit piece of each run of four ASCII digits or more."""
+    return [
+        run[i : i + DIGIT_PIECE]
+        for run in _DIGIT_RUN.findall(text)
+        for i in range(len(run) - DIGIT_PIECE + 1)
+    ]
+
+
 def query_grams(q: str) -> list[str]:
-    """The pieces a case must have to contain ``q``: the character itself, or each pair."""
+    """The pieces a case must have to contain ``q``: the character itself; or each pair, except
+    that the pairs inside a run of four digits or more give way to its four-digit pieces (a text
+    holding the run holds those pieces, and they are rare where the pairs are not)."""
     q = fold(q.strip())
     if len(q) == 1:
         return [q]
-    return sorted({q[i : i + 2] for i in range(len(q) - 1) if not any(c.isspace() for c in q[i : i + 2])})
+    runs = [m.span() for m in _DIGIT_RUN.finditer(q)]
+    pairs = {
+        q[i : i + 2]
+        for i in range(len(q) - 1)
+        if not any(c.isspace() for c in q[i : i + 2]) and not any(a <= i and i + 2 <= b for a, b in runs)
+    }
+    return sorted(pairs | set(_digit_pieces(q)))
 
 
 def current_due(referral: Referral) -> datetime | None:
@@ -211,44 +233,3 @@ def _after_flush(session: Session, _context: Any) -> None:
     # written once, when the real number is flushed (``intake.take_in``), not twice.
     numbering = {o.id for o in session.new if isinstance(o, Case) and o.number.startswith(PLACEHOLDER)}
     _index_text(conn, reindex - deleted_cases - numbering)
-
-
-# --- filling them in bulk -------------------------------------------------------------------------
-
-# What the flush hook and ``follow`` would have written, for cases written around them (bulk loads
-# by COPY: the benchmark's million): the cases from ``:first`` on. SQL that SQLite and PostgreSQL
-# both read; the migration r0011 holds its own copy for the cases that were there before it.
-REBUILD = (
-    """
-UPDATE cases SET current_referral_id = latest.rid
-FROM (SELECT case_id, max(id) AS rid FROM referrals WHERE case_id >= :first GROUP BY case_id) AS latest
-WHERE latest.case_id = cases.id
-""",
-    """
-UPDATE cases SET current_state = r.state, current_receiver_id = r.to_agency_id,
-  current_due = CASE WHEN r.state = 'sent' THEN r.accept_due
-                     WHEN r.state IN ('accepted', 'in_mediation') THEN r.mediation_due END
-FROM referrals AS r WHERE r.id = cases.current_referral_id AND cases.id >= :first
-""",
-    """
-INSERT INTO case_agencies (agency_id, case_id)
-SELECT created_agency_id, id FROM cases WHERE id >= :first
-UNION SELECT from_agency_id, case_id FROM referrals WHERE case_id >= :first
-UNION SELECT to_agency_id, case_id FROM referrals WHERE case_id >= :first
-UNION SELECT court_agency_id, case_id FROM court_applications WHERE case_id >= :first
-""",
-    """
-INSERT INTO case_grams (gram, case_id)
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100),
-texts(case_id, t) AS (
-  SELECT id, lower(number) FROM cases WHERE id >= :first
-  UNION ALL SELECT id, lower(incident_no) FROM cases WHERE incident_no <> '' AND id >= :first
-  UNION ALL SELECT case_id, lower(name) FROM parties WHERE case_id >= :first
-),
-pieces(case_id, g) AS (
-  SELECT case_id, substr(t, i, 1) FROM texts JOIN n ON i <= length(t)
-  UNION ALL SELECT case_id, substr(t, i, 2) FROM texts JOIN n ON i < length(t)
-)
-SELECT DISTINCT g, case_id FROM pieces WHERE g NOT LIKE '% %' AND g <> ''
-""",
-)

@@ -87,12 +87,13 @@ class CaseAgency(Base):
 
 class CaseGram(Base):
     """The one- and two-character pieces of a case's number, 警情号 and party names, for searching
-    them by any part (a surname alone, a given name of two characters)."""
+    them by any part (a surname alone, a given name of two characters), and the four-digit pieces
+    of their runs of digits (a number's tail: pairs of digits are in too many cases)."""
 
     __tablename__ = "case_grams"
     __table_args__ = (Index("ix_case_grams_case_id", "case_id"),)
 
-    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    gram: Mapped[str] = mapped_column(String(4), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
 
 

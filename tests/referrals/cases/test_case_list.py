@@ -4,14 +4,18 @@ skip a case."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import func, select
 
+from hub.config import Config
 from hub.db import Database
+from hub.migrate import alembic_config
 from hub.orm import utcnow
 from hub.permissions import Scope
 from referrals import case_index
@@ -64,6 +68,21 @@ async def assert_in_step(db: Database, *, by_rule: bool = False) -> None:
 async def test_the_demo_district_is_in_step(db: Database) -> None:
     """The demo moved its cases through every state (onward, expired, confirmed...) by the moves."""
     await assert_in_step(db, by_rule=True)
+
+
+async def test_the_digit_pieces_are_cut_for_the_cases_already_there_when_migrating(
+    db: Database, config: Config
+) -> None:
+    """r0013 cuts the runs of digits of the cases taken in before it (the demo's, here) as the
+    flush hook does for those after it."""
+    alembic = alembic_config(config.database_url)
+    await asyncio.to_thread(command.downgrade, alembic, "r0012")
+    async with db.read() as s:
+        assert await s.scalar(select(func.count()).where(func.length(CaseGram.gram) == 4)) == 0
+    await asyncio.to_thread(command.upgrade, alembic, "heads")
+    async with db.read() as s:
+        assert await s.scalar(select(func.count()).where(func.length(CaseGram.gram) == 4)) > 0
+    await assert_in_step(db)
 
 
 async def test_the_list_follows_each_move(client: TestClient, db: Database) -> None:
@@ -127,6 +146,15 @@ async def test_search_finds_one_or_two_chinese_characters_and_numbers(client: Te
         ("zq77", True),
         ("Q7", True),
         ("%", False),
+        # Runs of digits: searched by their four-digit pieces, any part of a run, or several runs.
+        (case["number"][-6:], True),
+        (case["number"][-4:], True),
+        (case["number"][-5:-1], True),
+        ("20261207", True),
+        ("1207zq", True),
+        ("61207", True),
+        ("20261208", False),  # every pair is there, one four-digit piece is not
+        ("12072026", False),
     ):
         status, listed = await police.get(f"/api/v1/cases?q={q}&limit=500")
         assert status == 200
