@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy import case as when
@@ -161,15 +161,17 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     return Case.current_due < now
 
 
-def listed(scope: Scope) -> ColumnElement[bool]:
-    """``visibility.visible`` as the list asks it: through ``case_agencies``, which holds the same rule."""
+def listed(scope: Scope, before: int | None = None) -> ColumnElement[bool]:
+    """``visibility.visible`` as the list asks it: through ``case_agencies``, which holds the same
+    rule; ``before``: only cases below that id are wanted (a page's cursor). PostgreSQL does not
+    carry ``cases.id < x`` over to ``case_agencies.case_id``: without the bound said here too, the
+    page after a cursor halfway down a million cases read the 500,000 rows above it (421 ms)."""
     if scope.agency_ids is None:
         return true()
-    return exists(
-        select(CaseAgency.case_id).where(
-            CaseAgency.case_id == Case.id, CaseAgency.agency_id.in_(sorted(scope.agency_ids))
-        )
+    rows = select(CaseAgency.case_id).where(
+        CaseAgency.case_id == Case.id, CaseAgency.agency_id.in_(sorted(scope.agency_ids))
     )
+    return exists(rows if before is None else rows.where(CaseAgency.case_id < before))
 
 
 def _like(q: str) -> str:
@@ -211,14 +213,18 @@ def cases_query(
     overdue: bool = False,
     area_id: int | None = None,
     agency_id: int | None = None,
+    before: int | None = None,
 ) -> Select[Case, Referral]:
-    """The cases the scope may see, each with its current referral (or none), filtered; the case
-    list page and the API's list both read it, newest first, a page at a time (``page``)."""
+    """The cases the scope may see, each with its current referral (or none), filtered, with ids
+    below ``before`` if given; the case list page and the API's list both read it, newest first, a
+    page at a time (``page``)."""
     stmt = (
         select(Case, Referral)
         .outerjoin(Referral, Referral.id == Case.current_referral_id)
-        .where(listed(scope))
+        .where(listed(scope, before))
     )
+    if before is not None:
+        stmt = stmt.where(Case.id < before)
     if state:
         stmt = stmt.where(Case.current_state == state)
     if category:
@@ -242,19 +248,28 @@ class CasePage:
     next_after: int | None  # the cursor of the next page (its cases' ids are below this)
 
 
+class CasesQuery(Protocol):
+    """``cases_query`` with its filters given: the page's rows (``before`` its cursor) and the
+    whole list's count are two statements of it."""
+
+    def __call__(self, *, before: int | None = None) -> Select[Case, Referral]: ...
+
+
 async def page(
-    s: AsyncSession, stmt: Select[Case, Referral], *, limit: int, after: int | None = None, offset: int = 0
+    s: AsyncSession, query: CasesQuery, *, limit: int, after: int | None = None, offset: int = 0
 ) -> CasePage:
     """One page, newest first: after a cursor (the last id of the page before: an index range, as
-    cheap on page 1,000 as on page 1), or ``offset`` rows in (kept for old links and clients)."""
-    paged = stmt if after is None else stmt.where(Case.id < after)
+    cheap on page 1,000 as on page 1), or ``offset`` rows in (kept for old links and clients).
+    The total counts the whole list, not what lies after the cursor."""
+    paged = query(before=after)
     rows = list((await s.execute(paged.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
     more = len(rows) > limit
     rows = rows[:limit]
     if after is None and offset == 0 and not more:
         total = len(rows)  # the first page holds them all: counting would walk the same rows again
     else:
-        count_from = stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+        whole = paged if after is None else query()
+        count_from = whole.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
         total = await s.scalar(select(func.count()).select_from(count_from)) or 0
     return CasePage(rows, min(total, COUNT_CAP + 1), total > COUNT_CAP, rows[-1][0].id if more else None)
 

@@ -196,6 +196,11 @@ async def test_pages_by_cursor_have_no_repeats_and_no_gaps(client: TestClient, m
         assert first["total"] == len(every_id)  # counted
         _, by_offset = await person.get(f"/api/v1/cases?limit=7&offset=7{query}")
         assert [c["id"] for c in by_offset["items"]] == every_id[7:14]  # old clients still page
+        # After a cursor: the rows below it (a station's through its visibility rows, bounded by
+        # the cursor too), and the total of the whole list, not of what lies below.
+        _, later = await person.get(f"/api/v1/cases?limit=7&after={every_id[9]}{query}")
+        assert [c["id"] for c in later["items"]] == every_id[10:17]
+        assert later["total"] == len(every_id)
     monkeypatch.setattr(queue, "COUNT_CAP", 5)
     _, capped = await person.get("/api/v1/cases?limit=3")
     assert capped["total"] == 6 and capped["total_capped"]
