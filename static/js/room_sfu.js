@@ -10,8 +10,11 @@ const VIDEO_ENCODING = { maxBitrate: 300000, scaleResolutionDownBy: 2, maxFramer
 // A feed's connection on which nothing has arrived this long after the answer is asked for again
 // (20 s replaced connections that were only slow when eight pages joined on two busy cores)
 // (`sfu_refresh`), as is one that failed: Janus does not always see a connection stuck or failed
-// on this side.
+// on this side. Each time nothing arrived again the wait for that feed doubles (up to the
+// longest), so that on a machine too busy to start a connection in 45 s they are not replaced
+// for ever; it starts afresh once something arrives.
 const NOTHING_ARRIVED_MS = 45000;
+const LONGEST_WAIT_MS = 360000;
 
 export function gatheringDone(pc, timeoutMs) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -25,6 +28,7 @@ export function gatheringDone(pc, timeoutMs) {
 
 // room: {send, peers, attachStream, closePeer, iceServers(), localStream()}
 export function sfuMedia(room) {
+  const silentWaits = new Map(); // feed -> how long its next connection may stay silent
   let publisher = null; // {pc, ref}: ref numbers its sfu_publish, which the hub's answer echoes
   let retryTimer = null;
   let published = 0;
@@ -100,7 +104,7 @@ export function sfuMedia(room) {
       if (!streams[0]) entry.stream.addTrack(track);
       entry.stream = streams[0] || entry.stream;
       room.attachStream(feed, entry.stream);
-      track.addEventListener("unmute", () => { entry.arrived = true; }); // media came
+      track.addEventListener("unmute", () => { entry.arrived = true; silentWaits.delete(feed); }); // media came
     };
     try {
       await pc.setRemoteDescription({ type: "offer", sdp });
@@ -109,9 +113,12 @@ export function sfuMedia(room) {
       if (room.peers.get(feed) !== entry) return;
       entry.answer = pc.localDescription.sdp;
       room.send("sfu_answer", { feed, sdp: entry.answer }, ref);
+      const wait = silentWaits.get(feed) || NOTHING_ARRIVED_MS;
       setTimeout(() => {
-        if (room.peers.get(feed) === entry && !entry.arrived) room.send("sfu_refresh", { feed });
-      }, NOTHING_ARRIVED_MS);
+        if (room.peers.get(feed) !== entry || entry.arrived) return;
+        silentWaits.set(feed, Math.min(wait * 2, LONGEST_WAIT_MS));
+        room.send("sfu_refresh", { feed });
+      }, wait);
     } catch (err) {
       console.warn("receiving a feed failed", err);
     }
