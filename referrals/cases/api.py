@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import partial
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -198,10 +197,7 @@ async def create_cases(ctx: Ctx, body: BatchIn) -> BatchOut:
     tags=TAGS,
 )
 async def list_cases(ctx: Ctx, query: CaseQuery) -> CaseListOut:
-    cases = partial(
-        queue.cases_query,
-        ctx.must.scope,
-        utcnow(),
+    filters = queue.CaseFilters(
         state=query.state,
         category=query.category,
         q=query.q,
@@ -210,7 +206,9 @@ async def list_cases(ctx: Ctx, query: CaseQuery) -> CaseListOut:
         agency_id=query.agency_id,
     )
     async with ctx.db.read() as s:
-        found = await queue.page(s, cases, limit=query.limit, after=query.after, offset=query.offset)
+        found = await queue.page(
+            s, ctx.must.scope, utcnow(), filters, limit=query.limit, after=query.after, offset=query.offset
+        )
         items = [case_out(case, ref, reveal=False) for case, ref in found.rows]
     return CaseListOut(items=items, total=found.total, total_capped=found.capped, next_after=found.next_after)
 

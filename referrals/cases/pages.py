@@ -11,7 +11,6 @@ going back and submitting again) creates one case and leads to it. The queue ref
 from __future__ import annotations
 
 import uuid
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -151,13 +150,11 @@ async def _existing(ctx: Ctx, key: str) -> int | None:
 async def case_list(ctx: Ctx) -> web.Response:
     f = forms.list_filters(Form.query(ctx.request))
     now = utcnow()
-    cases = partial(
-        queue.cases_query, ctx.must.scope, now, state=f.state, category=f.category, q=f.q, overdue=f.overdue
-    )
+    filters = queue.CaseFilters(state=f.state, category=f.category, q=f.q, overdue=f.overdue)
     size = forms.PAGE_SIZE
     async with ctx.db.read() as s:
         offset = 0 if f.after is not None else (f.page - 1) * size
-        found = await queue.page(s, cases, limit=size, after=f.after, offset=offset)
+        found = await queue.page(s, ctx.must.scope, now, filters, limit=size, after=f.after, offset=offset)
         items = await queue.list_rows(s, found.rows, now)
     # Counted up to queue.COUNT_CAP: past it, "1000+" and no last page, only the next.
     pages = None if found.capped or f.after is not None else max(1, -(-found.total // size))

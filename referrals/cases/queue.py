@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy import case as when
@@ -203,17 +203,20 @@ def matching(q: str) -> ColumnElement[bool]:
     return and_(*found)
 
 
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the person asked the case list for; nothing set is the whole list."""
+
+    state: str | None = None
+    category: str | None = None
+    q: str | None = None
+    overdue: bool = False
+    area_id: int | None = None
+    agency_id: int | None = None
+
+
 def cases_query(
-    scope: Scope,
-    now: datetime,
-    *,
-    state: str | None = None,
-    category: str | None = None,
-    q: str | None = None,
-    overdue: bool = False,
-    area_id: int | None = None,
-    agency_id: int | None = None,
-    before: int | None = None,
+    scope: Scope, now: datetime, filters: CaseFilters, before: int | None = None
 ) -> Select[Case, Referral]:
     """The cases the scope may see, each with its current referral (or none), filtered, with ids
     below ``before`` if given; the case list page and the API's list both read it, newest first, a
@@ -225,18 +228,20 @@ def cases_query(
     )
     if before is not None:
         stmt = stmt.where(Case.id < before)
-    if state:
-        stmt = stmt.where(Case.current_state == state)
-    if category:
-        stmt = stmt.where(Case.category == category)
-    if area_id:
-        stmt = stmt.where(Case.area_id == area_id)
-    if agency_id:
-        stmt = stmt.where(or_(Case.created_agency_id == agency_id, Case.current_receiver_id == agency_id))
-    if overdue:
+    if filters.state:
+        stmt = stmt.where(Case.current_state == filters.state)
+    if filters.category:
+        stmt = stmt.where(Case.category == filters.category)
+    if filters.area_id:
+        stmt = stmt.where(Case.area_id == filters.area_id)
+    if filters.agency_id:
+        stmt = stmt.where(
+            or_(Case.created_agency_id == filters.agency_id, Case.current_receiver_id == filters.agency_id)
+        )
+    if filters.overdue:
         stmt = stmt.where(overdue_clause(now))
-    if q and q.strip():
-        stmt = stmt.where(matching(q))
+    if filters.q and filters.q.strip():
+        stmt = stmt.where(matching(filters.q))
     return stmt
 
 
@@ -248,27 +253,27 @@ class CasePage:
     next_after: int | None  # the cursor of the next page (its cases' ids are below this)
 
 
-class CasesQuery(Protocol):
-    """``cases_query`` with its filters given: the page's rows (``before`` its cursor) and the
-    whole list's count are two statements of it."""
-
-    def __call__(self, *, before: int | None = None) -> Select[Case, Referral]: ...
-
-
 async def page(
-    s: AsyncSession, query: CasesQuery, *, limit: int, after: int | None = None, offset: int = 0
+    s: AsyncSession,
+    scope: Scope,
+    now: datetime,
+    filters: CaseFilters,
+    *,
+    limit: int,
+    after: int | None = None,
+    offset: int = 0,
 ) -> CasePage:
     """One page, newest first: after a cursor (the last id of the page before: an index range, as
     cheap on page 1,000 as on page 1), or ``offset`` rows in (kept for old links and clients).
     The total counts the whole list, not what lies after the cursor."""
-    paged = query(before=after)
+    paged = cases_query(scope, now, filters, before=after)
     rows = list((await s.execute(paged.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
     more = len(rows) > limit
     rows = rows[:limit]
     if after is None and offset == 0 and not more:
         total = len(rows)  # the first page holds them all: counting would walk the same rows again
     else:
-        whole = paged if after is None else query()
+        whole = paged if after is None else cases_query(scope, now, filters)
         count_from = whole.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
         total = await s.scalar(select(func.count()).select_from(count_from)) or 0
     return CasePage(rows, min(total, COUNT_CAP + 1), total > COUNT_CAP, rows[-1][0].id if more else None)

@@ -136,6 +136,7 @@ export function sfuMedia(room) {
   function reset() {
     unpublish();
     retryTimer = null;
+    silentWaits.clear(); // a page let out and back in starts with the short wait again
     for (const [pid, entry] of [...room.peers]) if (entry.sfu) room.closePeer(pid);
   }
 
