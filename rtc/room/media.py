@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from rtc.room import signalling
@@ -35,6 +36,15 @@ OFFER_RETRY_SECONDS = 2.0
 Send = Callable[[int, str], Awaitable[None]]  # (participant, a message's text)
 Record = Callable[[int, str], Awaitable[str]]  # (participant, Janus's offer) -> the recorder's answer
 Spawn = Callable[[Coroutine[Any, Any, None], str], None]
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A subscription offered to a viewer: its id (the answer names it) and the message that
+    offered it, to send again unchanged; none for the recorder, which answers in the hub."""
+
+    subscription: int | None
+    message: str | None
 
 
 class SfuMedia:
@@ -89,13 +99,12 @@ class SfuMedia:
         stays as it is. A subscription Janus hung up meanwhile is replaced by a new one."""
         key = (viewer, feed)
         delay = OFFER_RETRY_SECONDS
-        # The subscription offered, and the message that offered it ("": the recorder's).
-        sent: tuple[int | None, str] | None = None
+        sent: Offered | None = None
         try:
             while self._wanted(*key):
-                if sent is not None and sent[1] and self.sfu.subscription_id(*key) == sent[0]:
+                if sent is not None and sent.message and self.sfu.subscription_id(*key) == sent.subscription:
                     logger.warning("%s has not answered the offer of %s: sent again", viewer, feed)
-                    await self._send(viewer, sent[1])
+                    await self._send(viewer, sent.message)
                 else:
                     sent = await self._offer_once(viewer, feed)
                     if sent is None:
@@ -107,9 +116,9 @@ class SfuMedia:
         finally:
             self._offering.discard(key)
 
-    async def _offer_once(self, viewer: int, feed: int) -> tuple[int | None, str] | None:
+    async def _offer_once(self, viewer: int, feed: int) -> Offered | None:
         """One new subscription, offered (for the recorder: offered, answered and started);
-        returns the subscription's id and the message sent, None when it failed."""
+        None when it failed."""
         try:
             offer = await self.sfu.subscribe(viewer, feed)
             ref = self.sfu.subscription_id(viewer, feed)  # the answer names it
@@ -120,11 +129,11 @@ class SfuMedia:
                 answer = await self._record(feed, offer)
                 if self._wanted(viewer, feed):
                     await self.sfu.start(viewer, feed, answer)
-                return ref, ""
+                return Offered(ref, message=None)
             text = signalling.envelope("sfu_offer", {"feed": feed, "sdp": offer}, ref)
             await self._send(viewer, text)
             logger.info("offered %s to %s (subscription %s)", feed, viewer, ref)
-            return ref, text
+            return Offered(ref, text)
         except SfuError as exc:
             logger.warning("SFU subscription of %s to %s failed: %s", viewer or "the recorder", feed, exc)
         except Exception:  # the recorder's peer refused Janus's offer, say: the room goes on
