@@ -24,13 +24,15 @@ import contextvars
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Table, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -53,6 +55,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def insert_or_nothing(bind: Connection | AsyncSession, table: Table, on: Sequence[str] | None = None) -> Any:
+    """``INSERT ... ON CONFLICT [(on)] DO NOTHING`` in the bind's dialect (PostgreSQL or SQLite): a
+    row that would break a unique constraint (the one over ``on``'s columns, or any) is not
+    written, and RETURNING gives nothing for it."""
+    name = bind.get_bind().dialect.name if isinstance(bind, AsyncSession) else bind.dialect.name
+    return (pg_insert if name == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing(
+        index_elements=on
+    )
 
 
 async def lock_row(s: AsyncSession, model: Any, row_id: int) -> None:

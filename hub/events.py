@@ -19,7 +19,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,18 +48,22 @@ class Event:
     origin: str = field(default_factory=lambda: f"{os.getpid()}")
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # Not ``asdict``: it deep-copies ``data`` first, a tenth of a millisecond per event, four
+        # events per intake and send.
+        fields = {name: getattr(self, name) for name in _EVENT_FIELDS}
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Event:
         raw = json.loads(text)
-        return cls(
-            **{k: raw[k] for k in ("topic", "kind", "data", "actor_user_id", "created", "id", "origin")}
-        )
+        return cls(**{k: raw[k] for k in _EVENT_FIELDS})
 
     @property
     def created_at(self) -> datetime:
         return datetime.fromisoformat(self.created)
+
+
+_EVENT_FIELDS = ("topic", "kind", "data", "actor_user_id", "created", "id", "origin")
 
 
 class Subscription:

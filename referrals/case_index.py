@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from hub import bulk
+from hub.db import insert_or_nothing
 from referrals import states
 from referrals.models import Case, CaseAgency, CaseGram, CourtApplication, Party, Referral
 
@@ -119,11 +120,6 @@ _ADD_AGENCIES = {
     "postgresql": pg_insert(_CASE_AGENCIES).on_conflict_do_nothing(),
     "sqlite": sqlite_insert(_CASE_AGENCIES).on_conflict_do_nothing(),
 }
-
-
-def _insert_ignoring(conn: Connection | AsyncSession, table: Any) -> Any:
-    name = conn.get_bind().dialect.name if isinstance(conn, AsyncSession) else conn.dialect.name
-    return (pg_insert if name == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
 
 
 async def follow(s: AsyncSession, referral: Referral, *, sent: bool) -> None:
@@ -221,7 +217,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     conn = session.connection()
     if agencies:
-        conn.execute(_insert_ignoring(conn, CaseAgency), agencies)
+        conn.execute(insert_or_nothing(conn, _CASE_AGENCIES), agencies)
     for referral in dues:  # an extension or a pause moved the deadline of the current referral
         conn.execute(
             update(Case)

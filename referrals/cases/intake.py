@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from hub import audit
+from hub.db import insert_or_nothing
 from hub.directory import area_parents
 from hub.errors import ValidationFailed
 from hub.events import Outbox
@@ -32,6 +33,7 @@ _CASES = cast(Table, Case.__table__)
 _PARTIES = cast(Table, Party.__table__)
 _AGENTS = cast(Table, PartyAgent.__table__)
 _GRAMS = cast(Table, CaseGram.__table__)
+_IDEMPOTENT = ("created_agency_id", "idempotency_key")  # the cases' unique constraint
 
 # A consent time a little ahead of the server's clock is a clock's error, not a time to come.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -178,16 +180,6 @@ async def take_in(
     The rows are written through Core, a few statements and no unit of work; the ``Case`` returned
     (with its parties) is detached, as if read by a session that has closed: every attribute is
     set, and ``session.add`` attaches it without writing it again."""
-    if data.idempotency_key:
-        existing = (
-            await s.execute(
-                select(Case.id, Case.number).where(
-                    Case.created_agency_id == agency_id, Case.idempotency_key == data.idempotency_key
-                )
-            )
-        ).first()
-        if existing is not None:
-            raise _duplicate(existing.id, existing.number)
     if data.area_id is not None and data.area_id not in await area_parents(s):
         raise ValidationFailed(N_("Unknown area."))
     if data.consent is not None and data.consent.at > now + CLOCK_SKEW:
@@ -204,10 +196,18 @@ async def take_in(
     }
     # A placeholder of its own until the id is known: a shared one ("") would make every
     # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
-    case_id = await s.scalar(
-        insert(_CASES).values(number=placeholder_number(), **values).returning(_CASES.c.id)
-    )
-    assert case_id is not None
+    # A key taken in before writes nothing and returns no id: one statement, not a SELECT first.
+    new_case = insert_or_nothing(s, _CASES, on=_IDEMPOTENT) if data.idempotency_key else insert(_CASES)
+    case_id = await s.scalar(new_case.values(number=placeholder_number(), **values).returning(_CASES.c.id))
+    if case_id is None:
+        existing = (
+            await s.execute(
+                select(Case.id, Case.number).where(
+                    Case.created_agency_id == agency_id, Case.idempotency_key == data.idempotency_key
+                )
+            )
+        ).one()
+        raise _duplicate(existing.id, existing.number)
     number = case_number(now, case_id, zone)
     await s.execute(update(_CASES).where(_CASES.c.id == case_id).values(number=number))
     rows = [given.row(case_id, actor.user_id) for given in data.parties]
