@@ -26,6 +26,7 @@ class Case(Base):
         UniqueConstraint("created_agency_id", "idempotency_key"),
         Index("ix_cases_category_id", "category", "id"),
         Index("ix_cases_current_state_id", "current_state", "id"),
+        Index("ix_cases_current_state_category_id", "current_state", "category", "id"),
         Index("ix_cases_current_receiver_id", "current_receiver_id", "id"),
     )
 
