@@ -10,10 +10,12 @@ grid found (``referrals.grid``), so there sender and receiver are one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from hub import audit
 from hub.db import lock_row
@@ -38,14 +40,35 @@ from referrals.models import Case, Party, Referral
 from referrals.routing import proposal
 
 _PARTIES_OF_CASE = Party.case_id == Case.id
-_LOCK_COUNTING = (
-    select(
-        select(func.count(Party.id)).where(_PARTIES_OF_CASE).scalar_subquery(),
-        select(func.count(Party.id)).where(_PARTIES_OF_CASE, Party.consent == "refused").scalar_subquery(),
-    )
+_COUNTS = (
+    select(func.count(Party.id)).where(_PARTIES_OF_CASE).scalar_subquery(),
+    select(func.count(Party.id)).where(_PARTIES_OF_CASE, Party.consent == "refused").scalar_subquery(),
+)
+_LOCK_COUNTING = select(*_COUNTS).where(Case.id == bindparam("case_id")).with_for_update(of=Case)
+_READ_LOCKED = (
+    select(Case, *_COUNTS)
     .where(Case.id == bindparam("case_id"))
     .with_for_update(of=Case)
+    .options(raiseload(Case.parties))
 )
+
+
+@dataclass(frozen=True)
+class LockedCase:
+    """A case read with its row locked to the end of the transaction and its parties counted, in
+    one statement (``read_locked``): what ``send`` would otherwise lock and count itself."""
+
+    case: Case
+    parties: int
+    refused: int  # parties refusing mediation
+
+
+async def read_locked(s: AsyncSession, case_id: int) -> LockedCase | None:
+    """The case about to be sent, read and locked at once: one round trip fewer per send than a
+    read, then ``lock_counting_parties``. (The lock is taken before the caller checks that the
+    case is theirs to send; one that is not lets it go with the transaction.)"""
+    row = (await s.execute(_READ_LOCKED, {"case_id": case_id})).one_or_none()
+    return None if row is None else LockedCase(row[0], int(row[1]), int(row[2]))
 
 
 async def referral_states(s: AsyncSession, case_id: int) -> list[str]:
@@ -71,7 +94,7 @@ async def lock_counting_parties(s: AsyncSession, case: Case) -> tuple[int, int]:
 async def send(
     s: AsyncSession,
     actor: audit.Actor,
-    case: Case,
+    case: Case | LockedCase,
     *,
     sender_agency_id: int,
     now: datetime,
@@ -81,11 +104,15 @@ async def send(
     parent: Referral | None = None,
 ) -> Referral:
     """Refer the case to the proposed body, or to another one with a reason."""
-    if not (case.consent_by and case.consent_at and case.consent_method):
-        raise ConsentMissing()
     # The case's row is locked first: two sends at once (a double click, two liaisons) must not
     # both find nothing open and both refer it.
-    parties, refused = await lock_counting_parties(s, case)
+    if isinstance(case, LockedCase):
+        parties, refused = case.parties, case.refused
+        case = case.case
+    else:
+        parties, refused = await lock_counting_parties(s, case)
+    if not (case.consent_by and case.consent_at and case.consent_method):
+        raise ConsentMissing()
     if refused:  # People's Mediation Law art. 17
         raise PartyRefusedMediation()
     if parent is None:

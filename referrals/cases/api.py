@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from hub.errors import HubError
 from hub.keys import LOCALE
@@ -265,12 +264,12 @@ async def propose_route(ctx: Ctx) -> ProposalOut:
 )
 async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
     async with ctx.write() as (s, outbox):
-        case = await _case_to_send(s, ctx.must, ctx.match_int("id"))
+        locked = await _case_to_send(s, ctx.must, ctx.match_int("id"))
         referral = await sending.send(
             s,
             ctx.user.actor,
-            case,
-            sender_agency_id=case.created_agency_id,
+            locked,
+            sender_agency_id=locked.case.created_agency_id,
             now=utcnow(),
             outbox=outbox,
             target_agency_id=body.target_agency_id,
@@ -280,19 +279,16 @@ async def send_referral(ctx: Ctx, body: SendIn) -> ReferralOut:
     return out
 
 
-_CASE_BY_ID = select(Case).where(Case.id == bindparam("case_id")).options(raiseload(Case.parties))
-
-
-async def _case_to_send(s: AsyncSession, guard: Guard, case_id: int) -> Case:
-    """The case, its parties unloaded, when the caller's scope covers the agency that took it in
-    (so it may see it): read by id, without the visibility rule's subqueries. Otherwise the
-    answer of ``get_visible_case`` and ``check_agency``: not found, or out of scope."""
-    case = await s.scalar(_CASE_BY_ID, {"case_id": case_id})
-    if case is None or not guard.scope.covers(case.created_agency_id):
+async def _case_to_send(s: AsyncSession, guard: Guard, case_id: int) -> sending.LockedCase:
+    """The case, locked and its parties counted, when the caller's scope covers the agency that
+    took it in (so it may see it): read by id, without the visibility rule's subqueries.
+    Otherwise the answer of ``get_visible_case`` and ``check_agency``: not found, or out of scope."""
+    locked = await sending.read_locked(s, case_id)
+    if locked is None or not guard.scope.covers(locked.case.created_agency_id):
         await get_visible_case(s, guard.scope, case_id, parties=False)  # 404 if it may not be seen
-        guard.check_agency(case.created_agency_id if case is not None else None)
-    assert case is not None
-    return case
+        guard.check_agency(locked.case.created_agency_id if locked is not None else None)
+    assert locked is not None
+    return locked
 
 
 @routes.api(

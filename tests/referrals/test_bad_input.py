@@ -1,5 +1,7 @@
 """Bad input on referrals: a clear 4xx in the user's language, and nothing changed."""
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -77,3 +79,16 @@ async def test_a_second_open_referral_is_refused(client: TestClient) -> None:
     await police.post(f"/api/v1/cases/{case['id']}/referrals", {})
     status, body = await police.post(f"/api/v1/cases/{case['id']}/referrals", {})
     assert status == 409 and body["error"]["code"] == "already_referred"
+
+
+async def test_two_sends_of_one_case_at_once_make_one_referral(client: TestClient) -> None:
+    """A double click, or two liaisons: the case's row is locked as it is read, so the second
+    send waits for the first and then finds it open."""
+    police = await Person.login(client, "liaison_ps01")
+    _, case = await police.post("/api/v1/cases", case_body())
+    url = f"/api/v1/cases/{case['id']}/referrals"
+    answers = await asyncio.gather(*(police.post(url, {}) for _ in range(4)))
+    assert sorted(status for status, _ in answers) == [201, 409, 409, 409]
+    assert {body["error"]["code"] for status, body in answers if status == 409} == {"already_referred"}
+    _, referrals = await police.get("/api/v1/referrals?limit=100")
+    assert [r["case_id"] for r in referrals["items"]].count(case["id"]) == 1
