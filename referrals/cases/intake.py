@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import String, Table, func, insert, literal, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -194,12 +196,8 @@ async def take_in(
         "current_receiver_id": None,
         "current_due": None,
     }
-    # A placeholder of its own until the id is known: a shared one ("") would make every
-    # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
-    # A key taken in before writes nothing and returns no id: one statement, not a SELECT first.
-    new_case = insert_or_nothing(s, _CASES, on=_IDEMPOTENT) if data.idempotency_key else insert(_CASES)
-    case_id = await s.scalar(new_case.values(number=placeholder_number(), **values).returning(_CASES.c.id))
-    if case_id is None:
+    case_id = await _insert_case(s, values, year=case_year(now, zone), idempotent=bool(data.idempotency_key))
+    if case_id is None:  # a key taken in before: nothing written
         existing = (
             await s.execute(
                 select(Case.id, Case.number).where(
@@ -209,7 +207,6 @@ async def take_in(
         ).one()
         raise _duplicate(existing.id, existing.number)
     number = case_number(now, case_id, zone)
-    await s.execute(update(_CASES).where(_CASES.c.id == case_id).values(number=number))
     rows = [given.row(case_id, actor.user_id) for given in data.parties]
     party_ids: Sequence[int] = []
     if rows:  # a grid worker's report may name nobody yet
@@ -241,6 +238,33 @@ async def take_in(
     )
     outbox.add(f"agency:{agency_id}", "case.created", actor.user_id, id=case_id, number=number)
     return _detached(case_id, number, values, rows, party_ids, agents, agent_ids)
+
+
+async def _insert_case(s: AsyncSession, values: dict[str, Any], *, year: int, idempotent: bool) -> int | None:
+    """The case's row with its number (``case_number``), which holds its id: its id, or None when
+    ``idempotent`` and its key was taken in before (then nothing is written; a SELECT first would
+    be one more statement for every intake).
+
+    On PostgreSQL one statement: the id is drawn from the table's sequence in a CTE and the number
+    made from it. Elsewhere (SQLite, one writer at a time) the row is written with a placeholder
+    number of its own and then numbered."""
+    if s.get_bind().dialect.name == "postgresql":
+        drawn = select(func.nextval(func.pg_get_serial_sequence("cases", "id")).label("id")).cte("drawn")
+        digits = sql_cast(drawn.c.id, String)
+        number = literal(f"QC{year}-") + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+        columns = list(values)
+        row = select(drawn.c.id, number, *(literal(values[c], _CASES.c[c].type) for c in columns))
+        new: Any = pg_insert(_CASES).from_select(["id", "number", *columns], row)
+        if idempotent:
+            new = new.on_conflict_do_nothing(index_elements=_IDEMPOTENT)
+        return cast(int | None, await s.scalar(new.returning(_CASES.c.id)))
+    # A placeholder of its own until the id is known: a shared one ("") would make every
+    # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
+    new = insert_or_nothing(s, _CASES, on=_IDEMPOTENT) if idempotent else insert(_CASES)
+    case_id = await s.scalar(new.values(number=placeholder_number(), **values).returning(_CASES.c.id))
+    if case_id is not None:
+        await s.execute(update(_CASES).where(_CASES.c.id == case_id).values(number=_number(year, case_id)))
+    return case_id
 
 
 def _detached(
@@ -292,4 +316,12 @@ def placeholder_number() -> str:
 def case_number(now: datetime, case_id: int, zone: str = "Asia/Shanghai") -> str:
     """Readable and unique: the year (the district's, not UTC's: a case taken in at 07:00 on
     1 January belongs to the new year) and the case id, e.g. QC2026-000123."""
-    return f"QC{now.astimezone(ZoneInfo(zone)).year}-{case_id:06d}"
+    return _number(case_year(now, zone), case_id)
+
+
+def case_year(now: datetime, zone: str = "Asia/Shanghai") -> int:
+    return now.astimezone(ZoneInfo(zone)).year
+
+
+def _number(year: int, case_id: int) -> str:
+    return f"QC{year}-{case_id:06d}"  # _insert_case makes the same in SQL on PostgreSQL

@@ -138,3 +138,27 @@ async def test_a_batch_takes_each_incident_in_once_and_refuses_items_on_their_ow
     async with client.server.app[DB].read() as s:
         assert (await audit.verify_chain(s)).ok
         assert await s.scalar(select(func.count(Case.id)).where(Case.incident_no == "J-batch-1")) == 1
+
+
+@pytest.mark.pg_only
+async def test_a_number_made_by_postgresql_is_the_one_python_makes_past_a_million(
+    client: TestClient, db: Database
+) -> None:
+    """On PostgreSQL the case's number is made in its INSERT from the id drawn there
+    (``intake._insert_case``); it must read as ``case_number`` writes it, seven digits and all."""
+    from sqlalchemy import text
+
+    from referrals.cases.intake import case_number
+
+    headers = await bearer(db)
+    async with db.write() as s:
+        await s.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), 1234566)"))
+    status, made = await post(client, headers, "/api/v1/cases", case_body(idempotency_key="past-a-million"))
+    assert status == 201 and made["id"] == 1234567
+    async with db.read() as s:
+        case = await s.get(Case, made["id"])
+        assert case is not None
+        assert made["number"] == case.number == case_number(case.created_at, 1234567)
+    assert case.number.endswith("-1234567")
+    status, again = await post(client, headers, "/api/v1/cases", case_body(idempotency_key="past-a-million"))
+    assert status == 409 and made["number"] in again["error"]["message"]
