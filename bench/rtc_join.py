@@ -26,6 +26,11 @@ ICE candidates handed across in the page): page open to the first decoded remote
 same pair once connected with empty senders, ``replaceTrack`` of the camera and microphone to the
 first decoded frame (what admission does on a standby connection, with nothing around it).
 
+The mesh floor, the admit run's join with nothing of the room around it: three bare pages (a
+browser context each, as the session's), connected pairwise as the room's standby connections are,
+each showing what arrives; then every page puts its tracks on every sender at one instant. The
+figure: that instant to the first decoded frame from every peer, beside the admit click's.
+
     python -m bench rtc_join          (or: python -m bench.rtc_join --runs 10)
 """
 
@@ -182,6 +187,83 @@ window.__benchFirstFrames = {};
 """.replace("POLL_MS", str(POLL_MS))
 
 
+# The mesh floor: the room's join with nothing of the room around it. Three pages (one per browser
+# context, as the session's), each with the camera and microphone, connected pairwise as the room's
+# standby connections are (both transceivers sendrecv, no track on the senders, the answering side
+# turned to sendrecv; the descriptions handed across by Playwright, ICE gathered first); each remote
+# stream shown in a <video>. Then, at one instant on the machine's clock, every page puts its tracks
+# on every sender (``replaceTrack``), as admission does; the figure is that instant to the first
+# decoded frame from every peer, polled as the room's pages are.
+MESH_HTML = """<!doctype html>
+<meta charset="utf-8"><title>mesh floor</title>
+<script>
+const pcs = {}, firsts = {};
+let stream = null;
+window.__benchFirstFrames = firsts;
+const gathered = (pc) => new Promise((resolve) => {
+  if (pc.iceGatheringState === "complete") return resolve();
+  pc.addEventListener("icegatheringstatechange", () => {
+    if (pc.iceGatheringState === "complete") resolve();
+  });
+});
+function pcFor(peer) {
+  const pc = new RTCPeerConnection();
+  pc.ontrack = (e) => {
+    if (e.track.kind !== "video") return;
+    const v = document.createElement("video");
+    v.autoplay = v.muted = v.playsInline = true;
+    v.srcObject = new MediaStream([e.track]);
+    document.body.appendChild(v);
+  };
+  pcs[peer] = pc;
+  return pc;
+}
+window.meshInit = async () => {
+  stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+};
+window.meshOffer = async (peer) => {
+  const pc = pcFor(peer);
+  pc.addTransceiver("audio", { direction: "sendrecv" });
+  pc.addTransceiver("video", { direction: "sendrecv" });
+  await pc.setLocalDescription();
+  await gathered(pc);
+  return pc.localDescription.sdp;
+};
+window.meshAnswer = async (peer, sdp) => {
+  const pc = pcFor(peer);
+  await pc.setRemoteDescription({ type: "offer", sdp });
+  for (const t of pc.getTransceivers()) t.direction = "sendrecv";
+  await pc.setLocalDescription();
+  await gathered(pc);
+  return pc.localDescription.sdp;
+};
+window.meshAccept = (peer, sdp) => pcs[peer].setRemoteDescription({ type: "answer", sdp });
+window.meshConnected = () => Object.values(pcs).every((pc) => pc.connectionState === "connected");
+window.meshTracksOnAt = (at) => {
+  setTimeout(async () => {
+    for (const pc of Object.values(pcs)) {
+      for (const t of pc.getTransceivers()) {
+        const kind = t.receiver.track.kind;
+        t.sender.replaceTrack(stream.getTracks().find((track) => track.kind === kind));
+      }
+    }
+  }, Math.max(0, at - (performance.timeOrigin + performance.now())));
+  const poll = async () => {
+    const now = performance.timeOrigin + performance.now();
+    for (const [peer, pc] of Object.entries(pcs)) {
+      if (peer in firsts) continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video" && s.framesDecoded > 0) firsts[peer] = now;
+      });
+    }
+    if (Object.keys(firsts).length < Object.keys(pcs).length) setTimeout(poll, POLL_MS);
+  };
+  setTimeout(poll, Math.max(0, at - (performance.timeOrigin + performance.now())));
+};
+</script>
+""".replace("POLL_MS", str(POLL_MS))
+
+
 @dataclass(frozen=True)
 class Sizes:
     runs: int = 5
@@ -197,7 +279,7 @@ class Sizes:
 class PageTiming:
     """One page of one run: when it opened and, in ms after that, when things happened."""
 
-    kind: str  # admit | open | floor
+    kind: str  # admit | open | floor | mesh
     run: int
     role: str  # mediator | party | floor
     opened_at: float = 0.0  # epoch ms: performance.timeOrigin of the page's first document
@@ -207,6 +289,7 @@ class PageTiming:
     after_admit_ms: float | None = None  # admit runs: the click to frames from all peers
     room_opened_at: float = 0.0  # a party's room page (after the link), epoch ms
     standby_ms: float | None = None  # floor: tracks put on a connected pair -> first frame
+    mesh_ms: float | None = None  # mesh floor: tracks on every standby connection -> frames from all
     # admit runs: ms after the click of each step of the room's own marks (TRACE_STEPS)
     trace_ms: dict[str, float] = field(default_factory=dict)
 
@@ -551,12 +634,50 @@ async def floor_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> l
             await context.close()
 
 
+async def mesh_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
+    """The mesh floor (``MESH_HTML``): three pages connected pairwise with nothing sent, then every
+    page's tracks on at one instant."""
+    contexts = [await browser.new_context() for _ in range(3)]
+    try:
+        pages = [await c.new_page() for c in contexts]
+        await asyncio.gather(*(page.goto(base + "/mesh") for page in pages))
+        await asyncio.gather(*(page.evaluate("meshInit()") for page in pages))
+        for i, j in ((0, 1), (0, 2), (1, 2)):
+            offer = await pages[i].evaluate("(peer) => meshOffer(peer)", str(j))
+            answer = await pages[j].evaluate("([peer, sdp]) => meshAnswer(peer, sdp)", [str(i), offer])
+            await pages[i].evaluate("([peer, sdp]) => meshAccept(peer, sdp)", [str(j), answer])
+        for page in pages:
+            await wait_js(page, "meshConnected()", sizes.timeout)
+        await asyncio.sleep(sizes.settle)  # as the admit runs wait in the lobby once connected
+        at = time.time() * 1000 + 500  # far enough ahead for all three to have been told
+        await asyncio.gather(*(page.evaluate("(at) => meshTracksOnAt(at)", at) for page in pages))
+        timings = []
+        for page in pages:
+            t = PageTiming("mesh", run_no, "floor")
+            try:
+                await wait_js(page, "Object.keys(window.__benchFirstFrames).length === 2", sizes.timeout)
+            except TimeoutError:
+                log(f"mesh floor run {run_no}: a page saw no frame from a peer")
+                continue
+            firsts = await page.evaluate("window.__benchFirstFrames")
+            t.mesh_ms = round(max(firsts.values()) - at, 1)
+            timings.append(t)
+        return timings
+    finally:
+        for context in contexts:
+            await context.close()
+
+
 def floor_app() -> web.Application:
     async def page(_request: web.Request) -> web.Response:
         return web.Response(text=FLOOR_HTML, content_type="text/html")
 
+    async def mesh(_request: web.Request) -> web.Response:
+        return web.Response(text=MESH_HTML, content_type="text/html")
+
     app = web.Application()
     app.router.add_get("/", page)
+    app.router.add_get("/mesh", mesh)
     return app
 
 
@@ -602,6 +723,9 @@ def summary(pages: list[PageTiming]) -> dict[str, dict[str, float]]:
         "floor: page open -> first frame": spread([p.all_frames_ms for p in floor]),
         "floor: tracks on a standby pair -> frame": spread(
             [p.standby_ms for p in floor if p.standby_ms is not None]
+        ),
+        "mesh floor: tracks on, 3 pages -> frames from all": spread(
+            [p.mesh_ms for p in pages if p.kind == "mesh" and p.mesh_ms is not None]
         ),
     }
     return out
@@ -654,6 +778,12 @@ async def measure(sizes: Sizes, work: Path) -> tuple[list[PageTiming], list[str]
                             log(notes[-1])
                     log(f"run {run_no}/{sizes.runs}: floor (load average {load_average()})")
                     pages += await floor_run(browser, floor_base, run_no, sizes)
+                    log(f"run {run_no}/{sizes.runs}: mesh floor (load average {load_average()})")
+                    try:
+                        pages += await mesh_run(browser, floor_base, run_no, sizes)
+                    except Exception as exc:
+                        notes.append(f"mesh floor run {run_no} failed: {type(exc).__name__}: {exc}")
+                        log(notes[-1])
             finally:
                 await browser.close()
     finally:
@@ -670,7 +800,7 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
     log(machine)
     with tempfile.TemporaryDirectory(prefix="gongtiao-bench-") as tmp:
         pages, notes, loads = asyncio.run(measure(sizes, Path(tmp)))
-    if not any(p.kind != "floor" for p in pages):
+    if not any(p.kind in KINDS for p in pages):
         raise RuntimeError("no session run completed: " + "; ".join(notes))
     elapsed = (datetime.now(UTC) - started).total_seconds()
     figures = summary(pages)
@@ -678,9 +808,13 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
     opened = figures["page open -> frames from all peers"]
     bare = figures["floor: page open -> first frame"]
     standby = figures["floor: tracks on a standby pair -> frame"]
+    mesh = figures["mesh floor: tracks on, 3 pages -> frames from all"]
     ratios = {
         "admit p50 / standby floor p50": round(admit["p50_ms"] / standby["p50_ms"], 2)
         if admit.get("n")
+        else None,
+        "admit p50 / mesh floor p50": round(admit["p50_ms"] / mesh["p50_ms"], 2)
+        if admit.get("n") and mesh.get("n")
         else None,
         "open p50 / bare floor p50": round(opened["p50_ms"] / bare["p50_ms"], 2) if opened.get("n") else None,
     }
@@ -709,7 +843,8 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
     lines = [
         f"{sizes.runs} runs of each: mediator + 2 parties opening at once, the hub in its own process; "
         f"admit = one click after both waited {sizes.settle:g} s in the lobby; open = let in on arrival; "
-        "floor: 3 bare pages at once, getUserMedia + 2 RTCPeerConnections in the page",
+        "floor: 3 bare pages at once, getUserMedia + 2 RTCPeerConnections in the page; mesh floor: 3 bare "
+        "pages connected pairwise with nothing sent, then every page's tracks on at one instant",
         table(figures),
         "ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()),
         "median ms after page open: " + ", ".join(f"{k} {v:.0f}" for k, v in stage_medians.items()),
