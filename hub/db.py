@@ -29,7 +29,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, event, select
+from sqlalchemy import Table, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
@@ -65,6 +65,25 @@ def insert_or_nothing(bind: Connection | AsyncSession, table: Table, on: Sequenc
     return (pg_insert if name == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing(
         index_elements=on
     )
+
+
+@asynccontextmanager
+async def planned_for_their_values(s: AsyncSession) -> AsyncIterator[None]:
+    """On PostgreSQL, the statements inside are planned for the values they are given
+    (``plan_cache_mode = force_custom_plan`` until the block ends; a failure ends the transaction,
+    and the setting with it). A prepared statement run five times on a connection may be switched
+    to a generic plan, made without its values: fine for the hub's writes, blind for a query whose
+    best plan depends on how rare a value is."""
+    postgresql = s.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        await s.execute(_CUSTOM_PLANS)
+    yield
+    if postgresql:
+        await s.execute(_DEFAULT_PLANS)
+
+
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+_DEFAULT_PLANS = text("SET LOCAL plan_cache_mode TO DEFAULT")
 
 
 async def lock_row(s: AsyncSession, model: Any, row_id: int) -> None:

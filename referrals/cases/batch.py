@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit, bulk
+from hub.db import planned_for_their_values
 from hub.directory import agency_facts, area_parents
 from hub.errors import HubError, ValidationFailed
 from hub.events import Outbox
@@ -170,20 +171,16 @@ async def _existing(s: AsyncSession, agency_id: int, numbers: list[str]) -> dict
     whose cost grows with every case (0 to 1.5 ms of the database's CPU a case over a
     43,000-case import). Only for this query: a custom plan for each foreign-key check of the
     bulk writes would cost far more."""
-    postgresql = s.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        await s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     found: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(numbers), 1000):
-        rows = await s.execute(
-            select(Case.incident_no, Case.id, Case.number).where(
-                Case.created_agency_id == agency_id, Case.incident_no.in_(numbers[start : start + 1000])
+    async with planned_for_their_values(s):
+        for start in range(0, len(numbers), 1000):
+            rows = await s.execute(
+                select(Case.incident_no, Case.id, Case.number).where(
+                    Case.created_agency_id == agency_id, Case.incident_no.in_(numbers[start : start + 1000])
+                )
             )
-        )
-        for incident_no, case_id, number in rows.all():
-            found.setdefault(incident_no, (case_id, number))
-    if postgresql:
-        await s.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+            for incident_no, case_id, number in rows.all():
+                found.setdefault(incident_no, (case_id, number))
     return found
 
 

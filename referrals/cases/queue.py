@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import directory
+from hub.db import planned_for_their_values
 from hub.models import Agency, User
 from hub.permissions import Scope
 from referrals import case_index, states
@@ -154,13 +155,6 @@ async def queue(s: AsyncSession, scope: Scope, now: datetime) -> Queue:
 
 
 COUNT_CAP = 1000  # lists count this far, then say "1000+"
-# The list's statements are prepared (asyncpg) and run again and again on each pooled connection;
-# after five runs PostgreSQL may switch a prepared statement to a generic plan, made without
-# knowing the filter's values. For the case list that plan is blind to how rare a state, category
-# or station is: at a million cases one station's "sent, labour" went from 62 to 235 ms at the
-# 16th request (three connections, five custom plans each) and stayed there. Planning these two
-# statements afresh costs about a millisecond.
-_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
@@ -272,19 +266,23 @@ async def page(
 ) -> CasePage:
     """One page, newest first: after a cursor (the last id of the page before: an index range, as
     cheap on page 1,000 as on page 1), or ``offset`` rows in (kept for old links and clients).
-    The total counts the whole list, not what lies after the cursor."""
-    if s.get_bind().dialect.name == "postgresql":
-        await s.execute(_CUSTOM_PLANS)
-    paged = cases_query(scope, now, filters, before=after)
-    rows = list((await s.execute(paged.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if after is None and offset == 0 and not more:
-        total = len(rows)  # the first page holds them all: counting would walk the same rows again
-    else:
-        whole = paged if after is None else cases_query(scope, now, filters)
-        count_from = whole.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
-        total = await s.scalar(select(func.count()).select_from(count_from)) or 0
+    The total counts the whole list, not what lies after the cursor.
+
+    Both statements are planned for their values each time: a generic plan is blind to how rare a
+    state, category or station is. At a million cases one station's "sent, labour" went from 62 to
+    235 ms at the 16th request (three pooled connections, five custom plans each) and stayed there.
+    Planning afresh costs about a millisecond."""
+    async with planned_for_their_values(s):
+        paged = cases_query(scope, now, filters, before=after)
+        rows = list((await s.execute(paged.order_by(Case.id.desc()).limit(limit + 1).offset(offset))).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if after is None and offset == 0 and not more:
+            total = len(rows)  # the first page holds them all: counting would walk the same rows again
+        else:
+            whole = paged if after is None else cases_query(scope, now, filters)
+            count_from = whole.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+            total = await s.scalar(select(func.count()).select_from(count_from)) or 0
     return CasePage(rows, min(total, COUNT_CAP + 1), total > COUNT_CAP, rows[-1][0].id if more else None)
 
 
