@@ -27,6 +27,7 @@ class Case(Base):
         Index("ix_cases_category_id", "category", "id"),
         Index("ix_cases_current_state_id", "current_state", "id"),
         Index("ix_cases_current_state_category_id", "current_state", "category", "id"),
+        Index("ix_cases_current_due_id", "current_due", "id"),
         Index("ix_cases_current_receiver_id", "current_receiver_id", "id"),
     )
 
@@ -56,7 +57,7 @@ class Case(Base):
     current_referral_id: Mapped[int | None] = mapped_column(default=None)
     current_state: Mapped[str | None] = mapped_column(String(24), default=None)
     current_receiver_id: Mapped[int | None] = mapped_column(default=None)
-    current_due: Mapped[datetime | None] = mapped_column(default=None, index=True)  # views.current_due
+    current_due: Mapped[datetime | None] = mapped_column(default=None)  # views.current_due
 
     parties: Mapped[list[Party]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Party.id", back_populates="case"

@@ -222,28 +222,36 @@ def cases_query(
     """The cases the scope may see, each with its current referral (or none), filtered, with ids
     below ``before`` if given; the case list page and the API's list both read it, newest first, a
     page at a time (``page``)."""
-    stmt = (
+    return (
         select(Case, Referral)
         .outerjoin(Referral, Referral.id == Case.current_referral_id)
-        .where(listed(scope, before))
+        .where(*_chosen(scope, now, filters, before))
     )
+
+
+def _chosen(
+    scope: Scope, now: datetime, filters: CaseFilters, before: int | None = None
+) -> list[ColumnElement[bool]]:
+    """What ``cases_query`` asks of a case, as conditions on ``cases`` alone (the count needs
+    nothing else: without the referral's join it can read ids from an index alone)."""
+    chosen = [listed(scope, before)]
     if before is not None:
-        stmt = stmt.where(Case.id < before)
+        chosen.append(Case.id < before)
     if filters.state:
-        stmt = stmt.where(Case.current_state == filters.state)
+        chosen.append(Case.current_state == filters.state)
     if filters.category:
-        stmt = stmt.where(Case.category == filters.category)
+        chosen.append(Case.category == filters.category)
     if filters.area_id:
-        stmt = stmt.where(Case.area_id == filters.area_id)
+        chosen.append(Case.area_id == filters.area_id)
     if filters.agency_id:
-        stmt = stmt.where(
+        chosen.append(
             or_(Case.created_agency_id == filters.agency_id, Case.current_receiver_id == filters.agency_id)
         )
     if filters.overdue:
-        stmt = stmt.where(overdue_clause(now))
+        chosen.append(overdue_clause(now))
     if filters.q and filters.q.strip():
-        stmt = stmt.where(matching(filters.q))
-    return stmt
+        chosen.append(matching(filters.q))
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -280,9 +288,8 @@ async def page(
         if after is None and offset == 0 and not more:
             total = len(rows)  # the first page holds them all: counting would walk the same rows again
         else:
-            whole = paged if after is None else cases_query(scope, now, filters)
-            count_from = whole.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
-            total = await s.scalar(select(func.count()).select_from(count_from)) or 0
+            whole = select(Case.id).where(*_chosen(scope, now, filters)).limit(COUNT_CAP + 1).subquery()
+            total = await s.scalar(select(func.count()).select_from(whole)) or 0
     return CasePage(rows, min(total, COUNT_CAP + 1), total > COUNT_CAP, rows[-1][0].id if more else None)
 
 
