@@ -227,9 +227,7 @@ async def take_in(
     # What the case list reads (``case_index``): who may see it, and its search pieces.
     await case_index.add_agencies(s, case_id, [agency_id])
     pieces = case_index.grams(number, data.incident_no, *(given.name for given in data.parties))
-    # One INSERT of many VALUES rows: an executemany would make PostgreSQL run the INSERT once per
-    # piece (about 33 a case).
-    await s.execute(insert(_GRAMS).values([{"gram": g, "case_id": case_id} for g in sorted(pieces)]))
+    await s.execute(insert(_GRAMS), [{"gram": g, "case_id": case_id} for g in sorted(pieces)])
     await audit.record(
         s,
         actor,
