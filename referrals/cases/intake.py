@@ -6,6 +6,7 @@ naming the case already created, and changes nothing.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, func, insert, literal, select, update
+from sqlalchemy import String, Table, bindparam, func, insert, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -249,15 +250,8 @@ async def _insert_case(s: AsyncSession, values: dict[str, Any], *, year: int, id
     made from it. Elsewhere (SQLite, one writer at a time) the row is written with a placeholder
     number of its own and then numbered."""
     if s.get_bind().dialect.name == "postgresql":
-        drawn = select(func.nextval(func.pg_get_serial_sequence("cases", "id")).label("id")).cte("drawn")
-        digits = sql_cast(drawn.c.id, String)
-        number = literal(f"QC{year}-") + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
-        columns = list(values)
-        row = select(drawn.c.id, number, *(literal(values[c], _CASES.c[c].type) for c in columns))
-        new: Any = pg_insert(_CASES).from_select(["id", "number", *columns], row)
-        if idempotent:
-            new = new.on_conflict_do_nothing(index_elements=_IDEMPOTENT)
-        return cast(int | None, await s.scalar(new.returning(_CASES.c.id)))
+        params = {"prefix": f"QC{year}-", **{f"v_{name}": value for name, value in values.items()}}
+        return cast(int | None, await s.scalar(_numbered_insert(tuple(values), idempotent), params))
     # A placeholder of its own until the id is known: a shared one ("") would make every
     # concurrent intake wait on the previous one's transaction (``cases.number`` is UNIQUE).
     new = insert_or_nothing(s, _CASES, on=_IDEMPOTENT) if idempotent else insert(_CASES)
@@ -265,6 +259,21 @@ async def _insert_case(s: AsyncSession, values: dict[str, Any], *, year: int, id
     if case_id is not None:
         await s.execute(update(_CASES).where(_CASES.c.id == case_id).values(number=_number(year, case_id)))
     return case_id
+
+
+@functools.cache
+def _numbered_insert(columns: tuple[str, ...], idempotent: bool) -> Any:
+    """PostgreSQL's INSERT for ``_insert_case``, built once per set of columns (building it anew
+    took a quarter of a millisecond an intake): the id drawn in a CTE, the number made from it
+    (``_number`` in SQL: the prefix, then the id in six digits or more), the values bound."""
+    drawn = select(func.nextval(func.pg_get_serial_sequence("cases", "id")).label("id")).cte("drawn")
+    digits = sql_cast(drawn.c.id, String)
+    number = bindparam("prefix", type_=String) + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    row = select(drawn.c.id, number, *(bindparam(f"v_{c}", type_=_CASES.c[c].type) for c in columns))
+    new = pg_insert(_CASES).from_select(["id", "number", *columns], row)
+    if idempotent:
+        new = new.on_conflict_do_nothing(index_elements=_IDEMPOTENT)
+    return new.returning(_CASES.c.id)
 
 
 def _detached(
