@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from hub import bulk
-from hub.db import insert_or_nothing
 from referrals import states
 from referrals.models import Case, CaseAgency, CaseGram, CourtApplication, Party, Referral
 
@@ -217,7 +216,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     conn = session.connection()
     if agencies:
-        conn.execute(insert_or_nothing(conn, _CASE_AGENCIES), agencies)
+        conn.execute(_ADD_AGENCIES[conn.dialect.name], agencies)  # as add_agencies writes them
     for referral in dues:  # an extension or a pause moved the deadline of the current referral
         conn.execute(
             update(Case)

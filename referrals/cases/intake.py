@@ -158,12 +158,9 @@ async def submitted(s: AsyncSession, agency_id: int, idempotency_key: str | None
 
 
 def duplicate(existing: Case) -> DuplicateSubmission:
-    return _duplicate(existing.id, existing.number)
-
-
-def _duplicate(case_id: int, number: str) -> DuplicateSubmission:
     return DuplicateSubmission(
-        number=number, details=[{"field": "case_id", "type": "existing", "message": str(case_id)}]
+        number=existing.number,
+        details=[{"field": "case_id", "type": "existing", "message": str(existing.id)}],
     )
 
 
@@ -199,14 +196,9 @@ async def take_in(
     }
     case_id = await _insert_case(s, values, year=case_year(now, zone), idempotent=bool(data.idempotency_key))
     if case_id is None:  # a key taken in before: nothing written
-        existing = (
-            await s.execute(
-                select(Case.id, Case.number).where(
-                    Case.created_agency_id == agency_id, Case.idempotency_key == data.idempotency_key
-                )
-            )
-        ).one()
-        raise _duplicate(existing.id, existing.number)
+        existing = await submitted(s, agency_id, data.idempotency_key)
+        assert existing is not None  # the conflict was with a committed row
+        raise duplicate(existing)
     number = case_number(now, case_id, zone)
     rows = [given.row(case_id, actor.user_id) for given in data.parties]
     party_ids: Sequence[int] = []
