@@ -2,10 +2,16 @@
 
 Each run: a fresh copy of the demo database (migrated and loaded once), the real hub in a process of
 its own (``python -m hub serve`` on a loopback port, not Playwright's process), Debian's Chromium
-driven by Playwright with a fake camera and microphone. The mediator of a case in mediation logs in,
-schedules a session (no ID check at the door) and issues two party links; none of that is timed.
-Then the three pages open at once: the mediator's room page, and each party's link (continue, room
-page, consent to recording, join, wait in the lobby). Two kinds of session run:
+driven by Playwright with a fake camera and microphone: a browser for each person, as each has their
+own camera. (With ``--shared-browser`` the three share one browser, hence one fake camera, as they
+did before 2026-12-07. Chromium hands one capture device's frames to every page that opened it from
+one pool of buffers: when that pool ran dry at an admission, every page's camera stopped reaching
+its senders at once for 1.2-1.7 s, in about half the runs, while the tracks' own counters showed the
+frames produced and not delivered. No person shares a camera with the others in a mediation.) The
+mediator of a case in mediation logs in, schedules a session (no ID check at the door) and issues
+two party links; none of that is timed. Then the three pages open at once: the mediator's room page,
+and each party's link (continue, room page, consent to recording, join, wait in the lobby). Two
+kinds of session run:
 
 - ``admit``: the two parties wait in the lobby; once the mediator's page shows them both and every
   page's standby connections are up, a pause of ``--settle`` seconds (people wait in a lobby far
@@ -20,14 +26,15 @@ page, consent to recording, join, wait in the lobby). Two kinds of session run:
 First frames are the first frame shown from each peer (``requestVideoFrameCallback`` on its tile,
 the tiles looked for every ``POLL_MS``); all pages share the machine's clock.
 
-The floors, three bare pages at once, each with ``getUserMedia`` (the same fake camera, 640x480, and
-microphone) and two ``RTCPeerConnection`` of the same page connected to each other (offer, answer and
-ICE candidates handed across in the page): page open to the first decoded remote frame; and, on the
-same pair once connected with empty senders, ``replaceTrack`` of the camera and microphone to the
-first decoded frame (what admission does on a standby connection, with nothing around it).
+The floors, three bare pages at once (in the same browsers as the session's), each with
+``getUserMedia`` (the same fake camera, 640x480, and microphone) and two ``RTCPeerConnection`` of
+the same page connected to each other (offer, answer and ICE candidates handed across in the page):
+page open to the first decoded remote frame; and, on the same pair once connected with empty
+senders, ``replaceTrack`` of the camera and microphone to the first decoded frame (what admission
+does on a standby connection, with nothing around it).
 
-The mesh floor, the admit run's join with nothing of the room around it: three bare pages (a
-browser context each, as the session's), connected pairwise as the room's standby connections are,
+The mesh floor, the admit run's join with nothing of the room around it: three bare pages (in the
+session's browsers), connected pairwise as the room's standby connections are,
 each showing what arrives; then every page puts its tracks on every sender at one instant. The
 figure: that instant to the first decoded frame from every peer, beside the admit click's.
 
@@ -265,6 +272,9 @@ class Sizes:
     runs: int = 5
     timeout: float = 60.0  # seconds for every page to have its frames, per run
     settle: float = 1.0  # ``admit`` runs: seconds in the lobby once the standby connections are up
+    # The three people in one browser (one fake camera for all three, as before 2026-12-07) rather
+    # than a browser each (a camera each, as people have): see the module's docstring.
+    shared_browser: bool = False
 
     def __post_init__(self) -> None:
         if self.runs < 1 or self.timeout <= 0 or self.settle < 0:
@@ -511,8 +521,9 @@ async def collect_frames(
 
 
 async def session_run(
-    browser: Browser, template: Path, work: Path, kind: str, run_no: int, sizes: Sizes
+    browsers: Sequence[Browser], template: Path, work: Path, kind: str, run_no: int, sizes: Sizes
 ) -> list[PageTiming]:
+    """One session: the mediator in ``browsers[0]``, the parties in ``browsers[1]`` and ``[2]``."""
     data_dir = work / f"{kind}-{run_no}"
     data_dir.mkdir()
     db_path = data_dir / "gongtiao.db"
@@ -523,7 +534,7 @@ async def session_run(
     with ExitStack() as stack:
         base = await asyncio.to_thread(start_hub, stack, database_url, data_dir / "data")
         try:
-            mediator_context = await browser.new_context()
+            mediator_context = await browsers[0].new_context()
             contexts.append(mediator_context)
             await mediator_context.add_init_script(script=FIRST_FRAMES_JS)
             if CAMERA:
@@ -536,8 +547,8 @@ async def session_run(
             session_id, links = await schedule(mediator, base, case_id)
             room_url = f"{base}/mediations/{session_id}/room"
             party_pages = []
-            for _ in links:
-                context = await browser.new_context()
+            for party_browser, _ in zip(browsers[1:], links, strict=True):
+                context = await party_browser.new_context()
                 contexts.append(context)
                 await context.add_init_script(script=FIRST_FRAMES_JS)
                 if CAMERA:
@@ -604,8 +615,8 @@ async def trace(page: Page, t: PageTiming, firsts: dict[str, float], clicked: fl
     return {k: round(v, 1) for k, v in steps.items() if v is not None}
 
 
-async def floor_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
-    contexts = [await browser.new_context() for _ in range(3)]
+async def floor_run(browsers: Sequence[Browser], base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
+    contexts = [await browser.new_context() for browser in browsers]
     try:
         pages = [await c.new_page() for c in contexts]
         timings = {page: PageTiming("floor", run_no, "floor") for page in pages}
@@ -630,10 +641,10 @@ async def floor_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> l
             await context.close()
 
 
-async def mesh_run(browser: Browser, base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
+async def mesh_run(browsers: Sequence[Browser], base: str, run_no: int, sizes: Sizes) -> list[PageTiming]:
     """The mesh floor (``MESH_HTML``): three pages connected pairwise with nothing sent, then every
     page's tracks on at one instant."""
-    contexts = [await browser.new_context() for _ in range(3)]
+    contexts = [await browser.new_context() for browser in browsers]
     try:
         pages = [await c.new_page() for c in contexts]
         await asyncio.gather(*(page.goto(base + "/mesh") for page in pages))
@@ -759,29 +770,32 @@ async def measure(sizes: Sizes, work: Path) -> tuple[list[PageTiming], list[str]
     floor_runner, floor_base = await serve(floor_app())
     try:
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True
-            )
+            launched = [
+                await playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
+                for _ in range(1 if sizes.shared_browser else 3)
+            ]
+            browsers = launched * 3 if sizes.shared_browser else launched
             try:
                 for run_no in range(1, sizes.runs + 1):
                     for kind in KINDS:
                         loads.append(f"{kind} {run_no}: {load_average()}")
                         log(f"run {run_no}/{sizes.runs}: {kind} (load average {load_average()})")
                         try:
-                            pages += await session_run(browser, template, work, kind, run_no, sizes)
+                            pages += await session_run(browsers, template, work, kind, run_no, sizes)
                         except Exception as exc:  # a failed run is a figure too; the others still count
                             notes.append(f"{kind} run {run_no} failed: {type(exc).__name__}: {exc}")
                             log(notes[-1])
                     log(f"run {run_no}/{sizes.runs}: floor (load average {load_average()})")
-                    pages += await floor_run(browser, floor_base, run_no, sizes)
+                    pages += await floor_run(browsers, floor_base, run_no, sizes)
                     log(f"run {run_no}/{sizes.runs}: mesh floor (load average {load_average()})")
                     try:
-                        pages += await mesh_run(browser, floor_base, run_no, sizes)
+                        pages += await mesh_run(browsers, floor_base, run_no, sizes)
                     except Exception as exc:
                         notes.append(f"mesh floor run {run_no} failed: {type(exc).__name__}: {exc}")
                         log(notes[-1])
             finally:
-                await browser.close()
+                for browser in launched:
+                    await browser.close()
     finally:
         await floor_runner.cleanup()
     return pages, notes, loads
@@ -837,7 +851,8 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
     path = RESULTS_DIR / f"rtc_join-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     lines = [
-        f"{sizes.runs} runs of each: mediator + 2 parties opening at once, the hub in its own process; "
+        f"{sizes.runs} runs of each: mediator + 2 parties opening at once, the hub in its own process, "
+        f"{'one browser (one fake camera) for all three' if sizes.shared_browser else 'a browser each'}; "
         f"admit = one click after both waited {sizes.settle:g} s in the lobby; open = let in on arrival; "
         "floor: 3 bare pages at once, getUserMedia + 2 RTCPeerConnections in the page; mesh floor: 3 bare "
         "pages connected pairwise with nothing sent, then every page's tracks on at one instant",
@@ -866,8 +881,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=d.settle,
         help=f"seconds in the lobby before admit runs' click ({d.settle:g})",
     )
+    parser.add_argument(
+        "--shared-browser",
+        action="store_true",
+        help="the three people in one browser, sharing its one fake camera (the setup before 2026-12-07)",
+    )
     args = parser.parse_args(argv)
-    print(run(Options(), Sizes(runs=args.runs, timeout=args.timeout, settle=args.settle)), flush=True)
+    sizes = Sizes(
+        runs=args.runs, timeout=args.timeout, settle=args.settle, shared_browser=args.shared_browser
+    )
+    print(run(Options(), sizes), flush=True)
 
 
 if __name__ == "__main__":
