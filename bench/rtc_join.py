@@ -23,8 +23,8 @@ kinds of session run:
   document's ``performance.timeOrigin``: the link page for a party) to the first frame from every
   peer; also from the party's room page.
 
-First frames are the first frame shown from each peer (``requestVideoFrameCallback`` on its tile,
-the tiles looked for every ``POLL_MS``); all pages share the machine's clock.
+First frames are the first frame shown from each peer (``requestVideoFrameCallback`` on its tile's
+video, hooked when the room gives it its stream); all pages share the machine's clock.
 
 The floors, three bare pages at once (in the same browsers as the session's), each with
 ``getUserMedia`` (the same fake camera, 640x480, and microphone) and two ``RTCPeerConnection`` of
@@ -80,8 +80,8 @@ from tests.support.browser import CHROMIUM, FLAGS, MEDIA_FLAGS, log_in
 
 # Debian's Chromium as the tests start it, with the video-room test's media flags.
 BROWSER_FLAGS = FLAGS + MEDIA_FLAGS
-# How often the pages look for new tiles to watch for first frames, and the floors' pages read their
-# statistics (BENCH_JOIN_POLL_MS).
+# How often the floors' pages read their statistics, and an open run's page looks for the room's module
+# (BENCH_JOIN_POLL_MS).
 POLL_MS = int(os.environ.get("BENCH_JOIN_POLL_MS", "25"))
 STEP_TIMEOUT_MS = 30_000
 KINDS = ("admit", "open")
@@ -99,7 +99,9 @@ SMALL_CAMERA_JS = """
 """.replace("CAMERA", CAMERA)
 
 # Injected into the mediator's pages: note when *let everyone in* is clicked (epoch ms); with
-# AUTO, click it whenever it shows (the ``open`` runs: let in the moment they arrive).
+# AUTO, click it whenever it shows (the ``open`` runs: let in the moment they arrive), seen by a
+# MutationObserver (no polling): once each time the list of people changes, so never twice for
+# one arrival.
 ADMIT_JS = """
 (() => {
   if (window.top !== window) return;
@@ -110,40 +112,70 @@ ADMIT_JS = """
     window.__benchAdmitAt = performance.timeOrigin + performance.now();
   }, true);
   if (!AUTO) return;
-  const tick = () => {
-    const b = document.querySelector("[data-testid=admit-all]");
-    const shown = b && !b.hidden;
-    if (shown) b.click();
-    setTimeout(tick, shown ? 300 : POLL_MS); // the room's answer hides it
-  };
-  setTimeout(tick, POLL_MS);
+  document.addEventListener("DOMContentLoaded", () => {
+    const button = document.querySelector("[data-testid=admit-all]");
+    const people = document.getElementById("people");
+    if (!button || !people) return;
+    let armed = true;
+    const look = (records) => {
+      if (records.some((r) => r.target === button || people.contains(r.target))) armed = true;
+      if (armed && !button.hidden) { armed = false; button.click(); }
+    };
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
+    look([]);
+  });
 })();
 """
 
 # Injected into every document before its own scripts (CDP, so the pages' CSP does not apply): note
 # when the first frame from each peer is shown, as an epoch time in ms: a frame callback
-# (``requestVideoFrameCallback``) on each peer's tile, found by a cheap look at the page every
-# POLL_MS. (Polling ``getStats`` every 25 ms instead, as the first version did, ran some 700 stats
-# callbacks a second in each page, 270-530 ms of script in the three pages over the 3 s of a join,
-# in a Chromium trace: the measurement loaded the pages it measured.)
+# (``requestVideoFrameCallback``) on each peer's tile, hooked the moment the room gives the tile's
+# video its stream (the ``srcObject`` setter), so nothing polls. (Polling ``getStats`` every 25 ms, as
+# the first version did, ran some 700 stats callbacks a second in each page; looking for new tiles
+# every 25 ms, as the second did, still cost a party's page some 240 ms of its main thread in a
+# 2-second join, in a Chromium trace: the measurement loaded the pages it measured.)
 FIRST_FRAMES_JS = """
 (() => {
   if (window.top !== window) return;
   const firsts = {};
   window.__benchFirstFrames = firsts;
-  const hooked = new WeakSet();
-  const scan = () => {
-    for (const video of document.querySelectorAll(".tile:not(.self) video")) {
-      if (hooked.has(video) || !video.srcObject) continue;
-      hooked.add(video);
-      const pid = video.closest(".tile").dataset.participant;
-      video.requestVideoFrameCallback(() => {
+  const own = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, "srcObject");
+  Object.defineProperty(HTMLMediaElement.prototype, "srcObject", {
+    configurable: true,
+    get() { return own.get.call(this); },
+    set(stream) {
+      own.set.call(this, stream);
+      const tile = this.closest && this.closest(".tile");
+      if (!stream || !tile || tile.classList.contains("self")) return;
+      const pid = tile.dataset.participant;
+      this.requestVideoFrameCallback(() => {
         if (!(pid in firsts)) firsts[pid] = performance.timeOrigin + performance.now();
       });
-    }
-    setTimeout(scan, POLL_MS);
+    },
+  });
+})();
+"""
+
+# Injected into the ``open`` runs' pages: a person who clicks the moment a page can be used (the
+# invitation's *continue*, then the room's *join* with consent given, its default), clicked by the
+# page itself at DOMContentLoaded, when the room's module has run. Playwright's clicks, a CDP round
+# trip and its actionability checks each, took 200-550 ms after the page had loaded on this machine
+# (2026-12-07): neither the hub's time nor a person's. Also notes the first document's open.
+CLICK_AT_ONCE_JS = """
+(() => {
+  if (window.top !== window) return;
+  if (!sessionStorage.getItem("benchOpenedAt")) {
+    sessionStorage.setItem("benchOpenedAt", String(performance.timeOrigin));
+  }
+  const act = () => {
+    const go = document.querySelector("[data-testid=continue]");
+    if (go) return go.click();
+    const join = document.querySelector("[data-testid=join-room]");
+    if (!join) return;
+    if (window.gongtiaoRoom && !join.disabled) return join.click();
+    setTimeout(act, POLL_MS); // the room's module has not run yet
   };
-  setTimeout(scan, POLL_MS);
+  document.addEventListener("DOMContentLoaded", act);
 })();
 """.replace("POLL_MS", str(POLL_MS))
 
@@ -430,15 +462,27 @@ async def schedule(mediator: Page, base: str, case_id: int) -> tuple[int, dict[i
     return session_id, links
 
 
-async def enter(page: Page) -> int:
-    await page.get_by_test_id("join-room").click()
+async def in_room(page: Page) -> int:
+    """The page's participant id, once the room has welcomed it."""
     await wait_js(page, "window.gongtiaoRoom && window.gongtiaoRoom.me !== null")
     return int(await page.evaluate("window.gongtiaoRoom.me"))
 
 
+async def enter(page: Page) -> int:
+    await page.get_by_test_id("join-room").click()
+    return await in_room(page)
+
+
 async def mediator_joins(page: Page, room_url: str, t: PageTiming, settle: float | None) -> None:
     """Enter the room; with ``settle``, click *let everyone in* once both parties have waited that
-    long in the lobby (otherwise the page's own script lets them in as they come: ADMIT_JS)."""
+    long in the lobby (otherwise the page's own scripts join at once and let them in as they come:
+    CLICK_AT_ONCE_JS and ADMIT_JS)."""
+    if settle is None:
+        await page.goto(room_url, wait_until="commit")
+        t.opened_at = await opened_at(page)
+        t.participant = await in_room(page)
+        t.mark("entered")
+        return
     await page.goto(room_url)
     t.opened_at = await opened_at(page)
     t.participant = await enter(page)
@@ -466,6 +510,18 @@ async def admit_when_ready(mediator: Page, pages: dict[Page, PageTiming], settle
             t.mark("standby not connected after 20 s")
     await asyncio.sleep(settle)
     await mediator.get_by_test_id("admit-all").click()
+
+
+async def party_joins_at_once(page: Page, link: str, room_url: str, t: PageTiming) -> None:
+    """The ``open`` runs: the page's own script clicks as soon as each page can be used
+    (CLICK_AT_ONCE_JS); this only follows."""
+    await page.goto(link, wait_until="commit")
+    await page.wait_for_url(room_url)
+    t.opened_at = float(await page.evaluate("Number(sessionStorage.getItem('benchOpenedAt'))"))
+    t.room_opened_at = await opened_at(page)
+    t.mark("room page")
+    t.participant = await in_room(page)
+    t.mark("joined")
 
 
 async def party_joins(page: Page, link: str, room_url: str, t: PageTiming) -> None:
@@ -540,29 +596,35 @@ async def session_run(
             if CAMERA:
                 await mediator_context.add_init_script(script=SMALL_CAMERA_JS)
             auto = "true" if kind == "open" else "false"
-            await mediator_context.add_init_script(
-                script=ADMIT_JS.replace("AUTO", auto).replace("POLL_MS", str(POLL_MS))
-            )
-            mediator = await login(mediator_context, base, mediator_name)
-            session_id, links = await schedule(mediator, base, case_id)
-            room_url = f"{base}/mediations/{session_id}/room"
+            await mediator_context.add_init_script(script=ADMIT_JS.replace("AUTO", auto))
+            # The parties' windows first: a new window of a browser lays out Chromium's own pages
+            # (its omnibox's WebUI), 0.8-0.9 s of a core each in a trace, which must be done before
+            # anything is timed. The mediator's login and scheduling give them the time.
             party_pages = []
-            for party_browser, _ in zip(browsers[1:], links, strict=True):
+            for party_browser in browsers[1:]:
                 context = await party_browser.new_context()
                 contexts.append(context)
                 await context.add_init_script(script=FIRST_FRAMES_JS)
                 if CAMERA:
                     await context.add_init_script(script=SMALL_CAMERA_JS)
+                if kind == "open":
+                    await context.add_init_script(script=CLICK_AT_ONCE_JS)
                 party_pages.append(await context.new_page())
+            mediator = await login(mediator_context, base, mediator_name)
+            session_id, links = await schedule(mediator, base, case_id)
+            if kind == "open":  # from the room page on (nothing before it is timed)
+                await mediator_context.add_init_script(script=CLICK_AT_ONCE_JS)
+            room_url = f"{base}/mediations/{session_id}/room"
             timings = {mediator: PageTiming(kind, run_no, "mediator")}
             timings.update({page: PageTiming(kind, run_no, "party") for page in party_pages})
             # The three pages open together from here.
+            joins = party_joins if kind == "admit" else party_joins_at_once
             await asyncio.gather(
                 mediator_joins(
                     mediator, room_url, timings[mediator], sizes.settle if kind == "admit" else None
                 ),
                 *(
-                    party_joins(page, link, room_url, timings[page])
+                    joins(page, link, room_url, timings[page])
                     for page, link in zip(party_pages, links.values(), strict=True)
                 ),
             )
@@ -859,7 +921,7 @@ def run(options: Options, sizes: Sizes | None = None) -> str:
         table(figures),
         "ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()),
         "median ms after page open: " + ", ".join(f"{k} {v:.0f}" for k, v in stage_medians.items()),
-        f"(first frames shown, by frame callbacks on the tiles, looked for every {POLL_MS} ms; the hub, "
+        "(first frames shown, by frame callbacks on the tiles; the hub, "
         f"the browser and Playwright share the machine: {machine} at the start, "
         f"{data['load_average_after']} at the end; {elapsed:.0f} s in all; "
         f"results: {path.relative_to(ROOT)})",

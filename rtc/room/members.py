@@ -143,7 +143,7 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
             # Not awaited under the lock: a dead client never answers the close frame, and
             # aiohttp waits for it up to its timeout.
             host.spawn(old.close(code=4002, message=b"replaced"), "rtc-replaced")
-        await recordings.arrived(host.db, live.session_id, pid, hello.data.consent, arrived.state, now())
+        at = now()
         await host.send_kind(
             live,
             pid,
@@ -163,6 +163,21 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
         for other in live.room.peers_of(pid) + live.room.standby_of(pid):
             await host.send_kind(live, other, "peer_reset", {"participant": pid})
         await host.push_state(live)
+        # The pages first, then the record (under the lock still, so it precedes any admission):
+        # a joining page must not wait for a disk. Nobody stays whom the record does not show
+        # arrived, with their consent: if it cannot be written, their page is let go and comes back.
+        try:
+            await recordings.arrived(host.db, live.session_id, pid, hello.data.consent, arrived.state, at)
+        except Exception:
+            where = {"session_id": live.session_id, "participant": pid}
+            logger.exception("arrival not recorded", extra=where)
+            # Out of the room here, not by on_gone: a socket the server closes has its handler
+            # cancelled, on_gone with it. Neither their arrival nor their leaving is on the record.
+            live.sockets.pop(pid, None)
+            live.room.disconnect(pid)
+            await host.close_peer(live, pid)
+            await host.push_state(live)
+            host.spawn(port.close(code=1011, message=b"not_recorded"), "rtc-not-recorded")
 
 
 async def on_gone(host: RoomHost, live: LiveRoom, member: Member) -> None:

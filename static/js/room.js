@@ -82,6 +82,7 @@ async function openDevices() {
   ui.watchLevel(localStream, $("level"));
   await listDevices();
   replaceTracksEverywhere();
+  sendMedia(); // joined before the camera opened: the room heard "off" with the first state
 }
 
 async function listDevices() {

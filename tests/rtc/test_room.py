@@ -589,3 +589,57 @@ async def test_those_waiting_prepare_their_connections_and_admit_all_lets_them_i
     assert sorted(both["you"]["peers"]) == sorted([me, a_id]) and both["you"]["standby"] == []
     for ws in (host, a, b):
         await ws.close()
+
+
+async def test_a_page_is_welcomed_before_its_arrival_is_written_and_let_go_if_it_cannot_be(
+    client, db, browsers, monkeypatch
+) -> None:
+    from sqlalchemy import select
+
+    from rtc import recordings
+    from rtc.models import SessionEvent
+
+    mediator, session, guests = await _scheduled(client, db)
+    sid, pid = session["id"], guests[0]["id"]
+    secret = await _guest_in(mediator, browsers[0], sid, pid)
+    host = await open_socket(client, sid)
+    await say(host, "hello", {"consent": "given"})
+    await expect(host, "welcome")
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(recordings, "arrived", broken)
+    guest = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": secret})
+    await say(guest, "hello", {"consent": "given"})
+    assert (await expect(guest, "welcome"))["data"]["participant"] == pid  # not held by the disk
+    await expect_state(host, lambda d: any(m["participant"] == pid for m in d.get("members", [])))
+    # Nobody stays whom the record does not show arrived (with their consent): the page is let go.
+    closed = await guest.receive(timeout=5)
+    while closed.type.name == "TEXT":
+        closed = await guest.receive(timeout=5)
+    assert guest.close_code == 1011
+    await expect_state(
+        host, lambda d: not any(m["participant"] == pid and m["connected"] for m in d.get("members", []))
+    )
+    monkeypatch.undo()
+    # The page comes back by itself, and this time the record shows it.
+    again = await open_socket(browsers[0], sid, cookies={f"gt_guest_{sid}": secret})
+    await say(again, "hello", {"consent": "given"})
+    await expect(again, "welcome")
+    await expect_state(again, lambda d: d["you"]["state"] == "lobby")
+    for _ in range(50):
+        async with db.read() as s:
+            kinds = (
+                await s.scalars(
+                    select(SessionEvent.kind).where(
+                        SessionEvent.session_id == sid, SessionEvent.participant_id == pid
+                    )
+                )
+            ).all()
+        if "joined" in kinds:
+            break
+        await asyncio.sleep(0.05)
+    assert "joined" in kinds and "consent_given" in kinds
+    for ws in (host, again):
+        await ws.close()
