@@ -15,7 +15,7 @@ import { gatheringDone } from "./room_sfu.js";
 export function meshMedia(room) {
   const peers = room.peers; // participant id -> {pc, polite, makingOffer, ignoreOffer, stream, live}
   let hub = null; // {pc}
-  let hubWait = null; // {since, timer}: the recorder waits until the mesh's media flow
+  let hubWait = null; // {since, flowingAt, timer}: the recorder waits until the mesh's media flow
 
   const trackOf = (kind) => room.localStream().getTracks().find((t) => t.kind === kind) || null;
   const kindOf = (transceiver) => transceiver.receiver.track.kind;
@@ -159,8 +159,13 @@ export function meshMedia(room) {
   }
 
   // ---------------------------------------------------------------- the hub's recorder
-  // Opened once the mesh's media flow (video, or sound if their camera is off, arrived from every
-  // peer one may see), or after 2 s at most: its non-trickle offer and the hub's answer must not compete with the first frames.
+  // Opened HUB_AFTER_MS after the mesh's media flow (video, or sound if their camera is off, arrived
+  // from every peer one may see), or HUB_WAIT_MS after admission at most. Its connection (some 70 ms
+  // of this page's main thread to make, then a non-trickle offer, the hub's answer and a DTLS
+  // handshake) must not compete with the first frames, in this page or in the others' pages, which
+  // share the machine in a test and the uplink in life. What it misses is the first second's sound.
+  const HUB_WAIT_MS = 2000;
+  const HUB_AFTER_MS = 800;
   function meshFlowing() {
     const members = (room.state() && room.state().members) || [];
     for (const [pid, entry] of peers) {
@@ -182,11 +187,16 @@ export function meshMedia(room) {
       return;
     }
     if (hub) return;
-    if (!meshFlowing()) {
-      if (!hubWait) hubWait = { since: Date.now(), timer: setTimeout(syncHub, 2000) };
-      if (Date.now() - hubWait.since < 2000) return;
+    const at = Date.now();
+    if (!hubWait) hubWait = { since: at, flowingAt: null, timer: null };
+    if (hubWait.flowingAt === null && meshFlowing()) hubWait.flowingAt = at;
+    const due = Math.min(hubWait.since + HUB_WAIT_MS, (hubWait.flowingAt ?? Infinity) + HUB_AFTER_MS);
+    clearTimeout(hubWait.timer);
+    if (at < due) {
+      hubWait.timer = setTimeout(syncHub, due - at);
+      return;
     }
-    if (hubWait) { clearTimeout(hubWait.timer); hubWait = null; }
+    hubWait = null;
     const pc = new RTCPeerConnection({ iceServers: room.iceServers() });
     hub = { pc };
     const stream = room.localStream();

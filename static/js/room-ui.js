@@ -112,8 +112,20 @@ export function roomUi(ctx) {
     if (video.srcObject !== stream) {
       video.srcObject = stream;
       video.play().catch(() => {});
-      watchLevel(stream, tile);
+      afterFirstFrame(video, () => { if (video.srcObject === stream) watchLevel(stream, tile); });
     }
+  }
+
+  // What is not needed to see someone (their sound meter: an audio graph of its own) waits until
+  // their first frame is shown, or FIRST_FRAME_WAIT_MS for a camera that is off: a join is the
+  // busiest second of a page.
+  const FIRST_FRAME_WAIT_MS = 1500;
+  function afterFirstFrame(video, then) {
+    let done = false;
+    const once = () => { if (!done) { done = true; then(); } };
+    setTimeout(once, FIRST_FRAME_WAIT_MS);
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => setTimeout(once, 0));
+    else video.addEventListener("playing", once, { once: true });
   }
 
   function render() {
