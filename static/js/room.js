@@ -78,7 +78,7 @@ async function openDevices() {
       try { localStream = await navigator.mediaDevices.getUserMedia({ audio: true }); } catch (e) { /* listen only */ }
     }
   }
-  $("preview").srcObject = localStream;
+  if (!$("precheck").hidden) $("preview").srcObject = localStream; // the pre-check's own view
   ui.watchLevel(localStream, $("level"));
   await listDevices();
   replaceTracksEverywhere();

@@ -139,8 +139,13 @@ async def test_three_people_mediate_with_a_caucus_and_a_dropped_connection(
             await page.get_by_test_id("continue").click()
             await page.wait_for_url(f"{base}/mediations/{session_id}/room")
             await page.get_by_test_id("consent-yes").check()
+            await until(  # the camera, before joining
+                lambda page=page: page.evaluate("document.getElementById('preview').srcObject !== null"), 30
+            )
             await enter(page)
             await page.get_by_test_id("lobby").wait_for(state="visible")
+            # The pre-check's view, hidden now, let go of the camera (it would still take its frames).
+            assert await page.evaluate("document.getElementById('preview').srcObject === null")
             parties.append(page)
         a, b = parties
 
