@@ -5,23 +5,24 @@ its own (``python -m hub serve`` on a loopback port, not Playwright's process), 
 driven by Playwright with a fake camera and microphone: a browser for each person, as each has their
 own camera. (With ``--shared-browser`` the three share one browser, hence one fake camera, as they
 did before 2026-12-07. Chromium hands one capture device's frames to every page that opened it from
-one pool of buffers: when that pool ran dry at an admission, every page's camera stopped reaching
-its senders at once for 1.2-1.7 s, in about half the runs, while the tracks' own counters showed the
-frames produced and not delivered. No person shares a camera with the others in a mediation.) The
-mediator of a case in mediation logs in, schedules a session (no ID check at the door) and issues
-two party links; none of that is timed. Then the three pages open at once: the mediator's room page,
-and each party's link (continue, room page, consent to recording, join, wait in the lobby). Two
-kinds of session run:
+one pool of buffers. Until the room's hidden pre-check view let go of the camera, that pool ran dry
+at about half the admissions: every page's camera stopped reaching its senders at once for 1.2-1.7
+s, while the tracks' own counters showed the frames made and not delivered. Since, the two setups
+give the same figures.) The mediator of a case in mediation logs in, schedules a session (no ID
+check at the door) and issues two party links; none of that is timed. Then the three pages open at
+once: the mediator's room page, and each party's link (continue, room page, consent to recording,
+join, wait in the lobby). Two kinds of session run:
 
 - ``admit``: the two parties wait in the lobby; once the mediator's page shows them both and every
   page's standby connections are up, a pause of ``--settle`` seconds (people wait in a lobby far
   longer than that), then one click on *let everyone in*. The figure, on each of the three pages:
   the click (an event listener in the mediator's page, so Playwright's own delay is not counted) to
   the first decoded frame from *every* peer.
-- ``open``: the mediator's page lets everyone in the moment they show in the lobby (a script in the
-  page clicks *let everyone in*, no Playwright round trip). The figure: each page's open (its first
-  document's ``performance.timeOrigin``: the link page for a party) to the first frame from every
-  peer; also from the party's room page.
+- ``open``: every page clicks for itself the moment it can be used (CLICK_AT_ONCE_JS: the
+  invitation's *continue*, then *join*; no Playwright round trip, no person's reading time), and the
+  mediator's page lets everyone in the moment they show in the lobby (ADMIT_JS). The figure: each
+  page's open (its first document's ``performance.timeOrigin``: the link page for a party) to the
+  first frame from every peer; also from the party's room page.
 
 First frames are the first frame shown from each peer (``requestVideoFrameCallback`` on its tile's
 video, hooked when the room gives it its stream); all pages share the machine's clock.
