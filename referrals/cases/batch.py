@@ -6,14 +6,11 @@ number, per taking-in agency: an item whose number is already in answers ``exist
 case) and all or nothing per item (an item refused leaves no trace and does not stop the others;
 its error is reported at its index).
 
-The common item (referred to the proposed body, no agents, no high-risk flags) is written in bulk:
-routing from the directory cache, ids reserved up front so each row is inserted once with its
-number, the cases, parties, referrals, their ``send`` events, the receiving desks' inbox rows and
-the audit rows (linked in one pass, ``audit.record_many``) as a few multi-row INSERTs. These are the
-rows ``intake.take_in`` and ``sending.send`` write for one case, but for the SMS and e-mail to the
-receiving desks: one per person and batch, not per case (``_tell_desks``). Anything else, and every item of a
-bulk write that failed (another process importing the same number at the same moment), goes
-through ``take_in`` and ``send`` one by one, each in a savepoint.
+The common item (referred to the proposed body, no agents, no high-risk flags) is checked and
+routed here from the directory cache, then written in bulk by ``batch_write``: the rows
+``intake.take_in`` and ``sending.send`` write for one case, as a few multi-row INSERTs. Anything
+else, and every item of a bulk write that failed (another process importing the same number at
+the same moment), goes through ``take_in`` and ``send`` one by one, each in a savepoint.
 """
 
 from __future__ import annotations
@@ -23,24 +20,22 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import audit, bulk
+from hub import audit
 from hub.db import planned_for_their_values
 from hub.directory import agency_facts, area_parents
 from hub.errors import HubError, ValidationFailed
 from hub.events import Outbox
 from hub.i18n import N_
-from hub.models import Role
-from hub.notifications import Notification, people_with_role
-from hub.outbound import ParamsRefused, notify_person
-from referrals import case_index, deadlines, states, word_back
+from referrals import deadlines, states
 from referrals.agencies import RECEIVING_KINDS, policy_for
-from referrals.cases.intake import CaseInput, case_number, take_in
+from referrals.cases import batch_write
+from referrals.cases.batch_write import Planned
+from referrals.cases.intake import CaseInput, take_in
 from referrals.codes import Channel
 from referrals.errors import (
     BadTarget,
@@ -49,7 +44,7 @@ from referrals.errors import (
     NoRouteFound,
     PartyRefusedMediation,
 )
-from referrals.models import Case, CaseAgency, Party, Referral, ReferralEvent
+from referrals.models import Case
 from referrals.routing import proposal, rules
 from referrals.sending import send
 
@@ -76,14 +71,6 @@ class ItemResult:
     referral_id: int | None = None
     state: str | None = None
     error: HubError | None = None
-
-
-@dataclass
-class _Planned:
-    result: ItemResult
-    data: CaseInput
-    decision: rules.Decision | None = None
-    accept_due: datetime | None = None
 
 
 def incident_key(incident_no: str) -> str:
@@ -116,7 +103,7 @@ async def take_in_batch(
         else:
             wanted[item.data.incident_no] = result.index
     known = await _existing(s, agency_id, list(wanted))
-    bulk: list[_Planned] = []
+    bulk: list[tuple[ItemResult, Planned]] = []
     room = await proposal.stationed_room_of(s, agency_id)
     single: list[tuple[ItemResult, BatchItem]] = []
     for number, index in wanted.items():
@@ -138,21 +125,22 @@ async def take_in_batch(
             single.append((result, item))
             continue
         try:
-            bulk.append(await _plan(s, agency_id, room, result, data, now))
+            bulk.append((result, await _plan(s, agency_id, room, data, now)))
         except HubError as exc:
             result.error = exc
     if bulk:
         notices = Outbox()  # told only once the rows are in
         try:
             async with s.begin_nested():
-                await _write(s, actor, agency_id, bulk, now, notices, zone)
+                planned = [p for _result, p in bulk]
+                written = await batch_write.write(s, actor, agency_id, planned, now, notices, zone)
         except IntegrityError:  # a number imported elsewhere meanwhile: one by one, to tell which
-            for p in bulk:
-                p.result.status, p.result.case_id, p.result.number = "failed", None, None
-                p.result.referral_id = p.result.state = None
-            single.extend((p.result, BatchItem(p.data)) for p in bulk)
+            single.extend((result, BatchItem(p.data)) for result, p in bulk)
         else:
             outbox.events.extend(notices.events)
+            for (result, _p), w in zip(bulk, written, strict=True):
+                result.status, result.case_id, result.number = "created", w.case_id, w.number
+                result.referral_id, result.state = w.referral_id, states.State.sent.value
     for result, item in single:
         await _one(s, actor, agency_id, result, item, now, outbox, zone)
     for result, item in zip(results, items, strict=True):
@@ -184,9 +172,7 @@ async def _existing(s: AsyncSession, agency_id: int, numbers: list[str]) -> dict
     return found
 
 
-async def _plan(
-    s: AsyncSession, agency_id: int, room: int | None, result: ItemResult, data: CaseInput, now: datetime
-) -> _Planned:
+async def _plan(s: AsyncSession, agency_id: int, room: int | None, data: CaseInput, now: datetime) -> Planned:
     """The checks ``take_in`` and ``send`` make, and the routing decision, from the cache."""
     parents = await area_parents(s)
     if data.area_id is not None and data.area_id not in parents:
@@ -215,190 +201,7 @@ async def _plan(
     ):
         raise BadTarget()
     policy = await policy_for(s, target.id)
-    return _Planned(result, data, decision, deadlines.acceptance_due(now, policy))
-
-
-def _table(model: Any) -> Table:
-    return cast(Table, model.__table__)
-
-
-async def _reserve(s: AsyncSession, table: str, count: int) -> list[int]:
-    """``count`` new ids of ``table``: from its sequence (PostgreSQL), or after its largest id
-    (SQLite, whose writer holds the database's lock)."""
-    if s.get_bind().dialect.name == "postgresql":
-        rows = await s.scalars(
-            text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"),
-            {"n": count},
-        )
-        return sorted(rows.all())
-    top = await s.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0  # noqa: S608
-    return list(range(top + 1, top + 1 + count))
-
-
-async def _write(
-    s: AsyncSession,
-    actor: audit.Actor,
-    agency_id: int,
-    planned: list[_Planned],
-    now: datetime,
-    outbox: Outbox,
-    zone: str,
-) -> None:
-    case_ids = await _reserve(s, "cases", len(planned))
-    referral_ids = await _reserve(s, "referrals", len(planned))
-    facts = await agency_facts(s)
-    sender = facts[agency_id].name if agency_id in facts else ""
-    cases: list[dict[str, Any]] = []
-    parties: list[dict[str, Any]] = []
-    referrals: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    notices: list[dict[str, Any]] = []
-    entries: list[audit.Entry] = []
-    told: set[int] = set()
-    desks: dict[int, list[int]] = {}  # receiving agency -> its liaisons and admins
-    texts: dict[int, list[str]] = {}  # what the case list searches (case_index.add_text)
-    for p, case_id, referral_id in zip(planned, case_ids, referral_ids, strict=True):
-        data, decision = p.data, p.decision
-        assert decision is not None and p.accept_due is not None and data.consent is not None
-        number = case_number(now, case_id, zone)
-        cases.append(
-            {
-                "id": case_id,
-                "number": number,
-                **data.row(agency_id, actor.user_id, now),  # no risk flags: those go one by one
-                # What the case list reads (referrals.case_index), written here as ``follow`` would.
-                "current_referral_id": referral_id,
-                "current_state": states.State.sent.value,
-                "current_receiver_id": decision.target_agency_id,
-                "current_due": p.accept_due,
-            }
-        )
-        parties.extend(party.row(case_id, actor.user_id) for party in data.parties)
-        texts[case_id] = [number, data.incident_no, *(party.name for party in data.parties)]
-        target = decision.target_agency_id
-        explanation = decision.explanation()
-        rule = explanation.get("rule_name")
-        referrals.append(
-            {
-                "id": referral_id,
-                "case_id": case_id,
-                "parent_id": None,
-                "from_agency_id": agency_id,
-                "to_agency_id": target,
-                "state": states.State.sent.value,
-                "rule_id": decision.rule.id if decision.rule.id > 0 else None,
-                "explanation": explanation,
-                "override_reason": "",
-                "sent_by_id": actor.user_id,
-                "sent_at": now,
-                "accept_due": p.accept_due,
-                "state_changed_at": now,
-            }
-        )
-        events.append(
-            {
-                "referral_id": referral_id,
-                "action": states.Action.send.value,
-                "from_state": states.UNSENT,
-                "to_state": states.State.sent.value,
-                "actor_user_id": actor.user_id,
-                "actor_agency_id": actor.agency_id,
-                "at": now,
-                "reason": "",
-                "data": {"rule": rule},
-            }
-        )
-        if target not in desks:
-            desks[target] = await people_with_role(s, [target], Role.liaison, Role.admin)
-        for user_id in desks[target]:
-            told.add(user_id)
-            notices.append(
-                {
-                    "user_id": user_id,
-                    "kind": "referral.received",
-                    "title": N_("New referral %(number)s from %(sender)s"),
-                    "params": {"number": number, "sender": sender},
-                    "link": f"/cases/{case_id}",
-                    "created_at": now,
-                }
-            )
-        entries.append(
-            audit.Entry(
-                actor,
-                "case.taken_in",
-                "case",
-                case_id,
-                {"number": number, "category": data.category, "parties": len(data.parties)},
-            )
-        )
-        entries.append(
-            audit.Entry(
-                actor,
-                states.kind_of(states.Action.send),
-                "referral",
-                referral_id,
-                {
-                    "from": states.UNSENT,
-                    "to": "sent",
-                    "reason": "",
-                    "case": number,
-                    "agency": target,
-                    "rule": rule,
-                },
-            )
-        )
-        p.result.status, p.result.case_id, p.result.number = "created", case_id, number
-        p.result.referral_id, p.result.state = referral_id, states.State.sent.value
-    await bulk.insert_rows(s, _table(Case), cases)
-    await bulk.insert_rows(s, _table(Party), parties)
-    await bulk.insert_rows(s, _table(Referral), referrals)
-    await bulk.insert_rows(s, _table(ReferralEvent), events)
-    seeing = {(c["created_agency_id"], c["id"]) for c in cases} | {
-        (r["to_agency_id"], r["case_id"]) for r in referrals
-    }
-    await bulk.insert_rows(s, _table(CaseAgency), [{"agency_id": a, "case_id": c} for a, c in sorted(seeing)])
-    await case_index.add_text(s, texts)
-    await bulk.insert_rows(s, _table(Notification), notices)
-    await _tell_desks(s, planned, referrals, sender, outbox)
-    await audit.record_many(s, entries)
-    # One live notice per topic and kind: pages fetch what is new, however many there are.
-    targets = {r["to_agency_id"] for r in referrals}
-    outbox.add(f"agency:{agency_id}", "case.created", actor.user_id, count=len(cases))
-    for agency in targets | {agency_id}:
-        outbox.add(f"agency:{agency}", "referral.sent", actor.user_id, count=len(referrals))
-    for user_id in sorted(told):
-        outbox.add(f"user:{user_id}", "notification", what="referral.received", link="/cases")
-
-
-async def _tell_desks(
-    s: AsyncSession,
-    planned: list[_Planned],
-    referrals: list[dict[str, Any]],
-    sender: str,
-    outbox: Outbox,
-) -> None:
-    """SMS and e-mail to the receiving desks (``staff.new_referral``, as a single send does), once
-    per desk person and batch: the first case and how many (QC2026-000123等120件), the earliest
-    deadline. Their inboxes hold a row per case."""
-    by_target: dict[int, list[tuple[_Planned, dict[str, Any]]]] = {}
-    for p, values in zip(planned, referrals, strict=True):
-        by_target.setdefault(values["to_agency_id"], []).append((p, values))
-    for target, group in by_target.items():
-        first, values = group[0]
-        many = len(group) > 1
-        params = {
-            "agency": word_back.fit(sender, 24),
-            "case_number": f"{first.result.number}等{len(group)}件" if many else first.result.number,
-            "deadline": min(v["accept_due"] for _p, v in group),
-            "link": "/cases" if many else f"/cases/{values['case_id']}",
-        }
-        for user_id in sorted(await people_with_role(s, [target], Role.liaison, Role.admin)):
-            key = f"referral:{values['id']}:send:user:{user_id}"  # as the first case's own
-            try:
-                await notify_person(s, user_id, "staff.new_referral", params, key, outbox=outbox)
-            except ParamsRefused as refused:  # never blocks the intake, as in ``messages``
-                logger.warning("batch: no staff.new_referral: %s", refused)
-                return
+    return Planned(data, decision, deadlines.acceptance_due(now, policy))
 
 
 async def _one(
