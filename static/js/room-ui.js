@@ -135,9 +135,10 @@ export function roomUi(ctx) {
 
     const you = state.you;
     $("precheck").hidden = true;
-    // The pre-check's view of one's camera, hidden from here on, lets go of it: a hidden video
-    // still takes every frame of the camera it shows.
+    // The pre-check's view of one's camera and its sound meter, hidden from here on, let go: a
+    // hidden video still takes every frame of the camera it shows.
     $("preview").srcObject = null;
+    stopLevel($("level"));
     $("lobby").hidden = you.state !== "lobby";
     $("stage").hidden = you.state !== "admitted";
     root.dataset.state = you.state;

@@ -78,8 +78,10 @@ async function openDevices() {
       try { localStream = await navigator.mediaDevices.getUserMedia({ audio: true }); } catch (e) { /* listen only */ }
     }
   }
-  if (!$("precheck").hidden) $("preview").srcObject = localStream; // the pre-check's own view
-  ui.watchLevel(localStream, $("level"));
+  if (!$("precheck").hidden) { // the pre-check's own view and meter (let go once joined)
+    $("preview").srcObject = localStream;
+    ui.watchLevel(localStream, $("level"));
+  }
   await listDevices();
   replaceTracksEverywhere();
   sendMedia(); // joined before the camera opened: the room heard "off" with the first state
