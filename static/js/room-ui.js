@@ -16,10 +16,15 @@ export function roomUi(ctx) {
   let unread = 0;
   let noticeIsError = false;
 
+  // The meters' audio context: made with the devices, not in the join's busiest second.
+  function prepareAudio() {
+    audioContext = audioContext || new AudioContext();
+  }
+
   function watchLevel(stream, element) {
     const track = stream.getAudioTracks()[0];
     if (!track) return;
-    audioContext = audioContext || new AudioContext();
+    prepareAudio();
     const source = audioContext.createMediaStreamSource(new MediaStream([track]));
     const analyser = audioContext.createAnalyser();
     analyser.fftSize = 512;
@@ -325,7 +330,7 @@ export function roomUi(ctx) {
   }
 
   return {
-    watchLevel, resumeAudio: () => audioContext && audioContext.resume(), showNotice, clearError, fitStage,
+    watchLevel, prepareAudio, resumeAudio: () => audioContext && audioContext.resume(), showNotice, clearError, fitStage,
     attachStream, clearTile, render, addLine, fillEvidence, openDrawer, countUnread,
     wide: () => wide.matches, activeSpeaker: () => activePid,
   };

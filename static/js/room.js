@@ -78,6 +78,7 @@ async function openDevices() {
       try { localStream = await navigator.mediaDevices.getUserMedia({ audio: true }); } catch (e) { /* listen only */ }
     }
   }
+  ui.prepareAudio();
   if (!$("precheck").hidden) { // the pre-check's own view and meter (let go once joined)
     $("preview").srcObject = localStream;
     ui.watchLevel(localStream, $("level"));
