@@ -192,7 +192,7 @@ async def write(
     await bulk.insert_rows(s, _table(CaseAgency), [{"agency_id": a, "case_id": c} for a, c in sorted(seeing)])
     await case_index.add_text(s, texts)
     await bulk.insert_rows(s, _table(Notification), notices)
-    await _tell_desks(s, written, referrals, sender, outbox)
+    await _tell_desks(s, written, referrals, desks, sender, outbox)
     await audit.record_many(s, entries)
     # One live notice per topic and kind: pages fetch what is new, however many there are.
     targets = {r["to_agency_id"] for r in referrals}
@@ -208,6 +208,7 @@ async def _tell_desks(
     s: AsyncSession,
     written: list[Written],
     referrals: list[dict[str, Any]],
+    desks: dict[int, list[int]],
     sender: str,
     outbox: Outbox,
 ) -> None:
@@ -226,7 +227,7 @@ async def _tell_desks(
             "deadline": min(v["accept_due"] for _w, v in group),
             "link": "/cases" if many else f"/cases/{values['case_id']}",
         }
-        for user_id in sorted(await people_with_role(s, [target], Role.liaison, Role.admin)):
+        for user_id in sorted(desks[target]):  # looked up once per target, for the inbox rows
             key = f"referral:{values['id']}:send:user:{user_id}"  # as the first case's own
             try:
                 await notify_person(s, user_id, "staff.new_referral", params, key, outbox=outbox)

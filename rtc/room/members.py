@@ -173,10 +173,7 @@ async def _greet(host: RoomHost, live: LiveRoom, member: Member, text: str) -> N
             logger.exception("arrival not recorded", extra=where)
             # Out of the room here, not by on_gone: a socket the server closes has its handler
             # cancelled, on_gone with it. Neither their arrival nor their leaving is on the record.
-            live.sockets.pop(pid, None)
-            live.room.disconnect(pid)
-            await host.close_peer(live, pid)
-            await host.push_state(live)
+            await _let_go(host, live, pid, on_record=False)
             host.spawn(port.close(code=1011, message=b"not_recorded"), "rtc-not-recorded")
 
 
@@ -185,12 +182,19 @@ async def on_gone(host: RoomHost, live: LiveRoom, member: Member) -> None:
     async with live.lock:
         if live.sockets.get(pid) is not member.port:
             return
-        live.sockets.pop(pid, None)
-        left = live.room.disconnect(pid)
-        await host.close_peer(live, pid)
-        if live.sfu is not None:
-            await live.sfu.left(pid)
-        if left is not None and not live.room.ended:
-            await recordings.timeline(host.db, live.session_id, "left", now(), pid)
-        if not live.room.ended:
-            await host.push_state(live)
+        await _let_go(host, live, pid, on_record=True)
+
+
+async def _let_go(host: RoomHost, live: LiveRoom, pid: int, *, on_record: bool) -> None:
+    """Under the room's lock: the member's socket forgotten, their place kept but disconnected,
+    their recording peer and SFU feeds closed, the leaving on the record (``on_record``) and the
+    others told."""
+    live.sockets.pop(pid, None)
+    left = live.room.disconnect(pid)
+    await host.close_peer(live, pid)
+    if live.sfu is not None:
+        await live.sfu.left(pid)
+    if on_record and left is not None and not live.room.ended:
+        await recordings.timeline(host.db, live.session_id, "left", now(), pid)
+    if not live.room.ended:
+        await host.push_state(live)
