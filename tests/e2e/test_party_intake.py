@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from hub.config import Config
 from tests.e2e.test_referral_pages import Watch
@@ -65,14 +65,17 @@ async def test_a_company_and_a_person_with_an_agent_are_taken_in_on_a_phone(conf
         await company.locator('input[name="party_representative_name"]').fill("张伟")
         await company.locator('input[name="party_representative_title"]').fill("总经理")
         await no_sideways_scroll(police)
-        await police.get_by_test_id("save-case").click()
+        # The refused form comes back as a new page; wait for its load (stylesheets included), or
+        # the checks below can read it half-styled, with every kind's fields still showing.
+        async with police.expect_navigation(wait_until="load"):
+            await police.get_by_test_id("save-case").click()
 
         # Refused at the credit code, in Chinese, with everything typed still there.
         problem = police.get_by_test_id("error-parties.1.id_number")
         assert await problem.inner_text() == "校验码不符：有字符输错了。"
         company = police.locator("[data-party]").nth(1)
         assert await company.locator('input[name="party_representative_name"]').input_value() == "张伟"
-        assert await company.locator('input[name="party_ethnicity"]').is_hidden()
+        await expect(company.locator('input[name="party_ethnicity"]')).to_be_hidden()
         person = police.locator("[data-party]").nth(0)
         assert await person.locator('input[name="party_agent_law_firm"]').input_value() == "青川律师事务所"
         await no_sideways_scroll(police)
