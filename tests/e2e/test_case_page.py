@@ -52,8 +52,8 @@ async def test_scheduling_from_the_case_page_and_the_parties_table_at_desk_and_p
         assert (await link.inner_text()).strip() == "视频调解"
         await link.click()
         await desk.locator("input[name=start]").fill("2026-12-09T09:30")
-        await desk.get_by_test_id("schedule").click()
-        await desk.get_by_test_id("slips").wait_for()
+        async with desk.expect_navigation():  # the slips page, loaded whole before it is counted
+            await desk.get_by_test_id("schedule").click()
         slips = desk.get_by_test_id("slip")
         assert await slips.count() >= 2
         assert await slips.first.locator("svg").count() == 1

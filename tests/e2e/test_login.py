@@ -22,8 +22,8 @@ async def test_a_liaison_logs_in_sees_chinese_and_switches_to_english(config: Co
         assert await page.get_by_test_id("dashboard-title").inner_text() == "工作台"
         assert "派出所" in await page.get_by_test_id("who").inner_text()
 
-        await page.get_by_test_id("lang-en").click()
-        await page.wait_for_load_state()
+        async with page.expect_navigation():  # back to the same page, now in English
+            await page.get_by_test_id("lang-en").click()
         assert await page.get_by_test_id("dashboard-title").inner_text() == "Dashboard"
         assert await page.evaluate("document.documentElement.lang") == "en"
         # The choice sticks to the person: a fresh browser context logs in to English.

@@ -109,8 +109,8 @@ async def test_a_secretary_runs_a_joint_meeting_and_the_chair_approves_the_minut
         assert ACTION in await secretary.get_by_test_id("action").first.inner_text()
 
         await secretary.get_by_test_id("minutes-link").click()
-        await secretary.get_by_test_id("minutes-assemble").click()
-        await secretary.get_by_test_id("minutes-fields").wait_for()
+        async with secretary.expect_navigation():  # the draft's page, loaded whole before it is read
+            await secretary.get_by_test_id("minutes-assemble").click()
         typed = await secretary.locator("[data-testid=minutes-fields] textarea").evaluate_all(
             "boxes => boxes.map(b => b.value).join('\\n')"
         )
@@ -127,8 +127,8 @@ async def test_a_secretary_runs_a_joint_meeting_and_the_chair_approves_the_minut
 
         chair = await logged_in(await browser.new_context(), base, "supervisor", errors)
         await chair.goto(meeting_url + "/minutes")
-        await chair.get_by_test_id("minutes-approve").click()
-        await chair.wait_for_url(meeting_url + "/minutes")
+        async with chair.expect_navigation(url=meeting_url + "/minutes"):
+            await chair.get_by_test_id("minutes-approve").click()
         assert await chair.get_by_test_id("minutes-status").inner_text() == "已审定"
 
         await secretary.reload()
@@ -237,8 +237,8 @@ async def test_the_meeting_page_shows_what_others_record_without_a_reload(config
         await api(second, "POST", f"/api/v1/meetings/{meeting}/minutes/draft", {})
         chair = await logged_in(await browser.new_context(), base, "supervisor", errors)
         await chair.goto(f"{base}/meetings/{meeting}/minutes")
-        await chair.get_by_test_id("minutes-approve").click()
-        await chair.wait_for_url(f"{base}/meetings/{meeting}/minutes")
+        async with chair.expect_navigation(url=f"{base}/meetings/{meeting}/minutes"):
+            await chair.get_by_test_id("minutes-approve").click()
         await expect(first.get_by_test_id("minutes-link")).to_contain_text("已审定")
         assert await first.evaluate("window.stillTheSamePage") is True
     assert errors == []

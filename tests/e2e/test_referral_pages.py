@@ -189,8 +189,8 @@ async def test_a_case_goes_from_the_intake_form_to_a_resolved_mediation_with_its
             await room.goto(base + "/referrals")
         await room.evaluate("window.stillTheSamePage = true")
 
-        await police.get_by_test_id("send-button").click()
-        await police.wait_for_url(case_url)
+        async with police.expect_navigation(url=case_url):  # the same page again, after the send
+            await police.get_by_test_id("send-button").click()
         assert await police.get_by_test_id("referral-state").inner_text() == "已移送，待受理"
 
         row = room.locator('[data-testid="queue-incoming"] tr[data-referral]', has_text=number)
