@@ -45,7 +45,7 @@ def _weasyprint() -> Any:
 
 
 @functools.cache
-def _renderer_key() -> str:
+def renderer_key() -> str:
     """What besides the HTML decides a PDF's bytes: WeasyPrint's version and our stylesheet."""
     try:
         version = metadata.version("weasyprint")
@@ -143,7 +143,7 @@ class Document:
     def etag(self) -> str:
         """A strong tag from everything the PDF is made of: the same HTML through the same
         WeasyPrint and stylesheet gives the same bytes (rendering is deterministic)."""
-        return etags.of(_renderer_key(), self.html, *self._parts())
+        return etags.of(renderer_key(), self.html, *self._parts())
 
     def _parts(self) -> tuple[str, ...]:
         return ()

@@ -8,8 +8,8 @@ import asyncio
 
 from aiohttp import web
 
-from hub import flash
-from hub.documents import inline_disposition
+from hub import etags, flash
+from hub.documents import PDF, PRIVATE, inline_disposition
 from hub.errors import HubError
 from hub.forms import Form
 from hub.i18n import N_
@@ -19,7 +19,7 @@ from referrals.agreements.views import local_time
 from referrals.casefile import archive, volume
 from referrals.casefile.documents import form_document
 from referrals.casefile.schemas import AcknowledgementIn
-from referrals.casefile.views import acknowledge, bind, casefile_out, pack, read
+from referrals.casefile.views import acknowledge, casefile_out, fill, pack, read
 from referrals.permissions import CasePermission
 
 routes = Routes()
@@ -99,15 +99,16 @@ async def form_pdf(ctx: Ctx) -> web.Response:
     tags=TAGS,
 )
 async def casefile_pdf(ctx: Ctx) -> web.Response:
-    case, pdf = await bind(ctx)
-    name, fallback = volume.file_names(case.number)
+    case, made, body = await fill(ctx)
+    tag = made.etag(body)
+    headers = {"Content-Disposition": inline_disposition(*volume.file_names(case.number))}
+    if etags.matches(ctx.request, tag):  # the caller's copy is current: not laid out again
+        return etags.respond(
+            ctx.request, b"", etag=tag, content_type=PDF, headers=headers, cache_control=PRIVATE
+        )
+    pdf = await volume.assemble(made, body)
     return web.Response(
-        body=pdf,
-        headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": inline_disposition(name, fallback),
-            "Cache-Control": "private, no-store",
-        },
+        body=pdf, headers={"Content-Type": PDF, "Cache-Control": PRIVATE, "ETag": tag, **headers}
     )
 
 

@@ -86,16 +86,21 @@ async def acknowledge(ctx: Ctx, body: AcknowledgementIn) -> AcknowledgementOut:
     return out
 
 
-async def bind(ctx: Ctx) -> tuple[Case, bytes]:
-    """The whole file as one PDF: filled in in one read transaction, laid out after it."""
+async def fill(ctx: Ctx) -> tuple[Case, volume.Volume, list[volume.Part]]:
+    """The whole file filled in, in one read transaction, ready to be laid out (``bind``)."""
     app = ctx.request.app
     env = app[JINJA]
     async with ctx.db.read() as s:
         _ca, f = await read(ctx, s)
         body = await volume.parts(s, app, env, f)
         count = len((await s.scalars(select(Evidence.id).where(Evidence.case_id == f.case.id))).all())
-    made = volume.Volume(f, env, volume.today(ctx.config.zone), count)
-    return f.case, await volume.assemble(made, body)
+    return f.case, volume.Volume(f, env, volume.today(ctx.config.zone), count), body
+
+
+async def bind(ctx: Ctx) -> tuple[Case, bytes]:
+    """The whole file as one PDF: filled in in one read transaction, laid out after it."""
+    case, made, body = await fill(ctx)
+    return case, await volume.assemble(made, body)
 
 
 async def pack(ctx: Ctx) -> tuple[Case, BinaryIO]:

@@ -23,7 +23,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.documents import combine_sync, render_pages_sync, render_template
+from hub import etags
+from hub.documents import combine_sync, render_pages_sync, render_template, renderer_key
 from hub.labels import label
 from hub.models import Agency
 from hub.orm import utcnow
@@ -165,6 +166,18 @@ class Volume:
 
     def render(self, name: str, **context: Any) -> str:
         return _page(self.env, name, "", self.f, v=self, **context)
+
+    def etag(self, body: list[Part]) -> str:
+        """A strong tag for the bound volume, known before it is laid out: the renderer, the
+        parts' HTML, and the cover, contents list and back cover filled in with everything but
+        the page numbers (those follow from the parts' HTML through the same renderer)."""
+        titles = [(p.title, p.day) for p in body] + [(BACK_COVER, self.made_on)]
+        frame = (
+            self.render("cover", total=0, parts=len(body)),
+            self.render("contents", entries=contents.placeholders(titles)),
+            self.render("back_cover", parts=len(body), total=0, evidence=self.evidence_count),
+        )
+        return etags.of(renderer_key(), *frame, *(part.html for part in body))
 
 
 BACK_COVER = "备考表"

@@ -24,7 +24,7 @@ from hub.models import User
 from hub.plugins import CASEFILE_SECTIONS, CaseFileSection
 from referrals.casefile import contents
 from tests.referrals.agreements.test_agreements import case_in_mediation
-from tests.referrals.casefile.helpers import PHOTO, complete_case, listed, pdf_pages
+from tests.referrals.casefile.helpers import PHOTO, acknowledge, complete_case, listed, pdf_pages
 from tests.referrals.helpers import Person
 
 MINUTES = "调解笔录（第一次调解）"
@@ -156,6 +156,35 @@ async def test_an_overseer_gets_the_file_with_identities_masked(client: TestClie
     assert response.status == 200
     text = "".join(pdf_pages(await response.read(), tmp_path))
     assert "3301**********123X" in text and "33010619900101123X" not in text
+
+
+async def test_a_kept_case_file_is_304_until_something_in_it_changes(
+    client: TestClient, tmp_path: Path
+) -> None:
+    case_id, _rid, parties = await case_in_mediation(client)
+    room = await Person.login(client, "liaison_sr01")
+    path = f"/cases/{case_id}/casefile.pdf"
+    first = await room.client.get(path)
+    assert first.status == 200
+    unconfirmed = "".join(pdf_pages(await first.read(), tmp_path)).count("未确认")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and first.headers["Cache-Control"] == "private, no-store"
+    kept = await room.client.get(path, headers={"If-None-Match": etag})
+    assert (kept.status, await kept.read(), kept.headers["ETag"]) == (304, b"", etag)
+    # The notice of rights acknowledged: the file says so now, and the copy kept is out of date.
+    status, out = await acknowledge(room, case_id, parties[0])
+    assert status == 201, out
+    changed = await room.client.get(path, headers={"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["ETag"] != etag
+    text = "".join(pdf_pages(await changed.read(), tmp_path))
+    assert unconfirmed >= 1 and text.count("未确认") == unconfirmed - 1  # the party's row in the notice
+    # The overseer's volume is masked: another document, another tag; an outsider learns nothing.
+    overseer = await Person.login(client, "psb_supervisor")
+    masked = await overseer.client.get(path, headers={"If-None-Match": changed.headers["ETag"]})
+    assert masked.status == 200 and masked.headers["ETag"] != changed.headers["ETag"]
+    await Person.login(client, "liaison_ps02")
+    refused = await client.get(path, headers={"If-None-Match": "*"})
+    assert refused.status == 404 and "ETag" not in refused.headers
 
 
 async def test_the_documents_are_in_the_openapi_document(client: TestClient) -> None:
