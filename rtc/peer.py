@@ -40,17 +40,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiortc import (
-    RTCConfiguration,
-    RTCIceServer,
-    RTCPeerConnection,
-    RTCRtpCodecCapability,
-    RTCRtpReceiver,
-    RTCSessionDescription,
-)
-from aiortc import sdp as aiortc_sdp
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InvalidStateError, OperationError
 
+from rtc.offers import (
+    IceRestartUnsupported,
+    OfferRefused,
+    PeerClosed,
+    audio_codecs,
+    inspect_offer,
+    payload_types,
+    vp8_codecs,
+)
 from rtc.record_levels import LevelDetector
 from rtc.record_ogg import OPUS_RATE, OggOpusWriter, opus_samples
 from rtc.record_packets import PacketAligner, PacketOrder, Placed, Received, tap
@@ -61,22 +62,6 @@ logger = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0  # no packet for this long: pad the file with silence up to IDLE_SECONDS ago
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-
-class RecordingPeerError(Exception):
-    """Base of this module's errors."""
-
-
-class OfferRefused(RecordingPeerError):
-    """The offer cannot be answered (malformed, no audio, no candidates, no common codec)."""
-
-
-class IceRestartUnsupported(OfferRefused):
-    """An ICE restart on the same browser connection: aiortc cannot; open a new connection instead."""
-
-
-class PeerClosed(RecordingPeerError):
-    """The peer was closed."""
 
 
 @dataclass(frozen=True)
@@ -120,52 +105,6 @@ def _check_name(value: str, what: str) -> str:
 def _utc_at(monotonic_time: float) -> datetime:
     """When the audio the hub heard at ``monotonic_time`` was sent, in UTC."""
     return datetime.now(UTC) - timedelta(seconds=time.monotonic() - monotonic_time)
-
-
-def _payload_types(answer_sdp: str, kind: str, mime_type: str) -> frozenset[int]:
-    """The payload types the answer gives ``mime_type``, in its first ``kind`` section."""
-    parsed = aiortc_sdp.SessionDescription.parse(answer_sdp)
-    media = next((m for m in parsed.media if m.kind == kind), None)
-    if media is None:
-        return frozenset()
-    return frozenset(
-        c.payloadType
-        for c in media.rtp.codecs
-        if c.mimeType.lower() == mime_type and c.payloadType is not None
-    )
-
-
-def _inspect_offer(offer_sdp: str) -> tuple[str, str]:
-    """(ICE username fragment, DTLS fingerprint) of an acceptable offer, else ``OfferRefused``."""
-    try:
-        parsed = aiortc_sdp.SessionDescription.parse(offer_sdp)
-    except Exception as exc:  # the parser raises whatever a malformed line makes it raise
-        # Not the parser's message: it may quote the SDP (addresses), and errors get logged.
-        raise OfferRefused(f"unreadable SDP ({type(exc).__name__})") from exc
-    media = [m for m in parsed.media if m.kind in ("audio", "video")]
-    if not any(m.kind == "audio" for m in media):
-        raise OfferRefused("the offer has no audio")
-    if not any(m.ice_candidates for m in parsed.media):
-        raise OfferRefused("the offer has no ICE candidates: gather them before sending (no trickle)")
-    first = media[0]
-    fingerprints = first.dtls.fingerprints if first.dtls else []
-    ufrag = first.ice.usernameFragment if first.ice else None
-    if not ufrag or not fingerprints:
-        raise OfferRefused("the offer has no ICE credentials or DTLS fingerprint")
-    return ufrag, fingerprints[0].value.upper()
-
-
-def _audio_codecs() -> list[RTCRtpCodecCapability]:
-    """aiortc's audio codecs with Opus first (PCMU/PCMA stay as a fallback)."""
-    capabilities = RTCRtpReceiver.getCapabilities("audio")
-    codecs = capabilities.codecs if capabilities else []
-    return sorted(codecs, key=lambda c: c.mimeType.lower() != "audio/opus")
-
-
-def _vp8_codecs() -> list[RTCRtpCodecCapability]:
-    """VP8 alone (what WebM holds; no RTX: the recorder sends no NACK)."""
-    capabilities = RTCRtpReceiver.getCapabilities("video")
-    return [c for c in (capabilities.codecs if capabilities else []) if c.mimeType.lower() == "video/vp8"]
 
 
 class RecordingPeer:
@@ -241,7 +180,7 @@ class RecordingPeer:
         async with self._negotiating:
             if self._closed:
                 raise PeerClosed("the recording peer is closed")
-            ufrag, fingerprint = _inspect_offer(offer_sdp)
+            ufrag, fingerprint = inspect_offer(offer_sdp)
             if self._pc is not None and self._remote is not None:
                 if fresh or fingerprint != self._remote[1]:
                     logger.info("%s: a new browser connection; the recording goes on", self._prefix)
@@ -263,20 +202,20 @@ class RecordingPeer:
                     await self._drop_connection()
                 raise OfferRefused(str(exc)) from exc
             self._remote = (ufrag, fingerprint)
-            self._opus = _payload_types(pc.localDescription.sdp, "audio", "audio/opus")
+            self._opus = payload_types(pc.localDescription.sdp, "audio", "audio/opus")
             if self._videos:
-                self._videos[-1].negotiated(_payload_types(pc.localDescription.sdp, "video", "video/vp8"))
+                self._videos[-1].negotiated(payload_types(pc.localDescription.sdp, "video", "video/vp8"))
             return str(pc.localDescription.sdp)
 
     def _new_connection(self) -> RTCPeerConnection:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
         # Made before the offer is applied, so the offer's audio takes it and its codec order.
         audio = pc.addTransceiver("audio", direction="recvonly")
-        audio.setCodecPreferences(_audio_codecs())
+        audio.setCodecPreferences(audio_codecs())
         tap(audio.receiver, self._on_packet)  # the packets, before aiortc's decoder
         if self._record_video:  # one file per browser connection, named after the segment it started in
             video = pc.addTransceiver("video", direction="recvonly")
-            video.setCodecPreferences(_vp8_codecs())
+            video.setCodecPreferences(vp8_codecs())
             path = self._next_path(self._label, ".webm")
             self._videos.append(VideoRecording(video.receiver, path, self._prefix))
         if self._order is not None:  # a new connection is a new RTP source

@@ -28,7 +28,8 @@ from aiortc import RTCIceServer
 
 import rtc
 from hub.orm import utcnow
-from rtc.peer import IceRestartUnsupported, OfferRefused, PeerClosed, RecordingPeerError, SegmentRecord
+from rtc.offers import IceRestartUnsupported, OfferRefused, PeerClosed, RecordingPeerError
+from rtc.peer import SegmentRecord
 from rtc.record_worker import record_from_json
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ JSON object a line. Requests carry an ``id`` and an ``op``; each gets one answer
 - ``{"op": "close", "peer": key}`` -> the last file's record, or null (the peer is forgotten)
 
 An answer is ``{"id", "ok": true, "result"}`` or ``{"id", "ok": false, "error": name, "message"}``,
-``error`` naming the ``rtc.peer`` exception (``OfferRefused``, ``IceRestartUnsupported``,
+``error`` naming the ``rtc.offers`` exception (``OfferRefused``, ``IceRestartUnsupported``,
 ``PeerClosed``; anything else is ``RecordingPeerError``). Besides answers the worker sends one
 event, ``{"event": "first_audio", "peer": key}``. Every message carries the worker's ``now``.
 When its stdin closes (the web process went away) it closes every peer, so every file ends
@@ -31,7 +31,8 @@ from typing import Any
 from aiortc import RTCIceServer
 
 from hub.event_loop import run
-from rtc.peer import RecordingPeer, RecordingPeerError, SegmentRecord
+from rtc.offers import RecordingPeerError
+from rtc.peer import RecordingPeer, SegmentRecord
 from rtc.vad import SpeechSegment
 
 logger = logging.getLogger(__name__)

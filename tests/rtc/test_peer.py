@@ -21,7 +21,8 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, V
 from aiortc.mediastreams import MediaStreamTrack
 
 from hub.orm import utcnow
-from rtc.peer import IceRestartUnsupported, OfferRefused, PeerClosed, RecordingPeer, SegmentRecord
+from rtc.offers import IceRestartUnsupported, OfferRefused, PeerClosed
+from rtc.peer import RecordingPeer, SegmentRecord
 from rtc.record_ogg import read_audio
 from tests.rtc.audio import PcmTrack, pattern_pcm, spans_from
 

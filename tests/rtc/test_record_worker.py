@@ -13,7 +13,8 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from hub.orm import utcnow
-from rtc.peer import OfferRefused, PeerClosed, SegmentRecord
+from rtc.offers import OfferRefused, PeerClosed
+from rtc.peer import SegmentRecord
 from rtc.record_client import RecordWorker, RemoteRecordingPeer
 from tests.rtc.audio import PcmTrack, pattern_pcm, spans_from
 
