@@ -86,6 +86,7 @@ plugin = Plugin(
     labels=codes.LABELS,
     routes=(
         "referrals.cases.api",
+        "referrals.cases.referral_api",
         "referrals.cases.pages",
         "referrals.parties.routes",
         "referrals.pauses.routes",
