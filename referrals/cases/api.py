@@ -20,6 +20,7 @@ from referrals import sending
 from referrals.cases import queue
 from referrals.cases.batch import BatchItem, take_in_batch
 from referrals.cases.intake import duplicate, submitted, take_in
+from referrals.cases.referral_schemas import ReferralOut
 from referrals.cases.schemas import (
     BatchIn,
     BatchItemOut,
@@ -32,7 +33,6 @@ from referrals.cases.schemas import (
     ItemErrorOut,
     PartyOut,
     ProposalOut,
-    ReferralOut,
     SendIn,
 )
 from referrals.models import Case, Referral

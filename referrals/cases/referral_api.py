@@ -11,15 +11,8 @@ from hub.routing import Ctx, Routes
 from hub.schemas import Page
 from referrals import moves
 from referrals.cases import actions
-from referrals.cases.schemas import (
-    ActionIn,
-    AssignIn,
-    CaseQuery,
-    EventOut,
-    ExtendIn,
-    MediatorOut,
-    ReferralOut,
-)
+from referrals.cases.referral_schemas import ActionIn, AssignIn, EventOut, ExtendIn, MediatorOut, ReferralOut
+from referrals.cases.schemas import CaseQuery
 from referrals.mediators import assign_mediator, extend_mediation, propose_mediators
 from referrals.models import Referral, ReferralEvent
 from referrals.permissions import CasePermission
