@@ -13,7 +13,8 @@ from hub.outbound.queue import (
     notify_person,
     withdraw,
 )
-from hub.outbound.templates import TEMPLATES, ParamsRefused, UnknownTemplate
+from hub.outbound.registry import TEMPLATES
+from hub.outbound.templates import ParamsRefused, UnknownTemplate
 
 __all__ = [
     "TEMPLATES",

@@ -17,7 +17,7 @@ import aiosmtplib
 
 from hub.config import Config
 from hub.orm import utcnow
-from hub.outbound import templates
+from hub.outbound import registry, templates
 from hub.outbound.delivery import Delivery, short
 from hub.outbound.retries import SENT, Outcome, Verdict
 
@@ -36,7 +36,7 @@ FINAL = (
 
 
 def build(delivery: Delivery, config: Config) -> EmailMessage:
-    template = templates.get(delivery.template)
+    template = registry.get(delivery.template)
     locale = str(delivery.payload.get("locale", "zh_CN"))
     rendered = templates.render(template, delivery.payload["params"], locale, config.zone, config.site_url)
     message = EmailMessage(policy=POLICY)

@@ -48,7 +48,7 @@ class OutboundMessage(Base):
     # Whose message it is: the agency it is sent for (scopes the admin's view), and the person.
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # A template code (hub.outbound.templates) for SMS and e-mail; the event for a webhook.
+    # A template code (hub.outbound.registry) for SMS and e-mail; the event for a webhook.
     template: Mapped[str] = mapped_column(String(48))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.events import Outbox
 from hub.models import Agency, User
 from hub.orm import utcnow
-from hub.outbound import contact, templates
+from hub.outbound import contact, registry, templates
 from hub.outbound.models import AgencyWebhook, Channel, DeliveryState, OutboundMessage
 
 TOPIC = "outbound"  # the events bus topic that wakes the workers
@@ -131,7 +131,7 @@ async def enqueue_sms(
     agency it is sent for (whose admins see it if it fails); ``expires_at``: after this it is not
     worth sending (a reminder of a past hearing) and is marked dead instead; ``not_before``: not
     sent before this instant (a reminder the day before)."""
-    stored = templates.check(templates.get(template), params)
+    stored = templates.check(registry.get(template), params)
     row = await _insert(
         s,
         {
@@ -166,7 +166,7 @@ async def enqueue_email(
 ) -> Queued:
     """Queue one e-mail from a registered template (its title is the subject). As ``enqueue_sms``;
     ``to`` must be a plain ASCII address (``contact.BadAddress`` otherwise)."""
-    stored = templates.check(templates.get(template), params)
+    stored = templates.check(registry.get(template), params)
     if not contact.is_email(to.strip()):
         raise contact.BadAddress(to)
     row = await _insert(
@@ -225,7 +225,7 @@ async def notify_person(
     (``User.notify_by``), in their language. A channel whose address they have not given is left
     out; an inactive or unknown person gets nothing. The channel is appended to the dedupe key
     (``<key>:sms``, ``<key>:email``). The parameters are checked even when nothing is queued."""
-    stored = templates.check(templates.get(template), params)
+    stored = templates.check(registry.get(template), params)
     user = await _contact(s, user_id)
     if user is None:
         return []

@@ -22,13 +22,13 @@ import json
 import aiohttp
 
 from hub.config import Config
-from hub.outbound import templates
+from hub.outbound import registry, templates
 from hub.outbound.delivery import Delivery, post
 from hub.outbound.retries import Outcome, Verdict
 
 
 def sms_text(delivery: Delivery, config: Config) -> str:
-    template = templates.get(delivery.template)
+    template = registry.get(delivery.template)
     locale = str(delivery.payload.get("locale", "zh_CN"))
     return templates.render(template, delivery.payload["params"], locale, config.zone, config.site_url).text
 

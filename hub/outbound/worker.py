@@ -34,7 +34,7 @@ from hub.db import Database
 from hub.events import LocalBus, Subscription
 from hub.keys import CONFIG, DB, EVENTS
 from hub.orm import utcnow
-from hub.outbound import templates
+from hub.outbound import registry, templates
 from hub.outbound.delivery import Delivery, Sender
 from hub.outbound.mail import SmtpMailer
 from hub.outbound.models import Channel, DeliveryState, OutboundMessage
@@ -381,7 +381,7 @@ def _redacted(delivery: Delivery) -> dict[str, object]:
     if delivery.channel == Channel.webhook or "params" not in delivery.payload:
         return delivery.payload
     try:
-        template = templates.get(delivery.template)
+        template = registry.get(delivery.template)
     except templates.UnknownTemplate:
         return delivery.payload
     return {**delivery.payload, "params": templates.redact(template, delivery.payload["params"])}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.outbound import templates
+from hub.outbound import registry, templates
 from hub.outbound.templates import Field, Kind, ParamsRefused, Template, Wording
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -20,7 +20,7 @@ INVITATION = {
 
 
 def test_an_invitation_reads_in_chinese_with_the_time_in_shanghai() -> None:
-    template = templates.get("party.video_invitation")
+    template = registry.get("party.video_invitation")
     stored = templates.check(template, INVITATION)
     rendered = templates.render(template, stored, "zh_CN", SHANGHAI)
     assert rendered.text == (
@@ -33,7 +33,7 @@ def test_an_invitation_reads_in_chinese_with_the_time_in_shanghai() -> None:
 
 
 def test_stored_parameters_are_plain_json_and_check_again_to_themselves() -> None:
-    template = templates.get("party.video_invitation")
+    template = registry.get("party.video_invitation")
     stored = templates.check(template, INVITATION)
     assert stored["start"] == "2026-12-08T06:30+00:00"
     assert templates.check(template, stored) == stored
@@ -60,14 +60,14 @@ def test_it_refuses_what_the_template_does_not_declare_or_allow(
 ) -> None:
     params = {**INVITATION, **change}
     with pytest.raises(ParamsRefused) as refused:
-        templates.check(templates.get("party.video_invitation"), params)
+        templates.check(registry.get("party.video_invitation"), params)
     assert refused.value.param == param and reason in refused.value.reason
 
 
 def test_a_missing_parameter_is_named() -> None:
     params = {k: v for k, v in INVITATION.items() if k != "link"}
     with pytest.raises(ParamsRefused, match="link: is missing"):
-        templates.check(templates.get("party.video_invitation"), params)
+        templates.check(registry.get("party.video_invitation"), params)
 
 
 @pytest.mark.parametrize(
@@ -96,24 +96,24 @@ def test_a_missing_parameter_is_named() -> None:
     ],
 )
 def test_each_kind_is_written_as_people_read_it(template: str, params: dict, expected: str) -> None:
-    chosen = templates.get(template)
+    chosen = registry.get(template)
     assert templates.render(chosen, templates.check(chosen, params), "zh_CN", SHANGHAI).text == expected
 
 
 def test_a_choice_accepts_only_its_values() -> None:
     params = {"case_number": "QC2026-000123", "outcome": "maybe", "link": "https://hub.example/cases/12"}
     with pytest.raises(ParamsRefused, match="outcome"):
-        templates.check(templates.get("staff.court_outcome"), params)
+        templates.check(registry.get("staff.court_outcome"), params)
 
 
 def test_links_are_cut_to_their_site_in_the_log() -> None:
-    template = templates.get("party.video_invitation")
+    template = registry.get("party.video_invitation")
     kept = templates.redact(template, templates.check(template, INVITATION))
     assert kept["link"] == "https://hub.qingchuan.example/…" and kept["agency"] == INVITATION["agency"]
 
 
 def test_a_link_to_a_page_of_the_hub_is_a_path_completed_with_the_site_when_sent() -> None:
-    template = templates.get("staff.court_outcome")
+    template = registry.get("staff.court_outcome")
     stored = templates.check(
         template, {"case_number": "QC2026-000041", "outcome": "confirmed", "link": "/cases/41"}
     )
@@ -130,14 +130,14 @@ def test_a_link_to_a_page_of_the_hub_is_a_path_completed_with_the_site_when_sent
 def test_a_path_is_a_plain_path_of_the_hub(link: str) -> None:
     params = {"case_number": "QC2026-000041", "outcome": "refused", "link": link}
     with pytest.raises(ParamsRefused, match="link"):
-        templates.check(templates.get("staff.court_outcome"), params)
+        templates.check(registry.get("staff.court_outcome"), params)
 
 
-@pytest.mark.parametrize("code", sorted(templates.TEMPLATES))
+@pytest.mark.parametrize("code", sorted(registry.TEMPLATES))
 def test_every_template_fits_in_three_sms_parts_in_chinese(code: str) -> None:
     # A Chinese SMS part holds 67 characters once concatenated; three parts is what gateways bill
     # as one notice. Each template's longest possible text stays within that.
-    template = templates.get(code)
+    template = registry.get(code)
     assert templates.longest(template, "zh_CN") <= 3 * 67
 
 
