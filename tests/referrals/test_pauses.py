@@ -17,6 +17,7 @@ from referrals import deadlines
 from referrals.deadlines import DEFAULT
 from tests.referrals.cases.test_pages import page, submit
 from tests.referrals.helpers import Person, case_body
+from tests.support.clock import DEFAULT_NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MEDICAL = deadlines.for_category(DEFAULT, "medical")
@@ -76,6 +77,7 @@ def test_an_extension_granted_before_a_pause_is_kept() -> None:
 
 
 @pytest.mark.pg
+@pytest.mark.clock(DEFAULT_NOW)  # its data are a fixed calendar around the default instant
 async def test_the_medical_body_records_an_appraisal_and_the_deadline_moves(client: TestClient) -> None:
     police = await Person.login(client, "liaison_ps01")
     _, case = await police.post(

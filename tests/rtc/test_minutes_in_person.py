@@ -27,6 +27,7 @@ from rtc.minutes.documents import session_minutes_pdf
 from tests.referrals.helpers import Person
 from tests.rtc.helpers import another_browser, case_in_mediation
 from tests.rtc.test_minutes_flow import held_session
+from tests.support.clock import DEFAULT_NOW
 from tests.support.web import csrf_token
 
 pytestmark = pytest.mark.pg
@@ -152,6 +153,7 @@ async def test_a_face_to_face_session_is_recorded_from_the_case_and_its_minutes_
     assert "调解笔录（现场调解）" in filed and SAID in filed
 
 
+@pytest.mark.clock(DEFAULT_NOW)  # its data are a fixed calendar around the default instant
 async def test_the_api_records_a_face_to_face_session_and_refuses_what_it_must(
     client: TestClient, db: Database, browsers: list[TestClient]
 ) -> None:

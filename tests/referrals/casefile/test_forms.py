@@ -5,6 +5,7 @@ parties; the acknowledgements of the notice of rights; forms a case does not hav
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
@@ -155,11 +156,12 @@ async def test_a_party_who_refuses_gets_the_others_a_not_taken_up_notice(
             .values(consent="refused", consent_at=utcnow(), consent_method="phone")
         )
     text = await form(police, case["id"], "refusal", tmp_path)
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()  # the refusal's day, in China
     assert_all(
         text,
         "不予受理告知书",
         "王芳：",
-        "因当事人青川某装饰有限公司于2026年12月7日明确拒绝调解",
+        f"因当事人青川某装饰有限公司于{today.year}年{today.month}月{today.day}日明确拒绝调解",
         "第十七条",
         "本委员会不予受理",
         "仲裁、行政、司法等途径",

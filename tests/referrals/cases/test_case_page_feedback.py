@@ -8,12 +8,14 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
 from tests.referrals.cases.test_pages import intake_form, new_key, page, submit, take_in
 from tests.referrals.evidence.test_evidence import PHOTO, upload
 from tests.referrals.helpers import Person, case_body
+from tests.support.clock import DEFAULT_NOW
 
 FLASH = re.compile(r'data-testid="flash">([^<]*)<')
 
@@ -75,6 +77,7 @@ async def test_the_area_picker_is_grouped_by_town(client: TestClient) -> None:
     assert 'data-testid="area-filter"' in html
 
 
+@pytest.mark.clock(DEFAULT_NOW)  # its data are a fixed calendar around the default instant
 async def test_a_consent_time_in_the_future_is_refused_at_intake_and_the_form_keeps_every_field(
     client: TestClient,
 ) -> None:
